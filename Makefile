@@ -1,0 +1,57 @@
+# The two commands of the quick start are `make demo` and `make test`; both set up .venv themselves.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# PostgreSQL used by the test suite when it answers; override to point elsewhere.
+TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+.PHONY: demo test lint bench venv clean constraints
+
+venv: $(STAMP)
+
+# Reinstall only when the dependency declarations change.
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/exchange db upgrade
+	$(BIN)/exchange demo
+	$(BIN)/exchange serve
+
+test: $(STAMP)
+	@if $(BIN)/python tools/pg_ready.py "$(TEST_POSTGRES_URL)"; then \
+		echo "PostgreSQL answers: the suite runs on SQLite and PostgreSQL"; \
+		EXCHANGE_TEST_POSTGRES_URL="$(TEST_POSTGRES_URL)" $(BIN)/python -m pytest -p no:cacheprovider; \
+	else \
+		echo "PostgreSQL does not answer at $(TEST_POSTGRES_URL): PostgreSQL tests will be skipped"; \
+		$(BIN)/python -m pytest -p no:cacheprovider; \
+	fi
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+bench: $(STAMP)
+	@if $(BIN)/python tools/pg_ready.py "$(TEST_POSTGRES_URL)"; then \
+		EXCHANGE_BENCH_POSTGRES_URL="$(TEST_POSTGRES_URL)" $(BIN)/python -m bench.run; \
+	else \
+		$(BIN)/python -m bench.run; \
+	fi
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+
+# After changing dependencies in pyproject.toml: resolve afresh and record the result.
+constraints:
+	rm -rf .venv-resolve
+	$(PYTHON) -m venv .venv-resolve
+	.venv-resolve/bin/python -m pip install --quiet --upgrade pip
+	.venv-resolve/bin/python -m pip install --quiet -e '.[dev]'
+	{ echo "# The exact versions the project is tested with: pip freeze of a verified environment (make constraints)."; \
+	  .venv-resolve/bin/python -m pip freeze --exclude-editable; } > constraints.txt
+	rm -rf .venv-resolve

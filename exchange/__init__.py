@@ -1,0 +1,1 @@
+"""The platform's core: settings, database, identity, working-day clock, workflows, audit log."""

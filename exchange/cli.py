@@ -1,0 +1,335 @@
+"""The ``exchange`` command."""
+
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import TextIO
+
+import click
+from sqlalchemy import select
+
+from exchange import audit
+from exchange.errors import DomainError
+from exchange.identity.models import User
+from exchange.identity.roles import DepartmentKind, Role
+from exchange.principal import Principal
+from exchange.runtime import Platform
+
+CLI_ACTOR = Principal.system("cli")
+
+
+@click.group()
+@click.pass_context
+def main(context: click.Context) -> None:
+    """Government data-sharing exchange platform."""
+    context.obj = Platform.create()
+
+
+pass_platform = click.make_pass_decorator(Platform)
+
+
+def _fail(error: DomainError) -> None:
+    click.echo(f"error: {error.message}", err=True)
+    if error.detail:
+        details = error.detail if isinstance(error.detail, list) else [error.detail]
+        for line in details:
+            click.echo(f"  {line}", err=True)
+    sys.exit(2)
+
+
+@main.group()
+def db() -> None:
+    """The platform database."""
+
+
+@db.command("upgrade")
+@pass_platform
+def db_upgrade(platform: Platform) -> None:
+    """Create or migrate the schema to the newest version."""
+    from exchange.migrate import upgrade
+
+    upgrade(platform.database.url)
+    click.echo(f"database is up to date ({platform.database.dialect})")
+
+
+@main.group()
+def admin() -> None:
+    """Administrators."""
+
+
+@admin.command("create")
+@click.option("--username", required=True)
+@click.option("--display-name", default="")
+@click.option("--email", default=None)
+@click.option("--department-code", required=True, help="Unified social credit code of the bureau.")
+@click.option(
+    "--department-name", default=None, help="Creates the department if it does not exist."
+)
+@click.password_option()
+@pass_platform
+def admin_create(
+    platform: Platform,
+    username: str,
+    display_name: str,
+    email: str | None,
+    department_code: str,
+    department_name: str | None,
+    password: str,
+) -> None:
+    """Create the first bureau administrator (and the bureau itself)."""
+    from exchange.identity.models import Department
+    from exchange.identity.service import create_department, create_user
+
+    now = platform.clock.now()
+    try:
+        with platform.database.transaction() as session:
+            exists = session.scalar(
+                select(Department.id).where(Department.code == department_code.upper())
+            )
+            if exists is None:
+                if not department_name:
+                    raise click.UsageError(
+                        "the department does not exist: give --department-name to create it"
+                    )
+                create_department(
+                    session,
+                    actor=CLI_ACTOR,
+                    now=now,
+                    code=department_code,
+                    name=department_name,
+                    kind=DepartmentKind.GOVERNMENT,
+                )
+            user = create_user(
+                session,
+                actor=CLI_ACTOR,
+                now=now,
+                username=username,
+                display_name=display_name,
+                department_code=department_code.upper(),
+                roles=[Role.BUREAU_ADMIN],
+                email=email,
+                password=password,
+            )
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"created bureau administrator {user.username} (id {user.id})")
+
+
+@main.group()
+def token() -> None:
+    """API tokens."""
+
+
+@token.command("create")
+@click.option("--username", required=True)
+@click.option("--name", default="cli", help="What the token is for.")
+@click.option("--days", type=int, default=None, help="Lifetime; default from settings.")
+@pass_platform
+def token_create(platform: Platform, username: str, name: str, days: int | None) -> None:
+    """Issue an API token for a user; the secret is printed once."""
+    from exchange.identity.service import issue_token
+
+    try:
+        with platform.database.transaction() as session:
+            user = session.scalar(select(User).where(User.username == username))
+            if user is None:
+                raise click.UsageError(f"no user {username}")
+            issued = issue_token(
+                session,
+                actor=CLI_ACTOR,
+                now=platform.clock.now(),
+                user_id=user.id,
+                name=name,
+                days=days or platform.settings.token_days,
+            )
+    except DomainError as error:
+        _fail(error)
+    click.echo(issued.secret)
+    click.echo(
+        f"token {issued.token.id} for {username}, expires {issued.token.expires_at:%Y-%m-%d}",
+        err=True,
+    )
+
+
+@main.group()
+def calendar() -> None:
+    """The working-day calendar (R23)."""
+
+
+@calendar.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@pass_platform
+def calendar_import(platform: Platform, file: Path) -> None:
+    """Import a year's official schedule (CSV: date,type,name) and recompute provisional deadlines."""
+    from exchange.workdays.schedule import import_schedule, parse_schedule_csv
+
+    try:
+        days = parse_schedule_csv(file.read_text(encoding="utf-8"))
+        with platform.database.transaction() as session:
+            result = import_schedule(
+                session,
+                days=days,
+                source=file.name,
+                actor=CLI_ACTOR,
+                now=platform.clock.now(),
+                zone=platform.settings.zone,
+            )
+    except DomainError as error:
+        _fail(error)
+    years = ", ".join(map(str, result.years))
+    click.echo(
+        f"imported {result.days} days for {years}; recomputed {result.recomputed_deadlines} deadlines"
+    )
+
+
+@calendar.command("show")
+@click.argument("year", type=int)
+@pass_platform
+def calendar_show(platform: Platform, year: int) -> None:
+    """List the days off on weekdays and the weekend days worked in YEAR."""
+    from datetime import timedelta
+
+    with platform.database.transaction() as session:
+        cal = platform.calendar(session)
+    status = "official schedule" if cal.has_schedule(year) else "NO SCHEDULE LOADED (weekends only)"
+    click.echo(f"{year}: {status}")
+    day = date(year, 1, 1)
+    while day.year == year:
+        weekend = day.weekday() >= 5
+        if cal.is_working_day(day) == weekend:
+            click.echo(f"  {day}  {'workday' if weekend else 'holiday'}")
+        day += timedelta(days=1)
+
+
+@main.group()
+def deadlines() -> None:
+    """Working-day deadlines."""
+
+
+@deadlines.command("sweep")
+@pass_platform
+def deadlines_sweep(platform: Platform) -> None:
+    """Send due reminders and escalate overdue deadlines, once each; then deliver e-mail."""
+    from exchange.deadlines.sweep import sweep
+    from exchange.notifications.delivery import deliver_outbox
+
+    with platform.database.transaction() as session:
+        result = sweep(session, now=platform.clock.now(), email=platform.settings.email_enabled)
+    delivery = deliver_outbox(platform.database, platform.settings, platform.clock)
+    click.echo(
+        f"reminded {result.reminded}, escalated {result.escalated}; "
+        f"e-mails sent {delivery.sent}, failed {delivery.failed}"
+    )
+
+
+@main.group("audit")
+def audit_group() -> None:
+    """The audit log (R16)."""
+
+
+@audit_group.command("verify")
+@pass_platform
+def audit_verify(platform: Platform) -> None:
+    """Check the whole hash chain; names the first altered, missing or reordered record."""
+    from exchange.audit.verify import verify_chain
+
+    with platform.database.engine.connect() as connection:
+        report = verify_chain(connection)
+    click.echo(report.message)
+    if not report.ok:
+        sys.exit(1)
+
+
+def _day_start(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+@audit_group.command("export")
+@click.option(
+    "--from", "start", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]), required=True
+)
+@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]), required=True)
+@click.option("--output", type=click.File("w", encoding="utf-8"), default="-")
+@pass_platform
+def audit_export(platform: Platform, start: datetime, end: datetime, output: TextIO) -> None:
+    """Write records with FROM <= time < TO (UTC) as JSON Lines."""
+    from exchange.audit.retention import export_jsonl
+
+    with platform.database.engine.connect() as connection:
+        count = export_jsonl(connection, output, start=_day_start(start), end=_day_start(end))
+    with platform.database.transaction() as session:
+        audit.record(
+            session,
+            at=platform.clock.now(),
+            actor=CLI_ACTOR,
+            action="audit.export",
+            detail={"from": start.isoformat(), "to": end.isoformat(), "records": count},
+        )
+    click.echo(f"exported {count} records", err=True)
+
+
+@audit_group.command("purge")
+@click.option("--before", type=click.DateTime(["%Y-%m-%d"]), required=True)
+@pass_platform
+def audit_purge(platform: Platform, before: datetime) -> None:
+    """Remove records older than BEFORE; refused for anything younger than 15 years."""
+    from exchange.audit.retention import purge
+
+    try:
+        with platform.database.transaction() as session:
+            removed = purge(
+                session, before=_day_start(before), now=platform.clock.now(), actor=CLI_ACTOR
+            )
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"purged {removed} records")
+
+
+@main.command()
+@click.option("--host", default=None, help="Default from EXCHANGE_API_HOST (127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Default from EXCHANGE_API_PORT (8000).")
+@pass_platform
+def serve(platform: Platform, host: str | None, port: int | None) -> None:
+    """Serve the API and portal."""
+    import uvicorn
+
+    uvicorn.run(
+        "exchange_api.app:create_app",
+        factory=True,
+        host=host or platform.settings.api_host,
+        port=port or platform.settings.api_port,
+        log_config=None,
+    )
+
+
+@main.command()
+@pass_platform
+def demo(platform: Platform) -> None:
+    """Seed demonstration departments and a user for every role, and say how to log in."""
+    from exchange.demo import DEMO_PASSWORD, seed_identity
+    from exchange.identity.service import issue_token
+
+    with platform.database.transaction() as session:
+        users = seed_identity(session, platform=platform)
+        admin_user = session.scalar(select(User).where(User.username == "dsj.bureau_admin"))
+        assert admin_user is not None
+        issued = issue_token(
+            session,
+            actor=CLI_ACTOR,
+            now=platform.clock.now(),
+            user_id=admin_user.id,
+            name="demo",
+            days=7,
+        )
+    host, port = platform.settings.api_host, platform.settings.api_port
+    click.echo(f"Demo users (password for all: {DEMO_PASSWORD}):")
+    for user in users:
+        click.echo(f"  {user.username:32} {user.role.value:22} {user.department}")
+    click.echo(f"\nAPI token of dsj.bureau_admin (valid 7 days): {issued.secret}")
+    click.echo(f"  curl -H 'Authorization: Bearer {issued.secret}' http://{host}:{port}/api/v1/me")
+    click.echo(f"API documentation: http://{host}:{port}/docs")
+    click.echo("Another user's token: POST /api/v1/auth/token with username and password.")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,58 @@
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from exchange.db import Base
+
+
+class DeadlineStatus(StrEnum):
+    RUNNING = "running"
+    PAUSED = "paused"
+    STOPPED = "stopped"
+
+
+class Deadline(Base):
+    """A working-day deadline on some record (``subject_type``/``subject_id``).
+
+    ``counted_from`` and ``working_days`` describe the current counting segment (a resumed
+    deadline starts a new segment with the days it had left), so a provisional deadline can be
+    recomputed when its year's schedule arrives.
+    """
+
+    __tablename__ = "deadlines"
+    __table_args__ = (
+        Index("ix_deadlines_subject", "subject_type", "subject_id"),
+        Index("ix_deadlines_status_due", "status", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(60))
+    subject_type: Mapped[str] = mapped_column(String(60))
+    subject_id: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(200))
+    link: Mapped[str | None] = mapped_column(String(500))
+    assignee_department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    assignee_role: Mapped[str | None] = mapped_column(String(40))
+    escalate_to_role: Mapped[str | None] = mapped_column(String(40))
+    working_days: Mapped[int]
+    counted_from: Mapped[datetime]
+    due_date: Mapped[date]
+    due_at: Mapped[datetime]
+    remind_at: Mapped[datetime]
+    provisional: Mapped[bool]
+    status: Mapped[str] = mapped_column(String(10))
+    paused_at: Mapped[datetime | None]
+    remaining_working_days: Mapped[int | None]
+    stopped_at: Mapped[datetime | None]
+    reminded_at: Mapped[datetime | None]
+    overdue_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+    @property
+    def met_in_time(self) -> bool | None:
+        """For a stopped deadline: whether it stopped before it expired."""
+        if self.stopped_at is None:
+            return None
+        return self.overdue_at is None and self.stopped_at < self.due_at

@@ -1,0 +1,114 @@
+"""The sweep: a reminder when the last working day begins, escalation once the deadline passes.
+
+Each is sent exactly once, even when several sweeps run at the same time: a sweep claims a
+deadline with a conditional UPDATE (``... WHERE reminded_at IS NULL``) and notifies only if the
+claim changed the row, in the same transaction as the notification.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from exchange import audit
+from exchange.db import table_of
+from exchange.deadlines.models import Deadline, DeadlineStatus
+from exchange.identity.models import User
+from exchange.identity.roles import Role
+from exchange.notifications.service import notify, users_with_role
+from exchange.principal import Principal
+
+SWEEPER = Principal.system("deadline-sweep")
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    reminded: int
+    escalated: int
+
+
+def sweep(session: Session, *, now: datetime, email: bool = False) -> SweepResult:
+    reminded = escalated = 0
+    due_for_reminder = select(Deadline.id).where(
+        Deadline.status == DeadlineStatus.RUNNING,
+        Deadline.reminded_at.is_(None),
+        Deadline.remind_at <= now,
+        Deadline.due_at > now,
+    )
+    for deadline_id in session.scalars(due_for_reminder).all():
+        if _claim(session, deadline_id, "reminded_at", now):
+            deadline = session.get_one(Deadline, deadline_id, populate_existing=True)
+            notify(
+                session,
+                users=_assignees(session, deadline),
+                kind="deadline.reminder",
+                title=f"明日到期 / Due by end of {deadline.due_date}: {deadline.title}",
+                body=(
+                    f"{deadline.title} must be completed by the end of {deadline.due_date} "
+                    f"(one working day left)."
+                ),
+                link=deadline.link,
+                now=now,
+                email=email,
+            )
+            reminded += 1
+    overdue = select(Deadline.id).where(
+        Deadline.status == DeadlineStatus.RUNNING,
+        Deadline.overdue_at.is_(None),
+        Deadline.due_at <= now,
+    )
+    for deadline_id in session.scalars(overdue).all():
+        if _claim(session, deadline_id, "overdue_at", now):
+            deadline = session.get_one(Deadline, deadline_id, populate_existing=True)
+            _escalate(session, deadline, now=now, email=email)
+            escalated += 1
+    return SweepResult(reminded, escalated)
+
+
+def _claim(session: Session, deadline_id: int, column: str, now: datetime) -> bool:
+    table = table_of(Deadline)
+    result = session.connection().execute(
+        update(table)
+        .where(table.c.id == deadline_id, table.c[column].is_(None))
+        .values({column: now})
+    )
+    return result.rowcount == 1
+
+
+def _assignees(session: Session, deadline: Deadline) -> list[User]:
+    if deadline.assignee_role is None:
+        return []
+    return users_with_role(session, Role(deadline.assignee_role), deadline.assignee_department_id)
+
+
+def _escalate(session: Session, deadline: Deadline, *, now: datetime, email: bool) -> None:
+    recipients = {u.id: u for u in _assignees(session, deadline)}
+    if deadline.escalate_to_role:
+        recipients.update(
+            (u.id, u) for u in users_with_role(session, Role(deadline.escalate_to_role))
+        )
+    notify(
+        session,
+        users=recipients.values(),
+        kind="deadline.overdue",
+        title=f"已逾期 / Overdue since {deadline.due_date}: {deadline.title}",
+        body=f"{deadline.title} was due by the end of {deadline.due_date} and is overdue.",
+        link=deadline.link,
+        now=now,
+        email=email,
+    )
+    audit.record(
+        session,
+        at=now,
+        actor=SWEEPER,
+        action="deadline.overdue",
+        object_type=deadline.subject_type,
+        object_id=deadline.subject_id,
+        detail={
+            "deadline_id": deadline.id,
+            "kind": deadline.kind,
+            "due_date": deadline.due_date.isoformat(),
+            "escalated_to": deadline.escalate_to_role,
+        },
+    )

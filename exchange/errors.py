@@ -1,0 +1,40 @@
+"""Domain errors. Each says what was wrong and what to do; the API maps each kind to a status."""
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """Base class; ``code`` is a stable machine-readable identifier."""
+
+    code = "error"
+
+    def __init__(self, message: str, *, detail: Any = None, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.detail = detail
+        if code is not None:
+            self.code = code
+
+
+class InvalidInput(DomainError):
+    code = "invalid_input"
+
+
+class NotFound(DomainError):
+    code = "not_found"
+
+
+class PermissionDenied(DomainError):
+    code = "forbidden"
+
+
+class AuthenticationFailed(DomainError):
+    code = "unauthenticated"
+
+
+class Conflict(DomainError):
+    code = "conflict"
+
+
+class IllegalTransition(Conflict):
+    code = "illegal_transition"

@@ -1,0 +1,278 @@
+"""Departments, users, roles and tokens. Services take a session and never commit."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from exchange import audit
+from exchange.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound, PermissionDenied
+from exchange.identifiers import is_valid_uscc
+from exchange.identity.models import ApiToken, Department, User, UserRole
+from exchange.identity.roles import DepartmentKind, Role
+from exchange.identity.secrets import (
+    MIN_PASSWORD_LENGTH,
+    TOKEN_PREFIX,
+    hash_password,
+    new_token_secret,
+    password_matches,
+    token_digest,
+)
+from exchange.principal import Principal
+
+
+def principal_for(user: User, client_address: str | None = None) -> Principal:
+    return Principal(
+        user_id=user.id,
+        username=user.username,
+        department_id=user.department_id,
+        department_code=user.department.code,
+        roles=frozenset(Role(r) for r in user.roles),
+        client_address=client_address,
+    )
+
+
+def require_bureau_admin(actor: Principal) -> None:
+    if not actor.has_any(Role.BUREAU_ADMIN):
+        raise PermissionDenied("only the bureau's administrators manage departments and users")
+
+
+def get_department(session: Session, code: str) -> Department:
+    department = session.scalar(select(Department).where(Department.code == code))
+    if department is None:
+        raise NotFound(f"no department with code {code}")
+    return department
+
+
+def get_user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"no user with id {user_id}")
+    return user
+
+
+def create_department(
+    session: Session,
+    *,
+    actor: Principal,
+    now: datetime,
+    code: str,
+    name: str,
+    kind: DepartmentKind,
+    parent_code: str | None = None,
+) -> Department:
+    require_bureau_admin(actor)
+    code = code.strip().upper()
+    if not is_valid_uscc(code):
+        raise InvalidInput(
+            f"{code!r} is not a valid unified social credit code (18 characters, GB 32100 check digit)",
+            detail={"field": "code"},
+        )
+    name = name.strip()
+    if not name:
+        raise InvalidInput("a department needs a name", detail={"field": "name"})
+    if session.scalar(
+        select(Department.id).where((Department.code == code) | (Department.name == name))
+    ):
+        raise Conflict(f"a department with code {code} or name {name} already exists")
+    parent = get_department(session, parent_code) if parent_code else None
+    department = Department(
+        code=code, name=name, kind=kind, parent_id=parent.id if parent else None, created_at=now
+    )
+    session.add(department)
+    session.flush()
+    audit.record(
+        session,
+        at=now,
+        actor=actor,
+        action="department.create",
+        object_type="department",
+        object_id=code,
+        detail={"name": name, "kind": str(kind)},
+    )
+    return department
+
+
+def create_user(
+    session: Session,
+    *,
+    actor: Principal,
+    now: datetime,
+    username: str,
+    display_name: str,
+    department_code: str,
+    roles: Iterable[Role],
+    email: str | None = None,
+    password: str | None = None,
+) -> User:
+    require_bureau_admin(actor)
+    username = username.strip()
+    if not username or not username.replace("_", "").replace("-", "").replace(".", "").isalnum():
+        raise InvalidInput(
+            "a user name uses letters, digits, '.', '-' and '_' only", detail={"field": "username"}
+        )
+    if session.scalar(select(User.id).where(User.username == username)):
+        raise Conflict(f"user name {username} is taken")
+    department = get_department(session, department_code)
+    user = User(
+        username=username,
+        display_name=display_name.strip() or username,
+        email=email,
+        department_id=department.id,
+        department=department,
+        password_hash=_checked_password_hash(password) if password else None,
+        created_at=now,
+    )
+    user.role_rows = [UserRole(role=str(role)) for role in sorted(set(roles))]
+    session.add(user)
+    session.flush()
+    audit.record(
+        session,
+        at=now,
+        actor=actor,
+        action="user.create",
+        object_type="user",
+        object_id=user.id,
+        detail={"username": username, "department": department.code, "roles": user.roles},
+    )
+    return user
+
+
+def set_roles(
+    session: Session, *, actor: Principal, now: datetime, user_id: int, roles: Iterable[Role]
+) -> User:
+    require_bureau_admin(actor)
+    user = get_user(session, user_id)
+    before = user.roles
+    user.role_rows = [UserRole(role=str(role)) for role in sorted(set(roles))]
+    session.flush()
+    audit.record(
+        session,
+        at=now,
+        actor=actor,
+        action="user.roles",
+        object_type="user",
+        object_id=user.id,
+        detail={"before": before, "after": user.roles},
+    )
+    return user
+
+
+def set_password(
+    session: Session, *, actor: Principal, now: datetime, user_id: int, password: str
+) -> None:
+    if actor.user_id != user_id:
+        require_bureau_admin(actor)
+    user = get_user(session, user_id)
+    user.password_hash = _checked_password_hash(password)
+    audit.record(
+        session, at=now, actor=actor, action="user.password", object_type="user", object_id=user_id
+    )
+
+
+def _checked_password_hash(password: str) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(
+            f"a password has at least {MIN_PASSWORD_LENGTH} characters",
+            detail={"field": "password"},
+        )
+    return hash_password(password)
+
+
+def authenticate_password(session: Session, *, username: str, password: str) -> User:
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None or not user.active or not password_matches(user.password_hash, password):
+        raise AuthenticationFailed(
+            "wrong user name or password", detail={"reason": "bad_credentials"}
+        )
+    return user
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: ApiToken
+    secret: str
+
+
+def issue_token(
+    session: Session, *, actor: Principal, now: datetime, user_id: int, name: str, days: int
+) -> IssuedToken:
+    """A new token for ``user_id``; the secret is returned once and never stored."""
+    if actor.user_id != user_id and not actor.is_system:
+        require_bureau_admin(actor)
+    if not 1 <= days <= 366:
+        raise InvalidInput("a token lives between 1 and 366 days", detail={"field": "days"})
+    user = get_user(session, user_id)
+    secret = new_token_secret()
+    token = ApiToken(
+        user_id=user.id,
+        name=name.strip() or "token",
+        prefix=secret[len(TOKEN_PREFIX) : len(TOKEN_PREFIX) + 8],
+        token_hash=token_digest(secret),
+        created_at=now,
+        expires_at=now + timedelta(days=days),
+    )
+    session.add(token)
+    session.flush()
+    audit.record(
+        session,
+        at=now,
+        actor=actor,
+        action="token.issue",
+        object_type="token",
+        object_id=token.id,
+        detail={
+            "user": user.username,
+            "name": token.name,
+            "expires_at": token.expires_at.isoformat(),
+        },
+    )
+    return IssuedToken(token, secret)
+
+
+def authenticate_token(session: Session, *, secret: str, now: datetime) -> User:
+    """The user a bearer token belongs to; raises with the reason (unknown, expired, revoked)."""
+    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(secret)))
+    if token is None:
+        raise AuthenticationFailed("the token is not valid", detail={"reason": "unknown_token"})
+    if token.revoked_at is not None:
+        raise AuthenticationFailed(
+            "the token was revoked; create a new one",
+            detail={"reason": "revoked", "token_id": token.id},
+        )
+    if token.expires_at <= now:
+        raise AuthenticationFailed(
+            "the token has expired; create a new one",
+            detail={"reason": "expired", "token_id": token.id},
+        )
+    if not token.user.active:
+        raise AuthenticationFailed("the user is deactivated", detail={"reason": "inactive_user"})
+    # Record use at most once a minute: a write on every request would throttle reads.
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        token.last_used_at = now
+    return token.user
+
+
+def list_tokens(session: Session, *, user_id: int) -> list[ApiToken]:
+    return list(
+        session.scalars(select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.id))
+    )
+
+
+def revoke_token(session: Session, *, actor: Principal, now: datetime, token_id: int) -> ApiToken:
+    token = session.get(ApiToken, token_id)
+    if token is None or (token.user_id != actor.user_id and not actor.has_any(Role.BUREAU_ADMIN)):
+        raise NotFound(f"no token {token_id} of yours")
+    if token.revoked_at is None:
+        token.revoked_at = now
+        audit.record(
+            session,
+            at=now,
+            actor=actor,
+            action="token.revoke",
+            object_type="token",
+            object_id=token_id,
+        )
+    return token

@@ -1,0 +1,25 @@
+"""Every table of the platform, imported in one place so Alembic and tests see the whole schema."""
+
+from exchange.audit.models import AuditChainHead, AuditRecord
+from exchange.db import Base
+from exchange.deadlines.models import Deadline
+from exchange.identity.models import ApiToken, Department, User, UserRole
+from exchange.notifications.models import Notification, OutboxEmail
+from exchange.workdays.models import CalendarDay, CalendarYear
+from exchange.workflow.models import WorkflowEvent
+
+__all__ = [
+    "ApiToken",
+    "AuditChainHead",
+    "AuditRecord",
+    "Base",
+    "CalendarDay",
+    "CalendarYear",
+    "Deadline",
+    "Department",
+    "Notification",
+    "OutboxEmail",
+    "User",
+    "UserRole",
+    "WorkflowEvent",
+]

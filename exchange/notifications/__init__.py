@@ -1,0 +1,1 @@
+"""The in-platform inbox per user, and an e-mail outbox delivered at least once."""

@@ -1,0 +1,74 @@
+"""Sending notifications to users, and reading one's inbox."""
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from exchange.errors import NotFound
+from exchange.identity.models import User, UserRole
+from exchange.identity.roles import Role
+from exchange.notifications.models import Notification, OutboxEmail
+
+
+def notify(
+    session: Session,
+    *,
+    users: Iterable[User],
+    kind: str,
+    title: str,
+    body: str,
+    now: datetime,
+    link: str | None = None,
+    email: bool = False,
+) -> list[Notification]:
+    """Put a notification in each user's inbox; with ``email``, also queue an e-mail."""
+    created = []
+    for user in users:
+        notification = Notification(
+            user_id=user.id, kind=kind, title=title, body=body, link=link, created_at=now
+        )
+        session.add(notification)
+        created.append(notification)
+        if email and user.email:
+            session.flush()
+            session.add(
+                OutboxEmail(
+                    notification_id=notification.id,
+                    recipient=user.email,
+                    subject=title,
+                    body=body,
+                    created_at=now,
+                    next_attempt_at=now,
+                )
+            )
+    session.flush()
+    return created
+
+
+def users_with_role(session: Session, role: Role, department_id: int | None = None) -> list[User]:
+    query = select(User).join(UserRole).where(UserRole.role == str(role), User.active.is_(True))
+    if department_id is not None:
+        query = query.where(User.department_id == department_id)
+    return list(session.scalars(query.order_by(User.id)))
+
+
+def inbox(
+    session: Session, *, user_id: int, unread_only: bool = False, limit: int = 100
+) -> list[Notification]:
+    query = select(Notification).where(Notification.user_id == user_id)
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None))
+    return list(session.scalars(query.order_by(Notification.id.desc()).limit(limit)))
+
+
+def mark_read(
+    session: Session, *, user_id: int, notification_id: int, now: datetime
+) -> Notification:
+    notification = session.get(Notification, notification_id)
+    if notification is None or notification.user_id != user_id:
+        raise NotFound(f"no notification {notification_id} in your inbox")
+    if notification.read_at is None:
+        notification.read_at = now
+    return notification

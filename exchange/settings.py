@@ -1,0 +1,69 @@
+"""Settings, read from environment variables prefixed ``EXCHANGE_`` (e.g. ``EXCHANGE_DATABASE_URL``)."""
+
+from functools import cached_property
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="EXCHANGE_", extra="ignore")
+
+    data_dir: Path = Field(Path("var"), description="Folder for the SQLite file and the warehouse.")
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL of the platform database; default a SQLite file."
+    )
+    warehouse_path: Path | None = Field(None, description="Iceberg warehouse folder.")
+    timezone: str = Field("Asia/Shanghai", description="The city's time zone for working days.")
+
+    # Deadline lengths in working days: the regulations' defaults, configurable per province.
+    catalog_update_days: int = Field(3, ge=1, description="R7: provider updates the catalog.")
+    access_review_days: int = Field(3, ge=1, description="R14: provider decides a request.")
+    quality_feedback_days: int = Field(5, ge=1, description="R19: department answers an issue.")
+    dispute_ruling_days: int = Field(5, ge=1, description="Coordinating office rules a dispute.")
+
+    token_days: int = Field(90, ge=1, description="Default lifetime of a new API token.")
+    max_request_bytes: int = Field(10 * 1024 * 1024, ge=1024, description="Request body limit.")
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    log_level: str = "INFO"
+
+    smtp_host: str | None = Field(None, description="Set to deliver notifications by e-mail.")
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    smtp_sender: str = "exchange@localhost"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        ZoneInfo(value)
+        return value
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'exchange.db').as_posix()}"
+
+    @property
+    def resolved_warehouse_path(self) -> Path:
+        return self.warehouse_path or self.data_dir / "warehouse"
+
+    @cached_property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def email_enabled(self) -> bool:
+        return bool(self.smtp_host)
+
+    def deadline_days(self, setting_name: str) -> int:
+        """The configured length of a deadline, by the name of its setting."""
+        value = getattr(self, setting_name)
+        if not isinstance(value, int) or not setting_name.endswith("_days"):
+            raise KeyError(f"{setting_name} is not a deadline setting")
+        return value

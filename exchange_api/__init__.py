@@ -1,0 +1,1 @@
+"""The HTTP API (and, later, the web portal) over the platform's services."""

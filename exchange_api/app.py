@@ -1,0 +1,44 @@
+"""The FastAPI application factory."""
+
+from fastapi import FastAPI
+
+from exchange.runtime import Platform
+from exchange_api.errors import install_error_handlers
+from exchange_api.middleware import BodySizeLimit, RequestLog, configure_logging
+from exchange_api.routers import audit, calendar, deadlines, health, identity, notifications
+
+DESCRIPTION = """
+The city's government data-sharing exchange platform (政务大数据共享交换平台).
+
+Authenticate with an API token: `Authorization: Bearer exg_…`. Get one with
+`POST /api/v1/auth/token` (user name and password) or `exchange token create`.
+
+Every error has the same body: `{"code": …, "message": …, "detail": …}`.
+"""
+
+TAGS = [
+    {"name": "identity", "description": "Who is calling, tokens, departments and users."},
+    {"name": "calendar", "description": "Working days (R23) and deadline computation."},
+    {"name": "deadlines", "description": "Working-day deadlines of workflows."},
+    {"name": "notifications", "description": "Each user's inbox."},
+    {"name": "audit", "description": "The tamper-evident audit log (R16, R21)."},
+    {"name": "health", "description": "Liveness."},
+]
+
+
+def create_app(platform: Platform | None = None) -> FastAPI:
+    platform = platform or Platform.create()
+    configure_logging(platform.settings.log_level)
+    app = FastAPI(
+        title="Government Data-Sharing Exchange",
+        version="0.1.0",
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+    )
+    app.state.platform = platform
+    install_error_handlers(app)
+    for module in (health, identity, calendar, deadlines, notifications, audit):
+        app.include_router(module.router)
+    app.add_middleware(BodySizeLimit, limit=platform.settings.max_request_bytes)
+    app.add_middleware(RequestLog)
+    return app

@@ -1,0 +1,76 @@
+"""Dependencies shared by every router: the platform, the request's unit of work, the caller."""
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from exchange.errors import AuthenticationFailed, PermissionDenied
+from exchange.identity.roles import Role
+from exchange.identity.service import authenticate_token, principal_for
+from exchange.principal import Principal
+from exchange.runtime import Platform
+
+_bearer = HTTPBearer(auto_error=False, description="An API token: `Authorization: Bearer exg_…`")
+
+
+def get_platform(request: Request) -> Platform:
+    platform: Platform = request.app.state.platform
+    return platform
+
+
+AppPlatform = Annotated[Platform, Depends(get_platform)]
+
+
+def get_session(platform: AppPlatform) -> Iterator[Session]:
+    """The request's unit of work: committed before the response is sent, rolled back on error."""
+    with platform.database.transaction() as session:
+        yield session
+
+
+# scope="function": the transaction ends before the response goes out, so a failed commit is a
+# failed request, never a success the client was already told about.
+DbSession = Annotated[Session, Depends(get_session, scope="function")]
+
+
+def client_address(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def get_principal(
+    request: Request,
+    platform: AppPlatform,
+    session: DbSession,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise AuthenticationFailed(
+            "send an API token: Authorization: Bearer <token>", detail={"reason": "missing_token"}
+        )
+    user = authenticate_token(session, secret=credentials.credentials, now=platform.clock.now())
+    principal = principal_for(user, client_address(request))
+    request.state.principal = principal
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+
+
+def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
+    """A dependency that lets through only callers holding one of ``roles``."""
+
+    def check(principal: CurrentPrincipal) -> Principal:
+        if not principal.has_any(*roles):
+            raise PermissionDenied(
+                "this needs one of the roles: " + ", ".join(sorted(roles)),
+                detail={"required_roles": sorted(roles)},
+            )
+        return principal
+
+    return check
+
+
+BureauAdmin = Annotated[Principal, Depends(require_roles(Role.BUREAU_ADMIN))]
+Auditor = Annotated[Principal, Depends(require_roles(Role.AUDITOR, Role.BUREAU_ADMIN))]

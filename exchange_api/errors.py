@@ -1,0 +1,135 @@
+"""One error body for every failure: ``{"code", "message", "detail"}``.
+
+Refusals (401, 403) are audited here, once, whatever raised them.
+"""
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from exchange import audit
+from exchange.audit import Outcome
+from exchange.errors import (
+    AuthenticationFailed,
+    Conflict,
+    DomainError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+)
+from exchange.principal import Principal
+from exchange.runtime import Platform
+
+log = logging.getLogger("exchange.api")
+
+STATUS_BY_ERROR: dict[type[DomainError], int] = {
+    AuthenticationFailed: 401,
+    PermissionDenied: 403,
+    NotFound: 404,
+    Conflict: 409,
+    InvalidInput: 400,
+}
+
+
+class ErrorBody(BaseModel):
+    code: str = Field(
+        description="Stable machine-readable error code.", examples=["illegal_transition"]
+    )
+    message: str = Field(description="What was wrong and what to do, for people.")
+    detail: Any = Field(None, description="Specifics: the field, the rule, the allowed actions…")
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": description}
+    for status, description in {
+        400: "Invalid input",
+        401: "Missing, wrong, expired or revoked token",
+        403: "Not allowed for this caller",
+        404: "Not found",
+        409: "Conflicts with the current state",
+        413: "Request body too large",
+        422: "Request does not match the schema",
+    }.items()
+}
+
+
+def error_response(status: int, code: str, message: str, detail: Any = None) -> JSONResponse:
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    body = ErrorBody(code=code, message=message, detail=detail).model_dump(mode="json")
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _status_for(error: DomainError) -> int:
+    for kind in type(error).__mro__:
+        if kind in STATUS_BY_ERROR:
+            return STATUS_BY_ERROR[kind]
+    return 400
+
+
+async def _domain_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, DomainError)
+    status = _status_for(error)
+    if isinstance(error, PermissionDenied | AuthenticationFailed):
+        await run_in_threadpool(_audit_refusal, request, error)
+    return error_response(status, error.code, error.message, error.detail)
+
+
+def _audit_refusal(request: Request, error: DomainError) -> None:
+    platform: Platform = request.app.state.platform
+    principal: Principal | None = getattr(request.state, "principal", None)
+    if principal is None:
+        address = request.client.host if request.client else None
+        principal = Principal(None, "anonymous", None, None, client_address=address)
+    route = request.scope.get("route")
+    audit.record_in_own_transaction(
+        platform.database,
+        at=platform.clock.now(),
+        actor=principal,
+        action=f"{request.method} {getattr(route, 'path', request.url.path)}",
+        outcome=Outcome.DENIED,
+        object_type="route",
+        object_id=request.url.path,
+        detail={
+            "message": error.message,
+            **(error.detail if isinstance(error.detail, dict) else {}),
+        },
+    )
+
+
+async def _validation_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    problems = [
+        {"field": ".".join(str(p) for p in e["loc"]), "problem": e["msg"], "type": e["type"]}
+        for e in error.errors()
+    ]
+    return error_response(
+        422, "validation_failed", "the request does not match the expected shape", problems
+    )
+
+
+async def _http_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, StarletteHTTPException)
+    codes = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}
+    return error_response(
+        error.status_code, codes.get(error.status_code, "http_error"), str(error.detail)
+    )
+
+
+async def _unexpected(request: Request, error: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return error_response(
+        500, "internal_error", "something went wrong on the platform; nothing was saved"
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,96 @@
+"""The working-day calendar (R23): look at a year, import its schedule, compute a deadline."""
+
+from datetime import date, datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Query, UploadFile
+from pydantic import BaseModel, Field
+
+from exchange.errors import InvalidInput
+from exchange.workdays import working_day_deadline
+from exchange.workdays.schedule import import_schedule, parse_schedule_csv
+from exchange_api.deps import AppPlatform, BureauAdmin, CurrentPrincipal, DbSession
+from exchange_api.errors import ERROR_RESPONSES
+
+router = APIRouter(prefix="/api/v1/calendar", tags=["calendar"], responses=ERROR_RESPONSES)
+
+
+class SpecialDay(BaseModel):
+    date: date
+    working: bool
+
+
+class YearCalendar(BaseModel):
+    year: int
+    has_official_schedule: bool = Field(description="False: weekends only, deadlines provisional.")
+    special_days: list[SpecialDay] = Field(description="Weekdays off and weekend days worked.")
+
+
+class DeadlinePreview(BaseModel):
+    start: datetime
+    working_days: int
+    due_date: date
+    due_at: datetime
+    remind_at: datetime
+    provisional: bool
+
+
+class ImportResult(BaseModel):
+    years: list[int]
+    days: int
+    recomputed_deadlines: int
+
+
+@router.get("/deadline", summary="Compute a working-day deadline")
+def preview_deadline(
+    _: CurrentPrincipal,
+    session: DbSession,
+    platform: AppPlatform,
+    start: Annotated[
+        datetime, Query(description="An instant with its offset: 2026-09-30T10:00+08:00")
+    ],
+    days: Annotated[int, Query(ge=1, le=60)],
+) -> DeadlinePreview:
+    if start.tzinfo is None:
+        raise InvalidInput("start needs a UTC offset, e.g. +08:00", detail={"field": "start"})
+    computed = working_day_deadline(start, days, platform.calendar(session))
+    return DeadlinePreview(start=start, working_days=days, **computed.__dict__)
+
+
+@router.get("/{year}", summary="A year's days off and make-up working days")
+def year_calendar(
+    year: int, _: CurrentPrincipal, session: DbSession, platform: AppPlatform
+) -> YearCalendar:
+    calendar = platform.calendar(session)
+    special = []
+    day = date(year, 1, 1)
+    while day.year == year:
+        working = calendar.is_working_day(day)
+        if working == (day.weekday() >= 5):
+            special.append(SpecialDay(date=day, working=working))
+        day += timedelta(days=1)
+    return YearCalendar(
+        year=year, has_official_schedule=calendar.has_schedule(year), special_days=special
+    )
+
+
+@router.post("/import", summary="Import a year's official schedule (CSV: date,type,name)")
+async def import_year(
+    file: UploadFile, principal: BureauAdmin, session: DbSession, platform: AppPlatform
+) -> ImportResult:
+    try:
+        text = (await file.read()).decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise InvalidInput("the schedule file must be UTF-8 text") from error
+    days = parse_schedule_csv(text)
+    result = import_schedule(
+        session,
+        days=days,
+        source=file.filename or "upload",
+        actor=principal,
+        now=platform.clock.now(),
+        zone=platform.settings.zone,
+    )
+    return ImportResult(
+        years=result.years, days=result.days, recomputed_deadlines=result.recomputed_deadlines
+    )

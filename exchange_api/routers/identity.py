@@ -1,0 +1,237 @@
+"""Who is calling, API tokens, departments and users."""
+
+from datetime import datetime
+
+from fastapi import APIRouter, status
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+
+from exchange.identity import service
+from exchange.identity.models import ApiToken, Department, User
+from exchange.identity.roles import DepartmentKind, Role
+from exchange_api.deps import AppPlatform, BureauAdmin, CurrentPrincipal, DbSession
+from exchange_api.errors import ERROR_RESPONSES
+
+router = APIRouter(prefix="/api/v1", tags=["identity"], responses=ERROR_RESPONSES)
+
+
+class DepartmentPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    code: str = Field(examples=["11440300000000030Y"])
+    name: str = Field(examples=["市市场监督管理局"])
+    kind: DepartmentKind
+    active: bool
+
+
+class DepartmentCreate(BaseModel):
+    code: str = Field(description="统一社会信用代码, 18 characters with a valid check digit.")
+    name: str = Field(min_length=1, max_length=200)
+    kind: DepartmentKind = DepartmentKind.GOVERNMENT
+    parent_code: str | None = None
+
+
+class UserPublic(BaseModel):
+    id: int
+    username: str
+    display_name: str
+    email: str | None
+    department_code: str
+    department_name: str
+    roles: list[Role]
+    active: bool
+
+    @classmethod
+    def of(cls, user: User) -> "UserPublic":
+        return cls(
+            id=user.id,
+            username=user.username,
+            display_name=user.display_name,
+            email=user.email,
+            department_code=user.department.code,
+            department_name=user.department.name,
+            roles=[Role(r) for r in user.roles],
+            active=user.active,
+        )
+
+
+class UserCreate(BaseModel):
+    username: str = Field(min_length=2, max_length=64, examples=["scjg.registrar"])
+    display_name: str = Field("", max_length=100)
+    department_code: str
+    roles: list[Role] = Field(min_length=1)
+    email: str | None = None
+    password: str | None = Field(None, description="For the portal; at least 10 characters.")
+
+
+class RolesUpdate(BaseModel):
+    roles: list[Role]
+
+
+class TokenRequest(BaseModel):
+    username: str
+    password: str
+    name: str = Field("api", max_length=100, description="What the token is for.")
+    days: int | None = Field(None, ge=1, le=366)
+
+
+class TokenCreate(BaseModel):
+    name: str = Field("api", max_length=100)
+    days: int | None = Field(None, ge=1, le=366)
+
+
+class TokenPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    prefix: str = Field(description="The first characters after exg_, to tell tokens apart.")
+    created_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+
+
+class IssuedTokenPublic(TokenPublic):
+    token: str = Field(description="The secret. It is shown this once and never again.")
+
+
+def _issued(issued: service.IssuedToken) -> IssuedTokenPublic:
+    return IssuedTokenPublic(
+        token=issued.secret, **TokenPublic.model_validate(issued.token).model_dump()
+    )
+
+
+@router.post(
+    "/auth/token",
+    status_code=status.HTTP_201_CREATED,
+    summary="Exchange a user name and password for an API token",
+)
+def token_from_password(
+    body: TokenRequest, session: DbSession, platform: AppPlatform
+) -> IssuedTokenPublic:
+    user = service.authenticate_password(session, username=body.username, password=body.password)
+    principal = service.principal_for(user)
+    issued = service.issue_token(
+        session,
+        actor=principal,
+        now=platform.clock.now(),
+        user_id=user.id,
+        name=body.name,
+        days=body.days or platform.settings.token_days,
+    )
+    return _issued(issued)
+
+
+@router.get("/me", summary="The calling user")
+def me(principal: CurrentPrincipal, session: DbSession) -> UserPublic:
+    assert principal.user_id is not None
+    return UserPublic.of(service.get_user(session, principal.user_id))
+
+
+@router.get("/tokens", summary="My API tokens")
+def my_tokens(principal: CurrentPrincipal, session: DbSession) -> list[TokenPublic]:
+    assert principal.user_id is not None
+    return [
+        TokenPublic.model_validate(t)
+        for t in service.list_tokens(session, user_id=principal.user_id)
+    ]
+
+
+@router.post(
+    "/tokens", status_code=status.HTTP_201_CREATED, summary="Create another API token for myself"
+)
+def create_token(
+    body: TokenCreate, principal: CurrentPrincipal, session: DbSession, platform: AppPlatform
+) -> IssuedTokenPublic:
+    assert principal.user_id is not None
+    issued = service.issue_token(
+        session,
+        actor=principal,
+        now=platform.clock.now(),
+        user_id=principal.user_id,
+        name=body.name,
+        days=body.days or platform.settings.token_days,
+    )
+    return _issued(issued)
+
+
+@router.delete("/tokens/{token_id}", summary="Revoke a token")
+def revoke_token(
+    token_id: int, principal: CurrentPrincipal, session: DbSession, platform: AppPlatform
+) -> TokenPublic:
+    token: ApiToken = service.revoke_token(
+        session, actor=principal, now=platform.clock.now(), token_id=token_id
+    )
+    return TokenPublic.model_validate(token)
+
+
+@router.get("/departments", summary="All departments")
+def list_departments(_: CurrentPrincipal, session: DbSession) -> list[DepartmentPublic]:
+    return [
+        DepartmentPublic.model_validate(d)
+        for d in session.scalars(select(Department).order_by(Department.code))
+    ]
+
+
+@router.get("/departments/{code}", summary="One department")
+def get_department(code: str, _: CurrentPrincipal, session: DbSession) -> DepartmentPublic:
+    return DepartmentPublic.model_validate(service.get_department(session, code))
+
+
+@router.post(
+    "/departments", status_code=status.HTTP_201_CREATED, summary="Register a department (bureau)"
+)
+def create_department(
+    body: DepartmentCreate, principal: BureauAdmin, session: DbSession, platform: AppPlatform
+) -> DepartmentPublic:
+    department = service.create_department(
+        session,
+        actor=principal,
+        now=platform.clock.now(),
+        code=body.code,
+        name=body.name,
+        kind=body.kind,
+        parent_code=body.parent_code,
+    )
+    return DepartmentPublic.model_validate(department)
+
+
+@router.get("/users", summary="Users: all for the bureau, my department's for others")
+def list_users(principal: CurrentPrincipal, session: DbSession) -> list[UserPublic]:
+    query = select(User).order_by(User.username)
+    if not principal.has_any(Role.BUREAU_ADMIN):
+        query = query.where(User.department_id == principal.department_id)
+    return [UserPublic.of(u) for u in session.scalars(query)]
+
+
+@router.post("/users", status_code=status.HTTP_201_CREATED, summary="Create a user (bureau)")
+def create_user(
+    body: UserCreate, principal: BureauAdmin, session: DbSession, platform: AppPlatform
+) -> UserPublic:
+    user = service.create_user(
+        session,
+        actor=principal,
+        now=platform.clock.now(),
+        username=body.username,
+        display_name=body.display_name,
+        department_code=body.department_code,
+        roles=body.roles,
+        email=body.email,
+        password=body.password,
+    )
+    return UserPublic.of(user)
+
+
+@router.put("/users/{user_id}/roles", summary="Replace a user's roles (bureau)")
+def set_roles(
+    user_id: int,
+    body: RolesUpdate,
+    principal: BureauAdmin,
+    session: DbSession,
+    platform: AppPlatform,
+) -> UserPublic:
+    user = service.set_roles(
+        session, actor=principal, now=platform.clock.now(), user_id=user_id, roles=body.roles
+    )
+    return UserPublic.of(user)

@@ -1,0 +1,54 @@
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from fastapi.testclient import TestClient
+
+from exchange.identity.models import Department
+from exchange.identity.roles import Role
+from exchange.runtime import Platform
+from exchange_api.app import create_app
+from tests.factories import make_department, make_token, make_user
+
+
+@pytest.fixture
+def client(platform: Platform) -> Iterator[TestClient]:
+    with TestClient(create_app(platform)) as test_client:
+        yield test_client
+
+
+@dataclass
+class Caller:
+    user_id: int
+    username: str
+    token: str
+    department: Department
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+@dataclass
+class Callers:
+    admin: Caller
+    auditor: Caller
+    registrar: Caller
+
+
+@pytest.fixture
+def callers(platform: Platform) -> Callers:
+    with platform.database.transaction() as session:
+        bureau = make_department(session, platform, name="市政务服务和大数据管理局")
+        provider = make_department(session, platform, name="市市场监督管理局")
+        made = {}
+        for name, department, role in (
+            ("admin", bureau, Role.BUREAU_ADMIN),
+            ("auditor", bureau, Role.AUDITOR),
+            ("registrar", provider, Role.CATALOG_REGISTRAR),
+        ):
+            user = make_user(session, platform, department, role)
+            made[name] = Caller(
+                user.id, user.username, make_token(session, platform, user), department
+            )
+    return Callers(**made)

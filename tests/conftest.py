@@ -1,0 +1,116 @@
+"""Fixtures: every database test runs on SQLite and, when EXCHANGE_TEST_POSTGRES_URL is set,
+on PostgreSQL. The schema is always made by the Alembic migrations."""
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import psycopg
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from exchange.audit.models import GENESIS_HASH
+from exchange.clock import FrozenClock
+from exchange.db import Database
+from exchange.migrate import upgrade
+from exchange.models import Base
+from exchange.runtime import Platform
+from exchange.settings import Settings
+
+POSTGRES_URL = os.environ.get("EXCHANGE_TEST_POSTGRES_URL")
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+NO_POSTGRES = (
+    "PostgreSQL not available: set EXCHANGE_TEST_POSTGRES_URL (make test does when it answers)"
+)
+
+
+def local(*args: int) -> datetime:
+    """An instant given in the city's local time."""
+    return datetime(*args, tzinfo=SHANGHAI)  # type: ignore[misc]
+
+
+def _admin_dsn(url: str, database: str) -> str:
+    parsed = make_url(url).set(drivername="postgresql", database=database)
+    return parsed.render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "exchange.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A database of its own for this test session, migrated once, dropped at the end."""
+    if not POSTGRES_URL:
+        pytest.skip(NO_POSTGRES)
+    name = f"exchange_test_{uuid.uuid4().hex[:10]}"
+    maintenance = _admin_dsn(POSTGRES_URL, "postgres")
+    with psycopg.connect(maintenance, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    upgrade(url)
+    yield url
+    with psycopg.connect(maintenance, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _empty_postgres(database: Database) -> None:
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with database.engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        # Tamper tests disable the append-only trigger; every test starts with it on.
+        connection.execute(text("ALTER TABLE audit_records ENABLE TRIGGER audit_records_no_update"))
+        connection.execute(
+            text(
+                "INSERT INTO audit_chain_head (id, last_seq, last_hash, anchor_seq, anchor_hash) "
+                "VALUES (1, 0, :g, 0, :g)"
+            ),
+            {"g": GENESIS_HASH},
+        )
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database(
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
+) -> Iterator[Database]:
+    if request.param == "sqlite":
+        path = tmp_path / "exchange.db"
+        shutil.copy(sqlite_template, path)
+        db = Database(f"sqlite:///{path}")
+    else:
+        db = Database(request.getfixturevalue("postgres_url"))
+        _empty_postgres(db)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def postgres_database(postgres_url: str) -> Iterator[Database]:
+    """An emptied PostgreSQL database, for tests that only make sense there."""
+    db = Database(postgres_url)
+    _empty_postgres(db)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(local(2026, 11, 24, 10, 0))
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database: Database) -> Settings:
+    return Settings(data_dir=tmp_path, database_url=database.url)
+
+
+@pytest.fixture
+def platform(settings: Settings, database: Database, clock: FrozenClock) -> Platform:
+    return Platform(settings, database, clock)

@@ -1,0 +1,138 @@
+"""The ``exchange`` command against a real database."""
+
+import re
+from pathlib import Path
+
+import orjson
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import text
+
+from exchange.cli import main
+from exchange.db import Database
+
+
+@pytest.fixture
+def run(database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("EXCHANGE_DATABASE_URL", database.url)
+    monkeypatch.setenv("EXCHANGE_DATA_DIR", str(tmp_path))
+    runner = CliRunner()
+
+    def invoke(*args: str, input: str | None = None):  # type: ignore[no-untyped-def]
+        return runner.invoke(main, list(args), input=input, catch_exceptions=False)
+
+    return invoke
+
+
+def test_db_upgrade_is_idempotent(run) -> None:  # type: ignore[no-untyped-def]
+    result = run("db", "upgrade")
+    assert result.exit_code == 0
+    assert "up to date" in result.output
+
+
+def test_first_admin_then_token(run) -> None:  # type: ignore[no-untyped-def]
+    created = run(
+        "admin",
+        "create",
+        "--username",
+        "root.admin",
+        "--department-code",
+        "11440300000000001X",
+        "--department-name",
+        "市政务服务和大数据管理局",
+        input="long-enough-password\nlong-enough-password\n",
+    )
+    assert created.exit_code == 2, created.output  # the code's check digit is wrong
+    assert "not a valid unified social credit code" in created.output
+    from exchange.demo import demo_code
+
+    code = demo_code(1)
+    created = run(
+        "admin",
+        "create",
+        "--username",
+        "root.admin",
+        "--department-code",
+        code,
+        "--department-name",
+        "市政务服务和大数据管理局",
+        input="long-enough-password\nlong-enough-password\n",
+    )
+    assert created.exit_code == 0, created.output
+    token = run("token", "create", "--username", "root.admin", "--days", "5")
+    assert token.exit_code == 0
+    assert re.fullmatch(r"exg_[\w-]{43}", token.stdout.strip())
+
+
+def test_calendar_import_reports_errors_and_imports(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "date,type,name\n2027-01-02,workday,周六\n2027-01-04,workday,周一\n", encoding="utf-8"
+    )
+    result = run("calendar", "import", str(bad))
+    assert result.exit_code == 2
+    assert "line 3" in result.output
+    assert "nothing was imported" in result.output
+    good = tmp_path / "2027.csv"
+    good.write_text("date,type,name\n2027-01-01,holiday,元旦\n", encoding="utf-8")
+    assert run("calendar", "import", str(good)).exit_code == 0
+    shown = run("calendar", "show", "2027")
+    assert "official schedule" in shown.output
+    assert "2027-01-01  holiday" in shown.output
+    assert "NO SCHEDULE" in run("calendar", "show", "2028").output
+
+
+def test_audit_verify_export_and_purge(run, database: Database, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert run("demo").exit_code == 0
+    verified = run("audit", "verify")
+    assert verified.exit_code == 0
+    assert "intact" in verified.output
+    out = tmp_path / "audit.jsonl"
+    exported = run(
+        "audit", "export", "--from", "2000-01-01", "--to", "2100-01-01", "--output", str(out)
+    )
+    assert exported.exit_code == 0
+    lines = [orjson.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert lines
+    assert lines[0]["action"] == "department.create"
+    refused = run("audit", "purge", "--before", "2020-01-01")
+    assert refused.exit_code == 2
+    assert "kept for 15 years" in refused.output
+    with database.engine.begin() as connection:
+        if database.dialect == "postgresql":
+            connection.execute(
+                text("ALTER TABLE audit_records DISABLE TRIGGER audit_records_no_update")
+            )
+        else:
+            connection.execute(text("DROP TRIGGER audit_records_no_update"))
+        connection.execute(text("UPDATE audit_records SET action = 'nothing' WHERE seq = 3"))
+    broken = run("audit", "verify")
+    assert broken.exit_code == 1
+    assert "broken at record 3" in broken.output
+
+
+def test_demo_is_repeatable_and_prints_how_to_log_in(run) -> None:  # type: ignore[no-untyped-def]
+    first = run("demo")
+    second = run("demo")
+    assert first.exit_code == second.exit_code == 0
+    for role in (
+        "bureau_admin",
+        "catalog_registrar",
+        "catalog_reviewer",
+        "data_resource_admin",
+        "data_reviewer",
+        "consumer",
+        "data_steward",
+        "coordinating_office",
+        "auditor",
+    ):
+        assert role in first.output
+    assert "市市场监督管理局" in first.output
+    assert "国家税务总局XX市税务局" in first.output
+    assert "Bearer exg_" in second.output
+
+
+def test_sweep_runs(run) -> None:  # type: ignore[no-untyped-def]
+    result = run("deadlines", "sweep")
+    assert result.exit_code == 0
+    assert "reminded 0, escalated 0" in result.output
