@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from exchange.audit.models import GENESIS_HASH
+from exchange.audit.models import AUDIT_CHAINS, GENESIS_HASH
 from exchange.clock import FrozenClock
 from exchange.db import Database
 from exchange.migrate import upgrade
@@ -70,11 +70,12 @@ def _empty_postgres(database: Database) -> None:
         connection.execute(text("ALTER TABLE audit_records ENABLE TRIGGER audit_records_no_update"))
         connection.execute(
             text(
-                "INSERT INTO audit_chain_head (id, last_seq, last_hash, anchor_seq, anchor_hash) "
-                "VALUES (1, 0, :g, 0, :g)"
+                "INSERT INTO audit_chain_heads (id, last_pos, last_hash, anchor_pos, anchor_hash) "
+                "VALUES (:chain, 0, :g, 0, :g)"
             ),
-            {"g": GENESIS_HASH},
+            [{"chain": chain, "g": GENESIS_HASH} for chain in range(1, AUDIT_CHAINS + 1)],
         )
+        connection.execute(text("ALTER SEQUENCE audit_seq RESTART"))
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -1,13 +1,15 @@
 """The one writer of the audit log.
 
 ``record`` queues an entry on the session; the entries are appended to the chain just before
-the session commits, under a lock on the chain head, so that records are chained in commit order
-and the lock is held only for the last moment of a transaction. If the append fails, the commit
+the session commits, under a lock on the head of one of several chains (whichever is free), so
+that a chain is extended in commit order and the lock is held only for the last moment of a
+transaction. If the append fails, the commit
 fails with it: no action without its audit record (fail closed). A rolled-back transaction
 leaves no record, so refusals are recorded with ``record_in_own_transaction``.
 """
 
 import hashlib
+import random
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -15,14 +17,13 @@ from enum import StrEnum
 from typing import Any
 
 import orjson
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from exchange.audit.models import AuditChainHead, AuditRecord
+from exchange.audit.models import AUDIT_CHAINS, AUDIT_SEQ, AuditChainHead, AuditRecord
 from exchange.db import Database, table_of
 from exchange.principal import Principal
 
-HEAD_ID = 1
 _PENDING_KEY = "exchange.audit.pending"
 
 
@@ -96,11 +97,13 @@ def canonical_json(value: Mapping[str, Any]) -> str:
     return orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS).decode()
 
 
-def record_hash(prev_hash: str, seq: int, fields: tuple[Any, ...]) -> str:
-    """SHA-256 over the previous hash, the position and every field, in a fixed order."""
+def record_hash(
+    prev_hash: str, chain: int, position: int, seq: int, fields: tuple[Any, ...]
+) -> str:
+    """SHA-256 over the previous hash, the record's place and every field, in a fixed order."""
     at = fields[0]
     payload = orjson.dumps(
-        [seq, at.astimezone(UTC).isoformat(timespec="microseconds"), *fields[1:]]
+        [chain, position, seq, at.astimezone(UTC).isoformat(timespec="microseconds"), *fields[1:]]
     )
     return hashlib.sha256(prev_hash.encode("ascii") + payload).hexdigest()
 
@@ -144,36 +147,83 @@ def _append_pending(session: Session) -> None:
 
 
 def append_to_chain(session: Session, entries: list[_Entry]) -> None:
-    head_table = table_of(AuditChainHead)
-    if session.get_bind().dialect.name == "sqlite":
-        # SQLite has no row locks: a write takes the database's write lock for the transaction.
-        session.execute(
-            update(head_table)
-            .where(head_table.c.id == HEAD_ID)
-            .values(last_seq=head_table.c.last_seq)
-        )
-    last_seq, last_hash = session.execute(
-        select(head_table.c.last_seq, head_table.c.last_hash)
-        .where(head_table.c.id == HEAD_ID)
-        .with_for_update()
-    ).one()
+    postgres = session.get_bind().dialect.name == "postgresql"
+    chain, position, last_hash, first_seq = _lock_a_chain(session, postgres)
+    seqs = [first_seq, *_more_seqs(session, postgres, first_seq, len(entries) - 1)]
     rows = []
-    for entry in entries:
-        last_seq += 1
+    for entry, seq in zip(entries, seqs, strict=True):
+        position += 1
         fields = tuple(getattr(entry, name) for name in HASHED_COLUMNS)
-        digest = record_hash(last_hash, last_seq, fields)
+        digest = record_hash(last_hash, chain, position, seq, fields)
         rows.append(
             {
-                "seq": last_seq,
+                "seq": seq,
+                "chain": chain,
+                "chain_pos": position,
                 **dict(zip(HASHED_COLUMNS, fields, strict=True)),
                 "prev_hash": last_hash,
                 "hash": digest,
             }
         )
         last_hash = digest
-    session.execute(insert(table_of(AuditRecord)), rows)
-    session.execute(
-        update(head_table)
-        .where(head_table.c.id == HEAD_ID)
-        .values(last_seq=last_seq, last_hash=last_hash)
+    head = {"head_id": chain, "head_pos": position, "head_hash": last_hash}
+    if postgres and len(rows) == 1:
+        session.execute(_APPEND_ONE_AND_ADVANCE, {**rows[0], **head})
+    else:
+        session.execute(insert(table_of(AuditRecord)), rows)
+        session.execute(_ADVANCE_HEAD, head)
+
+
+def _prepared_statements() -> tuple[Any, Any]:
+    """Built once, so that SQLAlchemy compiles them once."""
+    heads = table_of(AuditChainHead)
+    records = table_of(AuditRecord)
+    advance = (
+        update(heads)
+        .where(heads.c.id == bindparam("head_id"))
+        .values(last_pos=bindparam("head_pos"), last_hash=bindparam("head_hash"))
+    )
+    append_one = insert(records).values(
+        {c.name: bindparam(c.name, type_=c.type) for c in records.columns}
+    )
+    # PostgreSQL: one round trip inserts the record and advances the head.
+    return advance, advance.add_cte(append_one.cte("appended"))
+
+
+_ADVANCE_HEAD, _APPEND_ONE_AND_ADVANCE = _prepared_statements()
+
+
+def _lock_a_chain(session: Session, postgres: bool) -> tuple[int, int, str, int]:
+    """Lock a chain head until commit (any free one on PostgreSQL) and draw the first seq."""
+    heads = table_of(AuditChainHead)
+    if not postgres:
+        # No row locks in SQLite: a write takes the database's write lock until the end of the
+        # transaction, so there is one writer and one chain, and seq is simply the next number.
+        session.execute(update(heads).where(heads.c.id == 1).values(last_pos=heads.c.last_pos))
+        records = table_of(AuditRecord)
+        next_seq = select(func.coalesce(func.max(records.c.seq), 0) + 1).scalar_subquery()
+        row = session.execute(
+            select(heads.c.id, heads.c.last_pos, heads.c.last_hash, next_seq).where(heads.c.id == 1)
+        ).one()
+        return int(row[0]), int(row[1]), str(row[2]), int(row[3])
+    columns = select(heads.c.id, heads.c.last_pos, heads.c.last_hash, AUDIT_SEQ.next_value())
+    free = session.execute(
+        columns.order_by(heads.c.id).limit(1).with_for_update(skip_locked=True)
+    ).first()
+    row = (
+        free
+        or session.execute(  # every chain busy: queue behind one of them
+            columns.where(heads.c.id == random.randint(1, AUDIT_CHAINS)).with_for_update()  # noqa: S311
+        ).one()
+    )
+    return int(row[0]), int(row[1]), str(row[2]), int(row[3])
+
+
+def _more_seqs(session: Session, postgres: bool, first_seq: int, count: int) -> list[int]:
+    if count <= 0:
+        return []
+    if not postgres:
+        return list(range(first_seq + 1, first_seq + 1 + count))
+    return list(
+        session.scalars(select(AUDIT_SEQ.next_value()).select_from(func.generate_series(1, count)))
     )

@@ -1,19 +1,30 @@
 from datetime import datetime
 
-from sqlalchemy import BigInteger, String, Text
+from sqlalchemy import BigInteger, Sequence, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from exchange.db import Base
 
 GENESIS_HASH = "0" * 64
+# Independent hash chains that concurrent writers append to, so that one transaction's commit
+# does not wait for another's. Each chain is verified on its own; together they hold every record.
+AUDIT_CHAINS = 8
+AUDIT_SEQ = Sequence("audit_seq")
 
 
 class AuditRecord(Base):
-    """One audited event. ``seq`` is its place in the chain; ``hash`` covers it and the previous."""
+    """One audited event.
+
+    ``seq`` orders all records; ``chain``/``chain_pos`` place it in its hash chain, and ``hash``
+    covers its content and the hash of the record before it in that chain.
+    """
 
     __tablename__ = "audit_records"
+    __table_args__ = (UniqueConstraint("chain", "chain_pos"),)
 
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    chain: Mapped[int] = mapped_column(SmallInteger)
+    chain_pos: Mapped[int] = mapped_column(BigInteger)
     at: Mapped[datetime] = mapped_column(index=True)
     actor_user_id: Mapped[int | None]
     actor: Mapped[str] = mapped_column(String(100))
@@ -32,16 +43,16 @@ class AuditRecord(Base):
 
 
 class AuditChainHead(Base):
-    """The single row that serialises appends and remembers where the chain ends and begins.
+    """One row per chain: it serialises appends to that chain and remembers both its ends.
 
-    ``anchor_seq``/``anchor_hash`` name the last record removed by a retention purge (0 and the
-    genesis hash before any purge), so the first remaining record can still be checked.
+    ``anchor_pos``/``anchor_hash`` name the last record removed by a retention purge (0 and the
+    genesis hash before any purge), so that the first remaining record can still be checked.
     """
 
-    __tablename__ = "audit_chain_head"
+    __tablename__ = "audit_chain_heads"
 
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    last_seq: Mapped[int] = mapped_column(BigInteger)
+    id: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    last_pos: Mapped[int] = mapped_column(BigInteger)
     last_hash: Mapped[str] = mapped_column(String(64))
-    anchor_seq: Mapped[int] = mapped_column(BigInteger)
+    anchor_pos: Mapped[int] = mapped_column(BigInteger)
     anchor_hash: Mapped[str] = mapped_column(String(64))

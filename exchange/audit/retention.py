@@ -8,7 +8,7 @@ import orjson
 from sqlalchemy import Connection, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from exchange.audit.chain import HEAD_ID, Outcome, record
+from exchange.audit.chain import Outcome, record
 from exchange.audit.models import AuditChainHead, AuditRecord
 from exchange.db import table_of
 from exchange.errors import InvalidInput
@@ -59,36 +59,42 @@ def purge(session: Session, *, before: datetime, now: datetime, actor: Principal
             detail={"before": before.isoformat(), "earliest_allowed": limit.isoformat()},
         )
     records = table_of(AuditRecord)
-    # Only a prefix of the chain may go, so that what remains still verifies from the anchor.
-    first_kept = session.execute(
-        select(func.min(records.c.seq)).where(records.c.at >= before)
-    ).scalar()
-    condition = records.c.at < before if first_kept is None else records.c.seq < first_kept
-    last_purged = session.execute(
-        select(records.c.seq, records.c.hash)
-        .where(condition)
-        .order_by(records.c.seq.desc())
-        .limit(1)
-    ).first()
-    if last_purged is None:
-        return 0
-    removed = (
-        session.connection()
-        .execute(delete(records).where(records.c.seq <= last_purged.seq))
-        .rowcount
-    )
-    head = table_of(AuditChainHead)
-    session.execute(
-        update(head)
-        .where(head.c.id == HEAD_ID)
-        .values(anchor_seq=last_purged.seq, anchor_hash=last_purged.hash)
-    )
-    record(
-        session,
-        at=now,
-        actor=actor,
-        action="audit.purge",
-        outcome=Outcome.ALLOWED,
-        detail={"before": before.isoformat(), "removed": removed, "through_seq": last_purged.seq},
-    )
-    return int(removed)
+    heads = table_of(AuditChainHead)
+    removed = 0
+    for chain in session.scalars(select(heads.c.id).order_by(heads.c.id)).all():
+        in_chain = records.c.chain == chain
+        # Only a prefix of a chain may go, so that what remains still verifies from the anchor.
+        first_kept = session.execute(
+            select(func.min(records.c.chain_pos)).where(in_chain, records.c.at >= before)
+        ).scalar()
+        condition = (
+            records.c.at < before if first_kept is None else records.c.chain_pos < first_kept
+        )
+        last_purged = session.execute(
+            select(records.c.chain_pos, records.c.hash)
+            .where(in_chain, condition)
+            .order_by(records.c.chain_pos.desc())
+            .limit(1)
+        ).first()
+        if last_purged is None:
+            continue
+        removed += (
+            session.connection()
+            .execute(delete(records).where(in_chain, records.c.chain_pos <= last_purged.chain_pos))
+            .rowcount
+        )
+        session.execute(
+            update(heads)
+            .where(heads.c.id == chain)
+            .values(anchor_pos=last_purged.chain_pos, anchor_hash=last_purged.hash)
+        )
+    if removed:
+        record(
+            session,
+            at=now,
+            actor=actor,
+            action="audit.purge",
+            outcome=Outcome.ALLOWED,
+            detail={"before": before.isoformat(), "removed": removed},
+        )
+    return removed

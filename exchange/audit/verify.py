@@ -1,10 +1,10 @@
-"""Checking the whole chain: names the first altered, missing or reordered record."""
+"""Checking every chain: names the first altered, missing or reordered record."""
 
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, select
 
-from exchange.audit.chain import HASHED_COLUMNS, HEAD_ID, record_hash
+from exchange.audit.chain import HASHED_COLUMNS, record_hash
 from exchange.audit.models import AuditChainHead, AuditRecord
 from exchange.db import table_of
 
@@ -13,58 +13,80 @@ from exchange.db import table_of
 class ChainReport:
     ok: bool
     records_checked: int
-    first_bad_seq: int | None = None
+    chain: int | None = None
+    position: int | None = None
     problem: str | None = None
 
     @property
     def message(self) -> str:
         if self.ok:
             return f"audit chain intact: {self.records_checked} records verified"
-        return f"audit chain broken at record {self.first_bad_seq}: {self.problem}"
+        return f"audit chain broken at record {self.position} of chain {self.chain}: {self.problem}"
+
+
+@dataclass
+class _ChainState:
+    expected_pos: int
+    expected_prev: str
+    last_pos: int
+    last_hash: str
+
+    def ended_cleanly(self) -> bool:
+        return self.expected_pos - 1 == self.last_pos and self.expected_prev == self.last_hash
 
 
 def verify_chain(connection: Connection, *, batch_size: int = 20_000) -> ChainReport:
-    head = table_of(AuditChainHead)
+    heads = table_of(AuditChainHead)
     records = table_of(AuditRecord)
-    anchor_seq, anchor_hash, last_seq, last_hash = connection.execute(
-        select(head.c.anchor_seq, head.c.anchor_hash, head.c.last_seq, head.c.last_hash).where(
-            head.c.id == HEAD_ID
-        )
-    ).one()
+    chains = {
+        row.id: _ChainState(row.anchor_pos + 1, row.anchor_hash, row.last_pos, row.last_hash)
+        for row in connection.execute(select(heads))
+    }
     columns = [
+        records.c.chain,
+        records.c.chain_pos,
         records.c.seq,
         *(records.c[name] for name in HASHED_COLUMNS),
         records.c.prev_hash,
         records.c.hash,
     ]
     result = connection.execution_options(yield_per=batch_size).execute(
-        select(*columns).order_by(records.c.seq)
+        select(*columns).order_by(records.c.chain, records.c.chain_pos)
     )
-    expected_seq = anchor_seq + 1
-    expected_prev = anchor_hash
     checked = 0
-    for row in result:
-        seq = row[0]
-        if seq != expected_seq:
-            result.close()
-            return ChainReport(False, checked, expected_seq, f"record {expected_seq} is missing")
-        prev_hash, stored_hash = row[-2], row[-1]
-        if record_hash(prev_hash, seq, tuple(row[1:-2])) != stored_hash:
-            result.close()
-            return ChainReport(False, checked, seq, "its content was altered (hash mismatch)")
-        if prev_hash != expected_prev:
-            result.close()
+    with result:
+        for row in result:
+            chain, position, seq = row[0], row[1], row[2]
+            state = chains.get(chain)
+            if state is None:
+                return ChainReport(False, checked, chain, position, f"chain {chain} does not exist")
+            if position != state.expected_pos:
+                return ChainReport(
+                    False, checked, chain, state.expected_pos, "the record is missing"
+                )
+            prev_hash, stored_hash = row[-2], row[-1]
+            if record_hash(prev_hash, chain, position, seq, tuple(row[3:-2])) != stored_hash:
+                return ChainReport(
+                    False, checked, chain, position, f"record seq {seq} was altered (hash mismatch)"
+                )
+            if prev_hash != state.expected_prev:
+                return ChainReport(
+                    False,
+                    checked,
+                    chain,
+                    position,
+                    f"record seq {seq} does not follow record {position - 1} (reordered or replaced)",
+                )
+            checked += 1
+            state.expected_pos += 1
+            state.expected_prev = stored_hash
+    for chain, state in sorted(chains.items()):
+        if not state.ended_cleanly():
             return ChainReport(
-                False, checked, seq, f"it does not follow record {seq - 1} (reordered or replaced)"
+                False,
+                checked,
+                chain,
+                state.expected_pos,
+                f"the chain should end at record {state.last_pos}; records are missing",
             )
-        checked += 1
-        expected_seq += 1
-        expected_prev = stored_hash
-    if expected_seq - 1 != last_seq or expected_prev != last_hash:
-        return ChainReport(
-            False,
-            checked,
-            expected_seq,
-            f"the chain should end at record {last_seq}; records are missing",
-        )
     return ChainReport(True, checked)

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from exchange.audit.query import AuditFilter, search_records
 from exchange.audit.verify import verify_chain
@@ -41,7 +41,8 @@ class AuditPage(BaseModel):
 class ChainStatus(BaseModel):
     ok: bool
     records_checked: int
-    first_bad_seq: int | None
+    chain: int | None = Field(None, description="The chain of the first bad record.")
+    position: int | None = Field(None, description="Its position in that chain.")
     message: str
 
 
@@ -87,6 +88,7 @@ def verify(_: Auditor, session: DbSession) -> ChainStatus:
     return ChainStatus(
         ok=report.ok,
         records_checked=report.records_checked,
-        first_bad_seq=report.first_bad_seq,
+        chain=report.chain,
+        position=report.position,
         message=report.message,
     )

@@ -187,4 +187,4 @@ def test_auditor_searches_and_verifies_the_log(
             connection.execute(text("DROP TRIGGER audit_records_no_update"))
         connection.execute(text("UPDATE audit_records SET actor = 'someone-else' WHERE seq = 2"))
     status = client.get("/api/v1/audit/verify", headers=callers.auditor.headers).json()
-    assert (status["ok"], status["first_bad_seq"]) == (False, 2)
+    assert (status["ok"], status["chain"], status["position"]) == (False, 1, 2)

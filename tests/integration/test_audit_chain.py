@@ -66,6 +66,9 @@ def test_r16_records_chain_and_verify(database: Database) -> None:
     with database.transaction() as session:
         rows = session.scalars(select(AuditRecord).order_by(AuditRecord.seq)).all()
     assert [r.seq for r in rows] == [1, 2, 3, 4, 5]
+    assert [(r.chain, r.chain_pos) for r in rows] == [
+        (1, p) for p in range(1, 6)
+    ]  # one writer, one chain
     assert all(rows[i].prev_hash == rows[i - 1].hash for i in range(1, 5))
     assert rows[0].client_address == "10.1.2.3"
     assert orjson.loads(rows[2].detail) == {"items": ["统一社会信用代码", "企业名称"], "rows": 2}
@@ -96,22 +99,23 @@ def test_r21_tampering_by_sql_is_detected(
     tamper(database, statement)
     report = verify(database)
     assert not report.ok
-    assert report.first_bad_seq == bad_seq
+    assert (report.chain, report.position) == (1, bad_seq)
     assert problem in (report.problem or "")
 
 
 def test_r21_reordering_is_detected(database: Database) -> None:
     write_records(database, 5, NOW)
-    # Swap records 2 and 3 entirely, hashes included: each still hashes correctly on its own.
+    # Swap the places of records 2 and 3, hashes included: each still hashes correctly on its own.
     tamper(
         database,
-        "UPDATE audit_records SET seq = 1000 WHERE seq = 2",
-        "UPDATE audit_records SET seq = 2 WHERE seq = 3",
-        "UPDATE audit_records SET seq = 3 WHERE seq = 1000",
+        "UPDATE audit_records SET chain_pos = 1000 WHERE chain_pos = 2",
+        "UPDATE audit_records SET chain_pos = 2 WHERE chain_pos = 3",
+        "UPDATE audit_records SET chain_pos = 3 WHERE chain_pos = 1000",
     )
     report = verify(database)
     assert not report.ok
-    assert report.first_bad_seq == 2
+    assert report.position == 2
+    assert "altered" in (report.problem or "")  # its hash covers its place in the chain
 
 
 def test_r21_a_rewritten_record_with_a_recomputed_hash_breaks_the_next_link(
@@ -128,13 +132,13 @@ def test_r21_a_rewritten_record_with_a_recomputed_hash_breaks_the_next_link(
         ).one()
     fields = list(row[:-1])
     fields[HASHED_COLUMNS.index("purpose")] = "forged purpose"
-    forged = record_hash(row[-1], 2, tuple(fields))
+    forged = record_hash(row[-1], 1, 2, 2, tuple(fields))
     tamper(
         database,
         f"UPDATE audit_records SET purpose = 'forged purpose', hash = '{forged}' WHERE seq = 2",
     )
     report = verify(database)
-    assert report.first_bad_seq == 3
+    assert report.position == 3
     assert "does not follow record 2" in (report.problem or "")
 
 
@@ -155,7 +159,7 @@ def test_r16_rolled_back_action_leaves_no_record(database: Database) -> None:
 def test_r16_fails_closed_when_the_audit_record_cannot_be_written(platform: Platform) -> None:
     database = platform.database
     with database.engine.begin() as connection:
-        connection.execute(text("DELETE FROM audit_chain_head"))
+        connection.execute(text("DELETE FROM audit_chain_heads"))
     with (
         pytest.raises(NoResultFound),
         database.transaction() as session,
@@ -227,3 +231,10 @@ def test_r21_chain_stays_valid_under_concurrent_writer_processes(
     report = verify(postgres_database)
     assert report.ok, report.message
     assert report.records_checked == 160
+    with postgres_database.engine.connect() as connection:
+        chains = connection.execute(
+            text("SELECT count(DISTINCT chain) FROM audit_records")
+        ).scalar()
+        seqs = connection.execute(text("SELECT count(DISTINCT seq) FROM audit_records")).scalar()
+    assert chains > 1  # concurrent writers spread over chains instead of queueing on one
+    assert seqs == 160

@@ -1,8 +1,8 @@
-"""foundation: identity, calendar, deadlines, workflows, notifications, audit
+"""Foundation: identity, calendar, deadlines, workflows, notifications, audit.
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-24 08:44:23.566122
+Create Date: 2026-11-24 08:56:34.674204
 """
 
 from collections.abc import Sequence
@@ -16,21 +16,24 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 GENESIS = "0" * 64
+AUDIT_CHAINS = 8  # as exchange.audit.models.AUDIT_CHAINS when this revision was written
 
 
 def upgrade() -> None:
     op.create_table(
-        "audit_chain_head",
-        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
-        sa.Column("last_seq", sa.BigInteger(), nullable=False),
+        "audit_chain_heads",
+        sa.Column("id", sa.SmallInteger(), autoincrement=False, nullable=False),
+        sa.Column("last_pos", sa.BigInteger(), nullable=False),
         sa.Column("last_hash", sa.String(length=64), nullable=False),
-        sa.Column("anchor_seq", sa.BigInteger(), nullable=False),
+        sa.Column("anchor_pos", sa.BigInteger(), nullable=False),
         sa.Column("anchor_hash", sa.String(length=64), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_chain_head")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_chain_heads")),
     )
     op.create_table(
         "audit_records",
         sa.Column("seq", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("chain", sa.SmallInteger(), nullable=False),
+        sa.Column("chain_pos", sa.BigInteger(), nullable=False),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("actor_user_id", sa.Integer(), nullable=True),
         sa.Column("actor", sa.String(length=100), nullable=False),
@@ -47,6 +50,7 @@ def upgrade() -> None:
         sa.Column("prev_hash", sa.String(length=64), nullable=False),
         sa.Column("hash", sa.String(length=64), nullable=False),
         sa.PrimaryKeyConstraint("seq", name=op.f("pk_audit_records")),
+        sa.UniqueConstraint("chain", "chain_pos", name=op.f("uq_audit_records_chain")),
     )
     with op.batch_alter_table("audit_records", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_audit_records_action"), ["action"], unique=False)
@@ -236,20 +240,30 @@ def upgrade() -> None:
         )
         batch_op.create_index(batch_op.f("ix_email_outbox_sent_at"), ["sent_at"], unique=False)
 
-    head = sa.table(
-        "audit_chain_head",
-        sa.column("id", sa.Integer),
-        sa.column("last_seq", sa.BigInteger),
+    heads = sa.table(
+        "audit_chain_heads",
+        sa.column("id", sa.SmallInteger),
+        sa.column("last_pos", sa.BigInteger),
         sa.column("last_hash", sa.String),
-        sa.column("anchor_seq", sa.BigInteger),
+        sa.column("anchor_pos", sa.BigInteger),
         sa.column("anchor_hash", sa.String),
     )
     op.bulk_insert(
-        head,
-        [{"id": 1, "last_seq": 0, "last_hash": GENESIS, "anchor_seq": 0, "anchor_hash": GENESIS}],
+        heads,
+        [
+            {
+                "id": chain,
+                "last_pos": 0,
+                "last_hash": GENESIS,
+                "anchor_pos": 0,
+                "anchor_hash": GENESIS,
+            }
+            for chain in range(1, AUDIT_CHAINS + 1)
+        ],
     )
-    # Defence in depth: the database itself refuses to change an audit record.
     if op.get_bind().dialect.name == "postgresql":
+        op.execute("CREATE SEQUENCE audit_seq")
+        # Defence in depth: the database itself refuses to change an audit record.
         op.execute(
             "CREATE FUNCTION audit_records_append_only() RETURNS trigger LANGUAGE plpgsql AS "
             "$$ BEGIN RAISE EXCEPTION 'audit records are append-only'; END $$"
@@ -266,12 +280,12 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.execute(
-        "DROP TRIGGER IF EXISTS audit_records_no_update"
-        + (" ON audit_records" if op.get_bind().dialect.name == "postgresql" else "")
-    )
     if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER IF EXISTS audit_records_no_update ON audit_records")
         op.execute("DROP FUNCTION IF EXISTS audit_records_append_only()")
+        op.execute("DROP SEQUENCE IF EXISTS audit_seq")
+    else:
+        op.execute("DROP TRIGGER IF EXISTS audit_records_no_update")
     with op.batch_alter_table("email_outbox", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_email_outbox_sent_at"))
         batch_op.drop_index(batch_op.f("ix_email_outbox_next_attempt_at"))
@@ -311,4 +325,4 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_audit_records_action"))
 
     op.drop_table("audit_records")
-    op.drop_table("audit_chain_head")
+    op.drop_table("audit_chain_heads")

@@ -1,0 +1,88 @@
+"""Shared by the benchmarks: temporary databases, timing, and the results file."""
+
+import json
+import os
+import platform
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import psycopg
+from sqlalchemy.engine import make_url
+
+from exchange.db import Database
+from exchange.migrate import upgrade
+
+RESULTS = Path(__file__).parent / "results.json"
+
+
+@dataclass(frozen=True)
+class Figure:
+    name: str
+    value: float
+    unit: str
+    target: str
+    baseline: float
+    baseline_name: str
+    ratio: float
+    meets_target: bool
+    database: str
+
+
+def machine() -> dict[str, object]:
+    return {
+        "cpu_count": os.cpu_count(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "processor": platform.processor() or platform.machine(),
+    }
+
+
+def timed(action: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+@contextmanager
+def sqlite_database() -> Iterator[Database]:
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{folder}/bench.db"
+        upgrade(url)
+        database = Database(url)
+        yield database
+        database.dispose()
+
+
+@contextmanager
+def postgres_database(server_url: str) -> Iterator[Database]:
+    name = f"exchange_bench_{uuid.uuid4().hex[:8]}"
+    maintenance = make_url(server_url).set(drivername="postgresql", database="postgres")
+    dsn = maintenance.render_as_string(hide_password=False)
+    with psycopg.connect(dsn, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    try:
+        upgrade(url)
+        database = Database(url, pool_size=8)
+        yield database
+        database.dispose()
+    finally:
+        with psycopg.connect(dsn, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def write_results(figures: list[Figure]) -> None:
+    RESULTS.write_text(
+        json.dumps(
+            {"machine": machine(), "figures": [asdict(f) for f in figures]},
+            ensure_ascii=False,
+            indent=2,
+        )
+        + "\n",
+        encoding="utf-8",
+    )

@@ -1,0 +1,36 @@
+"""`make bench`: every performance target measured beside its baseline, into bench/results.json."""
+
+import os
+import sys
+
+from bench.audit_bench import bench_appends, bench_verify
+from bench.harness import Figure, postgres_database, sqlite_database, write_results
+
+
+def main() -> int:
+    figures: list[Figure] = []
+    server = os.environ.get("EXCHANGE_BENCH_POSTGRES_URL")
+    if server:
+        with postgres_database(server) as database:
+            figures.append(bench_appends(database, count=2000, writers=1))
+            figures.append(bench_appends(database, count=2000, writers=4))
+            figures.append(bench_verify(database, records=300_000))
+    else:
+        print(
+            "PostgreSQL not available: the audit append figures need it and are left out",
+            file=sys.stderr,
+        )
+    with sqlite_database() as database:
+        figures.append(bench_verify(database, records=300_000))
+    write_results(figures)
+    for figure in figures:
+        mark = "ok " if figure.meets_target else "MISS"
+        print(
+            f"[{mark}] {figure.name} ({figure.database}): {figure.value} {figure.unit}; "
+            f"baseline {figure.baseline} ({figure.baseline_name}); ratio {figure.ratio}; target {figure.target}"
+        )
+    return 0 if all(f.meets_target for f in figures) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
