@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # PostgreSQL used by the test suite when it answers; override to point elsewhere.
 TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: demo test lint bench venv clean constraints
+.PHONY: demo test lint bench venv clean constraints migration
 
 venv: $(STAMP)
 
@@ -55,3 +55,12 @@ constraints:
 	{ echo "# The exact versions the project is tested with: pip freeze of a verified environment (make constraints)."; \
 	  .venv-resolve/bin/python -m pip freeze --exclude-editable; } > constraints.txt
 	rm -rf .venv-resolve
+
+# A new migration generated from the difference between the models and the migrated schema.
+migration: $(STAMP)
+	@test -n "$(MESSAGE)" || { echo 'usage: make migration MESSAGE="what changed"'; exit 2; }
+	rm -f var/.migration-base.db
+	$(BIN)/python -c "from alembic import command; from exchange.migrate import alembic_config, upgrade; \
+url = 'sqlite:///var/.migration-base.db'; upgrade(url); \
+command.revision(alembic_config(url), message='$(MESSAGE)', autogenerate=True)"
+	rm -f var/.migration-base.db
