@@ -60,7 +60,7 @@ constraints:
 migration: $(STAMP)
 	@test -n "$(MESSAGE)" || { echo 'usage: make migration MESSAGE="what changed"'; exit 2; }
 	rm -f var/.migration-base.db
-	$(BIN)/python -c "from alembic import command; from exchange.migrate import alembic_config, upgrade; \
+	$(BIN)/python -c "from alembic import command; from migrations import alembic_config, upgrade; \
 url = 'sqlite:///var/.migration-base.db'; upgrade(url); \
 command.revision(alembic_config(url), message='$(MESSAGE)', autogenerate=True)"
 	rm -f var/.migration-base.db

@@ -15,7 +15,7 @@ import psycopg
 from sqlalchemy.engine import make_url
 
 from exchange.db import Database
-from exchange.migrate import upgrade
+from migrations import upgrade
 
 RESULTS = Path(__file__).parent / "results.json"
 

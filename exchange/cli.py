@@ -46,7 +46,7 @@ def db() -> None:
 @pass_platform
 def db_upgrade(platform: Platform) -> None:
     """Create or migrate the schema to the newest version."""
-    from exchange.migrate import upgrade
+    from migrations import upgrade
 
     upgrade(platform.database.url)
     click.echo(f"database is up to date ({platform.database.dialect})")

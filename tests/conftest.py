@@ -17,10 +17,10 @@ from sqlalchemy.engine import make_url
 from exchange.audit.models import AUDIT_CHAINS, GENESIS_HASH
 from exchange.clock import FrozenClock
 from exchange.db import Database
-from exchange.migrate import upgrade
-from exchange.models import Base
 from exchange.runtime import Platform
 from exchange.settings import Settings
+from migrations import upgrade
+from migrations.models import Base
 
 POSTGRES_URL = os.environ.get("EXCHANGE_TEST_POSTGRES_URL")
 SHANGHAI = ZoneInfo("Asia/Shanghai")

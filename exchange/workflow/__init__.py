@@ -3,6 +3,7 @@
 from exchange.workflow.engine import (
     DeadlineEffect,
     DeadlineStep,
+    DeadlineSubject,
     Transition,
     Workflow,
     WorkflowEnvironment,
@@ -13,6 +14,7 @@ from exchange.workflow.engine import (
 __all__ = [
     "DeadlineEffect",
     "DeadlineStep",
+    "DeadlineSubject",
     "Transition",
     "Workflow",
     "WorkflowEnvironment",

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from sqlalchemy.orm import Session
 
@@ -62,6 +62,11 @@ class Transition:
 class WorkflowSubject(Protocol):
     id: int
     state: str
+
+
+@runtime_checkable
+class DeadlineSubject(WorkflowSubject, Protocol):
+    """A record whose workflow starts deadlines."""
 
     def deadline_assignment(self, kind: str) -> Assignment:
         """Who must act before the deadline ``kind`` of this record, and who hears if it passes."""
@@ -179,6 +184,10 @@ def _apply_deadline_step(
 ) -> None:
     if step.effect == DeadlineEffect.START:
         assert step.days_setting is not None
+        if not isinstance(subject, DeadlineSubject):
+            raise TypeError(
+                f"{workflow.subject_type} starts deadlines but does not say who must act"
+            )
         start_deadline(
             session,
             kind=step.kind,

@@ -4,13 +4,15 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from exchange.db import Database
-from exchange.migrate import downgrade, upgrade
-from exchange.models import Base
+from migrations import downgrade, include_object, upgrade
+from migrations.models import Base
 
 
 def test_migrated_schema_matches_the_models(database: Database) -> None:
     with database.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_object": include_object}
+        )
         assert compare_metadata(context, Base.metadata) == []
 
 

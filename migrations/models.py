@@ -1,5 +1,16 @@
 """Every table of the platform, imported in one place so Alembic and tests see the whole schema."""
 
+from catalog.models import (
+    AuthoritativeSource,
+    CatalogUpdateTask,
+    Classification,
+    DataItem,
+    Resource,
+    ResourceAdministrator,
+    ResourceVersion,
+    SearchEntry,
+    StatutorySharing,
+)
 from exchange.audit.models import AuditChainHead, AuditRecord
 from exchange.db import Base
 from exchange.deadlines.models import Deadline
@@ -12,13 +23,22 @@ __all__ = [
     "ApiToken",
     "AuditChainHead",
     "AuditRecord",
+    "AuthoritativeSource",
     "Base",
     "CalendarDay",
     "CalendarYear",
+    "CatalogUpdateTask",
+    "Classification",
+    "DataItem",
     "Deadline",
     "Department",
     "Notification",
     "OutboxEmail",
+    "Resource",
+    "ResourceAdministrator",
+    "ResourceVersion",
+    "SearchEntry",
+    "StatutorySharing",
     "User",
     "UserRole",
     "WorkflowEvent",

@@ -1,7 +1,8 @@
 from alembic import context
 
 from exchange.db import make_engine
-from exchange.models import Base
+from migrations import include_object
+from migrations.models import Base
 
 config = context.config
 target_metadata = Base.metadata
@@ -28,6 +29,7 @@ def _run(connection) -> None:  # type: ignore[no-untyped-def]
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

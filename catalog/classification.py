@@ -1,0 +1,68 @@
+"""The catalog classification (类/项/目/细目). The bureau publishes it; these are the defaults the
+platform starts with, after the national guideline's three classes."""
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from catalog.models import Classification
+from exchange.errors import InvalidInput
+
+# code, name; the parent is the code without its last segment (类 1 digit, 项 2, 目 3, 细目 3).
+DEFAULT_CLASSIFICATION = (
+    ("1", "基础信息资源"),
+    ("101", "人口基础信息"),
+    ("102", "法人单位基础信息"),
+    ("103", "自然资源和空间地理基础信息"),
+    ("104", "电子证照基础信息"),
+    ("2", "主题信息资源"),
+    ("201", "社会保障"),
+    ("202", "市场监管"),
+    ("203", "税务"),
+    ("204", "公共安全"),
+    ("205", "民政服务"),
+    ("206", "信用体系"),
+    ("3", "部门信息资源"),
+    ("301", "综合政务"),
+    ("302", "经济管理"),
+    ("303", "社会管理"),
+)
+_SEGMENTS = (1, 2, 3, 3)
+
+
+def level_of(code: str) -> int:
+    """1 for a 类, 2 for a 项, 3 for a 目, 4 for a 细目."""
+    total = 0
+    for level, width in enumerate(_SEGMENTS, start=1):
+        total += width
+        if len(code) == total:
+            return level
+    raise InvalidInput(f"{code!r} is not a classification code (1, 3, 6 or 9 digits)")
+
+
+def parent_of(code: str) -> str | None:
+    level = level_of(code)
+    return None if level == 1 else code[: sum(_SEGMENTS[: level - 1])]
+
+
+def add_classification(session: Session, code: str, name: str) -> Classification:
+    if not code.isdigit():
+        raise InvalidInput(f"{code!r} is not a classification code: digits only")
+    level = level_of(code)
+    parent = parent_of(code)
+    if parent is not None and session.get(Classification, parent) is None:
+        raise InvalidInput(f"add the parent classification {parent} first")
+    node = Classification(code=code, name=name, level=level, parent_code=parent)
+    session.add(node)
+    session.flush()
+    return node
+
+
+def ensure_default_classification(session: Session) -> int:
+    """Add the default classification nodes that are missing; returns how many were added."""
+    existing = set(session.scalars(select(Classification.code)))
+    added = 0
+    for code, name in DEFAULT_CLASSIFICATION:
+        if code not in existing:
+            add_classification(session, code, name)
+            added += 1
+    return added

@@ -1,0 +1,165 @@
+"""Review and publication (R1): registrar submits, another person of the department's reviewers
+approves or returns it; approval publishes the version and closes open R7 update tasks."""
+
+from sqlalchemy.orm import Session
+
+from catalog.access import require_provider_role
+from catalog.entries import get_resource, published_version, working_version
+from catalog.models import Resource, ResourceVersion
+from catalog.search import reindex
+from catalog.vocab import ResourceStatus, VersionState
+from exchange import audit
+from exchange.errors import Conflict, InvalidInput, PermissionDenied
+from exchange.identity.roles import Role
+from exchange.principal import Principal
+from exchange.workflow import Transition, Workflow, WorkflowEnvironment, take_action
+
+REVIEW = Workflow(
+    name="catalog",
+    subject_type="catalog_version",
+    transitions=(
+        Transition(
+            "submit",
+            frozenset({VersionState.DRAFT, VersionState.RETURNED}),
+            VersionState.SUBMITTED,
+            frozenset({Role.CATALOG_REGISTRAR}),
+        ),
+        Transition(
+            "approve",
+            frozenset({VersionState.SUBMITTED}),
+            VersionState.PUBLISHED,
+            frozenset({Role.CATALOG_REVIEWER}),
+        ),
+        Transition(
+            "return",
+            frozenset({VersionState.SUBMITTED}),
+            VersionState.RETURNED,
+            frozenset({Role.CATALOG_REVIEWER}),
+        ),
+    ),
+)
+
+
+def _version_in_progress(session: Session, resource: Resource) -> ResourceVersion:
+    version = working_version(session, resource)
+    if version is None:
+        raise Conflict(
+            f"entry {resource.code} has no version in progress", detail={"status": resource.status}
+        )
+    return version
+
+
+def submit(
+    session: Session, *, actor: Principal, env: WorkflowEnvironment, code: str
+) -> ResourceVersion:
+    resource = get_resource(session, code)
+    require_provider_role(actor, resource, Role.CATALOG_REGISTRAR, doing="submit")
+    version = _version_in_progress(session, resource)
+    take_action(session, REVIEW, version, "submit", actor=actor, env=env, detail={"resource": code})
+    version.submitted_by = actor.user_id
+    version.submitted_at = env.now
+    if resource.status == ResourceStatus.DRAFT:
+        resource.status = ResourceStatus.IN_REVIEW
+    reindex(session, resource)
+    return version
+
+
+def _check_reviewer(actor: Principal, resource: Resource, version: ResourceVersion) -> None:
+    require_provider_role(actor, resource, Role.CATALOG_REVIEWER, doing="review")
+    if actor.user_id is not None and actor.user_id in (version.created_by, version.submitted_by):
+        raise PermissionDenied(
+            "registrar and reviewer must be different people (R1): ask another reviewer of your department",
+            detail={"rule": "R1", "resource": resource.code},
+        )
+
+
+def approve(
+    session: Session,
+    *,
+    actor: Principal,
+    env: WorkflowEnvironment,
+    code: str,
+    comment: str | None = None,
+) -> ResourceVersion:
+    from catalog.tasks import complete_open_tasks
+
+    resource = get_resource(session, code)
+    version = _version_in_progress(session, resource)
+    _check_reviewer(actor, resource, version)
+    previous = published_version(session, resource)
+    take_action(
+        session,
+        REVIEW,
+        version,
+        "approve",
+        actor=actor,
+        env=env,
+        comment=comment,
+        detail={"resource": code},
+    )
+    if previous is not None:
+        previous.state = VersionState.SUPERSEDED
+    version.reviewed_by = actor.user_id
+    version.reviewed_at = env.now
+    version.review_comment = comment
+    version.publication_date = env.now.astimezone(env.calendar.zone).date()
+    resource.published_version_id = version.id
+    resource.status = ResourceStatus.PUBLISHED
+    session.flush()
+    complete_open_tasks(session, actor=actor, env=env, resource=resource, version=version)
+    reindex(session, resource)
+    return version
+
+
+def return_for_changes(
+    session: Session, *, actor: Principal, env: WorkflowEnvironment, code: str, comment: str
+) -> ResourceVersion:
+    if not comment.strip():
+        raise InvalidInput(
+            "say what must change: a returned entry needs comments", detail={"field": "comment"}
+        )
+    resource = get_resource(session, code)
+    version = _version_in_progress(session, resource)
+    _check_reviewer(actor, resource, version)
+    take_action(
+        session,
+        REVIEW,
+        version,
+        "return",
+        actor=actor,
+        env=env,
+        comment=comment,
+        detail={"resource": code},
+    )
+    version.reviewed_by = actor.user_id
+    version.reviewed_at = env.now
+    version.review_comment = comment
+    return version
+
+
+def retire(
+    session: Session, *, actor: Principal, env: WorkflowEnvironment, code: str, reason: str
+) -> Resource:
+    """Withdraw a published entry from use; it stays findable, marked retired."""
+    if not reason.strip():
+        raise InvalidInput("retiring an entry needs a reason", detail={"field": "reason"})
+    resource = get_resource(session, code)
+    require_provider_role(
+        actor, resource, Role.CATALOG_REVIEWER, Role.DATA_RESOURCE_ADMIN, doing="retire"
+    )
+    if resource.status != ResourceStatus.PUBLISHED:
+        raise Conflict(f"only a published entry can be retired; {code} is {resource.status}")
+    resource.status = ResourceStatus.RETIRED
+    resource.retired_at = env.now
+    resource.retire_reason = reason
+    reindex(session, resource)
+    audit.record(
+        session,
+        at=env.now,
+        actor=actor,
+        action="catalog.retire",
+        object_type="catalog_resource",
+        object_id=code,
+        detail={"reason": reason},
+    )
+    return resource

@@ -1,0 +1,235 @@
+"""Finding entries (R12): Chinese substring search with filters and facet counts.
+
+Text is indexed as tokens: every Chinese character and every pair of neighbouring characters,
+and every Latin word. A query matches an entry holding all of the query's tokens, so ``企业``
+and ``登记`` both find ``企业登记信息``. The tokens go into SQLite's FTS5 or PostgreSQL's full-text
+index; everything else is plain indexed columns.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    column,
+    delete,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+)
+from sqlalchemy.orm import Session
+
+from catalog.models import DataItem, Resource, ResourceVersion, SearchEntry
+from catalog.vocab import ResourceStatus
+from exchange.db import table_of
+from exchange.principal import Principal
+
+_RUNS = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[a-z0-9]+")
+FACETS = (
+    "provider_department_id",
+    "share_type",
+    "category",
+    "update_cycle",
+    "open_to_public",
+    "status",
+)
+
+
+def _is_cjk(run: str) -> bool:
+    return not run.isascii()
+
+
+def index_tokens(*texts: str | None) -> str:
+    tokens: list[str] = []
+    for text_value in texts:
+        for run in _RUNS.findall((text_value or "").lower()):
+            if _is_cjk(run):
+                tokens.extend(run)
+                tokens.extend(run[i : i + 2] for i in range(len(run) - 1))
+            else:
+                tokens.append(run)
+    return " ".join(dict.fromkeys(tokens))
+
+
+def query_tokens(query: str) -> list[str]:
+    tokens: list[str] = []
+    for run in _RUNS.findall(query.lower()):
+        if _is_cjk(run) and len(run) > 1:
+            tokens.extend(run[i : i + 2] for i in range(len(run) - 1))
+        else:
+            tokens.append(run)
+    return list(dict.fromkeys(tokens))
+
+
+def reindex(session: Session, resource: Resource) -> None:
+    """Rebuild the search row of ``resource`` from its published (or else latest) version."""
+    session.execute(delete(SearchEntry).where(SearchEntry.resource_id == resource.id))
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if not postgres:
+        session.execute(
+            text("DELETE FROM catalog_search_fts WHERE rowid = :id"), {"id": resource.id}
+        )
+    version = _version_to_show(session, resource)
+    if version is None:
+        return
+    items = version.items
+    tokens = index_tokens(
+        resource.code,
+        version.name,
+        version.abstract,
+        *(f"{i.label} {i.name} {i.description or ''}" for i in items),
+    )
+    published = resource.status in (ResourceStatus.PUBLISHED, ResourceStatus.RETIRED)
+    session.add(
+        SearchEntry(
+            resource_id=resource.id,
+            audience_department_id=None if published else resource.provider_department_id,
+            version_id=version.id,
+            code=resource.code,
+            name=version.name,
+            abstract=version.abstract,
+            provider_department_id=resource.provider_department_id,
+            share_type=version.share_type,
+            classification_code=version.classification_code,
+            category=version.classification_code[:1],
+            update_cycle=version.update_cycle,
+            open_to_public=version.open_to_public,
+            status=resource.status,
+            published_at=version.reviewed_at if published else None,
+            tokens=tokens,
+        )
+    )
+    session.flush()
+    if not postgres:
+        session.execute(
+            text("INSERT INTO catalog_search_fts (rowid, tokens) VALUES (:id, :tokens)"),
+            {"id": resource.id, "tokens": tokens},
+        )
+
+
+def _version_to_show(session: Session, resource: Resource) -> ResourceVersion | None:
+    if resource.published_version_id is not None:
+        return session.get(ResourceVersion, resource.published_version_id)
+    return session.scalar(
+        select(ResourceVersion)
+        .where(ResourceVersion.resource_id == resource.id)
+        .order_by(ResourceVersion.number.desc())
+    )
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    text: str = ""
+    provider_department_id: int | None = None
+    share_type: str | None = None
+    classification: str | None = None  # a code; matches it and everything under it
+    update_cycle: str | None = None
+    open_to_public: bool | None = None
+    status: str | None = None
+    limit: int = 20
+    offset: int = 0
+
+
+@dataclass
+class SearchResult:
+    total: int
+    hits: list[SearchEntry]
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+def search(session: Session, query: SearchQuery, viewer: Principal | None) -> SearchResult:
+    entries = table_of(SearchEntry)
+    conditions = _conditions(session, query, viewer)
+    matched = select(entries.c.resource_id).where(*conditions)
+    total = session.execute(select(func.count()).select_from(matched.subquery())).scalar_one()
+    hits = list(
+        session.scalars(
+            select(SearchEntry)
+            .where(*conditions)
+            .order_by(SearchEntry.published_at.desc().nulls_last(), SearchEntry.resource_id.desc())
+            .limit(query.limit)
+            .offset(query.offset)
+        )
+    )
+    facets = {name: _facet(session, conditions, name) for name in FACETS}
+    return SearchResult(total, hits, facets)
+
+
+def _facet(session: Session, conditions: list[ColumnElement[bool]], name: str) -> dict[str, int]:
+    column = table_of(SearchEntry).c[name]
+    rows = session.execute(select(column, func.count()).where(*conditions).group_by(column)).all()
+    return {_facet_key(value): count for value, count in rows}
+
+
+def _facet_key(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _conditions(
+    session: Session, query: SearchQuery, viewer: Principal | None
+) -> list[ColumnElement[bool]]:
+    entries = table_of(SearchEntry)
+    audience = entries.c.audience_department_id
+    department = viewer.department_id if viewer else None
+    conditions: list[ColumnElement[bool]] = [
+        audience.is_(None)
+        if department is None
+        else or_(audience.is_(None), audience == department)
+    ]
+    tokens = query_tokens(query.text)
+    if tokens:
+        conditions.append(_text_match(session, tokens))
+    for column_name, value in (
+        ("provider_department_id", query.provider_department_id),
+        ("share_type", query.share_type),
+        ("update_cycle", query.update_cycle),
+        ("open_to_public", query.open_to_public),
+        ("status", query.status),
+    ):
+        if value is not None:
+            conditions.append(entries.c[column_name] == value)
+    if query.classification:
+        if len(query.classification) == 1:
+            conditions.append(entries.c.category == query.classification)
+        else:
+            conditions.append(
+                entries.c.classification_code.startswith(query.classification, autoescape=True)
+            )
+    return conditions
+
+
+def _text_match(session: Session, tokens: list[str]) -> ColumnElement[bool]:
+    entries = table_of(SearchEntry)
+    if session.get_bind().dialect.name == "postgresql":
+        return literal_column("to_tsvector('simple', catalog_search.tokens)").op("@@")(
+            func.plainto_tsquery("simple", " ".join(tokens))
+        )
+    fts_query = " AND ".join(f'"{token}"' for token in tokens)
+    matching = text(
+        "SELECT rowid FROM catalog_search_fts WHERE catalog_search_fts MATCH :q"
+    ).bindparams(q=fts_query)
+    return entries.c.resource_id.in_(matching.columns(column("rowid", Integer)))
+
+
+def like_scan(session: Session, words: str, query: SearchQuery) -> list[int]:
+    """The baseline the benchmark compares with: a plain LIKE over names, abstracts and items."""
+    pattern = f"%{words}%"
+    versions = select(ResourceVersion.id).join(DataItem).where(DataItem.label.like(pattern))
+    statement = select(ResourceVersion.resource_id).where(
+        ResourceVersion.state == "published",
+        or_(
+            ResourceVersion.name.like(pattern),
+            ResourceVersion.abstract.like(pattern),
+            ResourceVersion.id.in_(versions),
+        ),
+    )
+    if query.share_type:
+        statement = statement.where(ResourceVersion.share_type == query.share_type)
+    if query.update_cycle:
+        statement = statement.where(ResourceVersion.update_cycle == query.update_cycle)
+    return list(session.scalars(statement.limit(query.limit)))
