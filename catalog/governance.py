@@ -196,11 +196,10 @@ def administrators_of(
     session: Session, department_code: str
 ) -> list[tuple[ResourceAdministrator, User]]:
     department = get_department(session, department_code)
-    return list(
-        session.execute(
-            select(ResourceAdministrator, User)
-            .join(User, User.id == ResourceAdministrator.user_id)
-            .where(ResourceAdministrator.department_id == department.id)
-            .order_by(ResourceAdministrator.started_at)
-        ).tuples()
+    rows = session.execute(
+        select(ResourceAdministrator, User)
+        .join(User, User.id == ResourceAdministrator.user_id)
+        .where(ResourceAdministrator.department_id == department.id)
+        .order_by(ResourceAdministrator.started_at)
     )
+    return [(record, user) for record, user in rows]

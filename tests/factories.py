@@ -39,7 +39,9 @@ def make_user(
     department: Department,
     *roles: Role,
     email: str | None = None,
+    password: str | None = None,
 ) -> User:
+    """A user; pass ``password=PASSWORD`` where a test logs in (argon2 is slow on purpose)."""
     serial = next(_serials)
     return create_user(
         session,
@@ -50,7 +52,7 @@ def make_user(
         department_code=department.code,
         roles=roles,
         email=email,
-        password=PASSWORD,
+        password=password,
     )
 
 

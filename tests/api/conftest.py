@@ -8,7 +8,7 @@ from exchange.identity.models import Department
 from exchange.identity.roles import Role
 from exchange.runtime import Platform
 from exchange_api.app import create_app
-from tests.factories import make_department, make_token, make_user
+from tests.factories import PASSWORD, make_department, make_token, make_user
 
 
 @pytest.fixture
@@ -47,7 +47,7 @@ def callers(platform: Platform) -> Callers:
             ("auditor", bureau, Role.AUDITOR),
             ("registrar", provider, Role.CATALOG_REGISTRAR),
         ):
-            user = make_user(session, platform, department, role)
+            user = make_user(session, platform, department, role, password=PASSWORD)
             made[name] = Caller(
                 user.id, user.username, make_token(session, platform, user), department
             )

@@ -1,0 +1,89 @@
+"""R12: find entries by Chinese substrings, with filters and facet counts, seeing only what one may."""
+
+from catalog import entries, lifecycle
+from catalog.search import SearchQuery, index_tokens, query_tokens, search
+from tests.catalog.conftest import CatalogWorld, enterprise_register, insured_persons
+from tests.catalog.test_lifecycle import publish, register
+
+
+def find(
+    world: CatalogWorld, who: str, **query: object
+) -> tuple[int, list[str], dict[str, dict[str, int]]]:
+    with world.platform.database.transaction() as session:
+        result = search(session, SearchQuery(**query), world.actor(who))  # type: ignore[arg-type]
+        return result.total, [hit.name for hit in result.hits], result.facets
+
+
+def test_tokens_are_cjk_unigrams_bigrams_and_latin_words() -> None:
+    assert index_tokens("企业登记 uscc_code") == "企 业 登 记 企业 业登 登记 uscc code"
+    assert query_tokens("企业登记") == ["企业", "业登", "登记"]
+    assert query_tokens("企") == ["企"]
+
+
+def test_r12_chinese_substrings_find_the_entry(world: CatalogWorld) -> None:
+    publish(world)
+    publish(world, insured_persons())
+    for text in ("企业", "登记", "企业登记信息", "法定代表人", "registered"):
+        _total, names, _ = find(world, "consumer", text=text)
+        assert names == ["企业登记信息"], text
+    assert find(world, "consumer", text="参保")[1] == ["社会保险参保信息"]
+    assert find(world, "consumer", text="信息")[0] == 2
+    assert find(world, "consumer", text="企保")[0] == 0
+
+
+def test_r12_filters_and_facets(world: CatalogWorld) -> None:
+    publish(world)
+    publish(world, name="个体工商户登记信息", update_cycle="weekly")
+    publish(world, insured_persons(update_cycle="daily"))
+    total, names, facets = find(world, "consumer", text="登记", update_cycle="weekly")
+    assert (total, names) == (1, ["个体工商户登记信息"])
+    total, _, facets = find(world, "consumer", text="信息")
+    assert facets["update_cycle"] == {"daily": 2, "weekly": 1}
+    assert facets["category"] == {"2": 3}
+    assert facets["share_type"] == {"conditional": 3}
+    assert facets["open_to_public"] == {"false": 3}
+    assert facets["status"] == {"published": 3}
+    assert find(world, "consumer", classification="201")[1] == ["社会保险参保信息"]
+    assert find(world, "consumer", classification="2", share_type="unconditional")[0] == 0
+
+
+def test_r12_drafts_are_found_only_by_their_department(world: CatalogWorld) -> None:
+    register(world, name="企业年报信息")
+    assert find(world, "consumer", text="年报")[0] == 0
+    _total, names, facets = find(world, "reviewer", text="年报")
+    assert names == ["企业年报信息"]
+    assert facets["status"] == {"draft": 1}
+
+
+def test_retired_entries_are_found_as_retired(world: CatalogWorld) -> None:
+    code = publish(world)
+    with world.platform.database.transaction() as session:
+        lifecycle.retire(
+            session,
+            actor=world.actor("reviewer"),
+            env=world.platform.workflow_environment(session),
+            code=code,
+            reason="停用",
+        )
+    _total, names, facets = find(world, "consumer", text="企业")
+    assert names == ["企业登记信息"]
+    assert facets["status"] == {"retired": 1}
+    assert find(world, "consumer", text="企业", status="published")[0] == 0
+
+
+def test_a_new_draft_of_a_published_entry_does_not_change_what_others_find(
+    world: CatalogWorld,
+) -> None:
+    code = publish(world)
+    with world.platform.database.transaction() as session:
+        entries.start_new_version(
+            session, actor=world.actor("registrar"), now=world.platform.clock.now(), code=code
+        )
+        entries.update_draft(
+            session,
+            actor=world.actor("registrar"),
+            now=world.platform.clock.now(),
+            code=code,
+            draft=enterprise_register(name="企业登记信息新版"),
+        )
+    assert find(world, "consumer", text="企业")[1] == ["企业登记信息"]
