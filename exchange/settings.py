@@ -26,6 +26,10 @@ class Settings(BaseSettings):
 
     token_days: int = Field(90, ge=1, description="Default lifetime of a new API token.")
     max_request_bytes: int = Field(10 * 1024 * 1024, ge=1024, description="Request body limit.")
+    public_base_url: str = Field(
+        "http://127.0.0.1:8000",
+        description="The address people and harvesters reach the platform at.",
+    )
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     log_level: str = "INFO"

@@ -1,0 +1,375 @@
+"""The catalog spreadsheet template: one row per data item, rows of one resource together.
+
+Resource columns are filled on the first row of a resource and may be left blank (or repeated)
+on its other rows. Vocabulary cells take the code or the Chinese label (``conditional`` or
+``有条件共享``); yes/no cells take 是/否. Import is all or nothing: any problem rejects the whole
+file with a report naming sheet, row, column and the problem, in Chinese and English.
+"""
+
+import csv
+import io
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font, PatternFill
+from pydantic import ValidationError
+
+from catalog.schemas import EntryDraft, ItemDraft
+from catalog.validation import Context, Problem, validate_entry
+from catalog.vocab import LABELS_ZH, parse_term
+from exchange.errors import InvalidInput
+
+SHEET = "目录"
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    field: str
+    level: str  # "resource" or "item"
+    note: str
+
+
+COLUMNS = (
+    Column(
+        "资源代码", "code", "resource", "Blank for a new entry; an existing code changes that entry"
+    ),
+    Column("资源名称", "name", "resource", "Resource name"),
+    Column("资源分类", "classification_code", "resource", "Classification code, e.g. 202"),
+    Column("资源摘要", "abstract", "resource", "Abstract"),
+    Column("资源格式", "format", "resource", "数据库/电子表格/电子文件/…"),
+    Column("更新周期", "update_cycle", "resource", "实时/每日/每周/每月/每季度/每半年/每年/不定期"),
+    Column("共享方式", "share_mode", "resource", "接口/文件/数据库/订阅"),
+    Column("共享条件", "share_condition", "resource", "Share condition of the entry"),
+    Column("共享范围", "share_scope", "resource", "全市/区级/指定部门"),
+    Column("是否向社会开放", "open_to_public", "resource", "是/否"),
+    Column("开放条件", "open_condition", "resource", "Open condition"),
+    Column("时效性要求", "timeliness", "resource", "e.g. T+1"),
+    Column("提供方式", "provision_method", "resource", "数据库对接/接口对接/文件交换"),
+    Column("关联资源代码", "related_codes", "resource", "Codes separated by ;"),
+    Column("是否需保密审查", "sensitive", "resource", "是/否"),
+    Column("信息项标识", "name", "item", "lower-case identifier, e.g. uscc"),
+    Column("信息项名称", "label", "item", "Chinese name"),
+    Column("数据类型", "data_type", "item", "字符型/整数型/数值型/日期型/日期时间型/布尔型"),
+    Column("长度", "length", "item", "Length"),
+    Column("精度", "precision", "item", "Decimal places"),
+    Column("是否必填", "required", "item", "是/否"),
+    Column("是否主键", "is_key", "item", "是/否"),
+    Column("信息项描述", "description", "item", "Description"),
+    Column("敏感级别", "sensitivity", "item", "公开/内部/敏感"),
+    Column("共享类型", "share_type", "item", "无条件共享/有条件共享/不予共享"),
+    Column("信息项共享条件", "share_condition", "item", "Required for 有条件共享"),
+    Column("不予共享依据", "legal_basis", "item", "Required for 不予共享"),
+    Column("数据元", "element", "item", "Data element, e.g. uscc"),
+    Column(
+        "重复采集理由",
+        "duplicate_justification",
+        "item",
+        "Required when another department is authoritative",
+    ),
+)
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+YES = {"是", "yes", "y", "true", "1"}
+NO = {"否", "no", "n", "false", "0", ""}
+
+
+def column_letter(index: int) -> str:
+    return _LETTERS[index] if index < 26 else _LETTERS[index // 26 - 1] + _LETTERS[index % 26]
+
+
+@dataclass(frozen=True)
+class CellProblem:
+    sheet: str
+    row: int
+    column: str
+    header: str
+    problem: str
+    problem_zh: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "sheet": self.sheet,
+            "row": self.row,
+            "column": self.column,
+            "header": self.header,
+            "problem": self.problem,
+            "problem_zh": self.problem_zh,
+        }
+
+
+@dataclass
+class ParsedEntry:
+    code: str | None
+    draft: EntryDraft
+    first_row: int
+    item_rows: list[int]
+
+
+def read_rows(content: bytes, filename: str) -> tuple[str, list[tuple[int, dict[str, str]]]]:
+    """The sheet name and its data rows (numbered as the spreadsheet numbers them) by header."""
+    if filename.lower().endswith(".xlsx"):
+        try:
+            workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        except Exception as error:  # openpyxl raises several kinds for a file that is not XLSX
+            raise InvalidInput(f"{filename} is not a readable XLSX file: {error}") from error
+        sheet = workbook[SHEET] if SHEET in workbook.sheetnames else workbook.worksheets[0]
+        raw = [
+            ["" if v is None else str(v).strip() for v in row]
+            for row in sheet.iter_rows(values_only=True)
+        ]
+        name = sheet.title
+    elif filename.lower().endswith(".csv"):
+        try:
+            text = content.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise InvalidInput("a CSV catalog must be UTF-8 text") from error
+        raw = [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]
+        name = filename
+    else:
+        raise InvalidInput("upload the catalog as .xlsx or .csv", detail={"filename": filename})
+    if not raw:
+        raise InvalidInput("the file is empty")
+    headers = raw[0]
+    missing = [c.header for c in COLUMNS if c.header not in headers]
+    if missing:
+        raise InvalidInput(
+            "the header row does not match the template; missing columns: " + ", ".join(missing),
+            detail={"missing_columns": missing, "缺少的列": missing},
+        )
+    rows = []
+    for number, values in enumerate(raw[1:], start=2):
+        if any(values):
+            rows.append(
+                (number, {h: (values[i] if i < len(values) else "") for i, h in enumerate(headers)})
+            )
+    return name, rows
+
+
+def parse_entries(
+    sheet: str, rows: list[tuple[int, dict[str, str]]], context_for: Callable[[str | None], Context]
+) -> list[ParsedEntry]:
+    """Turn rows into entry drafts, or raise with every problem found in the file."""
+    problems: list[CellProblem] = []
+    letters = {c.header: column_letter(i) for i, c in enumerate(COLUMNS)}
+
+    def report(row: int, header: str, problem: str, problem_zh: str) -> None:
+        problems.append(
+            CellProblem(sheet, row, letters.get(header, "?"), header, problem, problem_zh)
+        )
+
+    parsed: list[ParsedEntry] = []
+    for group in _groups(rows, report):
+        entry = _build_entry(group, report)
+        if entry is None:
+            continue
+        for problem in validate_entry(entry.draft, context_for(entry.code)):
+            row, header = _locate(problem, entry)
+            report(row, header, problem.message, problem.message_zh)
+        parsed.append(entry)
+    if problems:
+        problems.sort(key=lambda p: (p.row, p.column))
+        raise InvalidInput(
+            f"the catalog file has {len(problems)} problem(s); nothing was imported / 文件有{len(problems)}处错误，未导入任何内容",
+            detail=[p.as_dict() for p in problems],
+            code="import_rejected",
+        )
+    return parsed
+
+
+def _groups(
+    rows: list[tuple[int, dict[str, str]]], report: Any
+) -> Iterator[list[tuple[int, dict[str, str]]]]:
+    """Consecutive rows of one resource: a row with a resource name or code starts a new one."""
+    group: list[tuple[int, dict[str, str]]] = []
+    for number, row in rows:
+        key = row.get("资源代码") or row.get("资源名称")
+        if group and key and key != (group[0][1].get("资源代码") or group[0][1].get("资源名称")):
+            yield group
+            group = []
+        if not group and not key:
+            report(
+                number,
+                "资源名称",
+                "the first row of a resource names it",
+                "资源的第一行应填写资源名称",
+            )
+            continue
+        group.append((number, row))
+    if group:
+        yield group
+
+
+def _build_entry(group: list[tuple[int, dict[str, str]]], report: Any) -> ParsedEntry | None:
+    first_row, first = group[0]
+    ok = True
+    resource: dict[str, Any] = {}
+    for column in (c for c in COLUMNS if c.level == "resource"):
+        value = first.get(column.header, "")
+        for number, row in group[1:]:
+            other = row.get(column.header, "")
+            if other and other != value:
+                report(
+                    number,
+                    column.header,
+                    f"differs from row {first_row} of the same resource",
+                    f"与同一资源第{first_row}行的取值不一致",
+                )
+                ok = False
+        converted, error = _convert(column, value)
+        if error:
+            report(first_row, column.header, *error)
+            ok = False
+        elif converted is not None:
+            resource[column.field] = converted
+    items: list[dict[str, Any]] = []
+    for number, row in group:
+        item: dict[str, Any] = {}
+        for column in (c for c in COLUMNS if c.level == "item"):
+            converted, error = _convert(column, row.get(column.header, ""))
+            if error:
+                report(number, column.header, *error)
+                ok = False
+            elif converted is not None:
+                item[column.field] = converted
+        items.append(item)
+    if not ok:  # the cells already reported; a schema check now would only repeat them
+        return None
+    code = resource.pop("code", None)
+    try:
+        draft = EntryDraft.model_validate({**resource, "items": items})
+    except ValidationError as error:
+        for problem in error.errors():
+            row_number, header = _locate_pydantic(problem["loc"], first_row, [n for n, _ in group])
+            report(row_number, header, problem["msg"], "缺少必填内容或格式不正确")
+        return None
+    return ParsedEntry(code, draft, first_row, [n for n, _ in group])
+
+
+def _convert(column: Column, value: str) -> tuple[Any, tuple[str, str] | None]:
+    if value == "":
+        return None, None
+    annotation = (EntryDraft if column.level == "resource" else ItemDraft).model_fields.get(
+        column.field
+    )
+    kind = getattr(annotation, "annotation", None)
+    if column.field in ("open_to_public", "sensitive", "required", "is_key"):
+        lowered = value.lower()
+        if lowered in YES:
+            return True, None
+        if lowered in NO:
+            return False, None
+        return None, (f"{value!r} is not 是 or 否", f"{value} 应填写“是”或“否”")
+    if column.field in ("length", "precision"):
+        try:
+            return int(float(value)), None
+        except ValueError:
+            return None, (f"{value!r} is not a whole number", f"{value} 不是整数")
+    if column.field == "related_codes":
+        return [c.strip() for c in value.replace("；", ";").split(";") if c.strip()], None
+    enum_type = _enum_of(kind)
+    if enum_type is not None:
+        try:
+            return parse_term(enum_type, value).value, None
+        except ValueError:
+            allowed = "、".join(LABELS_ZH.get(m, m.value) for m in enum_type)
+            return None, (
+                f"{value!r} is not allowed here; use one of: {allowed}",
+                f"{value} 不在可选范围内，应为：{allowed}",
+            )
+    return value, None
+
+
+def _enum_of(kind: Any) -> Any:
+    if isinstance(kind, type) and issubclass(kind, StrEnum):
+        return kind
+    for arg in getattr(kind, "__args__", ()):
+        if isinstance(arg, type) and issubclass(arg, StrEnum):
+            return arg
+    return None
+
+
+def _locate(problem: Problem, entry: ParsedEntry) -> tuple[int, str]:
+    """The row and column of a validation problem's field, e.g. items[2].legal_basis."""
+    if problem.field.startswith("items["):
+        index = int(problem.field[6 : problem.field.index("]")])
+        field = problem.field.split(".", 1)[1] if "." in problem.field else "name"
+        row = entry.item_rows[index] if index < len(entry.item_rows) else entry.first_row
+        return row, _header_of("item", field)
+    field = problem.field.split("[", 1)[0]
+    return entry.first_row, _header_of("resource", field)
+
+
+def _locate_pydantic(loc: tuple[Any, ...], first_row: int, rows: list[int]) -> tuple[int, str]:
+    if loc and loc[0] == "items" and len(loc) > 2 and isinstance(loc[1], int):
+        return rows[loc[1]], _header_of("item", str(loc[2]))
+    return first_row, _header_of("resource", str(loc[0]) if loc else "name")
+
+
+def _header_of(level: str, field: str) -> str:
+    for column in COLUMNS:
+        if column.level == level and column.field == field:
+            return column.header
+    return "资源名称" if level == "resource" else "信息项标识"
+
+
+def entry_rows(code: str | None, draft: EntryDraft) -> Iterable[list[str]]:
+    """The template rows of one entry, for export."""
+    resource = draft.model_dump(mode="json", exclude={"items"})
+    resource["code"] = code or ""
+    for index, item in enumerate(draft.model_dump(mode="json")["items"]):
+        row = []
+        for column in COLUMNS:
+            if column.level == "resource":
+                value = resource.get(column.field) if index == 0 else None
+            else:
+                value = item.get(column.field)
+            row.append(_cell_text(value))
+        yield row
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, list):
+        return ";".join(value)
+    return LABELS_ZH.get(str(value), str(value))
+
+
+def write_xlsx(rows: Iterable[list[str]]) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = SHEET
+    sheet.append([c.header for c in COLUMNS])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDEBF7")
+    for row in rows:
+        sheet.append(row)
+    notes = workbook.create_sheet("填写说明")
+    notes.append(["列 Column", "填写说明 Guidance", "层级 Level"])
+    for column in COLUMNS:
+        notes.append(
+            [
+                column.header,
+                column.note,
+                "资源 resource" if column.level == "resource" else "信息项 item",
+            ]
+        )
+    sheet.freeze_panes = "B2"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def write_csv(rows: Iterable[list[str]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([c.header for c in COLUMNS])
+    writer.writerows(rows)
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")

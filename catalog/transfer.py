@@ -1,0 +1,85 @@
+"""Moving the catalog in and out: spreadsheet import (all or nothing) and exports."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from catalog.entries import (
+    create_entry,
+    get_resource,
+    published_version,
+    start_new_version,
+    update_draft,
+    validation_context,
+    working_version,
+)
+from catalog.models import Resource
+from catalog.schemas import EntryDraft
+from catalog.spreadsheet import parse_entries, read_rows
+from catalog.vocab import ResourceStatus
+from exchange import audit
+from exchange.errors import PermissionDenied
+from exchange.principal import Principal
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    created: list[str]
+    changed: list[str]
+
+
+def import_catalog(
+    session: Session, *, actor: Principal, now: datetime, content: bytes, filename: str
+) -> ImportResult:
+    """Create or change every entry in the file, or nothing: the caller's transaction holds it all."""
+    if actor.department_id is None:
+        raise PermissionDenied("a catalog is imported by a registrar of the providing department")
+    department_id = actor.department_id
+    sheet, rows = read_rows(content, filename)
+    parsed = parse_entries(
+        sheet, rows, lambda code: validation_context(session, department_id, code)
+    )
+    created: list[str] = []
+    changed: list[str] = []
+    for entry in parsed:
+        if entry.code is None:
+            created.append(
+                create_entry(session, actor=actor, now=now, draft=entry.draft).resource.code
+            )
+            continue
+        resource = get_resource(session, entry.code)
+        if working_version(session, resource) is None:
+            start_new_version(session, actor=actor, now=now, code=entry.code)
+        update_draft(session, actor=actor, now=now, code=entry.code, draft=entry.draft)
+        changed.append(entry.code)
+    audit.record(
+        session,
+        at=now,
+        actor=actor,
+        action="catalog.import",
+        object_type="catalog_file",
+        object_id=filename,
+        detail={"created": created, "changed": changed, "rows": len(rows)},
+    )
+    return ImportResult(created, changed)
+
+
+def entries_for_export(
+    session: Session, *, viewer: Principal, provider_department_id: int | None = None
+) -> list[tuple[Resource, EntryDraft]]:
+    """Published entries, and for the viewer's own department the versions in progress."""
+    query = select(Resource).order_by(Resource.code)
+    if provider_department_id is not None:
+        query = query.where(Resource.provider_department_id == provider_department_id)
+    result = []
+    for resource in session.scalars(query):
+        version = None
+        if resource.provider_department_id == viewer.department_id:
+            version = working_version(session, resource)
+        if version is None and resource.status == ResourceStatus.PUBLISHED:
+            version = published_version(session, resource)
+        if version is not None:
+            result.append((resource, EntryDraft.model_validate(version)))
+    return result

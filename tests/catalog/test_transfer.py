@@ -1,0 +1,140 @@
+"""Spreadsheet import (all or nothing, errors by cell in Chinese and English), exports, DCAT-AP."""
+
+import csv
+import io
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+
+from catalog.dcat import dcat_catalog
+from catalog.models import Resource
+from catalog.spreadsheet import COLUMNS, entry_rows, write_csv, write_xlsx
+from catalog.transfer import entries_for_export, import_catalog
+from exchange.errors import InvalidInput
+from tests.catalog.conftest import CatalogWorld, enterprise_register, insured_persons
+from tests.catalog.test_lifecycle import publish
+
+HEADERS = [c.header for c in COLUMNS]
+
+
+def template_rows() -> list[list[str]]:
+    return [*entry_rows(None, enterprise_register()), *entry_rows(None, insured_persons())]
+
+
+def run_import(world: CatalogWorld, content: bytes, filename: str, who: str = "registrar"):  # type: ignore[no-untyped-def]
+    with world.platform.database.transaction() as session:
+        return import_catalog(
+            session,
+            actor=world.actor(who),
+            now=world.platform.clock.now(),
+            content=content,
+            filename=filename,
+        )
+
+
+def count_resources(world: CatalogWorld) -> int:
+    with world.platform.database.transaction() as session:
+        return session.scalar(select(func.count()).select_from(Resource)) or 0
+
+
+def test_template_rows_are_in_chinese() -> None:
+    rows = template_rows()
+    assert len(rows) == 6  # 4 items + 2 items
+    first = dict(zip(HEADERS, rows[0], strict=True))
+    assert first["资源名称"] == "企业登记信息"
+    assert first["更新周期"] == "每日"
+    assert first["共享类型"] == "无条件共享"
+    assert first["是否必填"] == "是"
+    assert (
+        dict(zip(HEADERS, rows[1], strict=True))["资源名称"] == ""
+    )  # resource columns only on the first row
+
+
+def test_xlsx_import_creates_every_entry(world: CatalogWorld) -> None:
+    result = run_import(world, write_xlsx(template_rows()), "catalog.xlsx")
+    assert result.created == ["202/000001", "201/000001"]
+    assert count_resources(world) == 2
+
+
+def test_csv_import_creates_every_entry(world: CatalogWorld) -> None:
+    result = run_import(world, write_csv(template_rows()), "catalog.csv")
+    assert len(result.created) == 2
+
+
+def test_one_bad_cell_rejects_the_whole_file_and_names_the_cell(world: CatalogWorld) -> None:
+    rows = template_rows()
+    rows[5][HEADERS.index("数据类型")] = (
+        "文本"  # row 7 of the sheet: the second entry's second item
+    )
+    with pytest.raises(InvalidInput) as raised:
+        run_import(world, write_xlsx(rows), "catalog.xlsx")
+    [problem] = raised.value.detail
+    assert problem["sheet"] == "目录"
+    assert problem["row"] == 7
+    assert problem["header"] == "数据类型"
+    assert problem["column"] == "R"
+    assert "is not allowed here" in problem["problem"]
+    assert "不在可选范围内" in problem["problem_zh"]
+    assert "nothing was imported" in raised.value.message
+    assert count_resources(world) == 0
+
+
+def test_rule_violations_are_reported_at_their_cells(world: CatalogWorld) -> None:
+    rows = template_rows()
+    rows[2][HEADERS.index("信息项共享条件")] = ""  # conditional item without its condition (row 4)
+    rows[4][HEADERS.index("资源分类")] = "999"  # unknown classification on the second entry (row 6)
+    with pytest.raises(InvalidInput) as raised:
+        run_import(world, write_csv(rows), "catalog.csv")
+    found = {(p["row"], p["header"]) for p in raised.value.detail}
+    assert found == {(4, "信息项共享条件"), (6, "资源分类")}
+    assert count_resources(world) == 0
+
+
+def test_wrong_headers_are_refused(world: CatalogWorld) -> None:
+    with pytest.raises(InvalidInput, match="missing columns: 资源代码"):
+        run_import(world, "资源名称\n企业登记信息\n".encode(), "catalog.csv")
+
+
+def test_export_round_trips_through_import(world: CatalogWorld) -> None:
+    publish(world)
+    with world.platform.database.transaction() as session:
+        exported = entries_for_export(session, viewer=world.actor("consumer"))
+    content = write_xlsx(
+        row for resource, draft in exported for row in entry_rows(resource.code, draft)
+    )
+    sheet = load_workbook(io.BytesIO(content))["目录"]
+    assert [c.value for c in sheet[1]] == HEADERS
+    assert sheet["A2"].value == "202/000001"
+    result = run_import(world, content, "export.xlsx")  # the provider re-imports its own entry
+    assert result.changed == ["202/000001"]
+    assert result.created == []
+
+
+def test_csv_export_opens_in_spreadsheet_programs(world: CatalogWorld) -> None:
+    publish(world)
+    with world.platform.database.transaction() as session:
+        exported = entries_for_export(session, viewer=world.actor("consumer"))
+    content = write_csv(
+        row for resource, draft in exported for row in entry_rows(resource.code, draft)
+    )
+    assert content.startswith("\ufeff".encode())  # Excel needs the BOM to read UTF-8
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    assert rows[0] == HEADERS
+    assert len(rows) == 5
+
+
+def test_dcat_export_maps_cycle_and_share_type(world: CatalogWorld) -> None:
+    publish(world)
+    publish(world, insured_persons(update_cycle="half_yearly"))
+    with world.platform.database.transaction() as session:
+        document = dcat_catalog(session, base_url="https://data.city.example")
+    assert document["@type"] == "dcat:Catalog"
+    first, second = document["dcat:dataset"]
+    assert first["dct:identifier"] == "201/000001"
+    assert first["dct:accrualPeriodicity"]["@id"].endswith("/frequency/ANNUAL_2")
+    assert second["dct:accrualPeriodicity"]["@id"].endswith("/frequency/DAILY")
+    assert second["dct:accessRights"]["skos:closeMatch"]["@id"].endswith("/access-right/RESTRICTED")
+    assert second["dct:accessRights"]["rdfs:label"]["@value"] == "有条件共享"
+    assert second["dct:publisher"]["foaf:name"]["@value"] == "市市场监督管理局"
+    assert [i["exg:name"] for i in second["exg:dataItems"]][:2] == ["uscc", "enterprise_name"]
