@@ -5,7 +5,15 @@ from fastapi import FastAPI
 from exchange.runtime import Platform
 from exchange_api.errors import install_error_handlers
 from exchange_api.middleware import BodySizeLimit, RequestLog, configure_logging
-from exchange_api.routers import audit, calendar, deadlines, health, identity, notifications
+from exchange_api.routers import (
+    audit,
+    calendar,
+    catalog,
+    deadlines,
+    health,
+    identity,
+    notifications,
+)
 
 DESCRIPTION = """
 The city's government data-sharing exchange platform (政务大数据共享交换平台).
@@ -18,6 +26,7 @@ Every error has the same body: `{"code": …, "message": …, "detail": …}`.
 
 TAGS = [
     {"name": "identity", "description": "Who is calling, tokens, departments and users."},
+    {"name": "catalog", "description": "The catalog of data resources (R1-R8, R12)."},
     {"name": "calendar", "description": "Working days (R23) and deadline computation."},
     {"name": "deadlines", "description": "Working-day deadlines of workflows."},
     {"name": "notifications", "description": "Each user's inbox."},
@@ -37,7 +46,7 @@ def create_app(platform: Platform | None = None) -> FastAPI:
     )
     app.state.platform = platform
     install_error_handlers(app)
-    for module in (health, identity, calendar, deadlines, notifications, audit):
+    for module in (health, identity, catalog, calendar, deadlines, notifications, audit):
         app.include_router(module.router)
     app.add_middleware(BodySizeLimit, limit=platform.settings.max_request_bytes)
     app.add_middleware(RequestLog)
