@@ -285,6 +285,75 @@ def audit_purge(platform: Platform, before: datetime) -> None:
     click.echo(f"purged {removed} records")
 
 
+@main.group("catalog")
+def catalog_group() -> None:
+    """The catalog (R1-R8)."""
+
+
+@catalog_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--as", "username", required=True, help="The registrar the entries are registered by."
+)
+@pass_platform
+def catalog_import(platform: Platform, file: Path, username: str) -> None:
+    """Import entries from the spreadsheet template (.xlsx or .csv); all or nothing."""
+    from catalog.transfer import import_catalog
+    from exchange.identity.service import principal_for
+
+    try:
+        with platform.database.transaction() as session:
+            user = session.scalar(select(User).where(User.username == username))
+            if user is None:
+                raise click.UsageError(f"no user {username}")
+            result = import_catalog(
+                session,
+                actor=principal_for(user),
+                now=platform.clock.now(),
+                content=file.read_bytes(),
+                filename=file.name,
+            )
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"created {len(result.created)} entries, changed {len(result.changed)}")
+    for code in result.created + result.changed:
+        click.echo(f"  {code}")
+
+
+@catalog_group.command("export")
+@click.option(
+    "--format", "export_format", type=click.Choice(["xlsx", "csv", "json", "dcat"]), default="xlsx"
+)
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@pass_platform
+def catalog_export(platform: Platform, export_format: str, output: Path) -> None:
+    """Export the published catalog."""
+    import orjson
+
+    from catalog.dcat import dcat_catalog
+    from catalog.spreadsheet import entry_rows, write_csv, write_xlsx
+    from catalog.transfer import entries_for_export
+
+    with platform.database.transaction() as session:
+        if export_format == "dcat":
+            content = orjson.dumps(
+                dcat_catalog(session, base_url=platform.settings.public_base_url)
+            )
+        else:
+            chosen = entries_for_export(session, viewer=CLI_ACTOR)
+            if export_format == "json":
+                content = orjson.dumps(
+                    [{"code": r.code, **d.model_dump(mode="json")} for r, d in chosen]
+                )
+            else:
+                rows = (
+                    row for resource, draft in chosen for row in entry_rows(resource.code, draft)
+                )
+                content = write_xlsx(rows) if export_format == "xlsx" else write_csv(rows)
+    output.write_bytes(content)
+    click.echo(f"wrote {output}")
+
+
 @main.command()
 @click.option("--host", default=None, help="Default from EXCHANGE_API_HOST (127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Default from EXCHANGE_API_PORT (8000).")
@@ -306,11 +375,13 @@ def serve(platform: Platform, host: str | None, port: int | None) -> None:
 @pass_platform
 def demo(platform: Platform) -> None:
     """Seed demonstration departments and a user for every role, and say how to log in."""
+    from catalog.demo import seed_catalog
     from exchange.demo import DEMO_PASSWORD, seed_identity
     from exchange.identity.service import issue_token
 
     with platform.database.transaction() as session:
         users = seed_identity(session, platform=platform)
+        added = seed_catalog(session, env=platform.workflow_environment(session))
         admin_user = session.scalar(select(User).where(User.username == "dsj.bureau_admin"))
         assert admin_user is not None
         issued = issue_token(
@@ -325,6 +396,10 @@ def demo(platform: Platform) -> None:
     click.echo(f"Demo users (password for all: {DEMO_PASSWORD}):")
     for user in users:
         click.echo(f"  {user.username:32} {user.role.value:22} {user.department}")
+    if added:
+        click.echo(
+            f"\nDemo catalog: {added} entries registered (most published, some pending review)."
+        )
     click.echo(f"\nAPI token of dsj.bureau_admin (valid 7 days): {issued.secret}")
     click.echo(f"  curl -H 'Authorization: Bearer {issued.secret}' http://{host}:{port}/api/v1/me")
     click.echo(f"API documentation: http://{host}:{port}/docs")

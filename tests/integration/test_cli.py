@@ -130,6 +130,48 @@ def test_demo_is_repeatable_and_prints_how_to_log_in(run) -> None:  # type: igno
     assert "市市场监督管理局" in first.output
     assert "国家税务总局XX市税务局" in first.output
     assert "Bearer exg_" in second.output
+    assert "30 entries registered" in first.output
+    assert "entries registered" not in second.output  # the catalog is seeded once
+
+
+def test_demo_catalog_is_realistic(run, database: Database) -> None:  # type: ignore[no-untyped-def]
+    assert run("demo").exit_code == 0
+    with database.engine.connect() as connection:
+        by_type = dict(
+            connection.execute(
+                text(
+                    "SELECT v.share_type, count(DISTINCT r.id) FROM catalog_resources r "
+                    "JOIN catalog_versions v ON v.resource_id = r.id GROUP BY v.share_type"
+                )
+            ).all()
+        )
+        by_status = dict(
+            connection.execute(
+                text("SELECT status, count(*) FROM catalog_resources GROUP BY status")
+            ).all()
+        )
+        providers = connection.execute(
+            text("SELECT count(DISTINCT provider_department_id) FROM catalog_resources")
+        ).scalar()
+    assert set(by_type) == {"unconditional", "conditional", "not_shared"}
+    assert sum(by_status.values()) == 30
+    assert by_status["in_review"] >= 3
+    assert by_status["published"] >= 20
+    assert providers == 5  # plus the bureau and the coordinating office: 7 departments
+
+
+def test_catalog_export_and_import_commands(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert run("demo").exit_code == 0
+    out = tmp_path / "catalog.xlsx"
+    assert run("catalog", "export", "--format", "xlsx", "--output", str(out)).exit_code == 0
+    dcat = tmp_path / "catalog.jsonld"
+    assert run("catalog", "export", "--format", "dcat", "--output", str(dcat)).exit_code == 0
+    assert len(orjson.loads(dcat.read_bytes())["dcat:dataset"]) >= 20
+    bad = tmp_path / "bad.csv"
+    bad.write_text("资源名称\n某资源\n", encoding="utf-8")
+    refused = run("catalog", "import", str(bad), "--as", "scjg.catalog_registrar")
+    assert refused.exit_code == 2
+    assert "missing columns" in refused.output
 
 
 def test_sweep_runs(run) -> None:  # type: ignore[no-untyped-def]
