@@ -4,6 +4,7 @@ import os
 import sys
 
 from bench.audit_bench import bench_appends, bench_verify
+from bench.catalog_bench import bench_search
 from bench.harness import Figure, postgres_database, sqlite_database, write_results
 
 
@@ -15,6 +16,8 @@ def main() -> int:
             figures.append(bench_appends(database, count=2000, writers=1))
             figures.append(bench_appends(database, count=2000, writers=4))
             figures.append(bench_verify(database, records=300_000))
+        with postgres_database(server) as database:
+            figures.extend(bench_search(database))
     else:
         print(
             "PostgreSQL not available: the audit append figures need it and are left out",
@@ -22,6 +25,8 @@ def main() -> int:
         )
     with sqlite_database() as database:
         figures.append(bench_verify(database, records=300_000))
+    with sqlite_database() as database:
+        figures.extend(bench_search(database))
     write_results(figures)
     for figure in figures:
         mark = "ok " if figure.meets_target else "MISS"

@@ -12,13 +12,17 @@ from dataclasses import dataclass, field
 from sqlalchemy import (
     ColumnElement,
     Integer,
+    String,
+    cast,
     column,
     delete,
     func,
+    literal,
     literal_column,
     or_,
     select,
     text,
+    union_all,
 )
 from sqlalchemy.orm import Session
 
@@ -141,32 +145,52 @@ class SearchResult:
 
 
 def search(session: Session, query: SearchQuery, viewer: Principal | None) -> SearchResult:
+    """The page of hits, the total and every facet's counts, in one statement: the text match
+    is evaluated once, into a materialized set that the counts and the page both read."""
     entries = table_of(SearchEntry)
     conditions = _conditions(session, query, viewer)
-    matched = select(entries.c.resource_id).where(*conditions)
-    total = session.execute(select(func.count()).select_from(matched.subquery())).scalar_one()
-    hits = list(
-        session.scalars(
-            select(SearchEntry)
-            .where(*conditions)
-            .order_by(SearchEntry.published_at.desc().nulls_last(), SearchEntry.resource_id.desc())
-            .limit(query.limit)
-            .offset(query.offset)
-        )
+    columns = [entries.c.resource_id, entries.c.published_at, *(entries.c[name] for name in FACETS)]
+    matched = select(*columns).where(*conditions).cte("matched").prefix_with("MATERIALIZED")
+    page = (
+        select(matched.c.resource_id)
+        .order_by(matched.c.published_at.desc().nulls_last(), matched.c.resource_id.desc())
+        .limit(query.limit)
+        .offset(query.offset)
+        .subquery("page")
     )
-    facets = {name: _facet(session, conditions, name) for name in FACETS}
-    return SearchResult(total, hits, facets)
+    branches = [
+        select(
+            literal(name).label("facet"), cast(matched.c[name], String).label("value"), func.count()
+        ).group_by(matched.c[name])
+        for name in FACETS
+    ]
+    branches.append(
+        select(literal(_PAGE).label("facet"), cast(page.c.resource_id, String), literal(0))
+    )
+    facets: dict[str, dict[str, int]] = {name: {} for name in FACETS}
+    page_ids: list[int] = []
+    for name, value, count in session.execute(union_all(*branches)):
+        if name == _PAGE:
+            page_ids.append(int(value))
+        else:
+            facets[name][_facet_key(name, value)] = count
+    found = {
+        e.resource_id: e
+        for e in session.scalars(select(SearchEntry).where(SearchEntry.resource_id.in_(page_ids)))
+    }
+    hits = [found[i] for i in page_ids]
+    hits.sort(
+        key=lambda e: (e.published_at is not None, e.published_at, e.resource_id), reverse=True
+    )
+    return SearchResult(sum(facets["status"].values()), hits, facets)
 
 
-def _facet(session: Session, conditions: list[ColumnElement[bool]], name: str) -> dict[str, int]:
-    column = table_of(SearchEntry).c[name]
-    rows = session.execute(select(column, func.count()).where(*conditions).group_by(column)).all()
-    return {_facet_key(value): count for value, count in rows}
+_PAGE = "_page"
 
 
-def _facet_key(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
+def _facet_key(name: str, value: object) -> str:
+    if name == "open_to_public":  # cast to text: 1/0 on SQLite, true/false on PostgreSQL
+        return {"1": "true", "0": "false"}.get(str(value), str(value))
     return str(value)
 
 
