@@ -1,11 +1,11 @@
-"""The catalog classification (类/项/目/细目). The bureau publishes it; these are the defaults the
-platform starts with, after the national guideline's three classes."""
+"""The catalog classification (类/项/目/细目). The bureau publishes it; the platform starts with
+the defaults below (written by the migrations) and the bureau adds nodes."""
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.models import Classification
-from exchange.errors import InvalidInput
+from exchange.errors import Conflict, InvalidInput
 
 # code, name; the parent is the code without its last segment (类 1 digit, 项 2, 目 3, 细目 3).
 DEFAULT_CLASSIFICATION = (
@@ -45,6 +45,8 @@ def parent_of(code: str) -> str | None:
 
 
 def add_classification(session: Session, code: str, name: str) -> Classification:
+    if session.get(Classification, code) is not None:
+        raise Conflict(f"classification {code} exists already")
     if not code.isdigit():
         raise InvalidInput(f"{code!r} is not a classification code: digits only")
     level = level_of(code)

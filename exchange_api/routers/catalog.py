@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog import entries, governance, lifecycle, tasks
-from catalog.classification import ensure_default_classification
+from catalog.classification import add_classification as add_classification_node
 from catalog.dcat import dcat_catalog
 from catalog.diff import diff_versions
 from catalog.models import Classification, Resource, ResourceVersion
@@ -24,6 +24,7 @@ from catalog.spreadsheet import entry_rows, write_csv, write_xlsx
 from catalog.transfer import entries_for_export, import_catalog
 from catalog.validation import completeness, validate_entry
 from catalog.vocab import LABELS_ZH, ResourceStatus, ShareType, UpdateCycle
+from exchange import audit
 from exchange.errors import InvalidInput, NotFound
 from exchange.identity.models import Department
 from exchange.identity.roles import Role
@@ -256,10 +257,39 @@ def find(
     return SearchPage(total=result.total, hits=hits, facets=facets)
 
 
+class ClassificationCreate(BaseModel):
+    code: str = Field(pattern=r"^\d{1,9}$", examples=["20201"])
+    name: str = Field(min_length=1, max_length=100)
+
+
+@router.post(
+    "/classifications",
+    status_code=status.HTTP_201_CREATED,
+    summary="Add a classification node (bureau)",
+)
+def add_classification(
+    body: ClassificationCreate, viewer: BureauAdmin, session: DbSession, platform: AppPlatform
+) -> dict[str, Any]:
+    node = add_classification_node(session, body.code, body.name)
+    audit.record(
+        session,
+        at=platform.clock.now(),
+        actor=viewer,
+        action="catalog.classification",
+        object_type="classification",
+        object_id=node.code,
+        detail={"name": node.name},
+    )
+    return {
+        "code": node.code,
+        "name": node.name,
+        "level": node.level,
+        "parent_code": node.parent_code,
+    }
+
+
 @router.get("/classifications", summary="The classification (类/项/目/细目)")
 def classifications(_: CurrentPrincipal, session: DbSession) -> list[dict[str, Any]]:
-    if session.scalar(select(Classification.code).limit(1)) is None:
-        ensure_default_classification(session)
     return [
         {"code": c.code, "name": c.name, "level": c.level, "parent_code": c.parent_code}
         for c in session.scalars(select(Classification).order_by(Classification.code))

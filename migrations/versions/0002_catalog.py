@@ -15,6 +15,25 @@ down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+DEFAULT_CLASSIFICATION = (
+    ("1", "基础信息资源"),
+    ("101", "人口基础信息"),
+    ("102", "法人单位基础信息"),
+    ("103", "自然资源和空间地理基础信息"),
+    ("104", "电子证照基础信息"),
+    ("2", "主题信息资源"),
+    ("201", "社会保障"),
+    ("202", "市场监管"),
+    ("203", "税务"),
+    ("204", "公共安全"),
+    ("205", "民政服务"),
+    ("206", "信用体系"),
+    ("3", "部门信息资源"),
+    ("301", "综合政务"),
+    ("302", "经济管理"),
+    ("303", "社会管理"),
+)
+
 
 def upgrade() -> None:
     op.create_table(
@@ -312,6 +331,27 @@ def upgrade() -> None:
             batch_op.f("ix_catalog_update_tasks_resource_id"), ["resource_id"], unique=False
         )
 
+    # The classification the platform starts with (the bureau adds to it): the national
+    # guideline's three classes and the common 项 under them.
+    classifications = sa.table(
+        "catalog_classifications",
+        sa.column("code", sa.String),
+        sa.column("name", sa.String),
+        sa.column("level", sa.Integer),
+        sa.column("parent_code", sa.String),
+    )
+    op.bulk_insert(
+        classifications,
+        [
+            {
+                "code": code,
+                "name": name,
+                "level": 1 if len(code) == 1 else 2,
+                "parent_code": code[:1] if len(code) > 1 else None,
+            }
+            for code, name in DEFAULT_CLASSIFICATION
+        ],
+    )
     # Full-text search over the catalog_search.tokens column (see catalog/search.py).
     if op.get_bind().dialect.name == "postgresql":
         op.execute(

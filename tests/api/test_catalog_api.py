@@ -177,3 +177,29 @@ def test_bureau_only_governance_endpoints(
         == 403
     )
     assert client.get("/api/v1/catalog/duplicate-collection", headers=people.admin).json() == []
+
+
+def test_classification_comes_with_the_schema_and_the_bureau_extends_it(
+    client: TestClient, people: People
+) -> None:
+    nodes = client.get("/api/v1/catalog/classifications", headers=people.consumer).json()
+    assert {"code": "202", "name": "市场监管", "level": 2, "parent_code": "2"} in nodes
+    body = {"code": "202001", "name": "企业登记"}
+    assert (
+        client.post(
+            "/api/v1/catalog/classifications", json=body, headers=people.registrar
+        ).status_code
+        == 403
+    )
+    added = client.post("/api/v1/catalog/classifications", json=body, headers=people.admin)
+    assert added.json() == {"code": "202001", "name": "企业登记", "level": 3, "parent_code": "202"}
+    assert (
+        client.post("/api/v1/catalog/classifications", json=body, headers=people.admin).status_code
+        == 409
+    )
+    orphan = client.post(
+        "/api/v1/catalog/classifications",
+        json={"code": "209001", "name": "x"},
+        headers=people.admin,
+    )
+    assert orphan.status_code == 400
