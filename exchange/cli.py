@@ -7,6 +7,7 @@ from typing import TextIO
 
 import click
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from exchange import audit
 from exchange.errors import DomainError
@@ -35,6 +36,13 @@ def _fail(error: DomainError) -> None:
         for line in details:
             click.echo(f"  {line}", err=True)
     sys.exit(2)
+
+
+def _user(session: Session, username: str) -> User:
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise click.UsageError(f"no user {username}")
+    return user
 
 
 @main.group()
@@ -131,9 +139,7 @@ def token_create(platform: Platform, username: str, name: str, days: int | None)
 
     try:
         with platform.database.transaction() as session:
-            user = session.scalar(select(User).where(User.username == username))
-            if user is None:
-                raise click.UsageError(f"no user {username}")
+            user = _user(session, username)
             issued = issue_token(
                 session,
                 actor=CLI_ACTOR,
@@ -303,9 +309,7 @@ def catalog_import(platform: Platform, file: Path, username: str) -> None:
 
     try:
         with platform.database.transaction() as session:
-            user = session.scalar(select(User).where(User.username == username))
-            if user is None:
-                raise click.UsageError(f"no user {username}")
+            user = _user(session, username)
             result = import_catalog(
                 session,
                 actor=principal_for(user),
