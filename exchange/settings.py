@@ -16,6 +16,25 @@ class Settings(BaseSettings):
         None, description="SQLAlchemy URL of the platform database; default a SQLite file."
     )
     warehouse_path: Path | None = Field(None, description="Iceberg warehouse folder.")
+    warehouse_uri: str | None = Field(
+        None, description="Warehouse in object storage instead, e.g. s3://exchange-warehouse/tables"
+    )
+    s3_endpoint: str | None = Field(
+        None, description="S3-compatible endpoint, e.g. http://minio:9000"
+    )
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: str | None = None
+    s3_region: str = "us-east-1"
+    secret_key: str | None = Field(
+        None,
+        description="Fernet key encrypting source credentials; default a key file in the data folder.",
+    )
+    bad_row_threshold: float = Field(
+        0.01,
+        ge=0,
+        le=1,
+        description="Share of non-conforming rows above which an ingest run fails.",
+    )
     timezone: str = Field("Asia/Shanghai", description="The city's time zone for working days.")
 
     # Deadline lengths in working days: the regulations' defaults, configurable per province.
@@ -60,6 +79,17 @@ class Settings(BaseSettings):
     @cached_property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def resolved_warehouse_uri(self) -> str:
+        if self.warehouse_uri:
+            return self.warehouse_uri
+        return self.resolved_warehouse_path.resolve().as_uri()
+
+    @property
+    def dag_specs_path(self) -> Path:
+        """Where the platform writes the list of sources that the ingestion DAG file reads."""
+        return self.data_dir / "dag_specs.json"
 
     @property
     def email_enabled(self) -> bool:

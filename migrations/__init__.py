@@ -23,8 +23,9 @@ def downgrade(database_url: str, revision: str) -> None:
     command.downgrade(alembic_config(database_url), revision)
 
 
-# Full-text search structures made by hand in the migrations: no model describes them.
-_HAND_MADE_PREFIXES = ("catalog_search_fts", "ix_catalog_search_tokens")
+# Made by hand in the migrations, no model of ours describes them: the full-text search
+# structures, and the tables of pyiceberg's SQL catalog (the store's catalog lives in our database).
+_HAND_MADE_PREFIXES = ("catalog_search_fts", "ix_catalog_search_tokens", "iceberg_")
 
 
 def include_object(

@@ -11,6 +11,7 @@ from catalog.models import (
     SearchEntry,
     StatutorySharing,
 )
+from collection.models import IngestRun, RejectedRow, Source
 from exchange.audit.models import AuditChainHead, AuditRecord
 from exchange.db import Base
 from exchange.deadlines.models import Deadline
@@ -32,12 +33,15 @@ __all__ = [
     "DataItem",
     "Deadline",
     "Department",
+    "IngestRun",
     "Notification",
     "OutboxEmail",
+    "RejectedRow",
     "Resource",
     "ResourceAdministrator",
     "ResourceVersion",
     "SearchEntry",
+    "Source",
     "StatutorySharing",
     "User",
     "UserRole",

@@ -22,6 +22,8 @@ from exchange.settings import Settings
 from migrations import upgrade
 from migrations.models import Base
 
+pytest_plugins = ("tests.catalog_fixtures",)
+
 POSTGRES_URL = os.environ.get("EXCHANGE_TEST_POSTGRES_URL")
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NO_POSTGRES = (
@@ -63,7 +65,11 @@ def postgres_url() -> Iterator[str]:
 
 
 def _empty_postgres(database: Database) -> None:
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    names = [t.name for t in Base.metadata.sorted_tables] + [
+        "iceberg_tables",
+        "iceberg_namespace_properties",
+    ]
+    tables = ", ".join(f'"{name}"' for name in names)
     with database.engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         # Tamper tests disable the append-only trigger; every test starts with it on.

@@ -9,7 +9,7 @@ from catalog.classification import ensure_default_classification
 from catalog.spreadsheet import COLUMNS, entry_rows, write_xlsx
 from exchange.identity.roles import Role
 from exchange.runtime import Platform
-from tests.catalog.conftest import enterprise_register
+from tests.catalog_fixtures import enterprise_register
 from tests.factories import make_department, make_token, make_user
 
 

@@ -10,7 +10,7 @@ from catalog.schemas import EntryDraft
 from catalog.vocab import ResourceStatus, ShareType, VersionState
 from exchange.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from exchange.workflow.engine import history
-from tests.catalog.conftest import CatalogWorld, enterprise_register
+from tests.catalog_fixtures import CatalogWorld, enterprise_register
 
 
 def register(world: CatalogWorld, draft: EntryDraft | None = None, **changes: object) -> str:

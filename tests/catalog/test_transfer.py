@@ -12,8 +12,8 @@ from catalog.models import Resource
 from catalog.spreadsheet import COLUMNS, entry_rows, write_csv, write_xlsx
 from catalog.transfer import entries_for_export, import_catalog
 from exchange.errors import InvalidInput
-from tests.catalog.conftest import CatalogWorld, enterprise_register, insured_persons
 from tests.catalog.test_lifecycle import publish
+from tests.catalog_fixtures import CatalogWorld, enterprise_register, insured_persons
 
 HEADERS = [c.header for c in COLUMNS]
 

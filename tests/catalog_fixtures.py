@@ -1,3 +1,5 @@
+"""Catalog fixtures shared by the catalog, collection and API tests."""
+
 from dataclasses import dataclass
 
 import pytest

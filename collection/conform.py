@@ -1,0 +1,311 @@
+"""Conforming extracted data to the catalog's data items (names and types).
+
+A column the catalog lists but the source lacks, a column the catalog does not list, or a column
+of another kind (text where the catalog says date, …) is *drift*: the run fails and names the
+columns. Values that do not fit (a malformed date in a text column, a missing required value, a
+string longer than declared) make a row *bad*: bad rows are kept aside for the provider, and a
+run fails if their share exceeds its threshold.
+"""
+
+import hashlib
+import io
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any, Protocol
+
+import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
+
+ROW_HASH = "_row_hash"
+TRUE_WORDS = ("true", "1", "是", "y", "yes")
+FALSE_WORDS = ("false", "0", "否", "n", "no")
+PATTERNS = {
+    "integer": r"^[+-]?\d+$",
+    "decimal": r"^[+-]?(\d+(\.\d*)?|\.\d+)$",
+    "date": r"^\d{4}-\d{2}-\d{2}$",
+    "datetime": r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)?$",
+}
+
+
+class ItemSpec(Protocol):
+    name: str
+    label: str
+    data_type: str
+    length: int | None
+    precision: int | None
+    required: bool
+
+
+@dataclass
+class Drift:
+    missing: list[str] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)
+    mismatched: dict[str, str] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.missing or self.added or self.mismatched)
+
+    def describe(self) -> str:
+        parts = []
+        if self.missing:
+            parts.append("missing columns: " + ", ".join(self.missing))
+        if self.added:
+            parts.append("columns not in the catalog: " + ", ".join(self.added))
+        if self.mismatched:
+            parts.append(
+                "columns of another type: "
+                + ", ".join(f"{k} ({v})" for k, v in self.mismatched.items())
+            )
+        return "; ".join(parts)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"missing": self.missing, "added": self.added, "mismatched": self.mismatched}
+
+
+@dataclass
+class Conformed:
+    table: pa.Table
+    rejected: list[tuple[int, list[str], dict[str, Any]]]
+    drift: Drift
+    rows_read: int
+
+    @property
+    def rejected_share(self) -> float:
+        return len(self.rejected) / self.rows_read if self.rows_read else 0.0
+
+
+SIMPLE_TYPES = {
+    "string": pa.string(),
+    "integer": pa.int64(),
+    "date": pa.date32(),
+    "datetime": pa.timestamp("us"),
+    "boolean": pa.bool_(),
+}
+
+
+def arrow_type(item: ItemSpec) -> pa.DataType:
+    if item.data_type == "decimal":
+        return pa.decimal128(min(item.length or 38, 38), item.precision or 0)
+    return SIMPLE_TYPES[item.data_type]
+
+
+def target_schema(items: Sequence[ItemSpec], *, row_hash: bool) -> pa.Schema:
+    fields = [pa.field(item.name, arrow_type(item)) for item in items]
+    if row_hash:
+        fields.append(pa.field(ROW_HASH, pa.string()))
+    return pa.schema(fields)
+
+
+def _compatible(source: pa.DataType, target: str) -> bool:
+    if (
+        target == "string"
+        or pa.types.is_string(source)
+        or pa.types.is_large_string(source)
+        or pa.types.is_null(source)
+    ):
+        return True
+    checks = {
+        "integer": pa.types.is_integer,
+        "decimal": lambda t: (
+            pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t)
+        ),
+        "date": lambda t: pa.types.is_date(t) or pa.types.is_timestamp(t),
+        "datetime": lambda t: pa.types.is_timestamp(t) or pa.types.is_date(t),
+        "boolean": pa.types.is_boolean,
+    }
+    return bool(checks[target](source))
+
+
+def match_columns(
+    data: pa.Table, items: Sequence[ItemSpec], ignore: frozenset[str] = frozenset()
+) -> tuple[dict[str, str], Drift]:
+    """Source column for each item (by name, case-insensitively, or by Chinese label), and drift.
+    ``ignore`` names source columns that are not data, such as an incremental source's watermark."""
+    by_key = {column.strip().lower(): column for column in data.column_names}
+    mapping: dict[str, str] = {}
+    drift = Drift()
+    for item in items:
+        column = by_key.get(item.name.lower()) or by_key.get(item.label.strip().lower())
+        if column is None:
+            drift.missing.append(item.name)
+            continue
+        mapping[item.name] = column
+        source_type = data.schema.field(column).type
+        if not _compatible(source_type, item.data_type):
+            drift.mismatched[item.name] = f"catalog {item.data_type}, source {source_type}"
+    used = set(mapping.values())
+    drift.added = [
+        c for c in data.column_names if c not in used and c != ROW_HASH and c not in ignore
+    ]
+    return mapping, drift
+
+
+def conform(
+    data: pa.Table,
+    items: Sequence[ItemSpec],
+    *,
+    row_hash: bool = False,
+    ignore: frozenset[str] = frozenset(),
+) -> Conformed:
+    mapping, drift = match_columns(data, items, ignore)
+    if drift:
+        return Conformed(pa.table({}), [], drift, data.num_rows)
+    columns: list[pa.Array] = []
+    problems: list[tuple[pa.Array, str]] = []
+    for item in items:
+        values, invalid, problem = _convert(data.column(mapping[item.name]).combine_chunks(), item)
+        not_fitting = pc.fill_null(invalid, False) if invalid is not None else None
+        if not_fitting is not None:
+            problems.append((not_fitting, f"{item.name}: {problem}"))
+        if item.required:
+            absent = pc.is_null(values)
+            if not_fitting is not None:
+                absent = pc.and_not(absent, not_fitting)
+            problems.append((absent, f"{item.name}: required value missing"))
+        columns.append(values)
+    bad = _any(problems, data.num_rows)
+    good_mask = pc.invert(bad)
+    schema = target_schema(items, row_hash=False)
+    table = pa.Table.from_arrays(columns, schema=schema).filter(good_mask)
+    rejected = _rejected_rows(data, bad, problems)
+    if row_hash:
+        table = table.append_column(ROW_HASH, pa.array(row_hashes(table), pa.string()))
+    return Conformed(table, rejected, drift, data.num_rows)
+
+
+def _any(problems: list[tuple[pa.Array, str]], rows: int) -> pa.Array:
+    result = pc.invert(pc.is_null(pa.nulls(rows, pa.bool_())))  # all false
+    for mask, _ in problems:
+        result = pc.or_(result, mask)
+    return result
+
+
+def _rejected_rows(
+    data: pa.Table, bad: pa.Array, problems: list[tuple[pa.Array, str]]
+) -> list[tuple[int, list[str], dict[str, Any]]]:
+    indices = pc.indices_nonzero(bad).to_pylist()
+    if not indices:
+        return []
+    taken = data.take(indices).to_pylist()
+    masks = [(mask.to_pylist(), text) for mask, text in problems]
+    rows = []
+    for position, index in enumerate(indices):
+        reasons = [text for flags, text in masks if flags[index]]
+        rows.append((index + 1, reasons, {k: _jsonable(v) for k, v in taken[position].items()}))
+    return rows
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, date | datetime | Decimal):
+        return str(value)
+    if isinstance(value, bytes):
+        return value.hex()
+    return value
+
+
+def _convert(column: pa.Array, item: ItemSpec) -> tuple[pa.Array, pa.Array | None, str | None]:
+    """The column as the item's type, the mask of values that do not fit, and why."""
+    target = arrow_type(item)
+    if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+        text = pc.utf8_trim_whitespace(column.cast(pa.string()))
+        text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+        return _from_text(text, item, target)
+    if pa.types.is_null(column.type):
+        return pa.nulls(len(column), target), None, None
+    if item.data_type == "string":
+        values = column.cast(pa.string())
+        return _length_checked(values, item)
+    try:
+        return column.cast(target), None, None
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return _per_value(column.to_pylist(), item, target)
+
+
+def _from_text(
+    text: pa.Array, item: ItemSpec, target: pa.DataType
+) -> tuple[pa.Array, pa.Array | None, str | None]:
+    kind = item.data_type
+    if kind == "string":
+        return _length_checked(text, item)
+    if kind == "boolean":
+        lowered = pc.utf8_lower(text)
+        is_true = pc.is_in(lowered, pa.array(TRUE_WORDS))
+        is_false = pc.is_in(lowered, pa.array(FALSE_WORDS))
+        valid = pc.or_(is_true, is_false)
+        values = pc.if_else(valid, is_true, pa.scalar(None, pa.bool_()))
+        return values, pc.and_not(pc.is_valid(text), valid), "not 是/否 or true/false"
+    matches = pc.match_substring_regex(text, PATTERNS[kind])
+    candidate = pc.if_else(matches, text, pa.scalar(None, pa.string()))
+    if kind == "datetime":
+        candidate = pc.replace_substring(candidate, " ", "T")
+    try:
+        values = candidate.cast(target)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return _per_value(
+            candidate.to_pylist(), item, target, invalid_from=pc.and_not(pc.is_valid(text), matches)
+        )
+    invalid = pc.and_not(pc.is_valid(text), pc.fill_null(matches, False))
+    return values, invalid, f"not a valid {kind}"
+
+
+def _length_checked(
+    values: pa.Array, item: ItemSpec
+) -> tuple[pa.Array, pa.Array | None, str | None]:
+    if item.length is None:
+        return values, None, None
+    too_long = pc.greater(pc.utf8_length(values), item.length)
+    return values, too_long, f"longer than {item.length} characters"
+
+
+def _per_value(
+    values: list[Any], item: ItemSpec, target: pa.DataType, invalid_from: pa.Array | None = None
+) -> tuple[pa.Array, pa.Array | None, str | None]:
+    """The slow path, for the rare column whose values pass the pattern but not the cast."""
+    parsers: dict[str, Callable[[Any], Any]] = {
+        "integer": int,
+        "decimal": lambda v: Decimal(str(v)),
+        "date": lambda v: v if isinstance(v, date) else date.fromisoformat(str(v)),
+        "datetime": lambda v: v if isinstance(v, datetime) else datetime.fromisoformat(str(v)),
+    }
+    parse = parsers.get(item.data_type, lambda v: v)
+    converted: list[Any] = []
+    invalid: list[bool] = []
+    for value in values:
+        if value is None:
+            converted.append(None)
+            invalid.append(False)
+            continue
+        try:
+            converted.append(parse(value))
+            invalid.append(False)
+        except (ValueError, TypeError, InvalidOperation, ArithmeticError):
+            converted.append(None)
+            invalid.append(True)
+    try:
+        array = pa.array(converted, target)
+    except (pa.ArrowInvalid, ArithmeticError):
+        array = pa.array([None] * len(converted), target)
+        invalid = [v is not None for v in values]
+    mask = pa.array(invalid)
+    if invalid_from is not None:
+        mask = pc.or_(mask, pc.fill_null(invalid_from, False))
+    return array, mask, f"not a valid {item.data_type}"
+
+
+def row_hashes(table: pa.Table) -> list[str]:
+    """R10: a SHA-256 per row over its values, so that a later change to a stored row shows."""
+    names = table.column_names
+    return [
+        hashlib.sha256(orjson.dumps([_jsonable(row[name]) for name in names])).hexdigest()
+        for row in table.to_pylist()
+    ]
+
+
+def content_hash(table: pa.Table) -> str:
+    sink = io.BytesIO()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return hashlib.sha256(sink.getvalue()).hexdigest()

@@ -1,0 +1,183 @@
+"""Pulling data from departments' systems (R9): a database, an HTTP JSON API or a file drop."""
+
+import csv
+import io
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+import pyarrow.json as pa_json
+import pyarrow.parquet as pq
+from sqlalchemy import column, create_engine, select, table, text
+
+from exchange.errors import InvalidInput
+
+FILE_KINDS = (".csv", ".xlsx", ".parquet", ".jsonl")
+MAX_PAGES = 100_000
+
+
+class ExtractError(Exception):
+    """The source could not be read; the message says what to check."""
+
+
+def extract(
+    kind: str,
+    config: dict[str, Any],
+    secret: dict[str, Any],
+    *,
+    watermark: tuple[str, str] | None = None,
+    limit: int | None = None,
+) -> pa.Table:
+    """Everything the source holds (or, with ``watermark`` = (column, last value), what is newer)."""
+    try:
+        if kind == "database":
+            return _database(config, secret, watermark, limit)
+        if kind == "http":
+            return _http(config, secret, limit)
+        if kind == "file":
+            return _files(config, limit)
+    except ExtractError:
+        raise
+    except (OSError, httpx.HTTPError, pa.ArrowInvalid) as error:
+        raise ExtractError(f"reading the {kind} source failed: {error}") from error
+    except Exception as error:  # database drivers raise their own kinds
+        raise ExtractError(
+            f"reading the {kind} source failed: {type(error).__name__}: {error}"
+        ) from error
+    raise InvalidInput(f"unknown source kind {kind!r}: database, http or file")
+
+
+def _database(
+    config: dict[str, Any],
+    secret: dict[str, Any],
+    watermark: tuple[str, str] | None,
+    limit: int | None,
+) -> pa.Table:
+    url = secret.get("url")
+    if not url:
+        raise ExtractError("the database source has no connection URL")
+    engine = create_engine(url, pool_pre_ping=True)
+    try:
+        if config.get("query"):
+            base = text(str(config["query"])).columns().subquery("source")
+            query = select(base)
+            watermark_column = base.c[watermark[0]] if watermark else None
+        else:
+            name = str(config["table"])
+            query = select(text("*")).select_from(table(name))
+            watermark_column = column(watermark[0]) if watermark else None
+        if watermark and watermark_column is not None:
+            query = query.where(watermark_column > watermark[1]).order_by(watermark_column)
+        if limit:
+            query = query.limit(limit)
+        with engine.connect() as connection:
+            result = connection.execution_options(stream_results=True).execute(query)
+            names = list(result.keys())
+            batches = [_batch(names, rows) for rows in result.partitions(100_000)]
+        return (
+            pa.Table.from_batches(batches)
+            if batches
+            else pa.table({n: pa.array([], pa.string()) for n in names})
+        )
+    finally:
+        engine.dispose()
+
+
+def _batch(names: list[str], rows: Any) -> pa.RecordBatch:
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
+    return pa.RecordBatch.from_arrays([pa.array(list(values)) for values in columns], names=names)
+
+
+def _http(config: dict[str, Any], secret: dict[str, Any], limit: int | None) -> pa.Table:
+    headers = {}
+    if secret.get("header_value"):
+        headers[str(config.get("header_name", "Authorization"))] = str(secret["header_value"])
+    rows: list[dict[str, Any]] = []
+    with httpx.Client(headers=headers, timeout=float(config.get("timeout", 30))) as client:
+        for page in _pages(client, config):
+            rows.extend(page)
+            if limit and len(rows) >= limit:
+                rows = rows[:limit]
+                break
+    if not rows:
+        return pa.table({})
+    return pa.Table.from_pylist(rows)
+
+
+def _pages(client: httpx.Client, config: dict[str, Any]) -> Iterator[list[dict[str, Any]]]:
+    url = str(config["url"])
+    page_param, size_param = config.get("page_param", "page"), config.get("size_param", "size")
+    size = int(config.get("page_size", 500))
+    page = int(config.get("start_page", 1))
+    for _ in range(MAX_PAGES):
+        response = client.get(url, params={page_param: page, size_param: size})
+        if response.status_code >= 400:
+            raise ExtractError(
+                f"the API answered {response.status_code} for page {page}: {response.text[:200]}"
+            )
+        items = _at_path(response.json(), config.get("items_path", "items"))
+        if not items:
+            return
+        yield items
+        if len(items) < size:
+            return
+        page += 1
+    raise ExtractError(f"the API returned more than {MAX_PAGES} pages")
+
+
+def _at_path(document: Any, path: str | None) -> list[dict[str, Any]]:
+    value = document
+    for key in (path or "").split("."):
+        if key and isinstance(value, dict):
+            value = value.get(key)
+    if not isinstance(value, list):
+        raise ExtractError(f"the response has no list at {path!r}")
+    return value
+
+
+def _files(config: dict[str, Any], limit: int | None) -> pa.Table:
+    folder = Path(str(config["folder"]))
+    if not folder.is_dir():
+        raise ExtractError(f"the drop folder {folder} does not exist")
+    pattern = str(config.get("pattern", "*"))
+    files = sorted(p for p in folder.glob(pattern) if p.suffix.lower() in FILE_KINDS)
+    if not files:
+        raise ExtractError(f"no {', '.join(FILE_KINDS)} files matching {pattern} in {folder}")
+    tables = [_read_file(path) for path in files]
+    combined = pa.concat_tables(tables, promote_options="permissive")
+    return combined.slice(0, limit) if limit else combined
+
+
+def _read_file(path: Path) -> pa.Table:
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            names = next(csv.reader(handle), [])
+        # Every column as text: codes such as postal codes keep their leading zeros.
+        options = pa_csv.ConvertOptions(
+            column_types={name: pa.string() for name in names}, strings_can_be_null=False
+        )
+        with path.open("rb") as raw:
+            data = raw.read()
+        if data.startswith(b"\xef\xbb\xbf"):
+            data = data[3:]
+        return pa_csv.read_csv(io.BytesIO(data), convert_options=options)
+    if suffix == ".parquet":
+        return pq.read_table(path)
+    if suffix == ".jsonl":
+        return pa_json.read_json(path)
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(path, read_only=True, data_only=True).worksheets[0]
+    rows = [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    if not rows:
+        return pa.table({})
+    return pa.table(
+        {
+            name: [row[i] if i < len(row) else "" for row in rows[1:]]
+            for i, name in enumerate(rows[0])
+        }
+    )

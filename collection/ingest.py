@@ -1,0 +1,239 @@
+"""One ingestion run: extract → conform to the catalog → one atomic snapshot → run and audit records.
+
+A run is identified by its key (the Airflow run id, or one the caller gives): running the same key
+again writes nothing new. Drift fails the run, keeps the previous snapshot current and opens the
+provider's R7 catalog-update task. Bad rows beyond the threshold fail the run; below it they are
+kept aside for the provider.
+"""
+
+from datetime import datetime
+
+import pyarrow.compute as pc
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from catalog.entries import published_version
+from catalog.models import Resource
+from catalog.tasks import open_update_task
+from collection.conform import Conformed, conform, content_hash
+from collection.extract import ExtractError, extract
+from collection.models import IngestRun, RejectedRow, Source
+from collection.sources import get_source, secret_of
+from exchange import audit
+from exchange.audit import Outcome
+from exchange.errors import DomainError
+from exchange.principal import Principal
+from exchange.runtime import Platform
+from exchange.store import UnifiedStore
+
+INGESTER = Principal.system("ingest")
+
+
+class IngestFailed(DomainError):
+    code = "ingest_failed"
+
+
+def is_certificate(classification_code: str, resource_format: str) -> bool:
+    """R10: documents and certificates (文书类、证照类) get a per-row content hash."""
+    return classification_code.startswith("104") or resource_format == "document"
+
+
+def ingest(
+    platform: Platform, *, source_id: int, run_key: str, store: UnifiedStore | None = None
+) -> IngestRun:
+    store = store or UnifiedStore(platform.settings)
+    run_id, code, done = _start(platform, source_id, run_key)
+    if done:
+        return _load_run(platform, run_id)
+    committed = store.snapshot_for_run(code, run_key)
+    if committed is not None:  # an earlier attempt committed, then died before recording it
+        return _finish(
+            platform, run_id, snapshot_id=committed, conformed=None, digest=None, watermark=None
+        )
+    with platform.database.transaction() as session:
+        source = get_source(session, source_id)
+        resource = session.get_one(Resource, source.resource_id)
+        version = published_version(session, resource)
+        assert version is not None
+        items = list(version.items)
+        certificate = is_certificate(version.classification_code, version.format)
+        kind, config, secret = (
+            source.kind,
+            dict(source.config),
+            secret_of(platform.settings, source),
+        )
+        watermark = None
+        if source.mode == "incremental" and source.watermark_column and source.last_watermark:
+            watermark = (source.watermark_column, source.last_watermark)
+        overwrite, threshold, watermark_column = (
+            source.mode == "full",
+            source.bad_row_threshold,
+            source.watermark_column,
+        )
+    try:
+        data = extract(kind, config, secret, watermark=watermark)
+    except ExtractError as error:
+        _fail(platform, run_id, str(error))
+        raise IngestFailed(str(error), detail={"source": source_id}) from error
+    ignore = frozenset({watermark_column}) if watermark_column else frozenset()
+    conformed = conform(data, items, row_hash=certificate, ignore=ignore)
+    if conformed.drift:
+        _drift(platform, run_id, code, conformed)
+    if conformed.rejected_share > threshold:
+        message = (
+            f"{len(conformed.rejected)} of {conformed.rows_read} rows do not conform "
+            f"({conformed.rejected_share:.1%} > {threshold:.1%}); nothing was written"
+        )
+        _fail(platform, run_id, message, rejected=conformed)
+        raise IngestFailed(
+            message, detail={"source": source_id, "rejected": len(conformed.rejected)}
+        )
+    digest = content_hash(conformed.table)
+    snapshot_id = store.write(
+        code,
+        conformed.table,
+        overwrite=overwrite,
+        run_key=run_key,
+        properties={
+            "exchange.source": str(source_id),
+            "exchange.rows": str(conformed.table.num_rows),
+            "exchange.content-sha256": digest,
+        },
+    )
+    new_watermark = None
+    if watermark_column and data.num_rows:
+        new_watermark = str(pc.max(data.column(watermark_column)).as_py())
+    return _finish(
+        platform,
+        run_id,
+        snapshot_id=snapshot_id,
+        conformed=conformed,
+        digest=digest,
+        watermark=new_watermark,
+    )
+
+
+def _start(platform: Platform, source_id: int, run_key: str) -> tuple[int, str, bool]:
+    with platform.database.transaction() as session:
+        source = get_source(session, source_id)
+        code = session.get_one(Resource, source.resource_id).code
+        run = session.scalar(
+            select(IngestRun).where(IngestRun.source_id == source_id, IngestRun.run_key == run_key)
+        )
+        if run is not None and run.status == "succeeded":
+            return run.id, code, True
+        now = platform.clock.now()
+        if run is None:
+            run = IngestRun(
+                source_id=source_id,
+                resource_id=source.resource_id,
+                run_key=run_key,
+                status="running",
+                started_at=now,
+            )
+            session.add(run)
+        else:  # a retry of a failed attempt
+            run.status, run.started_at, run.error, run.drift = "running", now, None, None
+        session.flush()
+        return run.id, code, False
+
+
+def _load_run(platform: Platform, run_id: int) -> IngestRun:
+    with platform.database.transaction() as session:
+        return session.get_one(IngestRun, run_id)
+
+
+def _store_rejected(session: Session, run_id: int, conformed: Conformed) -> None:
+    session.add_all(
+        RejectedRow(run_id=run_id, row_number=number, problems=problems, data=data)
+        for number, problems, data in conformed.rejected
+    )
+
+
+def _finish(
+    platform: Platform,
+    run_id: int,
+    *,
+    snapshot_id: int,
+    conformed: Conformed | None,
+    digest: str | None,
+    watermark: str | None,
+) -> IngestRun:
+    now = platform.clock.now()
+    with platform.database.transaction() as session:
+        run = session.get_one(IngestRun, run_id)
+        run.status, run.finished_at, run.snapshot_id = "succeeded", now, snapshot_id
+        if conformed is not None:
+            run.rows_read, run.rows_written = conformed.rows_read, conformed.table.num_rows
+            run.rows_rejected, run.content_hash = len(conformed.rejected), digest
+            _store_rejected(session, run_id, conformed)
+        source = session.get_one(Source, run.source_id)
+        if watermark is not None:
+            source.last_watermark = watermark
+        audit.record(
+            session,
+            at=now,
+            actor=INGESTER,
+            action="collection.ingest",
+            object_type="resource",
+            object_id=session.get_one(Resource, run.resource_id).code,
+            detail={
+                "run": run.run_key,
+                "snapshot": snapshot_id,
+                "rows": run.rows_written,
+                "rejected": run.rows_rejected,
+                "sha256": digest,
+            },
+        )
+        return run
+
+
+def _fail(
+    platform: Platform,
+    run_id: int,
+    message: str,
+    *,
+    rejected: Conformed | None = None,
+    drift: dict[str, object] | None = None,
+) -> None:
+    now = platform.clock.now()
+    with platform.database.transaction() as session:
+        run = session.get_one(IngestRun, run_id)
+        run.status, run.finished_at, run.error, run.drift = "failed", now, message, drift
+        if rejected is not None:
+            run.rows_read, run.rows_rejected = rejected.rows_read, len(rejected.rejected)
+            _store_rejected(session, run_id, rejected)
+        audit.record(
+            session,
+            at=now,
+            actor=INGESTER,
+            action="collection.ingest",
+            outcome=Outcome.FAILED,
+            object_type="resource",
+            object_id=session.get_one(Resource, run.resource_id).code,
+            detail={"run": run.run_key, "error": message},
+        )
+
+
+def _drift(platform: Platform, run_id: int, code: str, conformed: Conformed) -> None:
+    message = f"schema drift: {conformed.drift.describe()}; the previous data stays current"
+    _fail(platform, run_id, message, drift=conformed.drift.as_dict())
+    with platform.database.transaction() as session:
+        open_update_task(
+            session,
+            actor=INGESTER,
+            env=platform.workflow_environment(session),
+            code=code,
+            description=f"采集发现数据结构变化 / ingestion found schema drift: {conformed.drift.describe()}",
+            origin="detected",
+        )
+    raise IngestFailed(message, detail={"drift": conformed.drift.as_dict()}, code="schema_drift")
+
+
+def latest_success(session: Session, resource_id: int) -> datetime | None:
+    return session.scalar(
+        select(IngestRun.finished_at)
+        .where(IngestRun.resource_id == resource_id, IngestRun.status == "succeeded")
+        .order_by(IngestRun.finished_at.desc())
+        .limit(1)
+    )

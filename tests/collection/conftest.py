@@ -1,0 +1,93 @@
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import ClassVar
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from catalog import entries, lifecycle
+from tests.catalog_fixtures import CatalogWorld, enterprise_register
+
+ROWS = [
+    ("91440300MA5D0001X1", "深圳市甲科技有限公司", "张三", "100.00"),
+    ("91440300MA5D0002X2", "深圳市乙贸易有限公司", "李四", "250.50"),
+    ("91440300MA5D0003X3", "深圳市丙物流有限公司", "王五", "80"),
+]
+
+
+def publish_enterprises(world: CatalogWorld, **changes: object) -> str:
+    platform = world.platform
+    with platform.database.transaction() as session:
+        code = entries.create_entry(
+            session,
+            actor=world.actor("registrar"),
+            now=platform.clock.now(),
+            draft=enterprise_register(**changes),
+        ).resource.code
+        lifecycle.submit(
+            session,
+            actor=world.actor("registrar"),
+            env=platform.workflow_environment(session),
+            code=code,
+        )
+        lifecycle.approve(
+            session,
+            actor=world.actor("reviewer"),
+            env=platform.workflow_environment(session),
+            code=code,
+        )
+    return code
+
+
+@pytest.fixture
+def source_db(tmp_path: Path) -> Path:
+    path = tmp_path / "market.db"
+    with sqlite3.connect(path) as connection:
+        connection.execute(
+            "CREATE TABLE enterprises (uscc TEXT, enterprise_name TEXT, legal_representative TEXT,"
+            " registered_capital TEXT, updated_at TEXT)"
+        )
+        connection.executemany(
+            "INSERT INTO enterprises VALUES (?, ?, ?, ?, ?)",
+            [(*row, f"2026-11-0{i + 1}") for i, row in enumerate(ROWS)],
+        )
+    return path
+
+
+class _Api(BaseHTTPRequestHandler):
+    token = "Bearer tax-api-secret"
+    rows: ClassVar[list[dict[str, str]]] = []
+
+    def do_GET(self) -> None:
+        if self.headers.get("Authorization") != self.token:
+            self.send_response(401)
+            self.end_headers()
+            return
+        query = parse_qs(urlparse(self.path).query)
+        page, size = int(query["page"][0]), int(query["size"][0])
+        body = json.dumps({"data": {"items": self.rows[(page - 1) * size : page * size]}}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def tax_api() -> Iterator[str]:
+    _Api.rows = [
+        {"uscc": u, "enterprise_name": n, "legal_representative": r, "registered_capital": c}
+        for u, n, r, c in ROWS
+    ]
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Api)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/taxpayers"
+    server.shutdown()
+    server.server_close()
