@@ -22,7 +22,7 @@ from exchange.settings import Settings
 from migrations import upgrade
 from migrations.models import Base
 
-pytest_plugins = ("tests.catalog_fixtures",)
+pytest_plugins = ("tests.catalog_fixtures", "tests.collection_fixtures")
 
 POSTGRES_URL = os.environ.get("EXCHANGE_TEST_POSTGRES_URL")
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -18,7 +18,7 @@ from exchange.clock import FrozenClock
 from exchange.errors import InvalidInput, PermissionDenied
 from exchange.store import UnifiedStore
 from tests.catalog_fixtures import CatalogWorld
-from tests.collection.conftest import ROWS, publish_enterprises
+from tests.collection_fixtures import ROWS, publish_enterprises
 
 
 def register(

@@ -1,3 +1,5 @@
+"""Source systems for collection tests: a SQLite database, an HTTP JSON API, published entries."""
+
 import json
 import sqlite3
 import threading

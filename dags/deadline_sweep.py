@@ -1,0 +1,38 @@
+"""Every quarter of an hour: reminders one working day before deadlines, escalation once they
+pass (each exactly once), then the e-mail outbox."""
+
+from datetime import datetime, timedelta
+
+from airflow.sdk import dag, task
+
+
+@dag(
+    dag_id="deadline_sweep",
+    schedule=timedelta(minutes=15),
+    start_date=datetime(2026, 1, 1),
+    catchup=False,
+    max_active_runs=1,
+    default_args={"retries": 2, "retry_delay": timedelta(minutes=1)},
+    tags=["deadlines"],
+)
+def deadline_sweep() -> None:
+    @task
+    def sweep_deadlines() -> dict[str, int]:
+        from exchange.deadlines.sweep import sweep
+        from exchange.notifications.delivery import deliver_outbox
+        from exchange.runtime import Platform
+
+        platform = Platform.create()
+        with platform.database.transaction() as session:
+            result = sweep(session, now=platform.clock.now(), email=platform.settings.email_enabled)
+        delivery = deliver_outbox(platform.database, platform.settings, platform.clock)
+        return {
+            "reminded": result.reminded,
+            "escalated": result.escalated,
+            "emails_sent": delivery.sent,
+        }
+
+    sweep_deadlines()
+
+
+deadline_sweep()

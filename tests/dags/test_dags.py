@@ -1,0 +1,174 @@
+"""The DAGs run for real with dag.test(): each source kind end to end, the sweep, parse cost."""
+
+import socket
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from collection.dagspecs import write_dag_specs
+from collection.sources import register_source
+from exchange.runtime import Platform
+from exchange.store import UnifiedStore
+from tests.catalog_fixtures import CatalogWorld
+from tests.collection_fixtures import ROWS, publish_enterprises
+from tests.dags.conftest import DAGS
+
+
+def dag_bag(specs: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    from airflow.dag_processing.dagbag import DagBag
+
+    monkeypatch.setenv("EXCHANGE_DAG_SPECS", str(specs))
+    return DagBag(dag_folder=str(DAGS))
+
+
+def platform_env(platform: Platform, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a worker would have in its environment."""
+    monkeypatch.setenv("EXCHANGE_DATABASE_URL", platform.database.url)
+    monkeypatch.setenv("EXCHANGE_DATA_DIR", str(platform.settings.data_dir))
+
+
+def register(
+    world: CatalogWorld, code: str, kind: str, config: dict[str, Any], secret: dict[str, Any]
+) -> Path:
+    platform = world.platform
+    with platform.database.transaction() as session:
+        register_source(
+            session,
+            actor=world.actor("resource_admin"),
+            now=platform.clock.now(),
+            settings=platform.settings,
+            code=code,
+            kind=kind,
+            config=config,
+            secret=secret,
+        )
+    with platform.database.transaction() as session:
+        write_dag_specs(session, platform.settings.dag_specs_path)
+    return platform.settings.dag_specs_path
+
+
+def test_every_dag_file_imports(
+    airflow_db: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    bag = dag_bag(tmp_path / "none.json", monkeypatch)
+    assert bag.import_errors == {}
+    assert "deadline_sweep" in bag.dags
+
+
+@pytest.mark.parametrize("kind", ["database", "file", "http"])
+def test_r9_ingest_dag_runs_each_source_kind(
+    kind: str,
+    world: CatalogWorld,
+    airflow_db: None,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    tax_api: str,
+) -> None:
+    code = publish_enterprises(world)
+    if kind == "database":
+        path = tmp_path / "market.db"
+        with sqlite3.connect(path) as connection:
+            connection.execute(
+                "CREATE TABLE t (uscc TEXT, enterprise_name TEXT, legal_representative TEXT, registered_capital TEXT)"
+            )
+            connection.executemany("INSERT INTO t VALUES (?, ?, ?, ?)", ROWS)
+        specs = register(world, code, "database", {"table": "t"}, {"url": f"sqlite:///{path}"})
+    elif kind == "file":
+        (tmp_path / "drop").mkdir()
+        (tmp_path / "drop" / "a.csv").write_text(
+            "uscc,enterprise_name,legal_representative,registered_capital\n"
+            + "\n".join(",".join(r) for r in ROWS),
+            encoding="utf-8",
+        )
+        specs = register(world, code, "file", {"folder": str(tmp_path / "drop")}, {})
+    else:
+        specs = register(
+            world,
+            code,
+            "http",
+            {"url": tax_api, "items_path": "data.items"},
+            {"header_value": "Bearer tax-api-secret"},
+        )
+    platform_env(world.platform, monkeypatch)
+    bag = dag_bag(specs, monkeypatch)
+    dag = bag.get_dag("ingest_source_1")
+    assert dag is not None
+    assert [t.task_id for t in dag.tasks] == ["ingest_source"]
+    assert dag.tasks[0].outlets[0].uri == f"exchange://resources/{code}"
+    run = dag.test()
+    assert run.state == "success"
+    store = UnifiedStore(world.platform.settings)
+    assert store.scan(code).num_rows == 3
+    [snapshot] = store.snapshots(code)
+    assert snapshot.properties["exchange.run-key"] == run.run_id
+
+
+def test_deadline_sweep_dag_runs(
+    world: CatalogWorld, airflow_db: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from catalog.tasks import open_update_task
+    from exchange.clock import FrozenClock
+    from tests.conftest import local
+
+    code = publish_enterprises(world)
+    platform = world.platform
+    assert isinstance(platform.clock, FrozenClock)
+    platform.clock.set(local(2026, 11, 1, 9, 0))  # due long before the real today
+    with platform.database.transaction() as session:
+        open_update_task(
+            session,
+            actor=world.actor("registrar"),
+            env=platform.workflow_environment(session),
+            code=code,
+            description="字段变更",
+        )
+    platform_env(platform, monkeypatch)
+    run = dag_bag(tmp_path / "none.json", monkeypatch).get_dag("deadline_sweep").test()
+    assert run.state == "success"
+    with platform.database.transaction() as session:
+        escalated = session.execute(
+            text("SELECT count(*) FROM audit_records WHERE action = 'deadline.overdue'")
+        ).scalar()
+    assert escalated == 1
+
+
+def test_parsing_200_sources_is_fast_and_touches_no_source(
+    airflow_db: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import json
+
+    specs = tmp_path / "specs.json"
+    specs.write_text(
+        json.dumps(
+            [
+                {
+                    "dag_id": f"ingest_source_{i}",
+                    "source_id": i,
+                    "resource_code": f"202/{i:06d}",
+                    "resource_name": f"资源{i}",
+                    "schedule": "@daily",
+                }
+                for i in range(1, 201)
+            ]
+        ),
+        encoding="utf-8",
+    )
+
+    def no_network(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a DAG file opened a connection while parsing")
+
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    monkeypatch.setattr("sqlalchemy.create_engine", no_network)
+    from airflow.dag_processing.dagbag import DagBag
+
+    monkeypatch.setenv("EXCHANGE_DAG_SPECS", str(specs))
+    started = time.perf_counter()
+    bag = DagBag(dag_folder=str(DAGS / "ingest_sources.py"))
+    elapsed = time.perf_counter() - started
+    assert bag.import_errors == {}
+    assert len(bag.dags) == 200
+    assert elapsed < 2.0, f"parsing took {elapsed:.2f} s"
