@@ -358,6 +358,57 @@ def catalog_export(platform: Platform, export_format: str, output: Path) -> None
     click.echo(f"wrote {output}")
 
 
+@main.group("collection")
+def collection_group() -> None:
+    """Sources and ingestion (R9-R11)."""
+
+
+@collection_group.command("sync-dags")
+@pass_platform
+def collection_sync_dags(platform: Platform) -> None:
+    """Rewrite the source list the ingestion DAG file reads."""
+    from collection.dagspecs import write_dag_specs
+
+    with platform.database.transaction() as session:
+        count = write_dag_specs(session, platform.settings.dag_specs_path)
+    click.echo(f"{count} ingestion DAGs listed in {platform.settings.dag_specs_path}")
+
+
+@collection_group.command("ingest")
+@click.argument("source_id", type=int)
+@click.option("--run-key", default=None, help="Idempotency key; the same key never writes twice.")
+@pass_platform
+def collection_ingest(platform: Platform, source_id: int, run_key: str | None) -> None:
+    """Ingest one source now."""
+    import uuid
+
+    from collection.ingest import ingest
+
+    try:
+        run = ingest(platform, source_id=source_id, run_key=run_key or f"cli-{uuid.uuid4().hex}")
+    except DomainError as error:
+        _fail(error)
+    click.echo(
+        f"run {run.id}: {run.rows_written} rows written, {run.rows_rejected} kept aside, snapshot {run.snapshot_id}"
+    )
+
+
+@collection_group.command("freshness")
+@pass_platform
+def collection_freshness(platform: Platform) -> None:
+    """Each published resource's last update against its cycle."""
+    from collection.freshness import freshness
+
+    with platform.database.transaction() as session:
+        for item in freshness(session, now=platform.clock.now()):
+            last = (
+                item.last_success_at.isoformat(timespec="minutes") if item.last_success_at else "-"
+            )
+            click.echo(
+                f"{item.status:8} {item.code:12} {item.update_cycle:12} {last:25} {item.name}"
+            )
+
+
 @main.command()
 @click.option("--host", default=None, help="Default from EXCHANGE_API_HOST (127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Default from EXCHANGE_API_PORT (8000).")

@@ -9,6 +9,7 @@ from exchange_api.routers import (
     audit,
     calendar,
     catalog,
+    collection,
     deadlines,
     health,
     identity,
@@ -27,6 +28,10 @@ Every error has the same body: `{"code": …, "message": …, "detail": …}`.
 TAGS = [
     {"name": "identity", "description": "Who is calling, tokens, departments and users."},
     {"name": "catalog", "description": "The catalog of data resources (R1-R8, R12)."},
+    {
+        "name": "collection",
+        "description": "Sources, ingestion into the unified store, freshness (R9-R11).",
+    },
     {"name": "calendar", "description": "Working days (R23) and deadline computation."},
     {"name": "deadlines", "description": "Working-day deadlines of workflows."},
     {"name": "notifications", "description": "Each user's inbox."},
@@ -46,7 +51,16 @@ def create_app(platform: Platform | None = None) -> FastAPI:
     )
     app.state.platform = platform
     install_error_handlers(app)
-    for module in (health, identity, catalog, calendar, deadlines, notifications, audit):
+    for module in (
+        health,
+        identity,
+        catalog,
+        collection,
+        calendar,
+        deadlines,
+        notifications,
+        audit,
+    ):
         app.include_router(module.router)
     app.add_middleware(BodySizeLimit, limit=platform.settings.max_request_bytes)
     app.add_middleware(RequestLog)

@@ -1,0 +1,227 @@
+"""Collection over HTTP: register and test sources, run ingestion, see runs, rejected rows and freshness."""
+
+import uuid
+from contextlib import suppress
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, BackgroundTasks, Query, status
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from catalog.models import Resource
+from collection import sources as source_service
+from collection.dagspecs import write_dag_specs
+from collection.freshness import freshness
+from collection.ingest import IngestFailed, ingest
+from collection.models import IngestRun, RejectedRow, Source
+from exchange.errors import NotFound
+from exchange.identity.roles import Role
+from exchange.identity.service import get_department
+from exchange.principal import Principal
+from exchange.runtime import Platform
+from exchange_api.deps import AppPlatform, CurrentPrincipal, DbSession
+from exchange_api.errors import ERROR_RESPONSES
+
+router = APIRouter(prefix="/api/v1/collection", tags=["collection"], responses=ERROR_RESPONSES)
+
+
+class SourceCreate(BaseModel):
+    resource_code: str = Field(examples=["102/000001"])
+    kind: str = Field(pattern="^(database|http|file)$")
+    config: dict[str, Any] = Field(
+        description="database: table or query; http: url, items_path, page_size, header_name; file: folder, pattern",
+        examples=[{"table": "enterprises"}],
+    )
+    secret: dict[str, Any] = Field(
+        default_factory=dict,
+        description="database: url (with password); http: header_value. Stored encrypted, never returned.",
+    )
+    mode: str = Field("full", pattern="^(full|incremental)$")
+    watermark_column: str | None = None
+    schedule: str | None = Field(
+        None, description="Cron or preset; default follows the update cycle."
+    )
+    bad_row_threshold: float | None = Field(None, ge=0, le=1)
+
+
+class SourcePublic(BaseModel):
+    id: int
+    resource_code: str
+    kind: str
+    config: dict[str, Any]
+    has_secret: bool
+    mode: str
+    watermark_column: str | None
+    last_watermark: str | None
+    schedule: str | None
+    bad_row_threshold: float
+    active: bool
+    created_at: datetime
+
+
+class RunPublic(BaseModel):
+    id: int
+    run_key: str
+    status: str
+    started_at: datetime
+    finished_at: datetime | None
+    rows_read: int | None
+    rows_written: int | None
+    rows_rejected: int | None
+    snapshot_id: int | None
+    content_hash: str | None
+    error: str | None
+    drift: dict[str, Any] | None
+
+
+def _source_public(source: Source, resource: Resource) -> SourcePublic:
+    return SourcePublic(
+        id=source.id,
+        resource_code=resource.code,
+        kind=source.kind,
+        config=source.config,
+        has_secret=source.secret is not None,
+        mode=source.mode,
+        watermark_column=source.watermark_column,
+        last_watermark=source.last_watermark,
+        schedule=source.schedule,
+        bad_row_threshold=source.bad_row_threshold,
+        active=source.active,
+        created_at=source.created_at,
+    )
+
+
+def _run_public(run: IngestRun) -> RunPublic:
+    return RunPublic.model_validate(run, from_attributes=True)
+
+
+def _own_source(session: Session, source_id: int, viewer: Principal) -> tuple[Source, Resource]:
+    source = source_service.get_source(session, source_id)
+    resource = session.get_one(Resource, source.resource_id)
+    if not (
+        viewer.has_any(Role.BUREAU_ADMIN) or viewer.department_id == resource.provider_department_id
+    ):
+        raise NotFound(f"no source {source_id} of your department")
+    return source, resource
+
+
+def _refresh_dag_specs(platform: Platform) -> None:
+    with platform.database.transaction() as session:
+        write_dag_specs(session, platform.settings.dag_specs_path)
+
+
+@router.post(
+    "/sources", status_code=status.HTTP_201_CREATED, summary="Register a source after a test read"
+)
+def register(
+    body: SourceCreate,
+    viewer: CurrentPrincipal,
+    session: DbSession,
+    platform: AppPlatform,
+    later: BackgroundTasks,
+) -> SourcePublic:
+    source = source_service.register_source(
+        session,
+        actor=viewer,
+        now=platform.clock.now(),
+        settings=platform.settings,
+        code=body.resource_code,
+        kind=body.kind,
+        config=body.config,
+        secret=body.secret,
+        mode=body.mode,
+        watermark_column=body.watermark_column,
+        schedule=body.schedule,
+        bad_row_threshold=body.bad_row_threshold,
+    )
+    later.add_task(
+        _refresh_dag_specs, platform
+    )  # after the commit: the DAG file sees only saved sources
+    return _source_public(source, session.get_one(Resource, source.resource_id))
+
+
+@router.get("/sources", summary="Sources of my department (all, for the bureau)")
+def list_sources(viewer: CurrentPrincipal, session: DbSession) -> list[SourcePublic]:
+    return [_source_public(s, r) for s, r in source_service.sources_of(session, viewer)]
+
+
+@router.post(
+    "/sources/{source_id}/test", summary="Read a few rows and compare them with the catalog"
+)
+def test_source(
+    source_id: int, viewer: CurrentPrincipal, session: DbSession, platform: AppPlatform
+) -> dict[str, Any]:
+    source, resource = _own_source(session, source_id, viewer)
+    report = source_service.check_connection(
+        source.kind,
+        source.config,
+        source_service.secret_of(platform.settings, source),
+        source_service.items_of(session, resource),
+        frozenset({source.watermark_column}) if source.watermark_column else frozenset(),
+    )
+    return report.__dict__
+
+
+def _ingest_quietly(platform: Platform, source_id: int, run_key: str) -> None:
+    # A failure is recorded on the run, with its reason, and audited: nothing more to do here.
+    with suppress(IngestFailed):
+        ingest(platform, source_id=source_id, run_key=run_key)
+
+
+@router.post(
+    "/sources/{source_id}/runs",
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Ingest now: the run starts once this request is done; follow it under /runs",
+)
+def run_now(
+    source_id: int,
+    viewer: CurrentPrincipal,
+    session: DbSession,
+    platform: AppPlatform,
+    later: BackgroundTasks,
+) -> dict[str, str]:
+    _own_source(session, source_id, viewer)
+    run_key = f"api-{uuid.uuid4().hex}"
+    # Ingestion commits in several short transactions of its own, never inside a request's.
+    later.add_task(_ingest_quietly, platform, source_id, run_key)
+    return {"run_key": run_key}
+
+
+@router.get("/sources/{source_id}/runs", summary="Runs of a source, newest first")
+def runs(source_id: int, viewer: CurrentPrincipal, session: DbSession) -> list[RunPublic]:
+    _own_source(session, source_id, viewer)
+    found = session.scalars(
+        select(IngestRun)
+        .where(IngestRun.source_id == source_id)
+        .order_by(IngestRun.id.desc())
+        .limit(200)
+    )
+    return [_run_public(r) for r in found]
+
+
+@router.get("/runs/{run_id}/rejected", summary="Rows kept aside by a run, with the reasons")
+def rejected(run_id: int, viewer: CurrentPrincipal, session: DbSession) -> list[dict[str, Any]]:
+    run = session.get(IngestRun, run_id)
+    if run is None:
+        raise NotFound(f"no run {run_id}")
+    _own_source(session, run.source_id, viewer)
+    rows = session.scalars(
+        select(RejectedRow).where(RejectedRow.run_id == run_id).order_by(RejectedRow.row_number)
+    )
+    return [{"row": r.row_number, "problems": r.problems, "data": r.data} for r in rows]
+
+
+@router.get("/freshness", summary="Each published resource's last update against its cycle (R11)")
+def resource_freshness(
+    _: CurrentPrincipal,
+    session: DbSession,
+    platform: AppPlatform,
+    provider: Annotated[str | None, Query(description="A provider department code")] = None,
+) -> list[dict[str, Any]]:
+    provider_id = get_department(session, provider).id if provider else None
+    return [
+        f.__dict__
+        for f in freshness(session, now=platform.clock.now(), provider_department_id=provider_id)
+    ]
