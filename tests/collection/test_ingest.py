@@ -300,3 +300,42 @@ def test_r11_freshness_never_on_time_late(
         [entry] = [f for f in freshness(session, now=clock.now()) if f.code == code]
     assert entry.status == "late"
     assert entry.due_by is not None
+
+
+@pytest.mark.postgres
+def test_r9_postgresql_source_is_read_as_arrow(world: CatalogWorld, postgres_url: str) -> None:
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    dsn = make_url(postgres_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(dsn, autocommit=True) as connection:
+        connection.execute("DROP SCHEMA IF EXISTS tax_system CASCADE")
+        connection.execute("CREATE SCHEMA tax_system")
+        connection.execute(
+            "CREATE TABLE tax_system.taxpayers (uscc text, enterprise_name text, legal_representative text,"
+            " registered_capital numeric(18, 2), updated_at date)"
+        )
+        for i, (uscc, name, rep, capital) in enumerate(ROWS):
+            connection.execute(
+                "INSERT INTO tax_system.taxpayers VALUES (%s, %s, %s, %s, %s)",
+                (uscc, name, rep, capital, f"2026-11-0{i + 1}"),
+            )
+    code = publish_enterprises(world)
+    source_id = register(
+        world,
+        code,
+        "database",
+        {"table": "tax_system.taxpayers"},
+        {"url": postgres_url},
+        mode="incremental",
+        watermark_column="updated_at",
+    )
+    assert ingest(world.platform, source_id=source_id, run_key="1").rows_written == 3
+    with psycopg.connect(dsn, autocommit=True) as connection:
+        connection.execute(
+            "INSERT INTO tax_system.taxpayers VALUES ('91440300MA5D0009X9', '新', '钱七', 1, '2026-11-20')"
+        )
+    assert ingest(world.platform, source_id=source_id, run_key="2").rows_written == 1
+    assert UnifiedStore(world.platform.settings).scan(code).num_rows == 4
+    with psycopg.connect(dsn, autocommit=True) as connection:
+        connection.execute("DROP SCHEMA tax_system CASCADE")
