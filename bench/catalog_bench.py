@@ -10,7 +10,7 @@ from sqlalchemy import insert, text
 
 from bench.harness import Figure
 from catalog.classification import DEFAULT_CLASSIFICATION
-from catalog.models import Classification, DataItem, Resource, ResourceVersion, SearchEntry
+from catalog.models import DataItem, Resource, ResourceVersion, SearchEntry
 from catalog.search import SearchQuery, index_tokens, like_scan, search
 from exchange.db import Database, table_of
 from exchange.identifiers import uscc_check_character
@@ -127,18 +127,6 @@ def load(database: Database, *, entries: int, items_per_entry: int, seed: int = 
     rng = random.Random(seed)
     now = datetime(2026, 11, 1, tzinfo=UTC)
     with database.transaction() as session:
-        session.execute(
-            insert(table_of(Classification)),
-            [
-                {
-                    "code": c,
-                    "name": n,
-                    "level": {1: 1, 3: 2}[len(c)],
-                    "parent_code": c[:1] if len(c) == 3 else None,
-                }
-                for c, n in DEFAULT_CLASSIFICATION
-            ],
-        )
         departments = []
         for serial in range(1, 101):
             first17 = f"11440300{serial:08d}0"

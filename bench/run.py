@@ -6,6 +6,7 @@ import sys
 from bench.audit_bench import bench_appends, bench_verify
 from bench.catalog_bench import bench_search
 from bench.harness import Figure, postgres_database, sqlite_database, write_results
+from bench.ingest_bench import bench_ingest
 
 
 def main() -> int:
@@ -27,6 +28,7 @@ def main() -> int:
         figures.append(bench_verify(database, records=300_000))
     with sqlite_database() as database:
         figures.extend(bench_search(database))
+    figures.extend(bench_ingest())
     write_results(figures)
     for figure in figures:
         mark = "ok " if figure.meets_target else "MISS"

@@ -1,7 +1,6 @@
 """Pulling data from departments' systems (R9): a database, an HTTP JSON API or a file drop."""
 
 import csv
-import io
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -233,11 +232,7 @@ def _read_file(path: Path) -> pa.Table:
         options = pa_csv.ConvertOptions(
             column_types={name: pa.string() for name in names}, strings_can_be_null=False
         )
-        with path.open("rb") as raw:
-            data = raw.read()
-        if data.startswith(b"\xef\xbb\xbf"):
-            data = data[3:]
-        return pa_csv.read_csv(io.BytesIO(data), convert_options=options)
+        return pa_csv.read_csv(path, convert_options=options)  # Arrow skips a UTF-8 BOM itself
     if suffix == ".parquet":
         return pq.read_table(path)
     if suffix == ".jsonl":
