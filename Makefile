@@ -17,10 +17,11 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
+# The demo tax authority's API runs beside the platform, so scheduled ingestion can reach it.
 demo: $(STAMP)
 	$(BIN)/exchange db upgrade
 	$(BIN)/exchange demo
-	$(BIN)/exchange serve
+	@$(BIN)/exchange demo-systems & trap 'kill $$! 2>/dev/null' EXIT INT TERM; $(BIN)/exchange serve
 
 test: $(STAMP)
 	@if $(BIN)/python tools/pg_ready.py "$(TEST_POSTGRES_URL)"; then \

@@ -409,6 +409,20 @@ def collection_freshness(platform: Platform) -> None:
             )
 
 
+@main.command("demo-systems")
+@pass_platform
+def demo_systems_serve(platform: Platform) -> None:
+    """Serve the demo tax authority's API (127.0.0.1, the API port + 1) for scheduled ingestion."""
+    from collection.demo import tax_api_server
+
+    tax_json = platform.settings.data_dir / "demo-systems" / "tax_taxpayers.json"
+    if not tax_json.exists():
+        raise click.UsageError("run `exchange demo` first: it generates the demo systems")
+    server = tax_api_server(tax_json, platform.settings.api_port + 1)
+    click.echo(f"demo tax API on http://127.0.0.1:{platform.settings.api_port + 1}/taxpayers")
+    server.serve_forever()
+
+
 @main.command()
 @click.option("--host", default=None, help="Default from EXCHANGE_API_HOST (127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Default from EXCHANGE_API_PORT (8000).")
@@ -427,9 +441,12 @@ def serve(platform: Platform, host: str | None, port: int | None) -> None:
 
 
 @main.command()
+@click.option(
+    "--rows", type=int, default=2000, show_default=True, help="Rows per demo source system."
+)
 @pass_platform
-def demo(platform: Platform) -> None:
-    """Seed demonstration departments and a user for every role, and say how to log in."""
+def demo(platform: Platform, rows: int) -> None:
+    """Seed demonstration departments, users, catalog and source systems; say how to log in."""
     from catalog.demo import seed_catalog
     from exchange.demo import DEMO_PASSWORD, seed_identity
     from exchange.identity.service import issue_token
@@ -455,6 +472,17 @@ def demo(platform: Platform) -> None:
         click.echo(
             f"\nDemo catalog: {added} entries registered (most published, some pending review)."
         )
+    from collection import demo as demo_systems
+    from collection.dagspecs import write_dag_specs
+
+    systems = demo_systems.generate(platform.settings.data_dir / "demo-systems", rows=rows)
+    with demo_systems.tax_api_running(systems.tax_json, platform.settings.api_port + 1) as tax_url:
+        loaded = demo_systems.seed_sources(platform, systems, tax_url)
+    with platform.database.transaction() as session:
+        write_dag_specs(session, platform.settings.dag_specs_path)
+    click.echo("\nDemo source systems collected into the unified store:")
+    for name, source_id, written in loaded:
+        click.echo(f"  source {source_id}: {name} ({written} rows)")
     click.echo(f"\nAPI token of dsj.bureau_admin (valid 7 days): {issued.secret}")
     click.echo(f"  curl -H 'Authorization: Bearer {issued.secret}' http://{host}:{port}/api/v1/me")
     click.echo(f"API documentation: http://{host}:{port}/docs")

@@ -58,6 +58,11 @@ def test_demo_serves_health_docs_and_the_printed_token(demo_server: tuple[str, s
     token = next(word for word in printed.split() if word.startswith("exg_"))
     me = httpx.get(f"{base}/api/v1/me", headers={"Authorization": f"Bearer {token}"})
     assert me.json()["username"] == "dsj.bureau_admin"
+    fresh = httpx.get(
+        f"{base}/api/v1/collection/freshness", headers={"Authorization": f"Bearer {token}"}
+    ).json()
+    collected = {f["name"]: f["status"] for f in fresh if f["status"] == "on_time"}
+    assert set(collected) == {"企业登记信息", "纳税人登记信息", "社会保险参保信息", "婚姻登记信息"}
     login = httpx.post(
         f"{base}/api/v1/auth/token",
         json={"username": "scjg.consumer", "password": "demo-password-2026"},

@@ -12,10 +12,21 @@ from exchange.cli import main
 from exchange.db import Database
 
 
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 @pytest.fixture
 def run(database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     monkeypatch.setenv("EXCHANGE_DATABASE_URL", database.url)
     monkeypatch.setenv("EXCHANGE_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv(
+        "EXCHANGE_API_PORT", str(free_port())
+    )  # the demo tax API takes the next port
     runner = CliRunner()
 
     def invoke(*args: str, input: str | None = None):  # type: ignore[no-untyped-def]
