@@ -201,7 +201,13 @@ def test_incremental_sources_append_only_what_is_new(world: CatalogWorld, source
         )
     run = ingest(world.platform, source_id=source_id, run_key="2")
     assert run.rows_written == 1
-    assert UnifiedStore(world.platform.settings).scan(code).num_rows == 4
+    store = UnifiedStore(world.platform.settings)
+    assert store.scan(code).num_rows == 4
+    first, second = store.snapshots(code)
+    assert second.snapshot_id == run.snapshot_id
+    assert (
+        store.scan(code, snapshot_id=first.snapshot_id).num_rows == 3
+    )  # time travel to the first load
 
 
 def test_r7_schema_drift_fails_keeps_the_old_snapshot_and_opens_the_task(
