@@ -9,13 +9,11 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from collection.dagspecs import write_dag_specs
-from collection.sources import register_source
 from exchange.runtime import Platform
 from exchange.store import UnifiedStore
 from tests.catalog_fixtures import CatalogWorld
 from tests.collection_fixtures import ROWS, publish_enterprises
-from tests.dags.conftest import DAGS
+from tests.dags.conftest import DAGS, register
 
 
 def dag_bag(specs: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
@@ -29,26 +27,6 @@ def platform_env(platform: Platform, monkeypatch: pytest.MonkeyPatch) -> None:
     """What a worker would have in its environment."""
     monkeypatch.setenv("EXCHANGE_DATABASE_URL", platform.database.url)
     monkeypatch.setenv("EXCHANGE_DATA_DIR", str(platform.settings.data_dir))
-
-
-def register(
-    world: CatalogWorld, code: str, kind: str, config: dict[str, Any], secret: dict[str, Any]
-) -> Path:
-    platform = world.platform
-    with platform.database.transaction() as session:
-        register_source(
-            session,
-            actor=world.actor("resource_admin"),
-            now=platform.clock.now(),
-            settings=platform.settings,
-            code=code,
-            kind=kind,
-            config=config,
-            secret=secret,
-        )
-    with platform.database.transaction() as session:
-        write_dag_specs(session, platform.settings.dag_specs_path)
-    return platform.settings.dag_specs_path
 
 
 def test_every_dag_file_imports(

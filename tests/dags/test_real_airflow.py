@@ -14,12 +14,10 @@ from typing import Any
 
 import pytest
 
-from collection.dagspecs import write_dag_specs
-from collection.sources import register_source
 from exchange.store import UnifiedStore
 from tests.catalog_fixtures import CatalogWorld
 from tests.collection_fixtures import ROWS, publish_enterprises
-from tests.dags.conftest import DAGS
+from tests.dags.conftest import DAGS, register
 
 BIN = Path(sys.executable).parent
 DAG_ID = "ingest_source_1"
@@ -135,19 +133,7 @@ def test_real_scheduler_runs_an_ingest_dag(
         encoding="utf-8",
     )
     platform = world.platform
-    with platform.database.transaction() as session:
-        register_source(
-            session,
-            actor=world.actor("resource_admin"),
-            now=platform.clock.now(),
-            settings=platform.settings,
-            code=code,
-            kind="file",
-            config={"folder": str(drop)},
-            secret={},
-        )
-    with platform.database.transaction() as session:
-        write_dag_specs(session, platform.settings.dag_specs_path)
+    register(world, code, "file", {"folder": str(drop)}, {})
 
     airflow.cli("db", "migrate")
     airflow.start("api-server", "-H", "127.0.0.1", "-p", str(airflow.port))
