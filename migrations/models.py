@@ -19,8 +19,10 @@ from exchange.identity.models import ApiToken, Department, User, UserRole
 from exchange.notifications.models import Notification, OutboxEmail
 from exchange.workdays.models import CalendarDay, CalendarYear
 from exchange.workflow.models import WorkflowEvent
+from policies.models import AccessRequest, Dispute, Grant
 
 __all__ = [
+    "AccessRequest",
     "ApiToken",
     "AuditChainHead",
     "AuditRecord",
@@ -33,6 +35,8 @@ __all__ = [
     "DataItem",
     "Deadline",
     "Department",
+    "Dispute",
+    "Grant",
     "IngestRun",
     "Notification",
     "OutboxEmail",

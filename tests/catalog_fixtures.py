@@ -122,6 +122,9 @@ def world(platform: Platform) -> CatalogWorld:
             "other_reviewer": (consumer, [Role.CATALOG_REVIEWER]),
             "consumer": (consumer, [Role.CONSUMER]),
             "admin": (bureau, [Role.BUREAU_ADMIN]),
+            "data_reviewer": (provider, [Role.DATA_REVIEWER]),
+            "second_data_reviewer": (provider, [Role.DATA_REVIEWER]),
+            "coordinator": (bureau, [Role.COORDINATING_OFFICE]),
         }
         users = {
             name: make_user(session, platform, dept, *roles).id

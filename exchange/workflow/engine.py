@@ -113,7 +113,7 @@ class Workflow:
         if action not in known:
             message = f"{self.name} has no action {action!r}"
         else:
-            message = f"cannot {action} a {self.subject_type} that is {state}"
+            message = f"cannot {action}: the {self.subject_type.replace('_', ' ')} is {state}"
         raise IllegalTransition(
             message, detail={"state": state, "action": action, "allowed_actions": allowed}
         )

@@ -167,7 +167,7 @@ def test_wrong_role_and_illegal_transition_are_refused(platform: Platform, world
     with pytest.raises(PermissionDenied, match="one of the roles: consumer"):
         act(platform, request, "submit", world.reviewer_id)
     assert request.state == "draft"
-    with pytest.raises(IllegalTransition, match="cannot approve a sample_request that is draft"):
+    with pytest.raises(IllegalTransition, match="cannot approve: the sample request is draft"):
         act(platform, request, "approve", world.reviewer_id)
 
 

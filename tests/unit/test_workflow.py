@@ -42,7 +42,7 @@ def test_legal_transition_is_found() -> None:
 def test_illegal_transition_names_the_state_and_the_allowed_actions() -> None:
     with pytest.raises(IllegalTransition) as raised:
         REVIEW.transition_for("approve", "draft")
-    assert raised.value.message == "cannot approve a sample_request that is draft"
+    assert raised.value.message == "cannot approve: the sample request is draft"
     assert raised.value.detail["allowed_actions"] == ["submit", "withdraw"]
 
 

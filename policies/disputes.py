@@ -1,0 +1,139 @@
+"""Disputes (R14): the consumer contests a rejection or a narrowing; the coordinating office rules
+within its own deadline, upholding the provider or granting (possibly narrowed). Final once made."""
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from exchange.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from exchange.identity.roles import Role
+from exchange.principal import Principal
+from exchange.workflow import (
+    DeadlineEffect,
+    DeadlineStep,
+    Transition,
+    Workflow,
+    WorkflowEnvironment,
+    take_action,
+)
+from policies.grants import create_grant
+from policies.models import RULING, AccessRequest, Dispute
+from policies.requests import get_request
+from policies.vocab import RequestState
+
+DISPUTE = Workflow(
+    name="access_dispute",
+    subject_type="access_dispute",
+    transitions=(
+        Transition(
+            "open",
+            frozenset({"new"}),
+            "open",
+            frozenset({Role.CONSUMER}),
+            (DeadlineStep(DeadlineEffect.START, RULING, "dispute_ruling_days"),),
+        ),
+        Transition(
+            "uphold",
+            frozenset({"open"}),
+            "upheld",
+            frozenset({Role.COORDINATING_OFFICE}),
+            (DeadlineStep(DeadlineEffect.STOP, RULING),),
+        ),
+        Transition(
+            "grant",
+            frozenset({"open"}),
+            "granted",
+            frozenset({Role.COORDINATING_OFFICE}),
+            (DeadlineStep(DeadlineEffect.STOP, RULING),),
+        ),
+    ),
+)
+
+
+def open_dispute(
+    session: Session, *, actor: Principal, env: WorkflowEnvironment, request_id: int, ground: str
+) -> Dispute:
+    request = get_request(session, request_id, actor)
+    if actor.department_id != request.consumer_department_id:
+        raise PermissionDenied("only the requesting department disputes its request")
+    if not (request.state == RequestState.REJECTED or request.narrowed):
+        raise Conflict(
+            "only a rejection or a narrowed approval can be disputed",
+            detail={"state": request.state},
+        )
+    if not ground.strip():
+        raise InvalidInput("state the grounds of the dispute", detail={"field": "ground"})
+    if session.scalar(select(Dispute.id).where(Dispute.request_id == request_id)) is not None:
+        raise Conflict(f"request {request_id} has been disputed already; a ruling is final")
+    dispute = Dispute(
+        request_id=request_id,
+        state="new",
+        ground=ground,
+        opened_by=actor.user_id,
+        opened_at=env.now,
+    )
+    session.add(dispute)
+    session.flush()
+    take_action(
+        session,
+        DISPUTE,
+        dispute,
+        "open",
+        actor=actor,
+        env=env,
+        comment=ground,
+        detail={"request": request_id},
+    )
+    return dispute
+
+
+def rule(
+    session: Session,
+    *,
+    actor: Principal,
+    env: WorkflowEnvironment,
+    dispute_id: int,
+    grant_items: list[str] | None,
+    note: str,
+) -> Dispute:
+    """``grant_items`` None upholds the provider; a list grants those requested items."""
+    dispute = session.get(Dispute, dispute_id, with_for_update=True)
+    if dispute is None:
+        raise NotFound(f"no dispute {dispute_id}")
+    if not note.strip():
+        raise InvalidInput("a ruling gives its reasons", detail={"field": "note"})
+    request = session.get_one(AccessRequest, dispute.request_id)
+    if grant_items is None:
+        take_action(session, DISPUTE, dispute, "uphold", actor=actor, env=env, comment=note)
+    else:
+        extra = sorted(set(grant_items) - set(request.items))
+        if extra or not grant_items:
+            raise InvalidInput(
+                f"grant requested items only; not requested: {', '.join(extra) or '(none)'}"
+            )
+        take_action(
+            session,
+            DISPUTE,
+            dispute,
+            "grant",
+            actor=actor,
+            env=env,
+            comment=note,
+            detail={"items": grant_items},
+        )
+        create_grant(
+            session,
+            actor=actor,
+            now=env.now,
+            consumer_department_id=request.consumer_department_id,
+            resource_id=request.resource_id,
+            items=grant_items,
+            mode=request.mode,
+            purpose=f"{request.purpose_code}: {request.purpose}",
+            row_filter=None,
+            valid_to=request.expires_at,
+            basis="ruling",
+            request_id=request.id,
+        )
+        dispute.granted_items = sorted(grant_items)
+    dispute.ruled_by, dispute.ruled_at, dispute.ruling_note = actor.user_id, env.now, note
+    return dispute

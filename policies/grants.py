@@ -1,0 +1,173 @@
+"""Grants: what a consumer department may read. They expire on their own and can be revoked."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from catalog.access import require_bureau
+from catalog.entries import get_resource, published_version
+from catalog.models import Resource
+from catalog.vocab import ShareType
+from exchange import audit
+from exchange.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from exchange.identity.roles import Role
+from exchange.identity.service import get_department
+from exchange.principal import Principal
+from policies.models import Grant
+from policies.vocab import SharingMode
+
+
+def create_grant(
+    session: Session,
+    *,
+    actor: Principal,
+    now: datetime,
+    consumer_department_id: int,
+    resource_id: int,
+    items: list[str],
+    mode: str,
+    purpose: str,
+    row_filter: dict[str, Any] | None,
+    valid_to: datetime | None,
+    basis: str,
+    request_id: int | None = None,
+    citation: str | None = None,
+) -> Grant:
+    grant = Grant(
+        consumer_department_id=consumer_department_id,
+        resource_id=resource_id,
+        items=sorted(items),
+        mode=mode,
+        purpose=purpose,
+        row_filter=row_filter,
+        valid_from=now,
+        valid_to=valid_to,
+        basis=basis,
+        request_id=request_id,
+        citation=citation,
+        created_at=now,
+        created_by=actor.username,
+    )
+    session.add(grant)
+    session.flush()
+    audit.record(
+        session,
+        at=now,
+        actor=actor,
+        action="grant.create",
+        object_type="grant",
+        object_id=grant.id,
+        grant_id=grant.id,
+        request_id=request_id,
+        purpose=purpose,
+        detail={
+            "items": grant.items,
+            "mode": mode,
+            "basis": basis,
+            "valid_to": valid_to.isoformat() if valid_to else None,
+        },
+    )
+    return grant
+
+
+def statutory_grant(
+    session: Session,
+    *,
+    actor: Principal,
+    now: datetime,
+    code: str,
+    consumer_code: str,
+    items: list[str],
+    citation: str,
+    purpose: str,
+    valid_to: datetime | None = None,
+) -> Grant:
+    """R4: a law requires sharing with this department, whatever the items' class; the bureau records it."""
+    require_bureau(actor, "create statutory grants")
+    if not citation.strip():
+        raise InvalidInput(
+            "a statutory grant cites the law that requires it", detail={"field": "citation"}
+        )
+    resource = get_resource(session, code)
+    version = published_version(session, resource)
+    if version is None:
+        raise Conflict(f"entry {code} is not published")
+    unknown = sorted(set(items) - {i.name for i in version.items})
+    if unknown or not items:
+        raise InvalidInput(
+            f"not items of {code}: {', '.join(unknown) or '(none given)'}",
+            detail={"items": unknown},
+        )
+    consumer = get_department(session, consumer_code)
+    return create_grant(
+        session,
+        actor=actor,
+        now=now,
+        consumer_department_id=consumer.id,
+        resource_id=resource.id,
+        items=items,
+        mode=SharingMode.API_QUERY,
+        purpose=purpose,
+        row_filter=None,
+        valid_to=valid_to,
+        basis="statutory",
+        citation=citation,
+    )
+
+
+def revoke_grant(
+    session: Session, *, actor: Principal, now: datetime, grant_id: int, reason: str
+) -> Grant:
+    """The provider or the bureau withdraws a grant, with a reason; it stops at once."""
+    grant = session.get(Grant, grant_id)
+    if grant is None:
+        raise NotFound(f"no grant {grant_id}")
+    provider_id = session.get_one(Resource, grant.resource_id).provider_department_id
+    if not (
+        actor.has_any(Role.BUREAU_ADMIN)
+        or (actor.department_id == provider_id and actor.has_any(Role.DATA_REVIEWER))
+    ):
+        raise PermissionDenied("grants are revoked by the provider's data reviewers or the bureau")
+    if not reason.strip():
+        raise InvalidInput("revoking a grant needs a reason", detail={"field": "reason"})
+    if grant.revoked_at is not None:
+        raise Conflict(f"grant {grant_id} was revoked already")
+    grant.revoked_at, grant.revoked_by, grant.revoke_reason = now, actor.username, reason
+    audit.record(
+        session,
+        at=now,
+        actor=actor,
+        action="grant.revoke",
+        object_type="grant",
+        object_id=grant_id,
+        grant_id=grant_id,
+        detail={"reason": reason},
+    )
+    return grant
+
+
+def active_grants(
+    session: Session, *, consumer_department_id: int, resource_id: int, at: datetime
+) -> list[Grant]:
+    return list(
+        session.scalars(
+            select(Grant).where(
+                Grant.consumer_department_id == consumer_department_id,
+                Grant.resource_id == resource_id,
+                Grant.revoked_at.is_(None),
+                Grant.valid_from <= at,
+                or_(Grant.valid_to.is_(None), Grant.valid_to > at),
+            )
+        )
+    )
+
+
+def not_shared_items(session: Session, resource_id: int) -> dict[str, str]:
+    """Items no request may name, with the legal basis recorded for each (R3)."""
+    version = published_version(session, session.get_one(Resource, resource_id))
+    assert version is not None
+    return {
+        i.name: i.legal_basis or "" for i in version.items if i.share_type == ShareType.NOT_SHARED
+    }

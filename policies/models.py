@@ -1,0 +1,115 @@
+"""Access requests (R14), the grants they become, and disputes before the coordinating office."""
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from exchange.db import Base
+from exchange.deadlines.service import Assignment
+from exchange.identity.roles import Role
+
+REVIEW = "access_review"
+RULING = "dispute_ruling"
+
+
+class AccessRequest(Base):
+    __tablename__ = "access_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resource_id: Mapped[int] = mapped_column(ForeignKey("catalog_resources.id"), index=True)
+    provider_department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    consumer_department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    requested_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    items: Mapped[list[str]] = mapped_column(JSON)
+    purpose_code: Mapped[str] = mapped_column(String(40))
+    purpose: Mapped[str] = mapped_column(Text)
+    duty_basis: Mapped[str] = mapped_column(Text)
+    mode: Mapped[str] = mapped_column(String(20))
+    period_from: Mapped[date]
+    period_to: Mapped[date]
+    sensitive: Mapped[bool] = mapped_column(default=False)
+    state: Mapped[str] = mapped_column(String(30))
+    created_at: Mapped[datetime]
+    info_question: Mapped[str | None] = mapped_column(Text)
+    info_answer: Mapped[str | None] = mapped_column(Text)
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None]
+    approved_items: Mapped[list[str] | None] = mapped_column(JSON)
+    approved_mode: Mapped[str | None] = mapped_column(String(20))
+    row_filter: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    expires_at: Mapped[datetime | None]
+    reject_code: Mapped[str | None] = mapped_column(String(40))
+    reject_reason: Mapped[str | None] = mapped_column(Text)
+    # Optimistic lock: of two reviewers deciding at the same moment, exactly one decision commits.
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (SQLAlchemy reads it)
+
+    @property
+    def narrowed(self) -> bool:
+        return self.state == "approved" and (
+            set(self.approved_items or []) != set(self.items)
+            or (self.approved_mode or self.mode) != self.mode
+        )
+
+    def deadline_assignment(self, kind: str) -> Assignment:
+        return Assignment(self.provider_department_id, Role.DATA_REVIEWER, Role.COORDINATING_OFFICE)
+
+    def deadline_title(self, kind: str) -> str:
+        return f"审核数据共享申请 Decide access request {self.id}"
+
+
+class Grant(Base):
+    """What a consumer department may read: from an approval, a ruling, or a statute (R4)."""
+
+    __tablename__ = "access_grants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consumer_department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    resource_id: Mapped[int] = mapped_column(ForeignKey("catalog_resources.id"), index=True)
+    items: Mapped[list[str]] = mapped_column(JSON)
+    mode: Mapped[str] = mapped_column(String(20))
+    purpose: Mapped[str] = mapped_column(Text)
+    row_filter: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    valid_from: Mapped[datetime]
+    valid_to: Mapped[datetime | None]
+    basis: Mapped[str] = mapped_column(String(20))
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("access_requests.id"))
+    citation: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(100))
+    revoked_at: Mapped[datetime | None]
+    revoked_by: Mapped[str | None] = mapped_column(String(100))
+    revoke_reason: Mapped[str | None] = mapped_column(Text)
+
+    def active_at(self, at: datetime) -> bool:
+        return (
+            self.revoked_at is None
+            and self.valid_from <= at
+            and (self.valid_to is None or at < self.valid_to)
+        )
+
+
+class Dispute(Base):
+    """The consumer contests a rejection or a narrowing; the coordinating office rules."""
+
+    __tablename__ = "access_disputes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("access_requests.id"), index=True)
+    state: Mapped[str] = mapped_column(String(20))
+    ground: Mapped[str] = mapped_column(Text)
+    opened_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    opened_at: Mapped[datetime]
+    ruled_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    ruled_at: Mapped[datetime | None]
+    ruling_note: Mapped[str | None] = mapped_column(Text)
+    granted_items: Mapped[list[str] | None] = mapped_column(JSON)
+
+    def deadline_assignment(self, kind: str) -> Assignment:
+        return Assignment(None, Role.COORDINATING_OFFICE, Role.BUREAU_ADMIN)
+
+    def deadline_title(self, kind: str) -> str:
+        return f"裁决共享争议 Rule on dispute {self.id} (request {self.request_id})"

@@ -1,0 +1,366 @@
+"""Requests for conditional data (R14): filed by a consumer with a purpose, decided by the provider's
+data reviewer within 3 working days (a setting), escalated to the coordinating office when late.
+
+Approval may narrow the items, change the mode, set an expiry or a row filter. A resource marked
+sensitive goes through a confidentiality review before access opens. A rejection carries a coded
+reason and text. Asking the consumer for information pauses the clock.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from catalog.entries import get_resource, published_version
+from catalog.models import Resource
+from catalog.vocab import ResourceStatus, ShareType
+from exchange.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from exchange.identity.roles import Role
+from exchange.principal import Principal
+from exchange.workflow import (
+    DeadlineEffect,
+    DeadlineStep,
+    Transition,
+    Workflow,
+    WorkflowEnvironment,
+    take_action,
+)
+from policies.grants import create_grant
+from policies.models import REVIEW, AccessRequest
+from policies.vocab import Purpose, RejectReason, RequestState, SharingMode
+
+S = RequestState
+_start, _stop = (
+    DeadlineStep(DeadlineEffect.START, REVIEW, "access_review_days"),
+    DeadlineStep(DeadlineEffect.STOP, REVIEW),
+)
+CONSUMER, REVIEWER = frozenset({Role.CONSUMER}), frozenset({Role.DATA_REVIEWER})
+
+ACCESS_REQUEST = Workflow(
+    name="access_request",
+    subject_type="access_request",
+    transitions=(
+        Transition("submit", frozenset({S.NEW}), S.SUBMITTED, CONSUMER, (_start,)),
+        Transition(
+            "ask_info",
+            frozenset({S.SUBMITTED}),
+            S.AWAITING_INFO,
+            REVIEWER,
+            (DeadlineStep(DeadlineEffect.PAUSE, REVIEW),),
+        ),
+        Transition(
+            "answer",
+            frozenset({S.AWAITING_INFO}),
+            S.SUBMITTED,
+            CONSUMER,
+            (DeadlineStep(DeadlineEffect.RESUME, REVIEW),),
+        ),
+        Transition("approve", frozenset({S.SUBMITTED}), S.APPROVED, REVIEWER, (_stop,)),
+        Transition(
+            "approve_pending_review",
+            frozenset({S.SUBMITTED}),
+            S.CONFIDENTIALITY_REVIEW,
+            REVIEWER,
+            (_stop,),
+        ),
+        Transition(
+            "clear",
+            frozenset({S.CONFIDENTIALITY_REVIEW}),
+            S.APPROVED,
+            frozenset({Role.DATA_RESOURCE_ADMIN}),
+        ),
+        Transition(
+            "refuse",
+            frozenset({S.CONFIDENTIALITY_REVIEW}),
+            S.REJECTED,
+            frozenset({Role.DATA_RESOURCE_ADMIN}),
+        ),
+        Transition("reject", frozenset({S.SUBMITTED}), S.REJECTED, REVIEWER, (_stop,)),
+        Transition(
+            "withdraw", frozenset({S.SUBMITTED, S.AWAITING_INFO}), S.WITHDRAWN, CONSUMER, (_stop,)
+        ),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class RequestDraft:
+    code: str
+    items: list[str]
+    purpose_code: Purpose
+    purpose: str
+    duty_basis: str
+    mode: SharingMode
+    period_from: date
+    period_to: date
+
+
+def file_request(
+    session: Session, *, actor: Principal, env: WorkflowEnvironment, draft: RequestDraft
+) -> AccessRequest:
+    if actor.department_id is None or not actor.has_any(Role.CONSUMER):
+        raise PermissionDenied("requests are filed by a consumer of the requesting department")
+    resource = get_resource(session, draft.code)
+    version = published_version(session, resource)
+    if version is None or resource.status != ResourceStatus.PUBLISHED:
+        raise Conflict(f"entry {draft.code} is not published: nothing to request")
+    if resource.provider_department_id == actor.department_id:
+        raise InvalidInput("a department reads its own data without a request")
+    _check_draft(draft, {i.name: i for i in version.items})
+    request = AccessRequest(
+        resource_id=resource.id,
+        provider_department_id=resource.provider_department_id,
+        consumer_department_id=actor.department_id,
+        requested_by=actor.user_id,
+        items=sorted(set(draft.items)),
+        purpose_code=draft.purpose_code,
+        purpose=draft.purpose.strip(),
+        duty_basis=draft.duty_basis.strip(),
+        mode=draft.mode,
+        period_from=draft.period_from,
+        period_to=draft.period_to,
+        sensitive=version.sensitive,
+        state=S.NEW,
+        created_at=env.now,
+    )
+    session.add(request)
+    session.flush()
+    take_action(
+        session,
+        ACCESS_REQUEST,
+        request,
+        "submit",
+        actor=actor,
+        env=env,
+        detail={"resource": draft.code, "items": request.items, "purpose": draft.purpose_code},
+    )
+    return request
+
+
+def _check_draft(draft: RequestDraft, items: dict[str, Any]) -> None:
+    unknown = sorted(set(draft.items) - items.keys())
+    if unknown or not draft.items:
+        raise InvalidInput(
+            f"not data items of {draft.code}: {', '.join(unknown) or '(none named)'}",
+            detail={"field": "items", "unknown": unknown},
+        )
+    forbidden = {
+        n: items[n].legal_basis for n in draft.items if items[n].share_type == ShareType.NOT_SHARED
+    }
+    if forbidden:
+        bases = "; ".join(f"{n}: {b}" for n, b in sorted(forbidden.items()))
+        raise InvalidInput(
+            f"these items are not shared by law and cannot be requested — {bases}",
+            detail={"field": "items", "not_shared": forbidden},
+            code="not_shared",
+        )
+    direct = sorted(n for n in draft.items if items[n].share_type == ShareType.UNCONDITIONAL)
+    if direct:
+        raise InvalidInput(
+            f"these items are shared unconditionally and need no request: {', '.join(direct)}",
+            detail={"field": "items", "unconditional": direct},
+        )
+    if not draft.purpose.strip() or not draft.duty_basis.strip():
+        raise InvalidInput(
+            "state the purpose and the duty or legal basis it serves", detail={"field": "purpose"}
+        )
+    if draft.period_to < draft.period_from:
+        raise InvalidInput("the period ends before it starts", detail={"field": "period_to"})
+
+
+def get_request(
+    session: Session, request_id: int, actor: Principal, *, for_update: bool = False
+) -> AccessRequest:
+    """A request, for its consumer, its provider, the coordinating office and the bureau; 404 for others."""
+    request = session.get(AccessRequest, request_id, with_for_update=for_update)
+    if request is None or not (
+        actor.is_system
+        or actor.department_id in (request.consumer_department_id, request.provider_department_id)
+        or actor.has_any(Role.COORDINATING_OFFICE, Role.BUREAU_ADMIN, Role.AUDITOR)
+    ):
+        raise NotFound(f"no access request {request_id}")
+    return request
+
+
+def _as_provider(session: Session, actor: Principal, request_id: int) -> AccessRequest:
+    # Locked until commit: of two reviewers deciding at once, the second sees the first's decision.
+    request = get_request(session, request_id, actor, for_update=True)
+    if actor.department_id != request.provider_department_id:
+        raise PermissionDenied(
+            "only the providing department decides its requests", detail={"request": request_id}
+        )
+    return request
+
+
+def _as_consumer(session: Session, actor: Principal, request_id: int) -> AccessRequest:
+    request = get_request(session, request_id, actor, for_update=True)
+    if actor.department_id != request.consumer_department_id:
+        raise PermissionDenied(
+            "only the requesting department acts on its request", detail={"request": request_id}
+        )
+    return request
+
+
+def ask_info(
+    session: Session, *, actor: Principal, env: WorkflowEnvironment, request_id: int, question: str
+) -> AccessRequest:
+    if not question.strip():
+        raise InvalidInput("ask a question", detail={"field": "question"})
+    request = _as_provider(session, actor, request_id)
+    take_action(
+        session, ACCESS_REQUEST, request, "ask_info", actor=actor, env=env, comment=question
+    )
+    request.info_question = question
+    return request
+
+
+def answer(
+    session: Session, *, actor: Principal, env: WorkflowEnvironment, request_id: int, text: str
+) -> AccessRequest:
+    if not text.strip():
+        raise InvalidInput("give an answer", detail={"field": "answer"})
+    request = _as_consumer(session, actor, request_id)
+    take_action(session, ACCESS_REQUEST, request, "answer", actor=actor, env=env, comment=text)
+    request.info_answer = text
+    return request
+
+
+def withdraw(
+    session: Session, *, actor: Principal, env: WorkflowEnvironment, request_id: int
+) -> AccessRequest:
+    request = _as_consumer(session, actor, request_id)
+    take_action(session, ACCESS_REQUEST, request, "withdraw", actor=actor, env=env)
+    return request
+
+
+def approve(
+    session: Session,
+    *,
+    actor: Principal,
+    env: WorkflowEnvironment,
+    request_id: int,
+    items: list[str] | None = None,
+    mode: SharingMode | None = None,
+    expires_at: datetime | None = None,
+    row_filter: dict[str, Any] | None = None,
+    note: str | None = None,
+) -> AccessRequest:
+    """Approve, possibly narrowed; a sensitive resource then waits for the confidentiality review."""
+    request = _as_provider(session, actor, request_id)
+    approved = sorted(set(items)) if items is not None else list(request.items)
+    extra = sorted(set(approved) - set(request.items))
+    if extra or not approved:
+        raise InvalidInput(
+            f"approve a subset of the requested items; not requested: {', '.join(extra) or '(none left)'}",
+            detail={"field": "items", "not_requested": extra},
+        )
+    if row_filter:
+        version = published_version(session, session.get_one(Resource, request.resource_id))
+        assert version is not None
+        unknown = sorted(set(row_filter) - {i.name for i in version.items})
+        if unknown:
+            raise InvalidInput(
+                f"the row filter names unknown items: {', '.join(unknown)}",
+                detail={"field": "row_filter"},
+            )
+    action = "approve_pending_review" if request.sensitive else "approve"
+    take_action(
+        session,
+        ACCESS_REQUEST,
+        request,
+        action,
+        actor=actor,
+        env=env,
+        comment=note,
+        detail={"items": approved, "mode": mode or request.mode, "row_filter": row_filter},
+    )
+    request.approved_items, request.approved_mode, request.row_filter = (
+        approved,
+        mode or request.mode,
+        row_filter,
+    )
+    request.expires_at = expires_at or _end_of(request.period_to, env)
+    request.decided_by, request.decided_at = actor.user_id, env.now
+    if not request.sensitive:
+        _open_access(session, actor, env, request)
+    return request
+
+
+def confidentiality_review(
+    session: Session,
+    *,
+    actor: Principal,
+    env: WorkflowEnvironment,
+    request_id: int,
+    cleared: bool,
+    note: str,
+) -> AccessRequest:
+    """保密审查 by the provider's data resource administrator, after the reviewer's approval."""
+    request = _as_provider(session, actor, request_id)
+    if not note.strip():
+        raise InvalidInput("record the review's finding", detail={"field": "note"})
+    take_action(
+        session,
+        ACCESS_REQUEST,
+        request,
+        "clear" if cleared else "refuse",
+        actor=actor,
+        env=env,
+        comment=note,
+    )
+    if cleared:
+        _open_access(session, actor, env, request)
+    else:
+        request.reject_code, request.reject_reason = RejectReason.SECURITY, note
+    return request
+
+
+def reject(
+    session: Session,
+    *,
+    actor: Principal,
+    env: WorkflowEnvironment,
+    request_id: int,
+    code: RejectReason,
+    reason: str,
+) -> AccessRequest:
+    if not reason.strip():
+        raise InvalidInput("a rejection gives its reason (R14)", detail={"field": "reason"})
+    request = _as_provider(session, actor, request_id)
+    take_action(
+        session,
+        ACCESS_REQUEST,
+        request,
+        "reject",
+        actor=actor,
+        env=env,
+        comment=reason,
+        detail={"code": code},
+    )
+    request.reject_code, request.reject_reason = code, reason
+    request.decided_by, request.decided_at = actor.user_id, env.now
+    return request
+
+
+def _open_access(
+    session: Session, actor: Principal, env: WorkflowEnvironment, request: AccessRequest
+) -> None:
+    create_grant(
+        session,
+        actor=actor,
+        now=env.now,
+        consumer_department_id=request.consumer_department_id,
+        resource_id=request.resource_id,
+        items=request.approved_items or request.items,
+        mode=request.approved_mode or request.mode,
+        purpose=f"{request.purpose_code}: {request.purpose}",
+        row_filter=request.row_filter,
+        valid_to=request.expires_at,
+        basis="approval",
+        request_id=request.id,
+    )
+
+
+def _end_of(day: date, env: WorkflowEnvironment) -> datetime:
+    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=env.calendar.zone)
