@@ -6,6 +6,7 @@ from exchange.runtime import Platform
 from exchange_api.errors import install_error_handlers
 from exchange_api.middleware import BodySizeLimit, RequestLog, configure_logging
 from exchange_api.routers import (
+    access,
     audit,
     calendar,
     catalog,
@@ -32,6 +33,7 @@ TAGS = [
         "name": "collection",
         "description": "Sources, ingestion into the unified store, freshness (R9-R11).",
     },
+    {"name": "access", "description": "Requests, review, disputes and grants (R13-R15)."},
     {"name": "calendar", "description": "Working days (R23) and deadline computation."},
     {"name": "deadlines", "description": "Working-day deadlines of workflows."},
     {"name": "notifications", "description": "Each user's inbox."},
@@ -56,6 +58,7 @@ def create_app(platform: Platform | None = None) -> FastAPI:
         identity,
         catalog,
         collection,
+        access,
         calendar,
         deadlines,
         notifications,
