@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from catalog import entries, lifecycle
 from catalog.classification import ensure_default_classification
 from catalog.schemas import EntryDraft, ItemDraft
 from exchange.identity.models import Department
@@ -92,6 +93,28 @@ def insured_persons(**changes: object) -> EntryDraft:
     }
     values.update(changes)
     return EntryDraft.model_validate(values)
+
+
+def publish_entry(world: "CatalogWorld", draft: EntryDraft) -> str:
+    """Register ``draft`` as the registrar, submit it, and have the reviewer publish it."""
+    platform = world.platform
+    with platform.database.transaction() as session:
+        code = entries.create_entry(
+            session, actor=world.actor("registrar"), now=platform.clock.now(), draft=draft
+        ).resource.code
+        lifecycle.submit(
+            session,
+            actor=world.actor("registrar"),
+            env=platform.workflow_environment(session),
+            code=code,
+        )
+        lifecycle.approve(
+            session,
+            actor=world.actor("reviewer"),
+            env=platform.workflow_environment(session),
+            code=code,
+        )
+    return code
 
 
 @dataclass

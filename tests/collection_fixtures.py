@@ -11,8 +11,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from catalog import entries, lifecycle
-from tests.catalog_fixtures import CatalogWorld, enterprise_register
+from tests.catalog_fixtures import CatalogWorld, enterprise_register, publish_entry
 
 ROWS = [
     ("91440300MA5D0001X1", "深圳市甲科技有限公司", "张三", "100.00"),
@@ -22,27 +21,7 @@ ROWS = [
 
 
 def publish_enterprises(world: CatalogWorld, **changes: object) -> str:
-    platform = world.platform
-    with platform.database.transaction() as session:
-        code = entries.create_entry(
-            session,
-            actor=world.actor("registrar"),
-            now=platform.clock.now(),
-            draft=enterprise_register(**changes),
-        ).resource.code
-        lifecycle.submit(
-            session,
-            actor=world.actor("registrar"),
-            env=platform.workflow_environment(session),
-            code=code,
-        )
-        lifecycle.approve(
-            session,
-            actor=world.actor("reviewer"),
-            env=platform.workflow_environment(session),
-            code=code,
-        )
-    return code
+    return publish_entry(world, enterprise_register(**changes))
 
 
 @pytest.fixture

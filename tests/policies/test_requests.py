@@ -6,7 +6,6 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from catalog import entries, lifecycle
 from catalog.schemas import ItemDraft
 from exchange.clock import FrozenClock
 from exchange.deadlines.models import Deadline
@@ -18,7 +17,7 @@ from policies import disputes, grants, requests
 from policies.models import Grant
 from policies.requests import RequestDraft
 from policies.vocab import Purpose, RejectReason, SharingMode
-from tests.catalog_fixtures import CatalogWorld, enterprise_register
+from tests.catalog_fixtures import CatalogWorld, enterprise_register, publish_entry
 from tests.conftest import local
 from tests.factories import make_department, make_user
 
@@ -46,24 +45,7 @@ def publish(world: CatalogWorld, *, sensitive: bool = False) -> str:
             sensitivity="sensitive",
         ),
     ]
-    platform = world.platform
-    with platform.database.transaction() as session:
-        code = entries.create_entry(
-            session, actor=world.actor("registrar"), now=platform.clock.now(), draft=draft
-        ).resource.code
-        lifecycle.submit(
-            session,
-            actor=world.actor("registrar"),
-            env=platform.workflow_environment(session),
-            code=code,
-        )
-        lifecycle.approve(
-            session,
-            actor=world.actor("reviewer"),
-            env=platform.workflow_environment(session),
-            code=code,
-        )
-    return code
+    return publish_entry(world, draft)
 
 
 def request_draft(code: str, items: list[str] | None = None) -> RequestDraft:
