@@ -127,9 +127,6 @@ LABELS_ZH: dict[str, str] = {
     ResourceStatus.RETIRED: "已停用",
 }
 
-# The Chinese label each vocabulary value may also be written as (spreadsheets are filled in Chinese).
-VALUES_BY_LABEL: dict[str, str] = {label: value for value, label in LABELS_ZH.items()}
-
 
 E = TypeVar("E", bound=StrEnum)
 

@@ -6,8 +6,6 @@ provider's R7 catalog-update task. Bad rows beyond the threshold fail the run; b
 kept aside for the provider.
 """
 
-from datetime import datetime
-
 import pyarrow.compute as pc
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -228,12 +226,3 @@ def _drift(platform: Platform, run_id: int, code: str, conformed: Conformed) -> 
             origin="detected",
         )
     raise IngestFailed(message, detail={"drift": conformed.drift.as_dict()}, code="schema_drift")
-
-
-def latest_success(session: Session, resource_id: int) -> datetime | None:
-    return session.scalar(
-        select(IngestRun.finished_at)
-        .where(IngestRun.resource_id == resource_id, IngestRun.status == "succeeded")
-        .order_by(IngestRun.finished_at.desc())
-        .limit(1)
-    )

@@ -9,7 +9,6 @@ from sqlalchemy.orm import Session
 from catalog.access import require_bureau
 from catalog.entries import get_resource, published_version
 from catalog.models import Resource
-from catalog.vocab import ShareType
 from exchange import audit
 from exchange.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from exchange.identity.roles import Role
@@ -162,12 +161,3 @@ def active_grants(
             )
         )
     )
-
-
-def not_shared_items(session: Session, resource_id: int) -> dict[str, str]:
-    """Items no request may name, with the legal basis recorded for each (R3)."""
-    version = published_version(session, session.get_one(Resource, resource_id))
-    assert version is not None
-    return {
-        i.name: i.legal_basis or "" for i in version.items if i.share_type == ShareType.NOT_SHARED
-    }

@@ -84,13 +84,6 @@ class Grant(Base):
     revoked_by: Mapped[str | None] = mapped_column(String(100))
     revoke_reason: Mapped[str | None] = mapped_column(Text)
 
-    def active_at(self, at: datetime) -> bool:
-        return (
-            self.revoked_at is None
-            and self.valid_from <= at
-            and (self.valid_to is None or at < self.valid_to)
-        )
-
 
 class Dispute(Base):
     """The consumer contests a rejection or a narrowing; the coordinating office rules."""

@@ -160,18 +160,6 @@ def set_roles(
     return user
 
 
-def set_password(
-    session: Session, *, actor: Principal, now: datetime, user_id: int, password: str
-) -> None:
-    if actor.user_id != user_id:
-        require_bureau_admin(actor)
-    user = get_user(session, user_id)
-    user.password_hash = _checked_password_hash(password)
-    audit.record(
-        session, at=now, actor=actor, action="user.password", object_type="user", object_id=user_id
-    )
-
-
 def _checked_password_hash(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidInput(
