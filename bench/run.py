@@ -3,6 +3,7 @@
 import os
 import sys
 
+from bench.access_bench import bench_data_api, bench_decisions
 from bench.audit_bench import bench_appends, bench_verify
 from bench.catalog_bench import bench_search
 from bench.harness import Figure, postgres_database, sqlite_database, write_results
@@ -19,6 +20,8 @@ def main() -> int:
             figures.append(bench_verify(database, records=300_000))
         with postgres_database(server) as database:
             figures.extend(bench_search(database))
+        with postgres_database(server) as database:
+            figures.extend(bench_data_api(database.url))
     else:
         print(
             "PostgreSQL not available: the audit append figures need it and are left out",
@@ -29,6 +32,9 @@ def main() -> int:
     with sqlite_database() as database:
         figures.extend(bench_search(database))
     figures.extend(bench_ingest())
+    figures.extend(bench_decisions())
+    if not server:
+        figures.extend(bench_data_api())
     write_results(figures)
     for figure in figures:
         mark = "ok " if figure.meets_target else "MISS"

@@ -11,6 +11,7 @@ from catalog.vocab import ResourceStatus, VersionState
 from exchange import audit
 from exchange.errors import Conflict, InvalidInput, PermissionDenied
 from exchange.identity.roles import Role
+from exchange.policy_changes import announce
 from exchange.principal import Principal
 from exchange.workflow import Transition, Workflow, WorkflowEnvironment, take_action
 
@@ -108,6 +109,7 @@ def approve(
     session.flush()
     complete_open_tasks(session, actor=actor, env=env, resource=resource, version=version)
     reindex(session, resource)
+    announce(session, "resource", resource.id)  # its items' share types may have changed
     return version
 
 
@@ -153,6 +155,7 @@ def retire(
     resource.retired_at = env.now
     resource.retire_reason = reason
     reindex(session, resource)
+    announce(session, "resource", resource.id)
     audit.record(
         session,
         at=env.now,

@@ -15,6 +15,8 @@ from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from exchange.policy_changes import ChangeBus
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -83,7 +85,12 @@ class Database:
     def __init__(self, url: str, **engine_kwargs: Any) -> None:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
-        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # Sessions carry the bus so that a service announcing a policy change needs no extra
+        # argument; see exchange.policy_changes.
+        self.change_bus = ChangeBus()
+        self.sessions = sessionmaker(
+            self.engine, expire_on_commit=False, info={"change_bus": self.change_bus}
+        )
 
     @property
     def dialect(self) -> str:

@@ -45,6 +45,11 @@ class Settings(BaseSettings):
 
     token_days: int = Field(90, ge=1, description="Default lifetime of a new API token.")
     max_request_bytes: int = Field(10 * 1024 * 1024, ge=1024, description="Request body limit.")
+    page_rows: int = Field(10_000, ge=1, description="Rows per page of the data API by default.")
+    max_page_rows: int = Field(1_000_000, ge=1, description="Most rows one data API page returns.")
+    read_cache_bytes: int = Field(
+        512 * 1024 * 1024, ge=0, description="Memory for snapshots kept for the data API."
+    )
     public_base_url: str = Field(
         "http://127.0.0.1:8000",
         description="The address people and harvesters reach the platform at.",

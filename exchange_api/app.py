@@ -1,8 +1,13 @@
 """The FastAPI application factory."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
 from exchange.runtime import Platform
+from exchange.snapshots import SnapshotCache
+from exchange.store import UnifiedStore
 from exchange_api.errors import install_error_handlers
 from exchange_api.middleware import BodySizeLimit, RequestLog, configure_logging
 from exchange_api.routers import (
@@ -11,11 +16,14 @@ from exchange_api.routers import (
     calendar,
     catalog,
     collection,
+    data,
     deadlines,
     health,
     identity,
     notifications,
+    usage,
 )
+from policies.live import LiveAccessPolicy
 
 DESCRIPTION = """
 The city's government data-sharing exchange platform (政务大数据共享交换平台).
@@ -37,6 +45,7 @@ TAGS = [
     {"name": "calendar", "description": "Working days (R23) and deadline computation."},
     {"name": "deadlines", "description": "Working-day deadlines of workflows."},
     {"name": "notifications", "description": "Each user's inbox."},
+    {"name": "data", "description": "Reading shared data as grants allow (R13-R16)."},
     {"name": "audit", "description": "The tamper-evident audit log (R16, R21)."},
     {"name": "health", "description": "Liveness."},
 ]
@@ -45,13 +54,27 @@ TAGS = [
 def create_app(platform: Platform | None = None) -> FastAPI:
     platform = platform or Platform.create()
     configure_logging(platform.settings.log_level)
+    access_policy = LiveAccessPolicy(platform.database)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # Load the policy before the first request; it also starts on first use without this.
+        access_policy.start()
+        yield
+        access_policy.stop()
+
     app = FastAPI(
         title="Government Data-Sharing Exchange",
         version="0.1.0",
         description=DESCRIPTION,
         openapi_tags=TAGS,
+        lifespan=lifespan,
     )
     app.state.platform = platform
+    app.state.access_policy = access_policy
+    app.state.snapshots = SnapshotCache(
+        UnifiedStore(platform.settings), platform.settings.read_cache_bytes
+    )
     install_error_handlers(app)
     for module in (
         health,
@@ -59,6 +82,8 @@ def create_app(platform: Platform | None = None) -> FastAPI:
         catalog,
         collection,
         access,
+        usage,
+        data,
         calendar,
         deadlines,
         notifications,

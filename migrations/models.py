@@ -19,7 +19,7 @@ from exchange.identity.models import ApiToken, Department, User, UserRole
 from exchange.notifications.models import Notification, OutboxEmail
 from exchange.workdays.models import CalendarDay, CalendarYear
 from exchange.workflow.models import WorkflowEvent
-from policies.models import AccessRequest, Dispute, Grant
+from policies.models import AccessRequest, DataUsage, Dispute, Grant, UseReport
 
 __all__ = [
     "AccessRequest",
@@ -33,6 +33,7 @@ __all__ = [
     "CatalogUpdateTask",
     "Classification",
     "DataItem",
+    "DataUsage",
     "Deadline",
     "Department",
     "Dispute",
@@ -47,6 +48,7 @@ __all__ = [
     "SearchEntry",
     "Source",
     "StatutorySharing",
+    "UseReport",
     "User",
     "UserRole",
     "WorkflowEvent",

@@ -4,8 +4,7 @@ within its own deadline, upholding the provider or granting (possibly narrowed).
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from exchange.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from exchange.identity.roles import Role
+from exchange.errors import Conflict, InvalidInput, NotFound
 from exchange.principal import Principal
 from exchange.workflow import (
     DeadlineEffect,
@@ -15,9 +14,10 @@ from exchange.workflow import (
     WorkflowEnvironment,
     take_action,
 )
+from policies.actions import ACTIONS
 from policies.grants import create_grant
 from policies.models import RULING, AccessRequest, Dispute
-from policies.requests import get_request
+from policies.requests import acting_on
 from policies.vocab import RequestState
 
 DISPUTE = Workflow(
@@ -28,21 +28,21 @@ DISPUTE = Workflow(
             "open",
             frozenset({"new"}),
             "open",
-            frozenset({Role.CONSUMER}),
+            ACTIONS.roles_for("access_request", "dispute"),
             (DeadlineStep(DeadlineEffect.START, RULING, "dispute_ruling_days"),),
         ),
         Transition(
             "uphold",
             frozenset({"open"}),
             "upheld",
-            frozenset({Role.COORDINATING_OFFICE}),
+            ACTIONS.roles_for("access_dispute", "rule"),
             (DeadlineStep(DeadlineEffect.STOP, RULING),),
         ),
         Transition(
             "grant",
             frozenset({"open"}),
             "granted",
-            frozenset({Role.COORDINATING_OFFICE}),
+            ACTIONS.roles_for("access_dispute", "rule"),
             (DeadlineStep(DeadlineEffect.STOP, RULING),),
         ),
     ),
@@ -52,9 +52,13 @@ DISPUTE = Workflow(
 def open_dispute(
     session: Session, *, actor: Principal, env: WorkflowEnvironment, request_id: int, ground: str
 ) -> Dispute:
-    request = get_request(session, request_id, actor)
-    if actor.department_id != request.consumer_department_id:
-        raise PermissionDenied("only the requesting department disputes its request")
+    request = acting_on(
+        session,
+        actor,
+        request_id,
+        "dispute",
+        explain="only the requesting department's consumers dispute its request",
+    )
     if not (request.state == RequestState.REJECTED or request.narrowed):
         raise Conflict(
             "only a rejection or a narrowed approval can be disputed",
@@ -99,6 +103,9 @@ def rule(
     dispute = session.get(Dispute, dispute_id, with_for_update=True)
     if dispute is None:
         raise NotFound(f"no dispute {dispute_id}")
+    ACTIONS.require(
+        actor, "other", "access_dispute", "rule", explain="the coordinating office rules disputes"
+    )
     if not note.strip():
         raise InvalidInput("a ruling gives its reasons", detail={"field": "note"})
     request = session.get_one(AccessRequest, dispute.request_id)

@@ -6,14 +6,14 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from catalog.access import require_bureau
 from catalog.entries import get_resource, published_version
 from catalog.models import Resource
 from exchange import audit
-from exchange.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from exchange.identity.roles import Role
+from exchange.errors import Conflict, InvalidInput, NotFound
 from exchange.identity.service import get_department
+from exchange.policy_changes import announce
 from exchange.principal import Principal
+from policies.actions import ACTIONS, relation_of
 from policies.models import Grant
 from policies.vocab import SharingMode
 
@@ -51,6 +51,7 @@ def create_grant(
     )
     session.add(grant)
     session.flush()
+    announce(session, "grant", grant.id)
     audit.record(
         session,
         at=now,
@@ -84,7 +85,13 @@ def statutory_grant(
     valid_to: datetime | None = None,
 ) -> Grant:
     """R4: a law requires sharing with this department, whatever the items' class; the bureau records it."""
-    require_bureau(actor, "create statutory grants")
+    ACTIONS.require(
+        actor,
+        "other",
+        "grant",
+        "create_statutory",
+        explain="only the bureau's administrators record statutory grants",
+    )
     if not citation.strip():
         raise InvalidInput(
             "a statutory grant cites the law that requires it", detail={"field": "citation"}
@@ -124,16 +131,19 @@ def revoke_grant(
     if grant is None:
         raise NotFound(f"no grant {grant_id}")
     provider_id = session.get_one(Resource, grant.resource_id).provider_department_id
-    if not (
-        actor.has_any(Role.BUREAU_ADMIN)
-        or (actor.department_id == provider_id and actor.has_any(Role.DATA_REVIEWER))
-    ):
-        raise PermissionDenied("grants are revoked by the provider's data reviewers or the bureau")
+    ACTIONS.require(
+        actor,
+        relation_of(actor, provider_id=provider_id, consumer_id=grant.consumer_department_id),
+        "grant",
+        "revoke",
+        explain="grants are revoked by the provider's data reviewers or the bureau",
+    )
     if not reason.strip():
         raise InvalidInput("revoking a grant needs a reason", detail={"field": "reason"})
     if grant.revoked_at is not None:
         raise Conflict(f"grant {grant_id} was revoked already")
     grant.revoked_at, grant.revoked_by, grant.revoke_reason = now, actor.username, reason
+    announce(session, "grant", grant.id)
     audit.record(
         session,
         at=now,

@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, BigInteger, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from exchange.db import Base
@@ -106,3 +106,39 @@ class Dispute(Base):
 
     def deadline_title(self, kind: str) -> str:
         return f"裁决共享争议 Rule on dispute {self.id} (request {self.request_id})"
+
+
+class DataUsage(Base):
+    """One read of shared data (R16, R17): who read which items of whose resource, why, how much.
+    Written in the same transaction as the read's audit record."""
+
+    __tablename__ = "data_usage"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    resource_id: Mapped[int] = mapped_column(ForeignKey("catalog_resources.id"), index=True)
+    provider_department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    consumer_department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    grant_id: Mapped[int | None] = mapped_column(ForeignKey("access_grants.id"), index=True)
+    basis: Mapped[str] = mapped_column(String(20))
+    mode: Mapped[str] = mapped_column(String(20))
+    purpose: Mapped[str] = mapped_column(Text)
+    items: Mapped[list[str]] = mapped_column(JSON)
+    rows: Mapped[int]
+    snapshot_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class UseReport(Base):
+    """R17: the consumer reports back how it used data received under a grant."""
+
+    __tablename__ = "use_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grant_id: Mapped[int] = mapped_column(ForeignKey("access_grants.id"), index=True)
+    reported_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reported_at: Mapped[datetime]
+    period_from: Mapped[date]
+    period_to: Mapped[date]
+    uses: Mapped[int]
+    outcome: Mapped[str] = mapped_column(Text)

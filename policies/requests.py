@@ -26,6 +26,7 @@ from exchange.workflow import (
     WorkflowEnvironment,
     take_action,
 )
+from policies.actions import ACTIONS, relation_of
 from policies.grants import create_grant
 from policies.models import REVIEW, AccessRequest
 from policies.vocab import Purpose, RejectReason, RequestState, SharingMode
@@ -35,50 +36,58 @@ _start, _stop = (
     DeadlineStep(DeadlineEffect.START, REVIEW, "access_review_days"),
     DeadlineStep(DeadlineEffect.STOP, REVIEW),
 )
-CONSUMER, REVIEWER = frozenset({Role.CONSUMER}), frozenset({Role.DATA_REVIEWER})
+
+
+def _roles(action: str) -> frozenset[Role]:
+    return ACTIONS.roles_for("access_request", action)
+
 
 ACCESS_REQUEST = Workflow(
     name="access_request",
     subject_type="access_request",
     transitions=(
-        Transition("submit", frozenset({S.NEW}), S.SUBMITTED, CONSUMER, (_start,)),
+        Transition("submit", frozenset({S.NEW}), S.SUBMITTED, _roles("file"), (_start,)),
         Transition(
             "ask_info",
             frozenset({S.SUBMITTED}),
             S.AWAITING_INFO,
-            REVIEWER,
+            _roles("ask_info"),
             (DeadlineStep(DeadlineEffect.PAUSE, REVIEW),),
         ),
         Transition(
             "answer",
             frozenset({S.AWAITING_INFO}),
             S.SUBMITTED,
-            CONSUMER,
+            _roles("answer"),
             (DeadlineStep(DeadlineEffect.RESUME, REVIEW),),
         ),
-        Transition("approve", frozenset({S.SUBMITTED}), S.APPROVED, REVIEWER, (_stop,)),
+        Transition("approve", frozenset({S.SUBMITTED}), S.APPROVED, _roles("approve"), (_stop,)),
         Transition(
             "approve_pending_review",
             frozenset({S.SUBMITTED}),
             S.CONFIDENTIALITY_REVIEW,
-            REVIEWER,
+            _roles("approve"),
             (_stop,),
         ),
         Transition(
             "clear",
             frozenset({S.CONFIDENTIALITY_REVIEW}),
             S.APPROVED,
-            frozenset({Role.DATA_RESOURCE_ADMIN}),
+            _roles("confidentiality_review"),
         ),
         Transition(
             "refuse",
             frozenset({S.CONFIDENTIALITY_REVIEW}),
             S.REJECTED,
-            frozenset({Role.DATA_RESOURCE_ADMIN}),
+            _roles("confidentiality_review"),
         ),
-        Transition("reject", frozenset({S.SUBMITTED}), S.REJECTED, REVIEWER, (_stop,)),
+        Transition("reject", frozenset({S.SUBMITTED}), S.REJECTED, _roles("reject"), (_stop,)),
         Transition(
-            "withdraw", frozenset({S.SUBMITTED, S.AWAITING_INFO}), S.WITHDRAWN, CONSUMER, (_stop,)
+            "withdraw",
+            frozenset({S.SUBMITTED, S.AWAITING_INFO}),
+            S.WITHDRAWN,
+            _roles("withdraw"),
+            (_stop,),
         ),
     ),
 )
@@ -99,14 +108,21 @@ class RequestDraft:
 def file_request(
     session: Session, *, actor: Principal, env: WorkflowEnvironment, draft: RequestDraft
 ) -> AccessRequest:
-    if actor.department_id is None or not actor.has_any(Role.CONSUMER):
-        raise PermissionDenied("requests are filed by a consumer of the requesting department")
     resource = get_resource(session, draft.code)
     version = published_version(session, resource)
     if version is None or resource.status != ResourceStatus.PUBLISHED:
         raise Conflict(f"entry {draft.code} is not published: nothing to request")
     if resource.provider_department_id == actor.department_id:
         raise InvalidInput("a department reads its own data without a request")
+    if actor.department_id is None:
+        raise PermissionDenied("requests are filed by a consumer of the requesting department")
+    ACTIONS.require(
+        actor,
+        relation_of(actor, provider_id=resource.provider_department_id),
+        "access_request",
+        "file",
+        explain="requests are filed by a consumer of the requesting department",
+    )
     _check_draft(draft, {i.name: i for i in version.items})
     request = AccessRequest(
         resource_id=resource.id,
@@ -183,23 +199,39 @@ def get_request(
     return request
 
 
-def _as_provider(session: Session, actor: Principal, request_id: int) -> AccessRequest:
-    # Locked until commit: of two reviewers deciding at once, the second sees the first's decision.
+def acting_on(
+    session: Session, actor: Principal, request_id: int, action: str, *, explain: str
+) -> AccessRequest:
+    """The request, locked until commit (of two reviewers deciding at once, the second sees the
+    first's decision), once the action policy lets ``actor`` take ``action`` on it."""
     request = get_request(session, request_id, actor, for_update=True)
-    if actor.department_id != request.provider_department_id:
-        raise PermissionDenied(
-            "only the providing department decides its requests", detail={"request": request_id}
-        )
+    relation = relation_of(
+        actor,
+        provider_id=request.provider_department_id,
+        consumer_id=request.consumer_department_id,
+    )
+    ACTIONS.require(actor, relation, "access_request", action, explain=explain)
     return request
 
 
-def _as_consumer(session: Session, actor: Principal, request_id: int) -> AccessRequest:
-    request = get_request(session, request_id, actor, for_update=True)
-    if actor.department_id != request.consumer_department_id:
-        raise PermissionDenied(
-            "only the requesting department acts on its request", detail={"request": request_id}
-        )
-    return request
+def _as_provider(session: Session, actor: Principal, request_id: int, action: str) -> AccessRequest:
+    return acting_on(
+        session,
+        actor,
+        request_id,
+        action,
+        explain="only the providing department decides its requests",
+    )
+
+
+def _as_consumer(session: Session, actor: Principal, request_id: int, action: str) -> AccessRequest:
+    return acting_on(
+        session,
+        actor,
+        request_id,
+        action,
+        explain="only the requesting department's consumers act on its request",
+    )
 
 
 def ask_info(
@@ -207,7 +239,7 @@ def ask_info(
 ) -> AccessRequest:
     if not question.strip():
         raise InvalidInput("ask a question", detail={"field": "question"})
-    request = _as_provider(session, actor, request_id)
+    request = _as_provider(session, actor, request_id, "ask_info")
     take_action(
         session, ACCESS_REQUEST, request, "ask_info", actor=actor, env=env, comment=question
     )
@@ -220,7 +252,7 @@ def answer(
 ) -> AccessRequest:
     if not text.strip():
         raise InvalidInput("give an answer", detail={"field": "answer"})
-    request = _as_consumer(session, actor, request_id)
+    request = _as_consumer(session, actor, request_id, "answer")
     take_action(session, ACCESS_REQUEST, request, "answer", actor=actor, env=env, comment=text)
     request.info_answer = text
     return request
@@ -229,7 +261,7 @@ def answer(
 def withdraw(
     session: Session, *, actor: Principal, env: WorkflowEnvironment, request_id: int
 ) -> AccessRequest:
-    request = _as_consumer(session, actor, request_id)
+    request = _as_consumer(session, actor, request_id, "withdraw")
     take_action(session, ACCESS_REQUEST, request, "withdraw", actor=actor, env=env)
     return request
 
@@ -247,7 +279,7 @@ def approve(
     note: str | None = None,
 ) -> AccessRequest:
     """Approve, possibly narrowed; a sensitive resource then waits for the confidentiality review."""
-    request = _as_provider(session, actor, request_id)
+    request = _as_provider(session, actor, request_id, "approve")
     approved = sorted(set(items)) if items is not None else list(request.items)
     extra = sorted(set(approved) - set(request.items))
     if extra or not approved:
@@ -297,7 +329,7 @@ def confidentiality_review(
     note: str,
 ) -> AccessRequest:
     """保密审查 by the provider's data resource administrator, after the reviewer's approval."""
-    request = _as_provider(session, actor, request_id)
+    request = _as_provider(session, actor, request_id, "confidentiality_review")
     if not note.strip():
         raise InvalidInput("record the review's finding", detail={"field": "note"})
     take_action(
@@ -327,7 +359,7 @@ def reject(
 ) -> AccessRequest:
     if not reason.strip():
         raise InvalidInput("a rejection gives its reason (R14)", detail={"field": "reason"})
-    request = _as_provider(session, actor, request_id)
+    request = _as_provider(session, actor, request_id, "reject")
     take_action(
         session,
         ACCESS_REQUEST,

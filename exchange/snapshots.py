@@ -1,0 +1,86 @@
+"""Snapshots held in memory for reading: the data API serves many small reads of the same few
+resources, and decoding Parquet for each would cost more than the read itself.
+
+A snapshot never changes, so a cached copy is valid for ever; what moves is which snapshot is
+current. That is one indexed row of the Iceberg catalog (its metadata location), read on every
+request, so a new ingest is served at once by every process without any notice.
+"""
+
+import threading
+from collections import OrderedDict
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from exchange.store import NAMESPACE, UnifiedStore, table_name
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+
+class NoData(LookupError):
+    pass
+
+
+class SnapshotCache:
+    def __init__(self, store: UnifiedStore, max_bytes: int) -> None:
+        self.store = store
+        self.max_bytes = max_bytes
+        self._tables: OrderedDict[tuple[str, int], pa.Table] = OrderedDict()
+        self._current: dict[str, tuple[str, int]] = {}  # code -> (metadata location, snapshot)
+        self._indexes: dict[tuple[str, int, str], dict[Any, list[int]]] = {}
+        self._lock = threading.Lock()
+
+    def current_snapshot_id(self, session: Session, code: str) -> int:
+        location = session.scalar(
+            text(
+                "SELECT metadata_location FROM iceberg_tables "
+                "WHERE table_namespace = :ns AND table_name = :name"
+            ),
+            {"ns": NAMESPACE, "name": table_name(code)},
+        )
+        if location is None:
+            raise NoData(f"resource {code} has no data in the store yet")
+        known = self._current.get(code)
+        if known is not None and known[0] == location:
+            return known[1]
+        snapshot_id = self.store.current_snapshot_id(code)
+        if snapshot_id is None:
+            raise NoData(f"resource {code} has no data in the store yet")
+        self._current[code] = (location, snapshot_id)
+        return snapshot_id
+
+    def read(self, code: str, snapshot_id: int) -> "pa.Table":
+        """The whole snapshot; kept while it fits in the budget, least recently used first out."""
+        key = (code, snapshot_id)
+        with self._lock:
+            cached = self._tables.get(key)
+            if cached is not None:
+                self._tables.move_to_end(key)
+                return cached
+        try:
+            data = self.store.scan(code, snapshot_id=snapshot_id)
+        except ValueError as error:  # pyiceberg: unknown snapshot id
+            raise NoData(f"resource {code} has no snapshot {snapshot_id}") from error
+        if data.nbytes <= self.max_bytes:
+            with self._lock:
+                self._tables[key] = data
+                while sum(t.nbytes for t in self._tables.values()) > self.max_bytes:
+                    evicted, _ = self._tables.popitem(last=False)
+                    for index_key in [k for k in self._indexes if k[:2] == evicted]:
+                        del self._indexes[index_key]
+        return data
+
+    def rows_equal(self, code: str, snapshot_id: int, column: str, value: Any) -> list[int]:
+        """Positions of the rows whose ``column`` equals ``value``: a hash index built on first use,
+        so that looking up one enterprise by its key does not scan a million rows each time."""
+        key = (code, snapshot_id, column)
+        index = self._indexes.get(key)
+        if index is None:
+            index = {}
+            for position, each in enumerate(self.read(code, snapshot_id)[column].to_pylist()):
+                index.setdefault(each, []).append(position)
+            with self._lock:
+                self._indexes[key] = index
+        return index.get(value, [])

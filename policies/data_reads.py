@@ -1,0 +1,337 @@
+"""Reading shared data (R13–R16): the decision point decides, the store serves, usage is recorded.
+
+Every read names a purpose, is decided by the data PDP (which items, under which grant and row
+filter), returns only what was decided, and leaves a usage row and an audit record in the same
+transaction. Asking for an item that is not granted is refused by name — never dropped quietly.
+"""
+
+import base64
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Literal
+
+import orjson
+from sqlalchemy.orm import Session
+
+from exchange import audit
+from exchange.errors import InvalidInput, NotFound, PermissionDenied
+from exchange.principal import Principal
+from exchange.snapshots import NoData, SnapshotCache
+from policies.actions import ACTIONS, relation_of
+from policies.models import DataUsage
+from policies.pdp import DataAccessPolicy, Decision, ResourceFacts
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+Operator = Literal["eq", "in", "range"]
+
+
+@dataclass(frozen=True)
+class Filter:
+    """``eq`` one value, ``in`` several, ``range`` (low, high) with "" for an open end."""
+
+    item: str
+    op: Operator
+    values: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, text: str) -> "Filter":
+        """``district:eq:南山区`` · ``district:in:南山区|福田区`` · ``capital:range:100..5000``"""
+        item, _, rest = text.partition(":")
+        op, _, value = rest.partition(":")
+        if not item or op not in ("eq", "in", "range"):
+            raise InvalidInput(
+                f"cannot read the filter {text!r}: write item:eq:value, item:in:a|b or "
+                "item:range:low..high",
+                detail={"field": "filter", "value": text},
+            )
+        if op == "range":
+            low, dots, high = value.partition("..")
+            if not dots or not (low or high):
+                raise InvalidInput(
+                    f"a range is low..high, either end may be left open: {text!r}",
+                    detail={"field": "filter", "value": text},
+                )
+            return cls(item, "range", (low, high))
+        return cls(item, op, tuple(value.split("|")) if op == "in" else (value,))  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class ReadRequest:
+    code: str
+    mode: str
+    purpose: str
+    items: tuple[str, ...] | None = None
+    filters: tuple[Filter, ...] = ()
+    snapshot_id: int | None = None
+    grant_id: int | None = None
+    limit: int | None = None
+    cursor: str | None = None
+
+
+@dataclass(frozen=True)
+class ReadResult:
+    data: "pa.Table"
+    decision: Decision
+    snapshot_id: int
+    next_cursor: str | None
+
+
+def authorize(
+    pdp: DataAccessPolicy, actor: Principal, request: ReadRequest, at: datetime
+) -> tuple[ResourceFacts, Decision]:
+    """The decision for this read, or PermissionDenied naming what may not be read."""
+    if len(request.purpose.strip()) < 2:
+        raise InvalidInput("say what the data is for (R15)", detail={"field": "purpose"})
+    facts = pdp.resource(request.code)
+    if facts is None or actor.department_id is None:
+        raise NotFound(f"no published data resource {request.code}")
+    relation = relation_of(actor, provider_id=facts.provider_department_id)
+    ACTIONS.require(
+        actor, relation, "data", "read", explain=f"your roles do not read data of {request.code}"
+    )
+    if request.items is not None:
+        unknown = sorted(set(request.items) - set(facts.items))
+        if unknown:
+            raise InvalidInput(
+                f"not data items of {request.code}: {', '.join(unknown)}",
+                detail={"field": "columns", "unknown": unknown},
+            )
+    decision = pdp.decide(
+        department_id=actor.department_id,
+        code=request.code,
+        mode=request.mode,
+        at=at,
+        items=request.items,
+        grant_id=request.grant_id,
+    )
+    if not decision.allowed:
+        raise PermissionDenied(
+            decision.reason,
+            detail={
+                "resource": request.code,
+                "not_granted": list(decision.denied_items),
+                "mode": request.mode,
+            },
+        )
+    if not decision.items:
+        raise PermissionDenied(
+            f"nothing of {request.code} is open to your department in the {request.mode} mode; "
+            "request the items you need",
+            detail={"resource": request.code, "mode": request.mode},
+        )
+    for each in request.filters:
+        if each.item not in decision.items:
+            raise PermissionDenied(
+                f"you may not filter on {each.item}: it is not granted to you",
+                detail={"resource": request.code, "not_granted": [each.item]},
+            )
+    return facts, decision
+
+
+def read(
+    session: Session,
+    *,
+    pdp: DataAccessPolicy,
+    snapshots: SnapshotCache,
+    actor: Principal,
+    request: ReadRequest,
+    at: datetime,
+) -> ReadResult:
+    facts, decision = authorize(pdp, actor, request, at)
+    offset, cursor_snapshot = _decode_cursor(request.cursor)
+    try:
+        snapshot_id = (
+            cursor_snapshot
+            or request.snapshot_id
+            or snapshots.current_snapshot_id(session, request.code)
+        )
+        whole = snapshots.read(request.code, snapshot_id)
+    except NoData as error:
+        raise NotFound(str(error)) from error
+    data = select_rows(
+        _narrowed_by_key(snapshots, request, snapshot_id, whole), decision, request.filters
+    )
+    end = len(data) if request.limit is None else offset + request.limit
+    page = data.slice(offset, end - offset)
+    next_cursor = _encode_cursor(end, snapshot_id) if end < len(data) else None
+    record_use(
+        session,
+        actor=actor,
+        facts=facts,
+        decision=decision,
+        mode=request.mode,
+        purpose=request.purpose,
+        rows=len(page),
+        snapshot_id=snapshot_id,
+        at=at,
+    )
+    return ReadResult(page, decision, snapshot_id, next_cursor)
+
+
+# Above this many rows an equality filter goes through the snapshot's hash index.
+INDEXED_LOOKUP_ROWS = 50_000
+
+
+def _narrowed_by_key(
+    snapshots: SnapshotCache, request: ReadRequest, snapshot_id: int, whole: "pa.Table"
+) -> "pa.Table":
+    equal = next((f for f in request.filters if f.op == "eq"), None)
+    if equal is None or whole.num_rows < INDEXED_LOOKUP_ROWS:
+        return whole
+    value = _typed(whole, equal.item, list(equal.values))[0].as_py()
+    return whole.take(snapshots.rows_equal(request.code, snapshot_id, equal.item, value))
+
+
+def select_rows(whole: "pa.Table", decision: Decision, filters: tuple[Filter, ...]) -> "pa.Table":
+    """The decided items, in catalog order, of the rows the grant's filter and the caller's keep."""
+    import pyarrow.compute as pc
+
+    masks = []
+    for item, allowed in (decision.row_filter or {}).items():
+        values = allowed if isinstance(allowed, list) else [allowed]
+        masks.append(pc.is_in(whole[item], value_set=_typed(whole, item, values)))
+    for each in filters:
+        column = whole[each.item]
+        if each.op == "eq":
+            masks.append(pc.equal(column, _typed(whole, each.item, list(each.values))[0]))
+        elif each.op == "in":
+            masks.append(pc.is_in(column, value_set=_typed(whole, each.item, list(each.values))))
+        else:
+            low, high = each.values
+            if low:
+                masks.append(pc.greater_equal(column, _typed(whole, each.item, [low])[0]))
+            if high:
+                masks.append(pc.less_equal(column, _typed(whole, each.item, [high])[0]))
+    columns = [name for name in decision.items if name in whole.column_names]
+    selected = whole.select(columns)
+    if not masks:
+        return selected
+    keep = masks[0]
+    for mask in masks[1:]:
+        keep = pc.and_(keep, mask)
+    return selected.filter(keep)
+
+
+def _typed(whole: "pa.Table", item: str, values: list[Any]) -> "pa.Array":
+    import pyarrow as pa
+
+    target = whole.schema.field(item).type
+    try:
+        return pa.array([str(v) for v in values]).cast(target)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
+        raise InvalidInput(
+            f"{item} holds {target}; cannot compare it with {', '.join(map(str, values))}",
+            detail={"field": "filter", "item": item},
+        ) from error
+
+
+def record_use(
+    session: Session,
+    *,
+    actor: Principal,
+    facts: ResourceFacts,
+    decision: Decision,
+    mode: str,
+    purpose: str,
+    rows: int,
+    snapshot_id: int | None,
+    at: datetime,
+) -> None:
+    assert actor.department_id is not None
+    session.add(
+        DataUsage(
+            at=at,
+            resource_id=facts.resource_id,
+            provider_department_id=facts.provider_department_id,
+            consumer_department_id=actor.department_id,
+            user_id=actor.user_id,
+            grant_id=decision.grant_id,
+            basis=decision.basis,
+            mode=mode,
+            purpose=purpose,
+            items=list(decision.items),
+            rows=rows,
+            snapshot_id=snapshot_id,
+        )
+    )
+    audit.record(
+        session,
+        at=at,
+        actor=actor,
+        action=f"data.{mode}",
+        object_type="catalog_resource",
+        object_id=facts.code,
+        purpose=purpose,
+        grant_id=decision.grant_id,
+        detail={
+            "basis": decision.basis,
+            "items": list(decision.items),
+            "rows": rows,
+            "snapshot_id": snapshot_id,
+            "row_filter": decision.row_filter,
+        },
+    )
+
+
+def _encode_cursor(offset: int, snapshot_id: int) -> str:
+    return base64.urlsafe_b64encode(orjson.dumps([snapshot_id, offset])).decode("ascii")
+
+
+def _decode_cursor(cursor: str | None) -> tuple[int, int | None]:
+    """(offset, snapshot) of a cursor: a page always continues the snapshot its first page read."""
+    if not cursor:
+        return 0, None
+    try:
+        snapshot_id, offset = orjson.loads(base64.urlsafe_b64decode(cursor.encode("ascii")))
+        return int(offset), int(snapshot_id)
+    except (ValueError, TypeError) as error:
+        raise InvalidInput(
+            "the cursor is not one this API gave out", detail={"field": "cursor"}
+        ) from error
+
+
+def changes_since(
+    session: Session,
+    *,
+    pdp: DataAccessPolicy,
+    snapshots: SnapshotCache,
+    actor: Principal,
+    request: ReadRequest,
+    since_snapshot_id: int,
+    at: datetime,
+) -> ReadResult:
+    """Subscription mode: the rows added and removed between a snapshot and the current one, each
+    marked in a ``_change`` column, limited to what the subscription grant allows."""
+    import duckdb
+
+    facts, decision = authorize(pdp, actor, request, at)
+    try:
+        current = snapshots.current_snapshot_id(session, request.code)
+        before = select_rows(snapshots.read(request.code, since_snapshot_id), decision, ())
+        after = select_rows(snapshots.read(request.code, current), decision, ())
+    except NoData as error:
+        raise NotFound(str(error)) from error
+    connection = duckdb.connect()
+    connection.register("before_rows", before)
+    connection.register("after_rows", after)
+    changes: pa.Table = connection.sql(
+        "SELECT 'added' AS _change, * FROM (SELECT * FROM after_rows EXCEPT ALL "
+        "SELECT * FROM before_rows) "
+        "UNION ALL SELECT 'removed' AS _change, * FROM (SELECT * FROM before_rows EXCEPT ALL "
+        "SELECT * FROM after_rows) ORDER BY ALL"
+    ).to_arrow_table()
+    connection.close()
+    record_use(
+        session,
+        actor=actor,
+        facts=facts,
+        decision=decision,
+        mode=request.mode,
+        purpose=request.purpose,
+        rows=len(changes),
+        snapshot_id=current,
+        at=at,
+    )
+    return ReadResult(changes, decision, current, None)

@@ -1,0 +1,324 @@
+"""The policy decision point for data: may this department read these items of that resource, in
+this sharing mode, now — and if so, under which grant and row filter.
+
+pycasbin decides over one policy line per grant, keyed on (department, resource) with
+``FastEnforcer`` so a decision looks at that pair's few lines instead of all 100k. What a line
+cannot hold — the grant's items, validity and row filter — sits beside it in ``GrantFacts``, read
+by the matcher's ``usable()`` function. Expiry needs no event: validity is checked against the
+time of each decision. Grants made or revoked elsewhere arrive through exchange.policy_changes.
+
+pycasbin's key filter is state on the shared policy object, so decisions and updates take a lock.
+"""
+
+import threading
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import casbin
+from casbin.model.policy_fast import fast_policy_filter
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from catalog.models import DataItem, Resource
+from catalog.vocab import ResourceStatus, ShareType
+from exchange.policy_changes import PolicyChange
+from policies.models import Grant
+
+MODEL = Path(__file__).with_name("data_access.conf")
+OWNER, UNCONDITIONAL, EVERYONE = "owner", "unconditional", "*"
+
+
+def subject(department_id: int) -> str:
+    return f"d{department_id}"
+
+
+def grant_token(grant_id: int) -> str:
+    return f"g{grant_id}"
+
+
+@dataclass(frozen=True)
+class GrantFacts:
+    grant_id: int
+    department_id: int
+    resource_code: str
+    items: frozenset[str]
+    mode: str
+    row_filter: dict[str, Any] | None
+    valid_from: datetime
+    valid_to: datetime | None
+    basis: str
+
+    def in_force(self, at: datetime) -> bool:
+        return self.valid_from <= at and (self.valid_to is None or at < self.valid_to)
+
+    @classmethod
+    def of(cls, grant: Grant, resource_code: str) -> "GrantFacts":
+        return cls(
+            grant.id,
+            grant.consumer_department_id,
+            resource_code,
+            frozenset(grant.items),
+            grant.mode,
+            grant.row_filter,
+            grant.valid_from,
+            grant.valid_to,
+            grant.basis,
+        )
+
+
+@dataclass(frozen=True)
+class ResourceFacts:
+    resource_id: int
+    code: str
+    provider_department_id: int
+    published: bool
+    items: tuple[str, ...]  # catalog order
+    unconditional: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    basis: str  # owner | unconditional | approval | statutory | ruling | denied
+    items: tuple[str, ...] = ()
+    row_filter: dict[str, Any] | None = None
+    grant_id: int | None = None
+    denied_items: tuple[str, ...] = ()
+    reason: str = ""
+
+
+class DataAccessPolicy:
+    def __init__(self) -> None:
+        self._enforcer = casbin.FastEnforcer(str(MODEL), cache_key_order=[0, 1])
+        self._enforcer.add_function("usable", self._usable)
+        self._policy = self._enforcer.get_model().model["p"]["p"].policy
+        self._grants: dict[str, GrantFacts] = {}
+        self._resources: dict[str, ResourceFacts] = {}
+        self._codes: dict[int, str] = {}
+        self._lock = threading.RLock()
+
+    # -- loading ---------------------------------------------------------------------------
+
+    def load(self, session: Session) -> None:
+        """Build every line from the database; done once before serving and after a lost notice."""
+        resources = list(_resource_facts(session, None))
+        grants = session.execute(
+            select(Grant, Resource.code)
+            .join(Resource, Resource.id == Grant.resource_id)
+            .where(Grant.revoked_at.is_(None))
+        ).all()
+        self.replace_all(resources, (GrantFacts.of(grant, code) for grant, code in grants))
+
+    def replace_all(self, resources: Iterable[ResourceFacts], grants: Iterable[GrantFacts]) -> None:
+        with self._lock:
+            self._enforcer.clear_policy()
+            self._policy = self._enforcer.get_model().model["p"]["p"].policy
+            self._grants.clear()
+            self._resources.clear()
+            self._codes.clear()
+            for facts in resources:
+                self._put_resource(facts)
+            for grant in grants:
+                self._put_grant(grant)
+
+    def apply(self, session: Session, change: PolicyChange) -> None:
+        """Reload what one change touched: a grant, or a resource's catalog facts."""
+        if change.topic == "grant":
+            row = session.execute(
+                select(Grant, Resource.code)
+                .join(Resource, Resource.id == Grant.resource_id)
+                .where(Grant.id == change.key)
+            ).first()
+            with self._lock:
+                self._drop_grant(grant_token(change.key))
+                if row is not None and row[0].revoked_at is None:
+                    self._put_grant(GrantFacts.of(row[0], row[1]))
+        elif change.topic == "resource":
+            facts = _resource_facts(session, change.key)
+            with self._lock:
+                self._drop_resource(change.key)
+                for each in facts:
+                    self._put_resource(each)
+
+    def _put_grant(self, facts: GrantFacts) -> None:
+        token = grant_token(facts.grant_id)
+        self._grants[token] = facts
+        self._policy.append([subject(facts.department_id), facts.resource_code, facts.mode, token])
+
+    def _drop_grant(self, token: str) -> None:
+        facts = self._grants.pop(token, None)
+        if facts is not None:
+            self._policy.remove(
+                [subject(facts.department_id), facts.resource_code, facts.mode, token]
+            )
+
+    def _put_resource(self, facts: ResourceFacts) -> None:
+        self._resources[facts.code] = facts
+        self._codes[facts.resource_id] = facts.code
+        self._policy.append([subject(facts.provider_department_id), facts.code, "*", OWNER])
+        self._policy.append([EVERYONE, facts.code, "*", UNCONDITIONAL])
+
+    def _drop_resource(self, resource_id: int) -> None:
+        code = self._codes.pop(resource_id, None)
+        facts = self._resources.pop(code, None) if code else None
+        if facts is not None:
+            self._policy.remove([subject(facts.provider_department_id), facts.code, "*", OWNER])
+            self._policy.remove([EVERYONE, facts.code, "*", UNCONDITIONAL])
+
+    # -- deciding --------------------------------------------------------------------------
+
+    def resource(self, code: str) -> ResourceFacts | None:
+        return self._resources.get(code)
+
+    def decide(
+        self,
+        *,
+        department_id: int,
+        code: str,
+        mode: str,
+        at: datetime,
+        items: Collection[str] | None = None,
+        grant_id: int | None = None,
+    ) -> Decision:
+        """Allow or deny reading ``items`` (all the caller may read when None) of ``code``."""
+        with self._lock:
+            facts = self._resources.get(code)
+            if facts is None:
+                return Decision(False, "denied", reason=f"no data resource {code}")
+            sub = subject(department_id)
+            wanted = (
+                frozenset(items)
+                if items is not None
+                else self._everything_readable(sub, facts, mode, at, grant_id)
+            )
+            for who in (sub, EVERYONE):
+                if grant_id is not None and who == EVERYONE:
+                    break  # a named grant is looked for among the department's own lines
+                with fast_policy_filter(self._policy, who, code):
+                    allowed, rule = self._enforcer.enforce_ex(
+                        who,
+                        code,
+                        mode,
+                        at,
+                        wanted,
+                        "" if grant_id is None else grant_token(grant_id),
+                    )
+                if allowed:
+                    return self._allow(facts, rule[3], wanted)
+            return self._deny(sub, facts, mode, at, wanted, grant_id)
+
+    def _usable(self, token: str, code: str, at: datetime, items: frozenset[str]) -> bool:
+        facts = self._resources.get(code)
+        if facts is None:
+            return False
+        if token == OWNER:
+            return items <= set(facts.items)
+        if not facts.published:
+            return False
+        if token == UNCONDITIONAL:
+            return items <= facts.unconditional
+        grant = self._grants.get(token)
+        return (
+            grant is not None
+            and grant.in_force(at)
+            and items <= (grant.items | facts.unconditional)
+        )
+
+    def _allow(self, facts: ResourceFacts, token: str, wanted: frozenset[str]) -> Decision:
+        ordered = tuple(name for name in facts.items if name in wanted)
+        if token in (OWNER, UNCONDITIONAL):
+            return Decision(True, token, ordered)
+        grant = self._grants[token]
+        return Decision(True, grant.basis, ordered, grant.row_filter, grant.grant_id)
+
+    def _grants_in_force(
+        self, sub: str, facts: ResourceFacts, mode: str, at: datetime
+    ) -> list[GrantFacts]:
+        with fast_policy_filter(self._policy, sub, facts.code):
+            tokens = [line[3] for line in self._policy if line[2] in (mode, "*")]
+        found = (self._grants.get(token) for token in tokens)
+        return [g for g in found if g is not None and g.in_force(at) and facts.published]
+
+    def _everything_readable(
+        self, sub: str, facts: ResourceFacts, mode: str, at: datetime, grant_id: int | None
+    ) -> frozenset[str]:
+        """Without a list of items: everything the owner has, or the named or newest grant's items
+        with the unconditional ones."""
+        if sub == subject(facts.provider_department_id):
+            return frozenset(facts.items)
+        grants = self._grants_in_force(sub, facts, mode, at)
+        if grant_id is not None:
+            grants = [g for g in grants if g.grant_id == grant_id]
+        newest = max(grants, key=lambda g: g.grant_id, default=None)
+        extra = newest.items if newest is not None else frozenset()
+        return (facts.unconditional if facts.published else frozenset()) | extra
+
+    def _deny(
+        self,
+        sub: str,
+        facts: ResourceFacts,
+        mode: str,
+        at: datetime,
+        wanted: frozenset[str],
+        grant_id: int | None,
+    ) -> Decision:
+        grants = self._grants_in_force(sub, facts, mode, at)
+        if grant_id is not None:
+            named = [g for g in grants if g.grant_id == grant_id]
+            if not named:
+                return Decision(
+                    False,
+                    "denied",
+                    denied_items=tuple(sorted(wanted)),
+                    reason=f"grant {grant_id} is not in force for your department, "
+                    f"this resource and the {mode} mode",
+                )
+            grants = named
+        open_items = facts.unconditional if facts.published else frozenset()
+        covered = set(open_items).union(*(g.items for g in grants))
+        unknown = sorted(wanted - set(facts.items))
+        uncovered = sorted(wanted - covered)
+        if unknown:
+            reason = f"not data items of {facts.code}: {', '.join(unknown)}"
+        elif uncovered:
+            reason = f"no grant in force lets your department read {', '.join(uncovered)} of " + (
+                f"{facts.code} in the {mode} mode"
+            )
+        else:
+            reason = "no single grant covers all of these items; read them under separate grants"
+        return Decision(
+            False,
+            "denied",
+            denied_items=tuple(unknown or uncovered or sorted(wanted)),
+            reason=reason,
+        )
+
+    def grant_count(self) -> int:
+        return len(self._grants)
+
+
+def _resource_facts(session: Session, resource_id: int | None) -> Iterable[ResourceFacts]:
+    query = select(Resource).where(Resource.published_version_id.is_not(None))
+    if resource_id is not None:
+        query = query.where(Resource.id == resource_id)
+    resources = list(session.scalars(query))
+    items: dict[int, list[DataItem]] = {}
+    version_ids = [r.published_version_id for r in resources]
+    for item in session.scalars(
+        select(DataItem).where(DataItem.version_id.in_(version_ids)).order_by(DataItem.position)
+    ):
+        items.setdefault(item.version_id, []).append(item)
+    for resource in resources:
+        assert resource.published_version_id is not None
+        version_items = items.get(resource.published_version_id, [])
+        yield ResourceFacts(
+            resource.id,
+            resource.code,
+            resource.provider_department_id,
+            resource.status == ResourceStatus.PUBLISHED,
+            tuple(i.name for i in version_items),
+            frozenset(i.name for i in version_items if i.share_type == ShareType.UNCONDITIONAL),
+        )

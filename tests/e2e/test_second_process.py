@@ -1,0 +1,112 @@
+"""A grant made, revoked or expired in one process takes effect within a second in another API
+process: the PostgreSQL NOTIFY watcher in action, over a real uvicorn server."""
+
+import os
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from exchange.runtime import Platform
+from policies import grants, requests
+from policies.models import Grant
+from tests.api.test_access_api import bearer
+from tests.api.test_data_api import publish_with_data
+from tests.catalog_fixtures import CatalogWorld
+from tests.e2e.test_demo_server import EXCHANGE, free_port
+from tests.policies.test_requests import act, file
+
+PROPAGATION_SECONDS = 1.0
+
+
+@pytest.fixture
+def second_process(platform: Platform) -> Iterator[str]:
+    if platform.database.dialect != "postgresql":
+        pytest.skip("several API processes share PostgreSQL; SQLite is the one-process setup")
+    port = free_port()
+    env = {
+        **os.environ,
+        "EXCHANGE_DATABASE_URL": platform.database.url,
+        "EXCHANGE_DATA_DIR": str(platform.settings.data_dir),
+        "EXCHANGE_API_PORT": str(port),
+    }
+    server = subprocess.Popen(
+        [EXCHANGE, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        if not _within(30, lambda: _answers(f"{base}/healthz")):
+            pytest.fail("the second API process did not start within 30 s")
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_grants_revocation_and_expiry_reach_another_process(
+    world: CatalogWorld, second_process: str
+) -> None:
+    code = publish_with_data(world)
+    consumer = bearer(world, "consumer")
+    url = f"{second_process}/api/v1/data/{code}/rows"
+    wanted = {"purpose": "核验法定代表人", "columns": "uscc,legal_representative"}
+
+    def status() -> int:
+        return httpx.get(url, params=wanted, headers=consumer, timeout=5).status_code
+
+    assert status() == 403
+    request_id = file(world, code, ["legal_representative"])
+    act(world, "data_reviewer", requests.approve, request_id=request_id)
+    assert _within(PROPAGATION_SECONDS, lambda: status() == 200), "the grant did not arrive"
+
+    with world.platform.database.transaction() as session:
+        grant_id = session.scalars(select(Grant.id).where(Grant.request_id == request_id)).one()
+        grants.revoke_grant(
+            session,
+            actor=world.actor("data_reviewer"),
+            now=world.platform.clock.now(),
+            grant_id=grant_id,
+            reason="核验完成",
+        )
+    assert _within(PROPAGATION_SECONDS, lambda: status() == 403), "the revocation did not arrive"
+
+    # The second process runs on the real clock: a statutory grant ending two seconds from now.
+    ends = datetime.now(UTC) + timedelta(seconds=2)
+    with world.platform.database.transaction() as session:
+        grants.statutory_grant(
+            session,
+            actor=world.actor("admin"),
+            now=world.platform.clock.now(),
+            code=code,
+            consumer_code=world.consumer_department.code,
+            items=["legal_representative"],
+            citation="《社会保险法》第五十八条",
+            purpose="参保登记核验",
+            valid_to=ends,
+        )
+    assert _within(PROPAGATION_SECONDS, lambda: status() == 200), (
+        "the statutory grant did not arrive"
+    )
+    time.sleep(max(0.0, (ends - datetime.now(UTC)).total_seconds()))
+    assert _within(PROPAGATION_SECONDS, lambda: status() == 403), "the grant did not expire"
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=1).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+def _within(seconds: float, condition: Callable[[], bool]) -> bool:
+    deadline = time.monotonic() + seconds
+    while True:
+        if condition():
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
