@@ -10,6 +10,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -35,14 +36,16 @@ MEDIA_TYPES = {
 SMALL_JSON_ROWS = 2_000
 
 
-def json_rows(table: pa.Table) -> bytes:
-    """The rows as a JSON array of objects."""
+def json_rows(table: pa.Table, spool: Path) -> bytes:
+    """The rows as a JSON array of objects; DuckDB writes large pages through a file in ``spool``,
+    a folder under the platform's data folder."""
     if table.num_rows <= SMALL_JSON_ROWS:
         # Decimals as numbers, as DuckDB writes them.
         return orjson.dumps(table.to_pylist(), default=float)
     import duckdb
 
-    handle, path = tempfile.mkstemp(suffix=".json")
+    spool.mkdir(parents=True, exist_ok=True)
+    handle, path = tempfile.mkstemp(suffix=".json", dir=spool)
     os.close(handle)
     try:
         connection = duckdb.connect()
@@ -57,10 +60,10 @@ def json_rows(table: pa.Table) -> bytes:
         os.unlink(path)
 
 
-def json_document(table: pa.Table, meta: dict[str, Any]) -> bytes:
+def json_document(table: pa.Table, meta: dict[str, Any], spool: Path) -> bytes:
     """``{...meta, "rows": [...]}`` without parsing the rows again."""
     head = orjson.dumps(meta)
-    return head[:-1] + b',"rows":' + json_rows(table) + b"}"
+    return head[:-1] + b',"rows":' + json_rows(table, spool) + b"}"
 
 
 def csv_bytes(table: pa.Table) -> bytes:

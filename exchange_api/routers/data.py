@@ -5,12 +5,14 @@ Metadata of every read travels in headers (``X-Snapshot-Id``, ``X-Access-Basis``
 ``X-Row-Count``, ``X-Next-Cursor``) so that CSV, Arrow and Parquet carry it too.
 """
 
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from exchange.errors import InvalidInput
+from exchange.runtime import Platform
 from exchange.snapshots import SnapshotCache
 from exchange_api.data_formats import (
     MEDIA_TYPES,
@@ -95,6 +97,10 @@ def _request(
     )
 
 
+def _spool(platform: Platform) -> Path:
+    return platform.settings.data_dir / "spool"
+
+
 def _headers(result: ReadResult) -> dict[str, str]:
     headers = {
         "X-Snapshot-Id": str(result.snapshot_id),
@@ -109,7 +115,12 @@ def _headers(result: ReadResult) -> dict[str, str]:
 
 
 def _respond(
-    result: ReadResult, code: str, fmt: DataFormat, *, filename: str | None = None
+    result: ReadResult,
+    code: str,
+    fmt: DataFormat,
+    spool: Path,
+    *,
+    filename: str | None = None,
 ) -> Response:
     headers = _headers(result)
     if filename:
@@ -135,6 +146,7 @@ def _respond(
                 "row_count": result.data.num_rows,
                 "next_cursor": result.next_cursor,
             },
+            spool,
         )
     return Response(body, media_type=MEDIA_TYPES[fmt], headers=headers)
 
@@ -187,7 +199,7 @@ def read_rows(
         request=request,
         at=platform.clock.now(),
     )
-    return _respond(result, request.code, format)
+    return _respond(result, request.code, format, _spool(platform))
 
 
 @router.get(
@@ -229,7 +241,7 @@ def download(
         at=platform.clock.now(),
     )
     name = f"{classification}-{sequence}-{result.snapshot_id}"
-    return _respond(result, request.code, format, filename=name)
+    return _respond(result, request.code, format, _spool(platform), filename=name)
 
 
 @router.get(
@@ -263,4 +275,4 @@ def changes(
         since_snapshot_id=since_snapshot,
         at=platform.clock.now(),
     )
-    return _respond(result, request.code, format)
+    return _respond(result, request.code, format, _spool(platform))
