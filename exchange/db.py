@@ -65,11 +65,16 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(url: str, pool_size: int | None = None, **kwargs: Any) -> Engine:
+    """An engine for ``url``; ``pool_size`` connections are kept open, as many again opened at
+    peaks (an in-memory SQLite database has one connection and ignores it)."""
     parsed = make_url(url)
+    in_memory = parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:")
+    if pool_size is not None and not in_memory:
+        kwargs.update(pool_size=pool_size, max_overflow=pool_size)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        if not in_memory:
+            Path(str(parsed.database)).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine, "connect", _configure_sqlite)
         return engine
@@ -102,5 +107,12 @@ class Database:
         with self.sessions() as session, session.begin():
             yield session
 
+    def follow_other_processes(self) -> None:
+        """Publish on :attr:`change_bus` the changes other processes commit. SQLite is the
+        one-process setup, where local publishing is all there is."""
+        if self.dialect == "postgresql":
+            self.change_bus.follow(self.url)
+
     def dispose(self) -> None:
+        self.change_bus.stop_following()
         self.engine.dispose()

@@ -1,5 +1,6 @@
 """Tell every process that access policy changed: a grant made or revoked, an entry published or
-retired. The policy decision point of each API process reloads just what changed.
+retired, a user's roles changed or a token revoked. The policy decision point and the token cache
+of each API process reload just what changed.
 
 Within a process, listeners run after the commit, so a change is never seen before it is durable
 and never at all if the transaction rolls back. Across processes on PostgreSQL the notice is a
@@ -28,7 +29,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class PolicyChange:
-    topic: str  # "grant" or "resource"
+    topic: str  # "grant", "resource", "user", or "all" (notices may have been missed)
     key: int
 
     def encode(self) -> str:
@@ -43,11 +44,33 @@ class PolicyChange:
 Listener = Callable[[PolicyChange], None]
 
 
+# Published after the listener reconnects: whatever caches policy reloads all of it.
+EVERYTHING = PolicyChange("all", 0)
+
+
 class ChangeBus:
-    """The listeners of one database's policy changes in this process."""
+    """The listeners of one database's policy changes in this process. On PostgreSQL,
+    :meth:`follow` also brings the changes other processes commit."""
 
     def __init__(self) -> None:
         self._listeners: list[Listener] = []
+        self._follower: PostgresListener | None = None
+        self._follow_lock = threading.Lock()
+
+    def follow(self, url: str) -> None:
+        """Start (once) the thread that publishes other processes' changes here."""
+        with self._follow_lock:
+            if self._follower is None:
+                self._follower = PostgresListener(
+                    url, self.publish, lambda: self.publish(EVERYTHING)
+                )
+                self._follower.start()
+
+    def stop_following(self) -> None:
+        with self._follow_lock:
+            if self._follower is not None:
+                self._follower.stop()
+                self._follower = None
 
     def subscribe(self, listener: Listener) -> None:
         self._listeners.append(listener)

@@ -21,7 +21,8 @@ class Platform:
     @classmethod
     def create(cls, settings: Settings | None = None, clock: Clock | None = None) -> "Platform":
         settings = settings or Settings()
-        return cls(settings, Database(settings.resolved_database_url), clock or SystemClock())
+        database = Database(settings.resolved_database_url, pool_size=settings.database_pool_size)
+        return cls(settings, database, clock or SystemClock())
 
     def calendar(self, session: Session) -> WorkingDayCalendar:
         return load_calendar(session, self.settings.zone)

@@ -47,6 +47,12 @@ class Settings(BaseSettings):
     max_request_bytes: int = Field(10 * 1024 * 1024, ge=1024, description="Request body limit.")
     page_rows: int = Field(10_000, ge=1, description="Rows per page of the data API by default.")
     max_page_rows: int = Field(1_000_000, ge=1, description="Most rows one data API page returns.")
+    database_pool_size: int = Field(
+        20,
+        ge=1,
+        description="Database connections each process keeps open (as many again may be "
+        "opened at peaks). Below the API's concurrency, connections are opened and closed per request.",
+    )
     read_cache_bytes: int = Field(
         512 * 1024 * 1024, ge=0, description="Memory for snapshots kept for the data API."
     )

@@ -11,8 +11,8 @@ from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
-from sqlalchemy.orm import Session
 
+from exchange.db import Database
 from exchange.store import NAMESPACE, UnifiedStore, table_name
 
 if TYPE_CHECKING:
@@ -23,23 +23,31 @@ class NoData(LookupError):
     pass
 
 
+class NotInMemory(Exception):
+    """Raised instead of loading a snapshot or building an index when only memory may be used."""
+
+
+_CURRENT_LOCATION = text(
+    "SELECT metadata_location FROM iceberg_tables WHERE table_namespace = :ns AND table_name = :name"
+)
+
+
 class SnapshotCache:
-    def __init__(self, store: UnifiedStore, max_bytes: int) -> None:
+    def __init__(self, store: UnifiedStore, database: Database, max_bytes: int) -> None:
         self.store = store
+        self.database = database
         self.max_bytes = max_bytes
         self._tables: OrderedDict[tuple[str, int], pa.Table] = OrderedDict()
         self._current: dict[str, tuple[str, int]] = {}  # code -> (metadata location, snapshot)
         self._indexes: dict[tuple[str, int, str], dict[Any, list[int]]] = {}
         self._lock = threading.Lock()
 
-    def current_snapshot_id(self, session: Session, code: str) -> int:
-        location = session.scalar(
-            text(
-                "SELECT metadata_location FROM iceberg_tables "
-                "WHERE table_namespace = :ns AND table_name = :name"
-            ),
-            {"ns": NAMESPACE, "name": table_name(code)},
-        )
+    def current_snapshot_id(self, code: str) -> int:
+        # A bare connection, not a session: this runs on every read.
+        with self.database.engine.connect() as connection:
+            location = connection.scalar(
+                _CURRENT_LOCATION, {"ns": NAMESPACE, "name": table_name(code)}
+            )
         if location is None:
             raise NoData(f"resource {code} has no data in the store yet")
         known = self._current.get(code)
@@ -51,7 +59,7 @@ class SnapshotCache:
         self._current[code] = (location, snapshot_id)
         return snapshot_id
 
-    def read(self, code: str, snapshot_id: int) -> "pa.Table":
+    def read(self, code: str, snapshot_id: int, memory_only: bool = False) -> "pa.Table":
         """The whole snapshot; kept while it fits in the budget, least recently used first out."""
         key = (code, snapshot_id)
         with self._lock:
@@ -59,8 +67,10 @@ class SnapshotCache:
             if cached is not None:
                 self._tables.move_to_end(key)
                 return cached
+        if memory_only:
+            raise NotInMemory(code, snapshot_id)
         try:
-            data = self.store.scan(code, snapshot_id=snapshot_id)
+            data = _contiguous(self.store.scan(code, snapshot_id=snapshot_id))
         except ValueError as error:  # pyiceberg: unknown snapshot id
             raise NoData(f"resource {code} has no snapshot {snapshot_id}") from error
         if data.nbytes <= self.max_bytes:
@@ -72,15 +82,30 @@ class SnapshotCache:
                         del self._indexes[index_key]
         return data
 
-    def rows_equal(self, code: str, snapshot_id: int, column: str, value: Any) -> list[int]:
+    def rows_equal(
+        self, code: str, snapshot_id: int, column: str, value: Any, memory_only: bool = False
+    ) -> list[int]:
         """Positions of the rows whose ``column`` equals ``value``: a hash index built on first use,
         so that looking up one enterprise by its key does not scan a million rows each time."""
         key = (code, snapshot_id, column)
         index = self._indexes.get(key)
         if index is None:
+            if memory_only:
+                raise NotInMemory(code, snapshot_id, column)
             index = {}
             for position, each in enumerate(self.read(code, snapshot_id)[column].to_pylist()):
                 index.setdefault(each, []).append(position)
             with self._lock:
                 self._indexes[key] = index
         return index.get(value, [])
+
+
+def _contiguous(data: "pa.Table") -> "pa.Table":
+    """One chunk per column: taking a few rows by position from a table of many chunks costs
+    milliseconds, from one chunk microseconds. Columns too large for one chunk stay chunked."""
+    import pyarrow as pa
+
+    try:
+        return data.combine_chunks()
+    except pa.ArrowInvalid:  # e.g. more than 2 GB of strings in one column
+        return data

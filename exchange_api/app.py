@@ -5,6 +5,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from exchange.identity.token_cache import TokenCache
 from exchange.runtime import Platform
 from exchange.snapshots import SnapshotCache
 from exchange.store import UnifiedStore
@@ -24,6 +25,7 @@ from exchange_api.routers import (
     usage,
 )
 from policies.live import LiveAccessPolicy
+from policies.read_records import ReadRecorder
 
 DESCRIPTION = """
 The city's government data-sharing exchange platform (政务大数据共享交换平台).
@@ -58,10 +60,13 @@ def create_app(platform: Platform | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # Other processes' grants, revocations and sign-in changes reach this one's caches.
+        platform.database.follow_other_processes()
         # Load the policy before the first request; it also starts on first use without this.
         access_policy.start()
         yield
         access_policy.stop()
+        platform.database.change_bus.stop_following()
 
     app = FastAPI(
         title="Government Data-Sharing Exchange",
@@ -72,9 +77,11 @@ def create_app(platform: Platform | None = None) -> FastAPI:
     )
     app.state.platform = platform
     app.state.access_policy = access_policy
+    app.state.tokens = TokenCache(platform.database)
     app.state.snapshots = SnapshotCache(
-        UnifiedStore(platform.settings), platform.settings.read_cache_bytes
+        UnifiedStore(platform.settings), platform.database, platform.settings.read_cache_bytes
     )
+    app.state.read_recorder = ReadRecorder(platform.database)
     install_error_handlers(app)
     for module in (
         health,

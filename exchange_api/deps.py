@@ -1,22 +1,24 @@
 """Dependencies shared by every router: the platform, the request's unit of work, the caller."""
 
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from exchange.errors import AuthenticationFailed, PermissionDenied
 from exchange.identity.roles import Role
-from exchange.identity.service import authenticate_token, principal_for
+from exchange.identity.token_cache import TokenCache
 from exchange.principal import Principal
 from exchange.runtime import Platform
 
 _bearer = HTTPBearer(auto_error=False, description="An API token: `Authorization: Bearer exg_…`")
 
 
-def get_platform(request: Request) -> Platform:
+async def get_platform(request: Request) -> Platform:  # async: no thread hop for a lookup
     platform: Platform = request.app.state.platform
     return platform
 
@@ -39,18 +41,23 @@ def client_address(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
-def get_principal(
+async def get_principal(
     request: Request,
     platform: AppPlatform,
-    session: DbSession,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
+    """The caller, from a token checked within the last minute or from the database (see
+    exchange.identity.token_cache): no database round trip on most requests."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise AuthenticationFailed(
             "send an API token: Authorization: Bearer <token>", detail={"reason": "missing_token"}
         )
-    user = authenticate_token(session, secret=credentials.credentials, now=platform.clock.now())
-    principal = principal_for(user, client_address(request))
+    tokens: TokenCache = request.app.state.tokens
+    secret, now = credentials.credentials, platform.clock.now()
+    known = tokens.remembered(secret, now)
+    if known is None:
+        known = await run_in_threadpool(tokens.authenticate, secret, now)
+    principal = replace(known, client_address=client_address(request))
     request.state.principal = principal
     return principal
 

@@ -6,6 +6,7 @@ The access workflows take their transitions' roles from the same table, so it is
 that says who does what.
 """
 
+import functools
 from pathlib import Path
 from typing import Literal
 
@@ -27,7 +28,15 @@ class ActionPolicy:
     def allows(self, actor: Principal, relation: Relation, obj: str, action: str) -> bool:
         if actor.is_system:
             return True
-        return any(self._enforcer.enforce(str(role), relation, obj, action) for role in actor.roles)
+        return self._any_role_allows(actor.roles, relation, obj, action)
+
+    # The rule table is fixed for the life of the process, so each answer is too; this sits on
+    # the path of every data read.
+    @functools.lru_cache(maxsize=4096)  # noqa: B019 (one instance, kept for the process)
+    def _any_role_allows(
+        self, roles: frozenset[Role], relation: Relation, obj: str, action: str
+    ) -> bool:
+        return any(self._enforcer.enforce(str(role), relation, obj, action) for role in roles)
 
     def require(
         self, actor: Principal, relation: Relation, obj: str, action: str, *, explain: str

@@ -1,8 +1,9 @@
 """Reading shared data (R13–R16): the decision point decides, the store serves, usage is recorded.
 
 Every read names a purpose, is decided by the data PDP (which items, under which grant and row
-filter), returns only what was decided, and leaves a usage row and an audit record in the same
-transaction. Asking for an item that is not granted is refused by name — never dropped quietly.
+filter) and returns only what was decided, with the record the read must leave
+(:mod:`policies.read_records`) before its data is sent. Asking for an item that is not granted is
+refused by name — never dropped quietly.
 """
 
 import base64
@@ -11,15 +12,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 import orjson
-from sqlalchemy.orm import Session
 
-from exchange import audit
 from exchange.errors import InvalidInput, NotFound, PermissionDenied
 from exchange.principal import Principal
-from exchange.snapshots import NoData, SnapshotCache
+from exchange.snapshots import NoData, NotInMemory, SnapshotCache
 from policies.actions import ACTIONS, relation_of
-from policies.models import DataUsage
 from policies.pdp import DataAccessPolicy, Decision, ResourceFacts
+from policies.read_records import ReadRecord
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -76,6 +75,7 @@ class ReadResult:
     decision: Decision
     snapshot_id: int
     next_cursor: str | None
+    record: ReadRecord  # to be committed before ``data`` is sent
 
 
 def authorize(
@@ -130,44 +130,43 @@ def authorize(
     return facts, decision
 
 
+# A read of at most this many rows, by key or from a small table, is quick once in memory.
+QUICK_ROWS = 1_000
+
+
 def read(
-    session: Session,
     *,
     pdp: DataAccessPolicy,
     snapshots: SnapshotCache,
     actor: Principal,
     request: ReadRequest,
     at: datetime,
+    quick_only: bool = False,
 ) -> ReadResult:
+    """The page of rows the decision allows. With ``quick_only`` raises :class:`NotInMemory`
+    rather than do anything slow: load a snapshot, build an index, scan a large table or return
+    more than ``QUICK_ROWS`` rows (a caller on an event loop then hands the read to a thread)."""
+    if quick_only and (request.limit is None or request.limit > QUICK_ROWS):
+        raise NotInMemory(request.code)
     facts, decision = authorize(pdp, actor, request, at)
     offset, cursor_snapshot = _decode_cursor(request.cursor)
     try:
         snapshot_id = (
-            cursor_snapshot
-            or request.snapshot_id
-            or snapshots.current_snapshot_id(session, request.code)
+            cursor_snapshot or request.snapshot_id or snapshots.current_snapshot_id(request.code)
         )
-        whole = snapshots.read(request.code, snapshot_id)
+        whole = snapshots.read(request.code, snapshot_id, memory_only=quick_only)
     except NoData as error:
         raise NotFound(str(error)) from error
-    data = select_rows(
-        _narrowed_by_key(snapshots, request, snapshot_id, whole), decision, request.filters
-    )
+    narrowed = _narrowed_by_key(snapshots, request, snapshot_id, whole, quick_only)
+    if quick_only and narrowed.num_rows >= INDEXED_LOOKUP_ROWS:
+        raise NotInMemory(request.code)
+    data = select_rows(narrowed, decision, request.filters)
     end = len(data) if request.limit is None else offset + request.limit
     page = data.slice(offset, end - offset)
     next_cursor = _encode_cursor(end, snapshot_id) if end < len(data) else None
-    record_use(
-        session,
-        actor=actor,
-        facts=facts,
-        decision=decision,
-        mode=request.mode,
-        purpose=request.purpose,
-        rows=len(page),
-        snapshot_id=snapshot_id,
-        at=at,
-    )
-    return ReadResult(page, decision, snapshot_id, next_cursor)
+    record = ReadRecord(actor, facts, decision, request.mode, request.purpose, len(page),
+                        snapshot_id, at)  # fmt: skip
+    return ReadResult(page, decision, snapshot_id, next_cursor, record)
 
 
 # Above this many rows an equality filter goes through the snapshot's hash index.
@@ -175,13 +174,18 @@ INDEXED_LOOKUP_ROWS = 50_000
 
 
 def _narrowed_by_key(
-    snapshots: SnapshotCache, request: ReadRequest, snapshot_id: int, whole: "pa.Table"
+    snapshots: SnapshotCache,
+    request: ReadRequest,
+    snapshot_id: int,
+    whole: "pa.Table",
+    memory_only: bool,
 ) -> "pa.Table":
     equal = next((f for f in request.filters if f.op == "eq"), None)
     if equal is None or whole.num_rows < INDEXED_LOOKUP_ROWS:
         return whole
     value = _typed(whole, equal.item, list(equal.values))[0].as_py()
-    return whole.take(snapshots.rows_equal(request.code, snapshot_id, equal.item, value))
+    positions = snapshots.rows_equal(request.code, snapshot_id, equal.item, value, memory_only)
+    return whole.take(positions)
 
 
 def select_rows(whole: "pa.Table", decision: Decision, filters: tuple[Filter, ...]) -> "pa.Table":
@@ -227,54 +231,6 @@ def _typed(whole: "pa.Table", item: str, values: list[Any]) -> "pa.Array":
         ) from error
 
 
-def record_use(
-    session: Session,
-    *,
-    actor: Principal,
-    facts: ResourceFacts,
-    decision: Decision,
-    mode: str,
-    purpose: str,
-    rows: int,
-    snapshot_id: int | None,
-    at: datetime,
-) -> None:
-    assert actor.department_id is not None
-    session.add(
-        DataUsage(
-            at=at,
-            resource_id=facts.resource_id,
-            provider_department_id=facts.provider_department_id,
-            consumer_department_id=actor.department_id,
-            user_id=actor.user_id,
-            grant_id=decision.grant_id,
-            basis=decision.basis,
-            mode=mode,
-            purpose=purpose,
-            items=list(decision.items),
-            rows=rows,
-            snapshot_id=snapshot_id,
-        )
-    )
-    audit.record(
-        session,
-        at=at,
-        actor=actor,
-        action=f"data.{mode}",
-        object_type="catalog_resource",
-        object_id=facts.code,
-        purpose=purpose,
-        grant_id=decision.grant_id,
-        detail={
-            "basis": decision.basis,
-            "items": list(decision.items),
-            "rows": rows,
-            "snapshot_id": snapshot_id,
-            "row_filter": decision.row_filter,
-        },
-    )
-
-
 def _encode_cursor(offset: int, snapshot_id: int) -> str:
     return base64.urlsafe_b64encode(orjson.dumps([snapshot_id, offset])).decode("ascii")
 
@@ -293,7 +249,6 @@ def _decode_cursor(cursor: str | None) -> tuple[int, int | None]:
 
 
 def changes_since(
-    session: Session,
     *,
     pdp: DataAccessPolicy,
     snapshots: SnapshotCache,
@@ -308,7 +263,7 @@ def changes_since(
 
     facts, decision = authorize(pdp, actor, request, at)
     try:
-        current = snapshots.current_snapshot_id(session, request.code)
+        current = snapshots.current_snapshot_id(request.code)
         before = select_rows(snapshots.read(request.code, since_snapshot_id), decision, ())
         after = select_rows(snapshots.read(request.code, current), decision, ())
     except NoData as error:
@@ -323,15 +278,6 @@ def changes_since(
         "SELECT * FROM after_rows) ORDER BY ALL"
     ).to_arrow_table()
     connection.close()
-    record_use(
-        session,
-        actor=actor,
-        facts=facts,
-        decision=decision,
-        mode=request.mode,
-        purpose=request.purpose,
-        rows=len(changes),
-        snapshot_id=current,
-        at=at,
-    )
-    return ReadResult(changes, decision, current, None)
+    record = ReadRecord(actor, facts, decision, request.mode, request.purpose, len(changes),
+                        current, at)  # fmt: skip
+    return ReadResult(changes, decision, current, None, record)

@@ -20,6 +20,7 @@ from exchange.identity.secrets import (
     password_matches,
     token_digest,
 )
+from exchange.policy_changes import announce
 from exchange.principal import Principal
 
 
@@ -157,6 +158,7 @@ def set_roles(
         object_id=user.id,
         detail={"before": before, "after": user.roles},
     )
+    announce(session, "user", user.id)  # cached sign-ins of the user see the new roles
     return user
 
 
@@ -220,8 +222,8 @@ def issue_token(
     return IssuedToken(token, secret)
 
 
-def authenticate_token(session: Session, *, secret: str, now: datetime) -> User:
-    """The user a bearer token belongs to; raises with the reason (unknown, expired, revoked)."""
+def authenticate_token(session: Session, *, secret: str, now: datetime) -> ApiToken:
+    """The bearer token, of an active user; raises with the reason (unknown, expired, revoked)."""
     token = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(secret)))
     if token is None:
         raise AuthenticationFailed("the token is not valid", detail={"reason": "unknown_token"})
@@ -240,7 +242,7 @@ def authenticate_token(session: Session, *, secret: str, now: datetime) -> User:
     # Record use at most once a minute: a write on every request would throttle reads.
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
         token.last_used_at = now
-    return token.user
+    return token
 
 
 def list_tokens(session: Session, *, user_id: int) -> list[ApiToken]:
@@ -263,4 +265,5 @@ def revoke_token(session: Session, *, actor: Principal, now: datetime, token_id:
             object_type="token",
             object_id=token_id,
         )
+        announce(session, "user", token.user_id)  # cached sign-ins drop the token at once
     return token

@@ -5,15 +5,19 @@ Metadata of every read travels in headers (``X-Snapshot-Id``, ``X-Access-Basis``
 ``X-Row-Count``, ``X-Next-Cursor``) so that CSV, Arrow and Parquet carry it too.
 """
 
+import contextlib
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
 from exchange.errors import InvalidInput
 from exchange.runtime import Platform
-from exchange.snapshots import SnapshotCache
+from exchange.snapshots import NotInMemory, SnapshotCache
 from exchange_api.data_formats import (
     MEDIA_TYPES,
     DataFormat,
@@ -22,30 +26,19 @@ from exchange_api.data_formats import (
     json_document,
     parquet_bytes,
 )
-from exchange_api.deps import AppPlatform, CurrentPrincipal, DbSession
+from exchange_api.deps import CurrentPrincipal
 from exchange_api.errors import ERROR_RESPONSES
 from policies import data_reads
 from policies.data_reads import Filter, ReadRequest, ReadResult
 from policies.live import LiveAccessPolicy
 from policies.pdp import DataAccessPolicy
+from policies.read_records import ReadRecorder
 from policies.vocab import SharingMode
 
 router = APIRouter(prefix="/api/v1/data", tags=["data"], responses=ERROR_RESPONSES)
 RESOURCE = "/{classification}/{sequence}"
 
 
-def get_pdp(request: Request) -> DataAccessPolicy:
-    live: LiveAccessPolicy = request.app.state.access_policy
-    return live.start()
-
-
-def get_snapshots(request: Request) -> SnapshotCache:
-    cache: SnapshotCache = request.app.state.snapshots
-    return cache
-
-
-Pdp = Annotated[DataAccessPolicy, Depends(get_pdp)]
-Snapshots = Annotated[SnapshotCache, Depends(get_snapshots)]
 Purpose = Annotated[
     str,
     Query(
@@ -116,7 +109,6 @@ def _headers(result: ReadResult) -> dict[str, str]:
 
 def _respond(
     result: ReadResult,
-    code: str,
     fmt: DataFormat,
     spool: Path,
     *,
@@ -137,7 +129,7 @@ def _respond(
         body = json_document(
             result.data,
             {
-                "resource": code,
+                "resource": result.record.facts.code,
                 "snapshot_id": result.snapshot_id,
                 "basis": result.decision.basis,
                 "grant_id": result.decision.grant_id,
@@ -151,21 +143,59 @@ def _respond(
     return Response(body, media_type=MEDIA_TYPES[fmt], headers=headers)
 
 
+Read = Callable[[DataAccessPolicy, SnapshotCache, datetime, bool], ReadResult]
+
+
+async def _answer(
+    request: Request,
+    read: Read,
+    fmt: DataFormat,
+    *,
+    may_be_quick: bool = False,
+    filename: str | None = None,
+) -> Response:
+    """Decide, read and encode; commit the read's record (grouped with the records of concurrent
+    reads); only then answer.
+
+    A quick read (a few rows by key from a snapshot in memory) runs on the event loop; anything
+    slower runs in a worker thread. Measured under load, handing every small read to a thread
+    cost more CPU in GIL hand-offs than the read itself.
+    """
+    state = request.app.state
+    platform: Platform = state.platform
+    live: LiveAccessPolicy = state.access_policy
+    snapshots: SnapshotCache = state.snapshots
+    recorder: ReadRecorder = state.read_recorder
+    now = platform.clock.now()
+
+    def prepare(quick_only: bool) -> tuple[ReadResult, Response]:
+        result = read(live.start(), snapshots, now, quick_only)
+        name = filename and f"{filename}-{result.snapshot_id}"
+        return result, _respond(result, fmt, _spool(platform), filename=name)
+
+    answered: tuple[ReadResult, Response] | None = None
+    if may_be_quick and fmt is not DataFormat.ARROW:  # Arrow streams from a thread anyway
+        with contextlib.suppress(NotInMemory):
+            answered = prepare(quick_only=True)
+    if answered is None:
+        answered = await run_in_threadpool(prepare, False)
+    result, response = answered
+    await recorder.record(result.record)
+    return response
+
+
 @router.get(
     RESOURCE + "/rows",
     summary="Read a resource (API query mode)",
     response_class=Response,
     responses={200: {"content": {m: {} for m in MEDIA_TYPES.values()}}},
 )
-def read_rows(
+async def read_rows(
+    request: Request,
     classification: str,
     sequence: str,
     purpose: Purpose,
     viewer: CurrentPrincipal,
-    session: DbSession,
-    platform: AppPlatform,
-    pdp: Pdp,
-    snapshots: Snapshots,
     columns: Columns = None,
     filters: Filters = [],  # noqa: B006 (FastAPI copies defaults)
     limit: Annotated[int | None, Query(ge=1, description="Rows per page.")] = None,
@@ -178,8 +208,9 @@ def read_rows(
 ) -> Response:
     """Items not granted are refused with 403 naming them; every read is recorded with its
     purpose, grant and row count."""
-    page = min(limit or platform.settings.page_rows, platform.settings.max_page_rows)
-    request = _request(
+    settings = request.app.state.platform.settings
+    page = min(limit or settings.page_rows, settings.max_page_rows)
+    read = _request(
         classification,
         sequence,
         SharingMode.API_QUERY,
@@ -191,15 +222,14 @@ def read_rows(
         limit=page,
         cursor=cursor,
     )
-    result = data_reads.read(
-        session,
-        pdp=pdp,
-        snapshots=snapshots,
-        actor=viewer,
-        request=request,
-        at=platform.clock.now(),
+    return await _answer(
+        request,
+        lambda pdp, snapshots, now, quick_only: data_reads.read(
+            pdp=pdp, snapshots=snapshots, actor=viewer, request=read, at=now, quick_only=quick_only
+        ),
+        format,
+        may_be_quick=True,
     )
-    return _respond(result, request.code, format, _spool(platform))
 
 
 @router.get(
@@ -207,22 +237,19 @@ def read_rows(
     summary="Download a resource as one file (bulk download mode)",
     response_class=Response,
 )
-def download(
+async def download(
+    request: Request,
     classification: str,
     sequence: str,
     purpose: Purpose,
     viewer: CurrentPrincipal,
-    session: DbSession,
-    platform: AppPlatform,
-    pdp: Pdp,
-    snapshots: Snapshots,
     columns: Columns = None,
     filters: Filters = [],  # noqa: B006
     snapshot_id: int | None = None,
     grant_id: GrantId = None,
     format: DataFormat = DataFormat.PARQUET,
 ) -> Response:
-    request = _request(
+    read = _request(
         classification,
         sequence,
         SharingMode.BULK_DOWNLOAD,
@@ -232,16 +259,14 @@ def download(
         grant_id,
         snapshot_id=snapshot_id,
     )
-    result = data_reads.read(
-        session,
-        pdp=pdp,
-        snapshots=snapshots,
-        actor=viewer,
-        request=request,
-        at=platform.clock.now(),
+    return await _answer(
+        request,
+        lambda pdp, snapshots, now, _: data_reads.read(
+            pdp=pdp, snapshots=snapshots, actor=viewer, request=read, at=now
+        ),
+        format,
+        filename=f"{classification}-{sequence}",
     )
-    name = f"{classification}-{sequence}-{result.snapshot_id}"
-    return _respond(result, request.code, format, _spool(platform), filename=name)
 
 
 @router.get(
@@ -249,30 +274,29 @@ def download(
     summary="Rows added and removed since a snapshot (subscription mode)",
     response_class=Response,
 )
-def changes(
+async def changes(
+    request: Request,
     classification: str,
     sequence: str,
     since_snapshot: Annotated[int, Query(description="The X-Snapshot-Id you last received.")],
     purpose: Purpose,
     viewer: CurrentPrincipal,
-    session: DbSession,
-    platform: AppPlatform,
-    pdp: Pdp,
-    snapshots: Snapshots,
     columns: Columns = None,
     grant_id: GrantId = None,
     format: DataFormat = DataFormat.JSON,
 ) -> Response:
-    request = _request(
+    read = _request(
         classification, sequence, SharingMode.SUBSCRIPTION, purpose, columns, [], grant_id
     )
-    result = data_reads.changes_since(
-        session,
-        pdp=pdp,
-        snapshots=snapshots,
-        actor=viewer,
-        request=request,
-        since_snapshot_id=since_snapshot,
-        at=platform.clock.now(),
+    return await _answer(
+        request,
+        lambda pdp, snapshots, now, _: data_reads.changes_since(
+            pdp=pdp,
+            snapshots=snapshots,
+            actor=viewer,
+            request=read,
+            since_snapshot_id=since_snapshot,
+            at=now,
+        ),
+        format,
     )
-    return _respond(result, request.code, format, _spool(platform))

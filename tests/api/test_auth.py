@@ -8,11 +8,15 @@ from sqlalchemy import select
 
 from exchange.audit.models import AuditRecord
 from exchange.clock import FrozenClock
+from exchange.errors import AuthenticationFailed
 from exchange.identity.models import ApiToken
+from exchange.identity.roles import Role
 from exchange.identity.secrets import token_digest
+from exchange.identity.service import revoke_token, set_roles
+from exchange.identity.token_cache import TokenCache
 from exchange.runtime import Platform
 from tests.api.conftest import Callers
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, SYSTEM
 
 
 def denials(platform: Platform) -> list[AuditRecord]:
@@ -126,3 +130,35 @@ def test_a_user_cannot_revoke_another_users_token(
     response = client.delete(f"/api/v1/tokens/{token_id}", headers=callers.registrar.headers)
     assert response.status_code == 404
     assert client.get("/api/v1/me", headers=callers.auditor.headers).status_code == 200
+
+
+def test_a_remembered_token_is_forgotten_when_roles_change_or_a_token_is_revoked(
+    platform: Platform, callers: Callers, clock: FrozenClock
+) -> None:
+    """The data API remembers checked tokens; nothing about a caller may outlive its change."""
+    tokens = TokenCache(platform.database, ttl=timedelta(minutes=1))
+    now = clock.now()
+    principal = tokens.authenticate(callers.registrar.token, now)
+    assert tokens.remembered(callers.registrar.token, now) == principal
+
+    with platform.database.transaction() as session:
+        set_roles(session, actor=SYSTEM, now=now, user_id=callers.registrar.user_id,
+                  roles=[Role.CATALOG_REVIEWER])  # fmt: skip
+    assert tokens.remembered(callers.registrar.token, now) is None
+    assert tokens.authenticate(callers.registrar.token, now).roles == {Role.CATALOG_REVIEWER}
+
+    with platform.database.transaction() as session:
+        token_id = session.scalar(
+            select(ApiToken.id).where(ApiToken.token_hash == token_digest(callers.registrar.token))
+        )
+        revoke_token(session, actor=SYSTEM, now=now, token_id=token_id)
+    assert tokens.remembered(callers.registrar.token, now) is None
+    with pytest.raises(AuthenticationFailed, match="revoked"):
+        tokens.authenticate(callers.registrar.token, now)
+
+    # Another user's token is unaffected; it is checked again after the ttl, and never used
+    # after its expiry.
+    tokens.authenticate(callers.auditor.token, now)
+    assert tokens.remembered(callers.auditor.token, now + timedelta(seconds=59)) is not None
+    assert tokens.remembered(callers.auditor.token, now + timedelta(minutes=1)) is None
+    assert tokens.remembered(callers.auditor.token, now + timedelta(days=31)) is None

@@ -1,5 +1,5 @@
-"""A grant made, revoked or expired in one process takes effect within a second in another API
-process: the PostgreSQL NOTIFY watcher in action, over a real uvicorn server."""
+"""A grant made, revoked or expired, or a token revoked, in one process takes effect within a second
+in another API process: the PostgreSQL NOTIFY watcher in action, over a real uvicorn server."""
 
 import os
 import subprocess
@@ -11,6 +11,9 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from exchange.identity.models import ApiToken
+from exchange.identity.secrets import token_digest
+from exchange.identity.service import revoke_token
 from exchange.runtime import Platform
 from policies import grants, requests
 from policies.models import Grant
@@ -93,6 +96,28 @@ def test_grants_revocation_and_expiry_reach_another_process(
     )
     time.sleep(max(0.0, (ends - datetime.now(UTC)).total_seconds()))
     assert _within(PROPAGATION_SECONDS, lambda: status() == 403), "the grant did not expire"
+
+
+def test_a_token_revoked_in_one_process_is_refused_by_another(
+    world: CatalogWorld, second_process: str
+) -> None:
+    """The other process remembers checked tokens; a revocation must reach it all the same."""
+    code = publish_with_data(world)
+    consumer = bearer(world, "consumer")
+    url = f"{second_process}/api/v1/data/{code}/rows"
+
+    def status() -> int:
+        return httpx.get(
+            url, params={"purpose": "核验企业"}, headers=consumer, timeout=5
+        ).status_code
+
+    assert status() == 200  # the token is now remembered there
+    secret = consumer["Authorization"].removeprefix("Bearer ")
+    with world.platform.database.transaction() as session:
+        token = session.scalars(select(ApiToken).where(ApiToken.token_hash == token_digest(secret)))
+        revoke_token(session, actor=world.actor("admin"), now=world.platform.clock.now(),
+                     token_id=token.one().id)  # fmt: skip
+    assert _within(PROPAGATION_SECONDS, lambda: status() == 401), "the revocation did not arrive"
 
 
 def _answers(url: str) -> bool:

@@ -1,0 +1,78 @@
+"""Reads arriving together share one commit of their records, yet none is answered before its
+record is committed, and a read whose record cannot be committed sends no data."""
+
+import asyncio
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from exchange.audit.models import AuditRecord
+from exchange.audit.verify import verify_chain
+from exchange_api.app import create_app
+from policies import read_records
+from policies.models import DataUsage
+from policies.read_records import ReadRecorder
+from tests.api.test_access_api import bearer
+from tests.api.test_data_api import PURPOSE, publish_with_data, rows_url
+from tests.catalog_fixtures import CatalogWorld
+
+READS = 40
+
+
+async def _read_together(world: CatalogWorld, code: str, reads: int) -> list[httpx.Response]:
+    app = create_app(world.platform)
+    headers = bearer(world, "consumer")
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),
+            base_url="http://exchange",
+            headers=headers,
+        ) as client,
+    ):
+        params = {**PURPOSE, "columns": "uscc,enterprise_name", "limit": "5"}
+        return await asyncio.gather(
+            *(client.get(rows_url(code), params=params) for _ in range(reads))
+        )
+
+
+def test_concurrent_reads_share_commits_and_each_is_recorded(
+    world: CatalogWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code = publish_with_data(world)
+    batches: list[int] = []
+    commit = ReadRecorder._commit
+
+    def counting_commit(self: ReadRecorder, records: list[read_records.ReadRecord]) -> None:
+        batches.append(len(records))
+        commit(self, records)
+
+    monkeypatch.setattr(ReadRecorder, "_commit", counting_commit)
+    responses = asyncio.run(_read_together(world, code, READS))
+
+    assert [r.status_code for r in responses] == [200] * READS
+    assert sum(batches) == READS
+    assert len(batches) < READS, f"no read shared a commit: {batches}"
+    with world.platform.database.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(DataUsage)) == READS
+        reads = select(func.count()).where(AuditRecord.action == "data.api_query")
+        assert session.scalar(reads) == READS
+        assert verify_chain(session.connection()).ok
+
+
+def test_a_read_whose_record_cannot_be_committed_sends_no_data(
+    world: CatalogWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code = publish_with_data(world)
+
+    def failing_write(*_: object) -> None:
+        raise RuntimeError("the database refused the write")
+
+    monkeypatch.setattr(read_records, "write_records", failing_write)
+    responses = asyncio.run(_read_together(world, code, 3))
+
+    assert [r.status_code for r in responses] == [500] * 3
+    assert all("rows" not in r.json() and "uscc" not in r.text for r in responses)
+    with world.platform.database.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(DataUsage)) == 0
