@@ -157,13 +157,21 @@ def read(
         whole = snapshots.read(request.code, snapshot_id, memory_only=quick_only)
     except NoData as error:
         raise NotFound(str(error)) from error
-    narrowed = _narrowed_by_key(snapshots, request, snapshot_id, whole, quick_only)
-    if quick_only and narrowed.num_rows >= INDEXED_LOOKUP_ROWS:
-        raise NotInMemory(request.code)
-    data = select_rows(narrowed, decision, request.filters)
-    end = len(data) if request.limit is None else offset + request.limit
-    page = data.slice(offset, end - offset)
-    next_cursor = _encode_cursor(end, snapshot_id) if end < len(data) else None
+    positions = _key_positions(snapshots, request, snapshot_id, whole, quick_only)
+    if positions is not None and len(request.filters) == 1 and not decision.row_filter:
+        # The index alone selects the rows: take just this page's.
+        total = len(positions)
+        end = total if request.limit is None else min(total, offset + request.limit)
+        page = select_rows(whole.take(positions[offset:end]), decision, ())
+    else:
+        narrowed = whole if positions is None else whole.take(positions)
+        if quick_only and narrowed.num_rows >= INDEXED_LOOKUP_ROWS:
+            raise NotInMemory(request.code)
+        data = select_rows(narrowed, decision, request.filters)
+        total = len(data)
+        end = total if request.limit is None else min(total, offset + request.limit)
+        page = data.slice(offset, end - offset)
+    next_cursor = _encode_cursor(end, snapshot_id) if end < total else None
     record = ReadRecord(actor, facts, decision, request.mode, request.purpose, len(page),
                         snapshot_id, at)  # fmt: skip
     return ReadResult(page, decision, snapshot_id, next_cursor, record)
@@ -173,19 +181,20 @@ def read(
 INDEXED_LOOKUP_ROWS = 50_000
 
 
-def _narrowed_by_key(
+def _key_positions(
     snapshots: SnapshotCache,
     request: ReadRequest,
     snapshot_id: int,
     whole: "pa.Table",
     memory_only: bool,
-) -> "pa.Table":
+) -> list[int] | None:
+    """Positions of the rows matching the request's first equality filter, from the snapshot's
+    index; None when the table is small enough to filter directly or there is no such filter."""
     equal = next((f for f in request.filters if f.op == "eq"), None)
     if equal is None or whole.num_rows < INDEXED_LOOKUP_ROWS:
-        return whole
+        return None
     value = _typed(whole, equal.item, list(equal.values))[0].as_py()
-    positions = snapshots.rows_equal(request.code, snapshot_id, equal.item, value, memory_only)
-    return whole.take(positions)
+    return snapshots.rows_equal(request.code, snapshot_id, equal.item, value, memory_only)
 
 
 def select_rows(whole: "pa.Table", decision: Decision, filters: tuple[Filter, ...]) -> "pa.Table":

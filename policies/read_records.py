@@ -12,6 +12,7 @@ import weakref
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
@@ -87,6 +88,11 @@ class ReadRecorder:
     def __init__(self, database: Database, max_batch: int = 1000) -> None:
         self.database = database
         self.max_batch = max_batch
+        # A SQLite commit is a millisecond of CPU and fsync: cheaper on the event loop than the
+        # GIL hand-offs of a worker thread (measured: 1.7 against 2.4 ms of CPU per small read).
+        # A PostgreSQL commit is several round trips, during which a worker thread frees the
+        # loop (measured: 390 against 250 small reads/s).
+        self._commit_on_loop = database.dialect == "sqlite"
         self._queues: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Queue] = (
             weakref.WeakKeyDictionary()
         )
@@ -111,11 +117,12 @@ class ReadRecorder:
                 return
             batch = queue.waiting[: self.max_batch]
             del queue.waiting[: self.max_batch]
+            records = [record for record, _ in batch]
             try:
-                # On the loop, not in a worker thread: one commit per batch blocks the loop for
-                # about a millisecond, while the thread hand-offs cost more CPU per read
-                # (measured under load: 1.7 ms against 2.4 ms of CPU per small read).
-                self._commit([record for record, _ in batch])
+                if self._commit_on_loop:
+                    self._commit(records)
+                else:
+                    await run_in_threadpool(self._commit, records)
             except Exception as error:  # every read in the batch fails, none is sent
                 for _, done in batch:
                     if not done.done():
