@@ -13,6 +13,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlencode
 
 import casbin
 import httpx
@@ -182,13 +183,19 @@ def _measure(
     ]  # fmt: skip
 
 
+# What a front-line check asks: a few items of one enterprise, found by its key.
+SMALL_READ = {"purpose": "核验企业", "columns": "uscc,name,legal_rep", "limit": "10"}
+LOAD = "wrk, 16 connections" if shutil.which("wrk") else "8 Python clients"
+
+
 def _small_reads(url: str, headers: dict[str, str], seconds: float) -> float:
-    """Clients read one enterprise each (a filter on the key), as a front-line check would:
-    with wrk (16 connections) when it is installed, as a Python client would distort the figure
-    with its own cost; otherwise with eight Python clients."""
+    """Clients read one enterprise each: with wrk when it is installed, as Python clients would
+    distort the figure with their own cost; otherwise with eight Python clients."""
     if shutil.which("wrk"):
-        return _wrk_rate(url, headers, seconds, SMALL_READ_SCRIPT)
-    params = {"purpose": "核验企业", "columns": "uscc,name,legal_rep", "limit": "10"}
+        base, _, path = url.partition("/api/")
+        read_env = {"READ_PATH": f"/api/{path}?{urlencode(SMALL_READ)}",
+                    "READ_AUTH": headers["Authorization"]}  # fmt: skip
+        return _wrk_rate(base, seconds, SMALL_READ_SCRIPT, read_env)
 
     def client_loop(offset: int) -> int:
         done = 0
@@ -196,7 +203,7 @@ def _small_reads(url: str, headers: dict[str, str], seconds: float) -> float:
             deadline = time.perf_counter() + seconds
             while time.perf_counter() < deadline:
                 key = f"K{(done * 8 + offset) % 1000:07d}"
-                response = client.get(url, params={**params, "filter": f"uscc:eq:{key}"})
+                response = client.get(url, params={**SMALL_READ, "filter": f"uscc:eq:{key}"})
                 response.raise_for_status()
                 done += 1
         return done
@@ -206,8 +213,6 @@ def _small_reads(url: str, headers: dict[str, str], seconds: float) -> float:
         total = sum(pool.map(client_loop, range(8)))
     return total / (time.perf_counter() - began)
 
-
-LOAD = "wrk, 16 connections" if shutil.which("wrk") else "8 Python clients"
 
 # wrk asks for a different enterprise each time; the path and token come from the environment.
 SMALL_READ_SCRIPT = """
@@ -221,21 +226,21 @@ end
 """
 
 
-def _wrk_rate(url: str, headers: dict[str, str], seconds: float, script: str | None) -> float:
-    """Requests per second wrk reached; refuses a run in which any answer was not a 2xx."""
-    base, _, path = url.partition("/api/")
-    query = "?purpose=%E6%A0%B8%E9%AA%8C&columns=uscc,name,legal_rep&limit=10"
+def _wrk_rate(
+    url: str, seconds: float, script: str | None = None, env: dict[str, str] | None = None
+) -> float:
+    """Requests per second wrk reached (16 connections); refuses a run in which any answer was
+    not a 2xx."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua") as lua:
         command = ["wrk", "-t1", "-c16", f"-d{max(1, round(seconds))}s"]
         if script:
             lua.write(script)
             lua.flush()
             command += ["-s", lua.name]
-        env = {**os.environ, "READ_PATH": f"/api/{path}{query}",
-               "READ_AUTH": headers["Authorization"]}  # fmt: skip
         output = subprocess.run(
-            [*command, base if script else url], env=env, capture_output=True, text=True, check=True
-        ).stdout
+            [*command, url], env={**os.environ, **(env or {})}, capture_output=True, text=True,
+            check=True,
+        ).stdout  # fmt: skip
     if "Non-2xx" in output:
         raise RuntimeError(f"wrk saw failed requests:\n{output}")
     return float(output.split("Requests/sec:")[1].split()[0])
@@ -244,7 +249,7 @@ def _wrk_rate(url: str, headers: dict[str, str], seconds: float, script: str | N
 def _health_rate(client: httpx.Client, base: str, seconds: float) -> float:
     """GET /healthz on the same server, measured the way the small reads are."""
     if shutil.which("wrk"):
-        return _wrk_rate(f"{base}/healthz", {"Authorization": ""}, seconds / 2, None)
+        return _wrk_rate(f"{base}/healthz", seconds / 2)
     began = time.perf_counter()
     for _ in range(200):
         client.get(f"{base}/healthz")

@@ -4,8 +4,8 @@ second, and a database round trip per request to find the caller would cost more
 A remembered token is dropped as soon as its user's roles change or one of the user's tokens is
 revoked (a ``user`` notice on the database's change bus, from this process or, once the process
 follows the others, from another) and at the latest after ``ttl``; its expiry is checked on every
-use. The database check, which also
-records when the token was last used, runs again for each token at most once per ``ttl``.
+use. The database check, which also records when the token was last used, runs again for each
+token at most once per ``ttl``.
 """
 
 import threading
