@@ -312,6 +312,14 @@ DEMO_ENTRIES = (
         "draft",
     ),
 )
+# Checked on every load: the identifiers' check characters, phone numbers, no dates in the future.
+FORMATS = {
+    "uscc": "uscc",
+    "id_number": "resident_id",
+    "phone": "phone",
+    "established_on": "not_future",
+    "decided_on": "not_future",
+}
 AUTHORITIES = {
     "uscc": ("统一社会信用代码", "scjg"),
     "enterprise_name": ("企业名称", "scjg"),
@@ -353,6 +361,7 @@ def _draft(spec: DemoEntry, owner: str) -> EntryDraft:
                     else None
                 ),
                 description=f"{label}（{spec.name}）",
+                value_format=FORMATS.get(name),
             )
         )
     return EntryDraft(

@@ -109,6 +109,8 @@ class DataItem(Base):
     legal_basis: Mapped[str | None] = mapped_column(Text)
     element: Mapped[str | None] = mapped_column(String(64), index=True)
     duplicate_justification: Mapped[str | None] = mapped_column(Text)
+    value_format: Mapped[str | None] = mapped_column(String(20))
+    allowed_values: Mapped[list[str] | None] = mapped_column(JSON)
 
 
 class StatutorySharing(Base):

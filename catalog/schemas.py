@@ -11,6 +11,7 @@ from catalog.vocab import (
     ShareScope,
     ShareType,
     UpdateCycle,
+    ValueFormat,
 )
 
 
@@ -36,6 +37,12 @@ class ItemDraft(BaseModel):
     )
     duplicate_justification: str | None = Field(
         None, description="Why this is collected although another department is authoritative (R8)."
+    )
+    value_format: ValueFormat | None = Field(
+        None, description="A format every value must have, checked on each load; e.g. uscc"
+    )
+    allowed_values: list[str] | None = Field(
+        None, description='值域: the only values allowed, e.g. ["存续", "注销"]'
     )
 
 

@@ -70,6 +70,10 @@ COLUMNS = (
         "item",
         "Required when another department is authoritative",
     ),
+    Column(
+        "格式", "value_format", "item", "统一社会信用代码/居民身份证号/手机号码/电话号码/邮政编码/…"
+    ),
+    Column("值域", "allowed_values", "item", "Allowed values separated by ;"),
 )
 _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 YES = {"是", "yes", "y", "true", "1"}
@@ -267,7 +271,7 @@ def _convert(column: Column, value: str) -> tuple[Any, tuple[str, str] | None]:
             return int(float(value)), None
         except ValueError:
             return None, (f"{value!r} is not a whole number", f"{value} 不是整数")
-    if column.field == "related_codes":
+    if column.field in ("related_codes", "allowed_values"):
         return [c.strip() for c in value.replace("；", ";").split(";") if c.strip()], None
     enum_type = _enum_of(kind)
     if enum_type is not None:
@@ -326,17 +330,21 @@ def entry_rows(code: str | None, draft: EntryDraft) -> Iterable[list[str]]:
                 value = resource.get(column.field) if index == 0 else None
             else:
                 value = item.get(column.field)
-            row.append(_cell_text(value))
+            row.append(_cell_text(value, column))
         yield row
 
 
-def _cell_text(value: Any) -> str:
+def _cell_text(value: Any, column: Column) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, list):
         return ";".join(value)
+    model = EntryDraft if column.level == "resource" else ItemDraft
+    field = model.model_fields.get(column.field)
+    if _enum_of(getattr(field, "annotation", None)) is None:  # free text stays as written
+        return str(value)
     return LABELS_ZH.get(str(value), str(value))
 
 

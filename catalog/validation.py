@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from catalog.schemas import EntryDraft, ItemDraft
-from catalog.vocab import ResourceFormat, Sensitivity, ShareType
+from catalog.vocab import ResourceFormat, Sensitivity, ShareType, ValueFormat
 from exchange.errors import InvalidInput
 
 ITEM_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
@@ -198,6 +198,24 @@ def _item_type_problems(item: ItemDraft, where: str) -> Iterator[Problem]:
     if item.is_key and not item.required:
         yield Problem(
             f"{where}.required", "R6.item.key", "a key item is required", "主键信息项应为必填"
+        )
+    if item.value_format is not None:
+        dated = item.value_format == ValueFormat.NOT_FUTURE
+        if dated != (item.data_type in ("date", "datetime")) or (
+            not dated and item.data_type != "string"
+        ):
+            yield Problem(
+                f"{where}.value_format",
+                "R6.item.format",
+                "not_future suits date items, the other formats string items",
+                "“不晚于当日”适用于日期型信息项，其他格式适用于字符型信息项",
+            )
+    if item.allowed_values is not None and not [v for v in item.allowed_values if v.strip()]:
+        yield Problem(
+            f"{where}.allowed_values",
+            "R6.item.allowed_values",
+            "a value set lists at least one value",
+            "值域至少列出一个值",
         )
 
 

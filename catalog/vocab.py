@@ -51,6 +51,18 @@ class DataType(StrEnum):
     BOOLEAN = "boolean"
 
 
+class ValueFormat(StrEnum):
+    """A format the values of an item must have, checked on every load (R19)."""
+
+    USCC = "uscc"  # 统一社会信用代码, GB 32100 with its check character
+    RESIDENT_ID = "resident_id"  # 居民身份证号, GB 11643 with its check digit
+    MOBILE = "mobile"
+    PHONE = "phone"  # a mobile or a landline number
+    POSTAL_CODE = "postal_code"
+    EMAIL = "email"
+    NOT_FUTURE = "not_future"  # a date or time not after the day of the check
+
+
 class Sensitivity(StrEnum):
     PUBLIC = "public"
     INTERNAL = "internal"
@@ -112,6 +124,13 @@ LABELS_ZH: dict[str, str] = {
     DataType.DATE: "日期型",
     DataType.DATETIME: "日期时间型",
     DataType.BOOLEAN: "布尔型",
+    ValueFormat.USCC: "统一社会信用代码",
+    ValueFormat.RESIDENT_ID: "居民身份证号",
+    ValueFormat.MOBILE: "手机号码",
+    ValueFormat.PHONE: "电话号码",
+    ValueFormat.POSTAL_CODE: "邮政编码",
+    ValueFormat.EMAIL: "电子邮箱",
+    ValueFormat.NOT_FUTURE: "不晚于当日",
     Sensitivity.PUBLIC: "公开",
     Sensitivity.INTERNAL: "内部",
     Sensitivity.SENSITIVE: "敏感",

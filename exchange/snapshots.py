@@ -2,12 +2,14 @@
 resources, and decoding Parquet for each would cost more than the read itself.
 
 A snapshot never changes, so a cached copy is valid for ever; what moves is which snapshot is
-current. That is one indexed row of the Iceberg catalog (its metadata location), read on every
-request, so a new ingest is served at once by every process without any notice.
+served. That is one indexed row of the Iceberg catalog (its metadata location) joined with the
+resource's quality status (:mod:`exchange.data_status`), read on every request, so a new ingest or
+a quarantine is seen at once by every process without any notice.
 """
 
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
@@ -27,9 +29,26 @@ class NotInMemory(Exception):
     """Raised instead of loading a snapshot or building an index when only memory may be used."""
 
 
-_CURRENT_LOCATION = text(
-    "SELECT metadata_location FROM iceberg_tables WHERE table_namespace = :ns AND table_name = :name"
+_SERVED = text(
+    "SELECT t.metadata_location, s.quarantined_snapshot_id, s.fallback_snapshot_id, "
+    "s.quarantine_reason, s.open_issues FROM iceberg_tables t "
+    "LEFT JOIN resource_data_status s ON s.resource_code = :code "
+    "WHERE t.table_namespace = :ns AND t.table_name = :name"
 )
+
+
+@dataclass(frozen=True)
+class Served:
+    """The snapshot readers get, and what they are told about its quality."""
+
+    snapshot_id: int
+    current_snapshot_id: int
+    quarantine_reason: str | None = None  # set while the current snapshot is quarantined
+    open_issues: int = 0  # the resource is under verification while this is above zero
+
+    @property
+    def fallback(self) -> bool:
+        return self.snapshot_id != self.current_snapshot_id
 
 
 class SnapshotCache:
@@ -42,14 +61,28 @@ class SnapshotCache:
         self._indexes: dict[tuple[str, int, str], dict[Any, list[int]]] = {}
         self._lock = threading.Lock()
 
-    def current_snapshot_id(self, code: str) -> int:
+    def served(self, code: str) -> Served:
+        """The current snapshot, or the last one that passed its checks while the current one is
+        quarantined."""
         # A bare connection, not a session: this runs on every read.
         with self.database.engine.connect() as connection:
-            location = connection.scalar(
-                _CURRENT_LOCATION, {"ns": NAMESPACE, "name": table_name(code)}
-            )
-        if location is None:
+            row = connection.execute(
+                _SERVED, {"code": code, "ns": NAMESPACE, "name": table_name(code)}
+            ).first()
+        if row is None:
             raise NoData(f"resource {code} has no data in the store yet")
+        location, quarantined, fallback, reason, open_issues = row
+        current = self._current_snapshot_id(code, location)
+        if quarantined is None or quarantined != current:
+            return Served(current, current, None, open_issues or 0)
+        if fallback is None:
+            raise NoData(
+                f"the current data of {code} is quarantined ({reason}) and no earlier snapshot "
+                "passed its checks; the provider has been asked to correct it"
+            )
+        return Served(int(fallback), current, reason, open_issues or 0)
+
+    def _current_snapshot_id(self, code: str, location: str) -> int:
         known = self._current.get(code)
         if known is not None and known[0] == location:
             return known[1]

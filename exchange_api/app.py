@@ -22,6 +22,7 @@ from exchange_api.routers import (
     health,
     identity,
     notifications,
+    quality,
     usage,
 )
 from policies.live import LiveAccessPolicy
@@ -91,6 +92,7 @@ def create_app(platform: Platform | None = None) -> FastAPI:
         access,
         usage,
         data,
+        quality,
         calendar,
         deadlines,
         notifications,

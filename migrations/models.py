@@ -13,6 +13,7 @@ from catalog.models import (
 )
 from collection.models import IngestRun, RejectedRow, Source
 from exchange.audit.models import AuditChainHead, AuditRecord
+from exchange.data_status import DataStatus
 from exchange.db import Base
 from exchange.deadlines.models import Deadline
 from exchange.identity.models import ApiToken, Department, User, UserRole
@@ -20,6 +21,13 @@ from exchange.notifications.models import Notification, OutboxEmail
 from exchange.workdays.models import CalendarDay, CalendarYear
 from exchange.workflow.models import WorkflowEvent
 from policies.models import AccessRequest, DataUsage, Dispute, Grant, UseReport
+from quality.models import (
+    Comparison,
+    ComparisonRun,
+    QualityIssue,
+    StewardExpectation,
+    ValidationRun,
+)
 
 __all__ = [
     "AccessRequest",
@@ -32,7 +40,10 @@ __all__ = [
     "CalendarYear",
     "CatalogUpdateTask",
     "Classification",
+    "Comparison",
+    "ComparisonRun",
     "DataItem",
+    "DataStatus",
     "DataUsage",
     "Deadline",
     "Department",
@@ -41,6 +52,7 @@ __all__ = [
     "IngestRun",
     "Notification",
     "OutboxEmail",
+    "QualityIssue",
     "RejectedRow",
     "Resource",
     "ResourceAdministrator",
@@ -48,8 +60,10 @@ __all__ = [
     "SearchEntry",
     "Source",
     "StatutorySharing",
+    "StewardExpectation",
     "UseReport",
     "User",
     "UserRole",
+    "ValidationRun",
     "WorkflowEvent",
 ]

@@ -15,7 +15,7 @@ import orjson
 
 from exchange.errors import InvalidInput, NotFound, PermissionDenied
 from exchange.principal import Principal
-from exchange.snapshots import NoData, NotInMemory, SnapshotCache
+from exchange.snapshots import NoData, NotInMemory, Served, SnapshotCache
 from policies.actions import ACTIONS, relation_of
 from policies.pdp import DataAccessPolicy, Decision, ResourceFacts
 from policies.read_records import ReadRecord
@@ -76,6 +76,7 @@ class ReadResult:
     snapshot_id: int
     next_cursor: str | None
     record: ReadRecord  # to be committed before ``data`` is sent
+    served: Served | None = None  # what quality says of the data served
 
 
 def authorize(
@@ -151,9 +152,8 @@ def read(
     facts, decision = authorize(pdp, actor, request, at)
     offset, cursor_snapshot = _decode_cursor(request.cursor)
     try:
-        snapshot_id = (
-            cursor_snapshot or request.snapshot_id or snapshots.current_snapshot_id(request.code)
-        )
+        served = snapshots.served(request.code)
+        snapshot_id = cursor_snapshot or request.snapshot_id or served.snapshot_id
         whole = snapshots.read(request.code, snapshot_id, memory_only=quick_only)
     except NoData as error:
         raise NotFound(str(error)) from error
@@ -174,7 +174,7 @@ def read(
     next_cursor = _encode_cursor(end, snapshot_id) if end < total else None
     record = ReadRecord(actor, facts, decision, request.mode, request.purpose, len(page),
                         snapshot_id, at)  # fmt: skip
-    return ReadResult(page, decision, snapshot_id, next_cursor, record)
+    return ReadResult(page, decision, snapshot_id, next_cursor, record, served)
 
 
 # Above this many rows an equality filter goes through the snapshot's hash index.
@@ -272,7 +272,8 @@ def changes_since(
 
     facts, decision = authorize(pdp, actor, request, at)
     try:
-        current = snapshots.current_snapshot_id(request.code)
+        served = snapshots.served(request.code)
+        current = served.snapshot_id
         before = select_rows(snapshots.read(request.code, since_snapshot_id), decision, ())
         after = select_rows(snapshots.read(request.code, current), decision, ())
     except NoData as error:
@@ -289,4 +290,4 @@ def changes_since(
     connection.close()
     record = ReadRecord(actor, facts, decision, request.mode, request.purpose, len(changes),
                         current, at)  # fmt: skip
-    return ReadResult(changes, decision, current, None, record)
+    return ReadResult(changes, decision, current, None, record, served)

@@ -148,6 +148,7 @@ def world(platform: Platform) -> CatalogWorld:
             "data_reviewer": (provider, [Role.DATA_REVIEWER]),
             "second_data_reviewer": (provider, [Role.DATA_REVIEWER]),
             "coordinator": (bureau, [Role.COORDINATING_OFFICE]),
+            "steward": (bureau, [Role.DATA_STEWARD]),
         }
         users = {
             name: make_user(session, platform, dept, *roles).id

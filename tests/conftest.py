@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -121,3 +122,12 @@ def settings(tmp_path: Path, database: Database) -> Settings:
 @pytest.fixture
 def platform(settings: Settings, database: Database, clock: FrozenClock) -> Platform:
     return Platform(settings, database, clock)
+
+
+@pytest.fixture
+def client(platform: Platform) -> Iterator[TestClient]:
+    """The API and portal in-process, started and stopped like a server."""
+    from exchange_api.app import create_app
+
+    with TestClient(create_app(platform)) as test_client:
+        yield test_client

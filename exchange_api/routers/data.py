@@ -104,6 +104,29 @@ def _headers(result: ReadResult) -> dict[str, str]:
         headers["X-Grant-Id"] = str(result.decision.grant_id)
     if result.next_cursor:
         headers["X-Next-Cursor"] = result.next_cursor
+    headers.update(quality_headers(result))
+    return headers
+
+
+def quality_headers(result: ReadResult) -> dict[str, str]:
+    """What quality says of the data served (headers carry ASCII only, so in English)."""
+    served = result.served
+    if served is None:
+        return {}
+    headers = {}
+    if served.quarantine_reason and result.snapshot_id == served.snapshot_id and served.fallback:
+        headers["X-Quality-Status"] = "quarantined"
+        headers["X-Quality-Note"] = (
+            f"snapshot {served.current_snapshot_id} is quarantined ({served.quarantine_reason}); "
+            f"serving snapshot {served.snapshot_id}, the last that passed its checks"
+        )
+    elif served.quarantine_reason and result.snapshot_id == served.current_snapshot_id:
+        headers["X-Quality-Status"] = "quarantined"
+        headers["X-Quality-Note"] = f"this snapshot is quarantined: {served.quarantine_reason}"
+    elif served.open_issues:
+        headers["X-Quality-Status"] = "under-verification"
+    if served.open_issues:
+        headers["X-Quality-Open-Issues"] = str(served.open_issues)
     return headers
 
 
@@ -137,6 +160,7 @@ def _respond(
                 "row_filter": result.decision.row_filter,
                 "row_count": result.data.num_rows,
                 "next_cursor": result.next_cursor,
+                "quality": quality_headers(result).get("X-Quality-Status", "ok"),
             },
             spool,
         )

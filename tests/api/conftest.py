@@ -1,20 +1,11 @@
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from fastapi.testclient import TestClient
 
 from exchange.identity.models import Department
 from exchange.identity.roles import Role
 from exchange.runtime import Platform
-from exchange_api.app import create_app
 from tests.factories import PASSWORD, make_department, make_token, make_user
-
-
-@pytest.fixture
-def client(platform: Platform) -> Iterator[TestClient]:
-    with TestClient(create_app(platform)) as test_client:
-        yield test_client
 
 
 @dataclass

@@ -9,8 +9,10 @@ from sqlalchemy import func, select
 
 from catalog.dcat import dcat_catalog
 from catalog.models import Resource
+from catalog.schemas import ItemDraft
 from catalog.spreadsheet import COLUMNS, entry_rows, write_csv, write_xlsx
 from catalog.transfer import entries_for_export, import_catalog
+from catalog.vocab import ValueFormat
 from exchange.errors import InvalidInput
 from tests.catalog.test_lifecycle import publish
 from tests.catalog_fixtures import CatalogWorld, enterprise_register, insured_persons
@@ -138,3 +140,27 @@ def test_dcat_export_maps_cycle_and_share_type(world: CatalogWorld) -> None:
     assert second["dct:accessRights"]["rdfs:label"]["@value"] == "有条件共享"
     assert second["dct:publisher"]["foaf:name"]["@value"] == "市市场监督管理局"
     assert [i["exg:name"] for i in second["exg:dataItems"]][:2] == ["uscc", "enterprise_name"]
+
+
+def test_formats_and_value_sets_travel_through_the_spreadsheet(world: CatalogWorld) -> None:
+    draft = enterprise_register()
+    draft.items[0].value_format = ValueFormat.USCC
+    draft.items.append(
+        ItemDraft(name="status", label="登记状态", data_type="string", length=2,
+                  share_type="unconditional", allowed_values=["存续", "注销"])
+    )  # fmt: skip
+    rows = list(entry_rows(None, draft))
+    first = dict(zip(HEADERS, rows[0], strict=True))
+    assert (first["信息项标识"], first["格式"]) == ("uscc", "统一社会信用代码")
+    assert dict(zip(HEADERS, rows[-1], strict=True))["值域"] == "存续;注销"
+    result = run_import(world, write_xlsx(rows), "catalog.xlsx")
+    with world.platform.database.transaction() as session:
+        resource = session.scalars(select(Resource)).one()
+        items = {i.name: i for i in resource.versions[-1].items}
+        assert result.created == [resource.code]
+        assert items["uscc"].value_format == "uscc"
+        assert items["status"].allowed_values == ["存续", "注销"]
+    wrong = dict(zip(HEADERS, rows[0], strict=True)) | {"格式": "不晚于当日"}
+    with pytest.raises(InvalidInput) as raised:
+        run_import(world, write_xlsx([[wrong[h] for h in HEADERS], *rows[1:]]), "c.xlsx")
+    assert raised.value.detail[0]["header"] == "格式"

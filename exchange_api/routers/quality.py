@@ -1,0 +1,360 @@
+"""Data quality over HTTP (R18, R19): suites and steward checks, validation and comparison runs
+with their reports, quality issues and their answers, and the steward overview."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, status
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, Field
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from catalog.entries import get_resource
+from exchange import audit
+from exchange.data_status import DataStatus
+from exchange.errors import NotFound
+from exchange.identity.roles import Role
+from exchange.principal import Principal
+from exchange.workflow.engine import history
+from exchange_api.deps import AppPlatform, CurrentPrincipal, DbSession
+from exchange_api.errors import ERROR_RESPONSES
+from quality import comparisons, issues, reports
+from quality.comparisons import ComparisonDraft
+from quality.models import (
+    Comparison,
+    ComparisonRun,
+    QualityIssue,
+    StewardExpectation,
+    ValidationRun,
+)
+from quality.suites import steward_check
+from quality.validation import suite_for, validate_snapshot
+from quality.vocab import AnswerKind, IssueState
+
+router = APIRouter(prefix="/api/v1/quality", tags=["quality"], responses=ERROR_RESPONSES)
+RESOURCE = "/resources/{classification}/{sequence}"
+
+
+class ExpectationCreate(BaseModel):
+    kind: str = Field(examples=["in_set"])
+    column: str = Field(examples=["status"])
+    params: dict[str, Any] = Field(default_factory=dict, examples=[{"values": ["存续", "注销"]}])
+    blocking: bool = False
+    description: str = Field(min_length=2, examples=["登记状态只能是存续或注销"])
+
+
+class Answer(BaseModel):
+    kind: AnswerKind
+    text: str
+    evidence: str | None = None
+
+
+class Note(BaseModel):
+    note: str | None = None
+
+
+class Reason(BaseModel):
+    reason: str
+
+
+def _may_see_runs(actor: Principal, provider_id: int) -> bool:
+    return actor.department_id == provider_id or actor.has_any(
+        Role.DATA_STEWARD, Role.BUREAU_ADMIN, Role.AUDITOR, Role.COORDINATING_OFFICE
+    )
+
+
+@router.get(RESOURCE + "/suite", summary="The expectation suite of a resource")
+def get_suite(
+    classification: str, sequence: str, session: DbSession, _: CurrentPrincipal
+) -> dict[str, Any]:
+    resource = get_resource(session, f"{classification}/{sequence}")
+    return {
+        "resource": resource.code,
+        "checks": [
+            {"check": c.name, "kind": c.kind, "columns": list(c.columns), "params": c.params,
+             "blocking": c.blocking, "origin": c.origin, "description": c.describe()}
+            for c in suite_for(session, resource)
+        ],
+    }  # fmt: skip
+
+
+@router.post(
+    RESOURCE + "/expectations", status_code=status.HTTP_201_CREATED,
+    summary="Add a steward's check to a resource's suite",
+)  # fmt: skip
+def add_expectation(
+    classification: str, sequence: str, body: ExpectationCreate, session: DbSession,
+    platform: AppPlatform, viewer: CurrentPrincipal,
+) -> dict[str, Any]:  # fmt: skip
+    comparisons.require_steward(viewer)
+    resource = get_resource(session, f"{classification}/{sequence}")
+    names = [c.columns[0] for c in suite_for(session, resource) if c.kind == "type"]
+    steward_check(body.kind, body.column, body.params, body.blocking, names)
+    now = platform.clock.now()
+    expectation = StewardExpectation(
+        resource_id=resource.id, kind=body.kind, column=body.column, params=body.params,
+        blocking=body.blocking, description=body.description, added_by=viewer.user_id, added_at=now,
+    )  # fmt: skip
+    session.add(expectation)
+    session.flush()
+    audit.record(
+        session, at=now, actor=viewer, action="quality.expectation.add", object_type="resource",
+        object_id=resource.code, detail={"id": expectation.id, **body.model_dump()},
+    )  # fmt: skip
+    return {"id": expectation.id, **body.model_dump()}
+
+
+@router.delete(
+    "/expectations/{expectation_id}", status_code=status.HTTP_204_NO_CONTENT,
+    summary="Remove a steward's check (kept in history)",
+)  # fmt: skip
+def remove_expectation(
+    expectation_id: int, session: DbSession, platform: AppPlatform, viewer: CurrentPrincipal
+) -> None:
+    comparisons.require_steward(viewer)
+    expectation = session.get(StewardExpectation, expectation_id)
+    if expectation is None or expectation.removed_at is not None:
+        raise NotFound(f"no check {expectation_id}")
+    expectation.removed_at = platform.clock.now()
+    audit.record(
+        session, at=expectation.removed_at, actor=viewer, action="quality.expectation.remove",
+        object_type="quality_expectation", object_id=expectation_id,
+    )  # fmt: skip
+
+
+@router.post(RESOURCE + "/validate", status_code=status.HTTP_201_CREATED, summary="Validate now")
+def validate_now(
+    classification: str, sequence: str, platform: AppPlatform, viewer: CurrentPrincipal,
+    snapshot_id: Annotated[int | None, Query(description="The current snapshot by default")] = None,
+) -> dict[str, Any]:  # fmt: skip
+    run = validate_snapshot(
+        platform, code=f"{classification}/{sequence}", snapshot_id=snapshot_id, actor=viewer
+    )
+    return reports.validation_json(run)
+
+
+@router.get(RESOURCE + "/status", summary="Whether a resource is quarantined or under verification")
+def data_status(
+    classification: str, sequence: str, session: DbSession, _: CurrentPrincipal
+) -> dict[str, Any]:
+    resource = get_resource(session, f"{classification}/{sequence}")
+    status_row = session.get(DataStatus, resource.code)
+    last = session.scalar(
+        select(ValidationRun).where(ValidationRun.resource_id == resource.id)
+        .order_by(ValidationRun.id.desc()).limit(1)
+    )  # fmt: skip
+    open_issues = status_row.open_issues if status_row else 0
+    return {
+        "resource": resource.code,
+        "under_verification": open_issues > 0,
+        "open_issues": open_issues,
+        "quarantined_snapshot_id": status_row.quarantined_snapshot_id if status_row else None,
+        "serving_snapshot_id": status_row.fallback_snapshot_id if status_row and status_row.quarantined_snapshot_id else None,
+        "quarantine_reason": status_row.quarantine_reason if status_row else None,
+        "last_validation": None if last is None else {
+            "run": last.id, "snapshot_id": last.snapshot_id, "passed": last.passed,
+            "finished_at": last.finished_at,
+        },
+    }  # fmt: skip
+
+
+@router.get(RESOURCE + "/validation-runs", summary="Validation runs of a resource, newest first")
+def list_validation_runs(
+    classification: str, sequence: str, session: DbSession, viewer: CurrentPrincipal,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> list[dict[str, Any]]:  # fmt: skip
+    resource = get_resource(session, f"{classification}/{sequence}")
+    if not _may_see_runs(viewer, resource.provider_department_id):
+        raise NotFound(f"no validation runs of {resource.code} for you")
+    runs = session.scalars(
+        select(ValidationRun).where(ValidationRun.resource_id == resource.id)
+        .order_by(ValidationRun.id.desc()).limit(limit)
+    )  # fmt: skip
+    return [
+        {"run": r.id, "snapshot_id": r.snapshot_id, "trigger": r.trigger, "passed": r.passed,
+         "blocking_failed": r.blocking_failed, "failed_checks": r.failed_checks,
+         "finished_at": r.finished_at, "report": f"/api/v1/quality/validation-runs/{r.id}/report"}
+        for r in runs
+    ]  # fmt: skip
+
+
+def _validation_run(session: Session, run_id: int, viewer: Principal) -> ValidationRun:
+    run = session.get(ValidationRun, run_id)
+    if run is None or not _may_see_runs(
+        viewer, get_resource(session, run.resource_code).provider_department_id
+    ):
+        raise NotFound(f"no validation run {run_id}")
+    return run
+
+
+@router.get("/validation-runs/{run_id}", summary="A validation run's report as JSON")
+def validation_run(run_id: int, session: DbSession, viewer: CurrentPrincipal) -> dict[str, Any]:
+    return reports.validation_json(_validation_run(session, run_id, viewer))
+
+
+@router.get("/validation-runs/{run_id}/report", response_class=HTMLResponse, summary="… as HTML")
+def validation_report(run_id: int, session: DbSession, viewer: CurrentPrincipal) -> HTMLResponse:
+    return HTMLResponse(reports.validation_html(_validation_run(session, run_id, viewer)))
+
+
+@router.post(
+    "/comparisons", status_code=status.HTTP_201_CREATED, summary="Define a comparison (R18)"
+)
+def create_comparison(
+    body: ComparisonDraft, session: DbSession, platform: AppPlatform, viewer: CurrentPrincipal
+) -> dict[str, Any]:
+    comparison = comparisons.create_comparison(
+        session, actor=viewer, now=platform.clock.now(), draft=body
+    )
+    return comparisons.comparison_view(comparison)
+
+
+@router.get("/comparisons", summary="Comparisons")
+def list_comparisons(session: DbSession, _: CurrentPrincipal) -> list[dict[str, Any]]:
+    found = session.scalars(
+        select(Comparison).where(Comparison.retired_at.is_(None)).order_by(Comparison.id)
+    )
+    return [comparisons.comparison_view(c) for c in found]
+
+
+@router.post(
+    "/comparisons/{comparison_id}/runs", status_code=status.HTTP_201_CREATED,
+    summary="Run a comparison on the current snapshots",
+)  # fmt: skip
+def run_comparison(
+    comparison_id: int, platform: AppPlatform, viewer: CurrentPrincipal
+) -> dict[str, Any]:
+    run = comparisons.run_comparison(platform, comparison_id=comparison_id, actor=viewer)
+    return reports.comparison_json(run)
+
+
+def _comparison_run(session: Session, run_id: int, viewer: Principal) -> ComparisonRun:
+    run = session.get(ComparisonRun, run_id)
+    if run is None:
+        raise NotFound(f"no comparison run {run_id}")
+    providers = [get_resource(session, code).provider_department_id
+                 for code in (run.report["left"], run.report["right"])]  # fmt: skip
+    if not any(_may_see_runs(viewer, p) for p in providers):
+        raise NotFound(f"no comparison run {run_id}")
+    return run
+
+
+@router.get("/comparison-runs/{run_id}", summary="A comparison run's report as JSON")
+def comparison_run(run_id: int, session: DbSession, viewer: CurrentPrincipal) -> dict[str, Any]:
+    return reports.comparison_json(_comparison_run(session, run_id, viewer))
+
+
+@router.get("/comparison-runs/{run_id}/report", response_class=HTMLResponse, summary="… as HTML")
+def comparison_report(run_id: int, session: DbSession, viewer: CurrentPrincipal) -> HTMLResponse:
+    return HTMLResponse(reports.comparison_html(_comparison_run(session, run_id, viewer)))
+
+
+@router.get("/issues", summary="Quality issues: my department's, or all for the bureau")
+def list_issues(
+    session: DbSession, viewer: CurrentPrincipal,
+    state: Annotated[IssueState | None, Query()] = None,
+) -> list[dict[str, Any]]:  # fmt: skip
+    query = select(QualityIssue).order_by(QualityIssue.id.desc())
+    if not viewer.has_any(
+        Role.DATA_STEWARD, Role.BUREAU_ADMIN, Role.AUDITOR, Role.COORDINATING_OFFICE
+    ):
+        query = query.where(or_(QualityIssue.department_id == viewer.department_id))
+    if state is not None:
+        query = query.where(QualityIssue.state == state)
+    return [issues.issue_view(i) for i in session.scalars(query.limit(500))]
+
+
+@router.get("/issues/{issue_id}", summary="A quality issue with its rows and history")
+def get_issue(issue_id: int, session: DbSession, viewer: CurrentPrincipal) -> dict[str, Any]:
+    issue = issues.get_issue(session, issue_id, viewer)
+    events = history(session, subject_type="quality_issue", subject_id=issue.id)
+    return {
+        **issues.issue_view(issue),
+        "rows": issue.rows,
+        "history": [
+            {"action": e.action, "from": e.from_state, "to": e.to_state, "by": e.actor,
+             "at": e.at, "comment": e.comment}
+            for e in events
+        ],
+    }  # fmt: skip
+
+
+@router.post("/issues/{issue_id}/acknowledge", summary="Acknowledge an issue")
+def acknowledge(
+    issue_id: int, session: DbSession, platform: AppPlatform, viewer: CurrentPrincipal
+) -> dict[str, Any]:
+    env = platform.workflow_environment(session)
+    return issues.issue_view(issues.acknowledge(session, actor=viewer, env=env, issue_id=issue_id))
+
+
+@router.post(
+    "/issues/{issue_id}/answer", summary="Answer: corrected, confirmed with evidence, or disputed"
+)
+def answer(
+    issue_id: int, body: Answer, session: DbSession, platform: AppPlatform, viewer: CurrentPrincipal
+) -> dict[str, Any]:
+    env = platform.workflow_environment(session)
+    issue = issues.answer(
+        session, actor=viewer, env=env, issue_id=issue_id, kind=body.kind, text=body.text,
+        evidence=body.evidence,
+    )  # fmt: skip
+    return issues.issue_view(issue)
+
+
+@router.post("/issues/{issue_id}/return", summary="Return an answer that does not settle the issue")
+def return_answer(
+    issue_id: int, body: Reason, session: DbSession, platform: AppPlatform, viewer: CurrentPrincipal
+) -> dict[str, Any]:
+    env = platform.workflow_environment(session)
+    return issues.issue_view(
+        issues.return_answer(session, actor=viewer, env=env, issue_id=issue_id, reason=body.reason)
+    )
+
+
+@router.post("/issues/{issue_id}/verify", summary="Accept an answer")
+def verify(
+    issue_id: int,
+    session: DbSession,
+    platform: AppPlatform,
+    viewer: CurrentPrincipal,
+    body: Note | None = None,
+) -> dict[str, Any]:
+    env = platform.workflow_environment(session)
+    return issues.issue_view(
+        issues.verify(
+            session, actor=viewer, env=env, issue_id=issue_id, note=body.note if body else None
+        )
+    )
+
+
+@router.post("/issues/{issue_id}/close", summary="Close a verified issue")
+def close(
+    issue_id: int,
+    session: DbSession,
+    platform: AppPlatform,
+    viewer: CurrentPrincipal,
+    body: Note | None = None,
+) -> dict[str, Any]:
+    env = platform.workflow_environment(session)
+    return issues.issue_view(
+        issues.close(
+            session, actor=viewer, env=env, issue_id=issue_id, note=body.note if body else None
+        )
+    )
+
+
+@router.get(
+    "/overview", summary="The steward overview: pass rates, open issues by department and age"
+)
+def overview(session: DbSession, platform: AppPlatform, viewer: CurrentPrincipal) -> dict[str, Any]:
+    if not viewer.has_any(
+        Role.DATA_STEWARD, Role.BUREAU_ADMIN, Role.AUDITOR, Role.COORDINATING_OFFICE
+    ):
+        from exchange.errors import PermissionDenied
+
+        raise PermissionDenied(
+            "the overview is for the bureau's stewards", detail={"required_roles": ["data_steward"]}
+        )
+    return reports.steward_overview(
+        session, now=platform.clock.now(), calendar=platform.calendar(session)
+    )

@@ -1,0 +1,256 @@
+"""Quality issues (R19): open → acknowledged → answered within 5 working days (a setting) →
+verified by a steward → closed.
+
+The responsible department answers *corrected*, *confirmed* (with evidence) or *disputed* (with
+its reasons). A corrected issue closes only when its check passes on a newer snapshot: the
+answer alone proves nothing. A steward may return an answer, which restarts the clock.
+"""
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from exchange.data_status import DataStatus
+from exchange.errors import Conflict, InvalidInput, NotFound
+from exchange.identity.roles import Role
+from exchange.notifications.service import notify, users_with_role
+from exchange.principal import Principal
+from exchange.workflow import (
+    DeadlineEffect,
+    DeadlineStep,
+    Transition,
+    Workflow,
+    WorkflowEnvironment,
+    take_action,
+)
+from policies.actions import ACTIONS, relation_of
+from quality.models import FEEDBACK, QualityIssue
+from quality.vocab import AnswerKind, IssueState
+
+S = IssueState
+_start = DeadlineStep(DeadlineEffect.START, FEEDBACK, "quality_feedback_days")
+
+
+def _roles(action: str) -> frozenset[Role]:
+    return ACTIONS.roles_for("quality_issue", action)
+
+
+QUALITY_ISSUE = Workflow(
+    name="quality_issue",
+    subject_type="quality_issue",
+    transitions=(
+        Transition("open", frozenset({"new"}), S.OPEN, _roles("open"), (_start,)),
+        Transition("acknowledge", frozenset({S.OPEN}), S.ACKNOWLEDGED, _roles("acknowledge")),
+        Transition(
+            "answer",
+            frozenset({S.OPEN, S.ACKNOWLEDGED}),
+            S.ANSWERED,
+            _roles("answer"),
+            (DeadlineStep(DeadlineEffect.STOP, FEEDBACK),),
+        ),
+        Transition("return", frozenset({S.ANSWERED}), S.ACKNOWLEDGED, _roles("return"), (_start,)),
+        Transition("verify", frozenset({S.ANSWERED}), S.VERIFIED, _roles("verify")),
+        Transition("close", frozenset({S.VERIFIED}), S.CLOSED, _roles("close")),
+    ),
+)
+UNRESOLVED = (S.OPEN, S.ACKNOWLEDGED, S.ANSWERED, S.VERIFIED)
+
+
+def open_issue(
+    session: Session, *, actor: Principal, env: WorkflowEnvironment, issue: QualityIssue, code: str
+) -> QualityIssue:
+    issue.state, issue.opened_at = "new", env.now
+    session.add(issue)
+    session.flush()
+    take_action(
+        session,
+        QUALITY_ISSUE,
+        issue,
+        "open",
+        actor=actor,
+        env=env,
+        detail={"resource": code, "rows": issue.row_count, "origin": issue.origin},
+    )
+    refresh_open_count(session, code, env.now)
+    due = issue.deadline_assignment(FEEDBACK)
+    notify(
+        session,
+        users=users_with_role(session, Role(str(due.role)), issue.department_id),
+        kind="quality.issue",
+        title=f"数据质量问题待反馈 / Quality issue to answer: {issue.title}"[:200],
+        body=(
+            f"{issue.row_count} findings in {code}. Verify or correct them and answer within "
+            f"{env.settings.quality_feedback_days} working days (R19)."
+        ),
+        link=f"/api/v1/quality/issues/{issue.id}",
+        now=env.now,
+    )
+    return issue
+
+
+def get_issue(
+    session: Session, issue_id: int, actor: Principal, *, lock: bool = False
+) -> QualityIssue:
+    """An issue, for its department, the bureau's stewards, coordinating office and auditors."""
+    issue = session.get(QualityIssue, issue_id, with_for_update=lock)
+    if issue is None or not (
+        actor.is_system
+        or actor.department_id == issue.department_id
+        or actor.has_any(
+            Role.DATA_STEWARD, Role.COORDINATING_OFFICE, Role.BUREAU_ADMIN, Role.AUDITOR
+        )
+    ):
+        raise NotFound(f"no quality issue {issue_id}")
+    return issue
+
+
+def _acting_on(session: Session, actor: Principal, issue_id: int, action: str) -> QualityIssue:
+    issue = get_issue(session, issue_id, actor, lock=True)
+    ACTIONS.require(
+        actor,
+        relation_of(actor, provider_id=issue.department_id, consumer_id=-1),
+        "quality_issue",
+        action,
+        explain=f"you may not {action} this quality issue",
+    )
+    return issue
+
+
+def acknowledge(
+    session: Session, *, actor: Principal, env: WorkflowEnvironment, issue_id: int
+) -> QualityIssue:
+    issue = _acting_on(session, actor, issue_id, "acknowledge")
+    take_action(session, QUALITY_ISSUE, issue, "acknowledge", actor=actor, env=env)
+    return issue
+
+
+def answer(
+    session: Session,
+    *,
+    actor: Principal,
+    env: WorkflowEnvironment,
+    issue_id: int,
+    kind: AnswerKind,
+    text: str,
+    evidence: str | None = None,
+) -> QualityIssue:
+    if not text.strip():
+        raise InvalidInput("say what was done or found", detail={"field": "text"})
+    if kind == AnswerKind.CONFIRMED and not (evidence or "").strip():
+        raise InvalidInput(
+            "confirming the data is correct needs evidence (a document number, a link, a record)",
+            detail={"field": "evidence"},
+        )
+    issue = _acting_on(session, actor, issue_id, "answer")
+    take_action(
+        session, QUALITY_ISSUE, issue, "answer", actor=actor, env=env, comment=text,
+        detail={"kind": kind, "evidence": evidence},
+    )  # fmt: skip
+    issue.answer_kind, issue.answer, issue.evidence = kind, text.strip(), evidence
+    issue.answered_at = env.now
+    return issue
+
+
+def return_answer(
+    session: Session, *, actor: Principal, env: WorkflowEnvironment, issue_id: int, reason: str
+) -> QualityIssue:
+    if not reason.strip():
+        raise InvalidInput(
+            "say why the answer does not settle the issue", detail={"field": "reason"}
+        )
+    issue = _acting_on(session, actor, issue_id, "return")
+    take_action(session, QUALITY_ISSUE, issue, "return", actor=actor, env=env, comment=reason)
+    return issue
+
+
+def verify(
+    session: Session,
+    *,
+    actor: Principal,
+    env: WorkflowEnvironment,
+    issue_id: int,
+    note: str | None = None,
+) -> QualityIssue:
+    issue = _acting_on(session, actor, issue_id, "verify")
+    take_action(session, QUALITY_ISSUE, issue, "verify", actor=actor, env=env, comment=note)
+    return issue
+
+
+# How to tell whether an issue's check still fails on a newer snapshot, by origin; registered by
+# the modules that run the checks, so this one does not import them.
+StillFailing = Callable[[Session, QualityIssue], str | None]
+STILL_FAILING: dict[str, StillFailing] = {}
+
+
+def close(
+    session: Session,
+    *,
+    actor: Principal,
+    env: WorkflowEnvironment,
+    issue_id: int,
+    note: str | None = None,
+) -> QualityIssue:
+    issue = _acting_on(session, actor, issue_id, "close")
+    if issue.answer_kind == AnswerKind.CORRECTED:
+        problem = STILL_FAILING[issue.origin](session, issue)
+        if problem is not None:
+            raise Conflict(
+                f"the issue was answered as corrected, but {problem}; it closes when the check "
+                "passes on a newer snapshot",
+                detail={"issue": issue.id, "origin": issue.origin},
+                code="check_still_fails",
+            )
+    take_action(session, QUALITY_ISSUE, issue, "close", actor=actor, env=env, comment=note)
+    issue.closed_at = env.now
+    session.flush()
+    code = _resource_code(session, issue)
+    refresh_open_count(session, code, env.now)
+    return issue
+
+
+def _resource_code(session: Session, issue: QualityIssue) -> str:
+    from catalog.models import Resource
+
+    return session.get_one(Resource, issue.resource_id).code
+
+
+def refresh_open_count(session: Session, code: str, now: datetime) -> None:
+    """Keep the resource's *under verification* mark in step with its unresolved issues."""
+    from catalog.models import Resource
+
+    session.flush()
+    count = session.scalar(
+        select(func.count())
+        .select_from(QualityIssue)
+        .join(Resource, Resource.id == QualityIssue.resource_id)
+        .where(Resource.code == code, QualityIssue.state.in_([str(s) for s in UNRESOLVED]))
+    )
+    status = session.get(DataStatus, code)
+    if status is None:
+        status = DataStatus(resource_code=code, open_issues=0, updated_at=now)
+        session.add(status)
+    status.open_issues, status.updated_at = int(count or 0), now
+
+
+def issue_view(issue: QualityIssue) -> dict[str, Any]:
+    return {
+        "id": issue.id,
+        "origin": issue.origin,
+        "title": issue.title,
+        "state": issue.state,
+        "department_id": issue.department_id,
+        "resource_id": issue.resource_id,
+        "snapshot_id": issue.snapshot_id,
+        "row_count": issue.row_count,
+        "opened_at": issue.opened_at,
+        "answer_kind": issue.answer_kind,
+        "answer": issue.answer,
+        "evidence": issue.evidence,
+        "answered_at": issue.answered_at,
+        "closed_at": issue.closed_at,
+        "validation_run_id": issue.validation_run_id,
+        "comparison_run_id": issue.comparison_run_id,
+    }

@@ -1,0 +1,35 @@
+"""Vocabularies of data quality (R18, R19)."""
+
+from enum import StrEnum
+
+
+class IssueState(StrEnum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    ANSWERED = "answered"
+    VERIFIED = "verified"
+    CLOSED = "closed"
+
+
+class AnswerKind(StrEnum):
+    CORRECTED = "corrected"  # closes only once the check passes on a newer snapshot
+    CONFIRMED = "confirmed"  # the data is right; evidence required
+    DISPUTED = "disputed"  # the check or the other department is wrong; reasons required
+
+
+class IssueOrigin(StrEnum):
+    VALIDATION = "validation"
+    COMPARISON = "comparison"
+
+
+class Normalisation(StrEnum):
+    """How values are made comparable before two departments' data are compared."""
+
+    WIDTH = "width"  # full-width letters, digits and brackets to half-width (NFKC)
+    SPACES = "spaces"  # every kind of space removed
+    CASE = "case"  # letters compared without case
+
+
+class RunTrigger(StrEnum):
+    INGEST = "ingest"
+    ON_DEMAND = "on_demand"
