@@ -28,6 +28,14 @@ SCHEDULES = {
 }
 
 
+def asset_of(code: str) -> dict[str, str]:
+    """The Airflow Asset an ingest of resource ``code`` updates and its validation waits on."""
+    return {
+        "asset_name": f"resource_{code.replace('/', '_')}",
+        "asset_uri": f"exchange://resources/{code}",
+    }
+
+
 def dag_specs(session: Session) -> list[dict[str, object]]:
     rows = session.execute(
         select(
@@ -49,6 +57,7 @@ def dag_specs(session: Session) -> list[dict[str, object]]:
             "resource_code": code,
             "resource_name": name,
             "schedule": schedule or SCHEDULES.get(cycle),
+            **asset_of(code),
         }
         for source_id, schedule, code, name, cycle in rows
     ]

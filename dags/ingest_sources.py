@@ -25,8 +25,8 @@ RETRIES = {
 }
 
 
-def resource_asset(code: str) -> Asset:
-    return Asset(name=f"resource_{code.replace('/', '_')}", uri=f"exchange://resources/{code}")
+def resource_asset(spec: dict[str, Any]) -> Asset:
+    return Asset(name=spec["asset_name"], uri=spec["asset_uri"])
 
 
 def load_specs(path: Path = SPECS) -> list[dict[str, Any]]:
@@ -48,7 +48,7 @@ def build(spec: dict[str, Any]) -> Any:
         doc_md=f"Ingest **{spec['resource_name']}** ({spec['resource_code']}) from source {spec['source_id']}.",
     )
     def ingest_dag() -> None:
-        @task(outlets=[resource_asset(spec["resource_code"])])
+        @task(outlets=[resource_asset(spec)])
         def ingest_source() -> dict[str, Any]:
             from collection.ingest import ingest
             from exchange.runtime import Platform

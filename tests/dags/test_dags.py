@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from collection.dagspecs import asset_of
 from exchange.runtime import Platform
 from exchange.store import UnifiedStore
 from tests.catalog_fixtures import CatalogWorld
@@ -35,6 +36,7 @@ def test_every_dag_file_imports(
     bag = dag_bag(tmp_path / "none.json", monkeypatch)
     assert bag.import_errors == {}
     assert "deadline_sweep" in bag.dags
+    assert "quality_comparisons" in bag.dags
 
 
 @pytest.mark.parametrize("kind", ["database", "file", "http"])
@@ -129,6 +131,7 @@ def test_parsing_200_sources_is_fast_and_touches_no_source(
                     "resource_code": f"202/{i:06d}",
                     "resource_name": f"资源{i}",
                     "schedule": "@daily",
+                    **asset_of(f"202/{i:06d}"),
                 }
                 for i in range(1, 201)
             ]
@@ -145,8 +148,81 @@ def test_parsing_200_sources_is_fast_and_touches_no_source(
 
     monkeypatch.setenv("EXCHANGE_DAG_SPECS", str(specs))
     started = time.perf_counter()
-    bag = DagBag(dag_folder=str(DAGS / "ingest_sources.py"))
+    bag = DagBag(dag_folder=str(DAGS))
     elapsed = time.perf_counter() - started
     assert bag.import_errors == {}
-    assert len(bag.dags) == 200
-    assert elapsed < 2.0, f"parsing took {elapsed:.2f} s"
+    # An ingestion and a validation DAG per source, the deadline sweep and the comparisons.
+    assert len(bag.dags) == 402
+    assert elapsed < 4.0, f"parsing took {elapsed:.2f} s"
+
+
+def test_validation_dag_follows_the_ingest_asset_and_validates_its_snapshot_once(
+    world: CatalogWorld, airflow_db: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from sqlalchemy import select
+
+    from quality.models import ValidationRun
+
+    code = publish_enterprises(world)
+    path = tmp_path / "market.db"
+    with sqlite3.connect(path) as connection:
+        connection.execute(
+            "CREATE TABLE t (uscc TEXT, enterprise_name TEXT, legal_representative TEXT, registered_capital TEXT)"
+        )
+        connection.executemany("INSERT INTO t VALUES (?, ?, ?, ?)", [*ROWS, ROWS[0]])  # a twin key
+    specs = register(world, code, "database", {"table": "t"}, {"url": f"sqlite:///{path}"})
+    platform_env(world.platform, monkeypatch)
+    bag = dag_bag(specs, monkeypatch)
+    ingest_dag = bag.get_dag("ingest_source_1")
+    validate_dag = bag.get_dag(f"validate_resource_{code.replace('/', '_')}")
+    assert validate_dag is not None
+    outlet = ingest_dag.tasks[0].outlets[0]
+    assert [a.uri for a in validate_dag.timetable.asset_condition.objects] == [outlet.uri]
+    assert ingest_dag.test().state == "success"
+    assert validate_dag.test().state == "success"
+    assert validate_dag.test().state == "success"  # a retry validates nothing twice
+    with world.platform.database.transaction() as session:
+        runs = session.scalars(select(ValidationRun)).all()
+    assert len(runs) == 1
+    assert runs[0].trigger == "ingest"
+    assert runs[0].blocking_failed  # the twin key quarantines the snapshot
+    assert runs[0].snapshot_id == UnifiedStore(world.platform.settings).current_snapshot_id(code)
+
+
+def test_comparison_dag_compares_each_pair_once_per_change_of_data(
+    world: CatalogWorld, airflow_db: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import pyarrow as pa
+    from sqlalchemy import select
+
+    from quality.comparisons import AttributeDraft, ComparisonDraft, create_comparison
+    from quality.models import ComparisonRun, QualityIssue
+    from tests.catalog_fixtures import enterprise_register, publish_entry
+
+    register = publish_entry(world, enterprise_register())
+    taxpayers = publish_entry(world, enterprise_register(name="纳税人登记信息"))
+    store = UnifiedStore(world.platform.settings)
+    for code, names in ((register, ["甲公司", "乙公司"]), (taxpayers, ["甲公司", "丙公司"])):
+        table = pa.table(
+            {"uscc": ["91440300MA50000001", "91440300MA50000002"], "enterprise_name": names}
+        )
+        store.write(code, table, overwrite=True, run_key="first", properties={})
+    with world.platform.database.transaction() as session:
+        create_comparison(
+            session,
+            actor=world.actor("steward"),
+            now=world.platform.clock.now(),
+            draft=ComparisonDraft(
+                name="企业名称核对", left=register, right=taxpayers, keys=[("uscc", "uscc")],
+                attributes=[AttributeDraft(left="enterprise_name", right="enterprise_name")],
+            ),
+        )  # fmt: skip
+    platform_env(world.platform, monkeypatch)
+    dag = dag_bag(tmp_path / "none.json", monkeypatch).get_dag("quality_comparisons")
+    assert dag.test().state == "success"
+    assert dag.test().state == "success"  # the same snapshots: nothing compared again
+    with world.platform.database.transaction() as session:
+        runs = session.scalars(select(ComparisonRun)).all()
+        issues = session.scalars(select(QualityIssue)).all()
+    assert [run.mismatched_rows for run in runs] == [1]
+    assert [issue.row_count for issue in issues] == [1]
