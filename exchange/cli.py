@@ -409,6 +409,49 @@ def collection_freshness(platform: Platform) -> None:
             )
 
 
+@main.group("quality")
+def quality_group() -> None:
+    """Data quality (R18, R19)."""
+
+
+@quality_group.command("validate")
+@click.argument("code")
+@click.option("--snapshot", "snapshot_id", type=int, default=None, help="Default: the current one.")
+@pass_platform
+def quality_validate(platform: Platform, code: str, snapshot_id: int | None) -> None:
+    """Run a resource's suite on a snapshot now."""
+    from quality.validation import validate_snapshot
+
+    try:
+        run = validate_snapshot(platform, code=code, snapshot_id=snapshot_id)
+    except DomainError as error:
+        _fail(error)
+    click.echo(
+        f"run {run.id} on snapshot {run.snapshot_id}: {'passed' if run.passed else 'failed'}"
+    )
+    for check in run.report["checks"]:
+        if not check["success"]:
+            blocking = " (blocking: snapshot quarantined)" if check["blocking"] else ""
+            click.echo(f"  {check['check']}: {check['failed_rows']} rows{blocking}")
+
+
+@quality_group.command("compare")
+@click.argument("comparison_id", type=int)
+@pass_platform
+def quality_compare(platform: Platform, comparison_id: int) -> None:
+    """Run a comparison on the current snapshots now."""
+    from quality.comparisons import run_comparison
+
+    try:
+        run = run_comparison(platform, comparison_id=comparison_id, actor=CLI_ACTOR)
+    except DomainError as error:
+        _fail(error)
+    click.echo(
+        f"run {run.id}: {run.matched} keys matched, {run.mismatched_rows} with differing values, "
+        f"{run.left_only} only left, {run.right_only} only right"
+    )
+
+
 @main.command("demo-systems")
 @pass_platform
 def demo_systems_serve(platform: Platform) -> None:
@@ -483,6 +526,16 @@ def demo(platform: Platform, rows: int) -> None:
     click.echo("\nDemo source systems collected into the unified store:")
     for name, source_id, written in loaded:
         click.echo(f"  source {source_id}: {name} ({written} rows)")
+    from quality.demo import seed_quality
+
+    quality = seed_quality(platform)
+    click.echo("\nValidated on load (data stewards see the reports under /api/v1/quality):")
+    for code, passed, failing in quality.validated:
+        click.echo(f"  {code}: {'passed' if passed else f'{failing} failing rows, issue opened'}")
+    click.echo(
+        f"Comparison of the enterprise and taxpayer registers: {quality.findings} findings "
+        f"(report: /api/v1/quality/comparison-runs/{quality.comparison_run_id}/report)"
+    )
     click.echo(f"\nAPI token of dsj.bureau_admin (valid 7 days): {issued.secret}")
     click.echo(f"  curl -H 'Authorization: Bearer {issued.secret}' http://{host}:{port}/api/v1/me")
     click.echo(f"API documentation: http://{host}:{port}/docs")

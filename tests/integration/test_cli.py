@@ -13,11 +13,18 @@ from exchange.db import Database
 
 
 def free_port() -> int:
+    """A free port whose next port is free too: the demo tax API takes it."""
     import socket
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    while True:
+        with socket.socket() as probe, socket.socket() as next_one:
+            probe.bind(("127.0.0.1", 0))
+            port = int(probe.getsockname()[1])
+            try:
+                next_one.bind(("127.0.0.1", port + 1))
+            except OSError:
+                continue
+            return port
 
 
 @pytest.fixture
@@ -122,8 +129,10 @@ def test_audit_verify_export_and_purge(run, database: Database, tmp_path: Path) 
     assert "broken at record 3" in broken.output
 
 
-def test_demo_is_repeatable_and_prints_how_to_log_in(run) -> None:  # type: ignore[no-untyped-def]
+def test_demo_is_repeatable_and_prints_how_to_log_in(run, database: Database) -> None:  # type: ignore[no-untyped-def]
     first = run("demo")
+    with database.engine.connect() as connection:
+        issues = connection.execute(text("SELECT count(*) FROM quality_issues")).scalar()
     second = run("demo")
     assert first.exit_code == second.exit_code == 0
     for role in (
@@ -143,6 +152,13 @@ def test_demo_is_repeatable_and_prints_how_to_log_in(run) -> None:  # type: igno
     assert "Bearer exg_" in second.output
     assert "30 entries registered" in first.output
     assert "entries registered" not in second.output  # the catalog is seeded once
+    # 3 check-digit issues and 1 comparison issue, opened once however often the demo runs.
+    assert issues == 4
+    assert "registers: 10 findings" in second.output
+    with database.engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM quality_issues")).scalar() == issues
+    validated = run("quality", "validate", "203/000001")
+    assert "format(uscc; format=uscc): 2 rows" in validated.output, validated.output
 
 
 def test_demo_catalog_is_realistic(run, database: Database) -> None:  # type: ignore[no-untyped-def]
