@@ -8,6 +8,7 @@ from bench.audit_bench import bench_appends, bench_verify
 from bench.catalog_bench import bench_search
 from bench.harness import Figure, postgres_database, sqlite_database, write_results
 from bench.ingest_bench import bench_ingest
+from bench.quality_bench import bench_comparison, bench_suite
 
 
 def main() -> int:
@@ -33,6 +34,8 @@ def main() -> int:
         figures.extend(bench_search(database))
     figures.extend(bench_ingest())
     figures.extend(bench_decisions())
+    figures.extend(bench_suite())
+    figures.extend(bench_comparison())
     if not server:
         figures.extend(bench_data_api())
     write_results(figures)
