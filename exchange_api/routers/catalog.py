@@ -25,6 +25,7 @@ from catalog.transfer import entries_for_export, import_catalog
 from catalog.validation import completeness, validate_entry
 from catalog.vocab import LABELS_ZH, ResourceStatus, ShareType, UpdateCycle
 from exchange import audit
+from exchange.data_status import DataStatus
 from exchange.errors import InvalidInput, NotFound
 from exchange.identity.models import Department
 from exchange.identity.roles import Role
@@ -90,6 +91,14 @@ class DepartmentRef(BaseModel):
     name: str
 
 
+class QualityBadge(BaseModel):
+    """What consumers should know of the data's quality now (R19)."""
+
+    under_verification: bool = Field(description="Quality issues are open for this resource.")
+    open_issues: int
+    quarantined: bool = Field(description="The newest snapshot failed a blocking check.")
+
+
 class EntryPublic(BaseModel):
     code: str
     status: ResourceStatus
@@ -102,6 +111,7 @@ class EntryPublic(BaseModel):
     retire_reason: str | None
     statutory_sharing: list[dict[str, Any]]
     open_update_tasks: list[dict[str, Any]]
+    quality: QualityBadge
 
 
 class SearchHit(BaseModel):
@@ -168,6 +178,17 @@ def _department_ref(session: Session, department_id: int) -> DepartmentRef:
     return DepartmentRef(code=department.code, name=department.name)
 
 
+def _quality_badge(session: Session, code: str) -> QualityBadge:
+    status = session.get(DataStatus, code)
+    if status is None:
+        return QualityBadge(under_verification=False, open_issues=0, quarantined=False)
+    return QualityBadge(
+        under_verification=status.open_issues > 0,
+        open_issues=status.open_issues,
+        quarantined=status.quarantined_snapshot_id is not None,
+    )
+
+
 def _entry(session: Session, resource: Resource, viewer: Principal) -> EntryPublic:
     published = entries.published_version(session, resource)
     own = viewer.department_id == resource.provider_department_id
@@ -199,6 +220,7 @@ def _entry(session: Session, resource: Resource, viewer: Principal) -> EntryPubl
             for t in tasks.tasks_of(session, resource)
             if t.state == "open"
         ],
+        quality=_quality_badge(session, resource.code),
     )
 
 

@@ -53,6 +53,12 @@ def test_a_blocking_failure_keeps_the_last_passing_snapshot_served(
     assert f"snapshot {bad} is quarantined" in response.headers["X-Quality-Note"]
     assert response.json()["row_count"] == 10
 
+    # Checking an older snapshot again changes nothing of what is served.
+    assert validate_snapshot(world.platform, code=code, snapshot_id=good).passed
+    again = client.get(f"/api/v1/data/{code}/rows", params=PURPOSE, headers=consumer)
+    assert again.headers["X-Snapshot-Id"] == str(good)
+    entry = client.get(f"/api/v1/catalog/entries/{code}", headers=consumer).json()
+    assert entry["quality"] == {"under_verification": True, "open_issues": 1, "quarantined": True}
     state = client.get(f"/api/v1/quality/resources/{code}/status", headers=consumer).json()
     assert state["under_verification"]
     assert state["quarantined_snapshot_id"] == bad
