@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # PostgreSQL used by the test suite when it answers; override to point elsewhere.
 TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: demo test lint bench venv clean constraints migration
+.PHONY: demo test lint bench venv clean constraints migration browser
 
 venv: $(STAMP)
 
@@ -23,7 +23,7 @@ demo: $(STAMP)
 	$(BIN)/exchange demo
 	@$(BIN)/exchange demo-systems & trap 'kill $$! 2>/dev/null' EXIT INT TERM; $(BIN)/exchange serve
 
-test: $(STAMP)
+test: $(STAMP) browser
 	@if $(BIN)/python tools/pg_ready.py "$(TEST_POSTGRES_URL)"; then \
 		echo "PostgreSQL answers: the suite runs on SQLite and PostgreSQL"; \
 		EXCHANGE_TEST_POSTGRES_URL="$(TEST_POSTGRES_URL)" $(BIN)/python -m pytest -p no:cacheprovider; \
@@ -31,6 +31,12 @@ test: $(STAMP)
 		echo "PostgreSQL does not answer at $(TEST_POSTGRES_URL): PostgreSQL tests will be skipped"; \
 		$(BIN)/python -m pytest -p no:cacheprovider; \
 	fi
+
+# The portal's browser tests drive Debian's Chromium; without a CJK font Chinese renders as boxes.
+browser:
+	@command -v chromium >/dev/null && fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || \
+		{ apt-get update -qq >/dev/null 2>&1; apt-get install -y -qq chromium fonts-noto-cjk >/dev/null 2>&1; } || \
+		echo "chromium and fonts-noto-cjk could not be installed: the browser tests will be skipped"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -11,6 +11,7 @@ from exchange.snapshots import SnapshotCache
 from exchange.store import UnifiedStore
 from exchange_api.errors import install_error_handlers
 from exchange_api.middleware import BodySizeLimit, RequestLog, configure_logging
+from exchange_api.portal import install_portal
 from exchange_api.routers import (
     access,
     audit,
@@ -99,6 +100,7 @@ def create_app(platform: Platform | None = None) -> FastAPI:
         audit,
     ):
         app.include_router(module.router)
+    install_portal(app)
     app.add_middleware(BodySizeLimit, limit=platform.settings.max_request_bytes)
     app.add_middleware(RequestLog)
     return app

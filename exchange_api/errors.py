@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -72,11 +72,25 @@ def _status_for(error: DomainError) -> int:
     return 400
 
 
-async def _domain_error(request: Request, error: Exception) -> JSONResponse:
+def for_people(request: Request) -> bool:
+    """Whether the request came from the web portal (answered with a page, not JSON)."""
+    path = request.url.path
+    return (
+        not path.startswith(API_PATHS)
+        and getattr(request.app.state, "html_error", None) is not None
+    )
+
+
+API_PATHS = ("/api/", "/docs", "/redoc", "/openapi.json", "/healthz")
+
+
+async def _domain_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, DomainError)
     status = _status_for(error)
-    if isinstance(error, PermissionDenied | AuthenticationFailed):
+    if isinstance(error, PermissionDenied | AuthenticationFailed) and error.code != "sign_in":
         await run_in_threadpool(_audit_refusal, request, error)
+    if for_people(request):
+        return request.app.state.html_error(request, status, error, error.message)  # type: ignore[no-any-return]
     return error_response(status, error.code, error.message, error.detail)
 
 
@@ -113,8 +127,10 @@ async def _validation_error(request: Request, error: Exception) -> JSONResponse:
     )
 
 
-async def _http_error(request: Request, error: Exception) -> JSONResponse:
+async def _http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, StarletteHTTPException)
+    if for_people(request):
+        return request.app.state.html_error(request, error.status_code, None, str(error.detail))  # type: ignore[no-any-return]
     codes = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}
     return error_response(
         error.status_code, codes.get(error.status_code, "http_error"), str(error.detail)

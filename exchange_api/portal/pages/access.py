@@ -1,0 +1,208 @@
+"""Access pages: the request form, my department's requests, the data reviewer's inbox with its
+decisions, and my department's grants. Every action goes through policies.requests, exactly as
+the API's do."""
+
+from datetime import date, datetime, time
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlalchemy import or_, select
+
+from catalog import entries
+from catalog.models import Resource
+from catalog.vocab import ShareType
+from exchange.errors import DomainError, InvalidInput
+from exchange.identity.models import Department
+from exchange.identity.roles import Role
+from exchange.workflow.engine import history
+from exchange_api.deps import AppPlatform, DbSession
+from exchange_api.portal.web import FormLists, PortalUser, redirect, render
+from policies import requests
+from policies.models import AccessRequest, Grant
+from policies.requests import RequestDraft
+from policies.vocab import LABELS_ZH, Purpose, RejectReason, RequestState, SharingMode
+
+router = APIRouter(include_in_schema=False)
+VOCAB: dict[str, Any] = {
+    "purposes": list(Purpose),
+    "modes": list(SharingMode),
+    "reasons": list(RejectReason),
+}
+
+
+def _one(form: dict[str, list[str]], name: str, default: str = "") -> str:
+    return (form.get(name) or [default])[0].strip()
+
+
+def _day(text: str, field: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as error:
+        raise InvalidInput(
+            f"{field}: give a date as YYYY-MM-DD", detail={"field": field}
+        ) from error
+
+
+def _request_form(request: Request, session: Any, code: str, **more: Any) -> Response:
+    resource = session.get_one(Resource, entries.get_resource(session, code).id)
+    version = entries.published_version(session, resource)
+    conditional = [
+        i for i in (version.items if version else []) if i.share_type == ShareType.CONDITIONAL
+    ]
+    return render(
+        request, "request_form.html", resource=resource, version=version, items=conditional,
+        labels=LABELS_ZH, **VOCAB, **more,
+    )  # fmt: skip
+
+
+@router.get("/access/requests/new")
+def new_request(request: Request, resource: str, user: PortalUser, session: DbSession) -> Response:
+    entries.visible_resource(session, resource, user)
+    return _request_form(request, session, resource, form={})
+
+
+# Forms write in a transaction of their own: a refusal rolls all of it back, and the page that
+# shows the refusal is read afresh.
+@router.post("/access/requests")
+def file_request(
+    request: Request, user: PortalUser, form: FormLists, platform: AppPlatform
+) -> Response:
+    code = _one(form, "resource")
+    try:
+        draft = RequestDraft(
+            code=code,
+            items=form.get("items", []),
+            purpose_code=Purpose(_one(form, "purpose_code", "other")),
+            purpose=_one(form, "purpose"),
+            duty_basis=_one(form, "duty_basis"),
+            mode=SharingMode(_one(form, "mode", "api_query")),
+            period_from=_day(_one(form, "period_from"), "period_from"),
+            period_to=_day(_one(form, "period_to"), "period_to"),
+        )
+        with platform.database.transaction() as session:
+            filed = requests.file_request(
+                session, actor=user, env=platform.workflow_environment(session), draft=draft
+            )
+    except (DomainError, ValueError) as error:
+        message = error.message if isinstance(error, DomainError) else str(error)
+        with platform.database.transaction() as session:
+            return _request_form(request, session, code, form=form, error=message)
+    return redirect(f"/access/requests/{filed.id}", notice="申请已提交 / Request filed")
+
+
+@router.get("/access/requests")
+def my_requests(request: Request, user: PortalUser, session: DbSession) -> Response:
+    rows = session.execute(
+        select(AccessRequest, Resource.code)
+        .join(Resource, Resource.id == AccessRequest.resource_id)
+        .where(AccessRequest.consumer_department_id == user.department_id)
+        .order_by(AccessRequest.id.desc())
+        .limit(200)
+    ).all()
+    return render(
+        request, "requests.html", rows=rows, title_key="My department's requests", labels=LABELS_ZH
+    )
+
+
+@router.get("/access/inbox")
+def inbox(request: Request, user: PortalUser, session: DbSession) -> Response:
+    waiting = [
+        RequestState.SUBMITTED,
+        RequestState.AWAITING_INFO,
+        RequestState.CONFIDENTIALITY_REVIEW,
+    ]
+    rows = session.execute(
+        select(AccessRequest, Resource.code)
+        .join(Resource, Resource.id == AccessRequest.resource_id)
+        .where(
+            AccessRequest.provider_department_id == user.department_id,
+            AccessRequest.state.in_([str(s) for s in waiting]),
+        )
+        .order_by(AccessRequest.id)
+    ).all()
+    return render(request, "requests.html", rows=rows, title_key="Review inbox", labels=LABELS_ZH)
+
+
+@router.get("/access/requests/{request_id}")
+def request_page(
+    request: Request,
+    request_id: int,
+    user: PortalUser,
+    session: DbSession,
+    error: str | None = None,
+) -> Response:
+    found = requests.get_request(session, request_id, user)
+    resource = session.get_one(Resource, found.resource_id)
+    departments = dict(session.execute(select(Department.id, Department.name)).all())
+    provider_side = user.department_id == found.provider_department_id
+    return render(
+        request, "request.html", item=found, resource=resource, departments=departments,
+        events=history(session, subject_type="access_request", subject_id=found.id),
+        may_decide=provider_side and user.has_any(Role.DATA_REVIEWER) and found.state == RequestState.SUBMITTED,
+        may_answer=not provider_side and user.has_any(Role.CONSUMER) and found.state == RequestState.AWAITING_INFO,
+        labels=LABELS_ZH, error=error, **VOCAB,
+    )  # fmt: skip
+
+
+@router.post("/access/requests/{request_id}/{action}")
+def decide(
+    request: Request, request_id: int, action: str, user: PortalUser, form: FormLists,
+    platform: AppPlatform,
+) -> Response:  # fmt: skip
+    try:
+        with platform.database.transaction() as session:
+            _take(session, user, platform.workflow_environment(session), request_id, action, form)
+    except (DomainError, ValueError) as error:
+        message = error.message if isinstance(error, DomainError) else str(error)
+        with platform.database.transaction() as session:
+            return request_page(request, request_id, user, session, error=message)
+    return redirect(f"/access/requests/{request_id}", notice="已保存 / Saved")
+
+
+def _take(
+    session: Any, user: Any, env: Any, request_id: int, action: str, form: dict[str, list[str]]
+) -> None:
+    common = {"actor": user, "env": env, "request_id": request_id}
+    if action == "approve":
+        expires = _one(form, "expires_on")
+        requests.approve(
+            session, **common, items=form.get("items") or None,
+            mode=SharingMode(_one(form, "mode")) if _one(form, "mode") else None,
+            expires_at=datetime.combine(_day(expires, "expires_on"), time.max, tzinfo=env.calendar.zone) if expires else None,
+            note=_one(form, "note") or None,
+        )  # fmt: skip
+    elif action == "reject":
+        requests.reject(
+            session,
+            **common,
+            code=RejectReason(_one(form, "code", "other")),
+            reason=_one(form, "reason"),
+        )
+    elif action == "ask":
+        requests.ask_info(session, **common, question=_one(form, "question"))
+    elif action == "answer":
+        requests.answer(session, **common, text=_one(form, "text"))
+    elif action == "withdraw":
+        requests.withdraw(session, **common)
+    else:
+        raise InvalidInput(f"no action {action!r} on a request")
+
+
+@router.get("/access/grants")
+def grants_page(
+    request: Request, user: PortalUser, session: DbSession, platform: AppPlatform
+) -> Response:
+    now = platform.clock.now()
+    rows = session.execute(
+        select(Grant, Resource.code)
+        .join(Resource, Resource.id == Grant.resource_id)
+        .where(or_(Grant.consumer_department_id == user.department_id,
+                   Resource.provider_department_id == user.department_id))
+        .order_by(Grant.id.desc())
+        .limit(500)
+    ).all()  # fmt: skip
+    departments = dict(session.execute(select(Department.id, Department.name)).all())
+    return render(
+        request, "grants.html", rows=rows, now=now, departments=departments, labels=LABELS_ZH
+    )

@@ -1,0 +1,90 @@
+"""Signing in and out. The login form has no session yet, so its CSRF token is a random value
+kept in a short-lived cookie and repeated in the form (double submit)."""
+
+import hmac
+import secrets
+from typing import Annotated
+
+from fastapi import APIRouter, Request
+from fastapi.params import Form as FormField
+from fastapi.responses import Response
+
+from exchange.errors import AuthenticationFailed, PermissionDenied
+from exchange.identity.service import (
+    authenticate_password,
+    authenticate_token,
+    issue_token,
+    principal_for,
+    revoke_token,
+)
+from exchange_api.deps import AppPlatform, DbSession
+from exchange_api.portal.web import SESSION_COOKIE, SESSION_DAYS, Form, PortalUser, redirect, render
+
+router = APIRouter(include_in_schema=False)
+LOGIN_CSRF = "exchange_login_csrf"
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path of this site: a sign-in link must not send anyone elsewhere."""
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return "/"
+
+
+@router.get("/login")
+def login_page(request: Request, next: str = "/") -> Response:
+    token = secrets.token_urlsafe(24)
+    response = render(request, "login.html", login_csrf=token, next=_safe_next(next))
+    response.set_cookie(LOGIN_CSRF, token, max_age=3600, httponly=True, samesite="strict")
+    return response
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    session: DbSession,
+    platform: AppPlatform,
+    username: Annotated[str, FormField()],
+    password: Annotated[str, FormField()],
+    csrf_token: Annotated[str, FormField()],
+    next: Annotated[str, FormField()] = "/",
+) -> Response:
+    expected = request.cookies.get(LOGIN_CSRF, "")
+    if not expected or not hmac.compare_digest(expected, csrf_token):
+        raise PermissionDenied(
+            "the sign-in form expired; reload the page", detail={"reason": "csrf"}
+        )
+    try:
+        user = authenticate_password(session, username=username.strip(), password=password)
+    except AuthenticationFailed:
+        token = secrets.token_urlsafe(24)
+        refused = render(
+            request, "login.html", status_code=401, login_csrf=token, next=_safe_next(next),
+            error="用户名或密码错误 / Wrong user name or password",
+        )  # fmt: skip
+        refused.set_cookie(LOGIN_CSRF, token, max_age=3600, httponly=True, samesite="strict")
+        return refused
+    issued = issue_token(
+        session, actor=principal_for(user), now=platform.clock.now(), user_id=user.id,
+        name="网页登录 portal sign-in", days=SESSION_DAYS,
+    )  # fmt: skip
+    response = redirect(_safe_next(next))
+    secure = request.url.scheme == "https"
+    response.set_cookie(
+        SESSION_COOKIE, issued.secret, max_age=SESSION_DAYS * 86400, httponly=True,
+        samesite="lax", secure=secure,
+    )  # fmt: skip
+    response.delete_cookie(LOGIN_CSRF)
+    return response
+
+
+@router.post("/logout")
+def logout(
+    request: Request, user: PortalUser, form: Form, session: DbSession, platform: AppPlatform
+) -> Response:
+    secret = request.cookies.get(SESSION_COOKIE, "")
+    token = authenticate_token(session, secret=secret, now=platform.clock.now())
+    revoke_token(session, actor=user, now=platform.clock.now(), token_id=token.id)
+    response = redirect("/login")
+    response.delete_cookie(SESSION_COOKIE)
+    return response

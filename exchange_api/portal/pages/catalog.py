@@ -1,0 +1,62 @@
+"""Catalog pages: search with facets, and a resource's page (items with share-type badges,
+freshness, quality status, who to ask)."""
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlalchemy import select
+
+from catalog import entries
+from catalog.search import SearchQuery, search
+from catalog.vocab import LABELS_ZH, ShareType
+from collection.models import IngestRun
+from exchange.data_status import DataStatus
+from exchange.identity.models import Department
+from exchange_api.deps import DbSession
+from exchange_api.portal.web import PortalUser, render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/catalog")
+def catalog_search(
+    request: Request,
+    user: PortalUser,
+    session: DbSession,
+    q: str = "",
+    share_type: str = "",
+    page: int = 1,
+) -> Response:
+    chosen = share_type if share_type in {s.value for s in ShareType} else None
+    size = 20
+    found = search(
+        session,
+        SearchQuery(text=q[:100], share_type=chosen, limit=size, offset=(max(page, 1) - 1) * size),
+        user,
+    )
+    departments = dict(session.execute(select(Department.id, Department.name)).all())
+    return render(
+        request, "catalog_search.html", q=q, share_type=chosen or "", result=found,
+        departments=departments, labels=LABELS_ZH, page=max(page, 1), pages=-(-found.total // size),
+    )  # fmt: skip
+
+
+@router.get("/catalog/{classification}/{sequence}")
+def resource_page(
+    request: Request, classification: str, sequence: str, user: PortalUser, session: DbSession
+) -> Response:
+    resource = entries.visible_resource(session, f"{classification}/{sequence}", user)
+    version = entries.published_version(session, resource) or entries.working_version(
+        session, resource
+    )
+    provider = session.get_one(Department, resource.provider_department_id)
+    last_load = session.scalar(
+        select(IngestRun)
+        .where(IngestRun.resource_id == resource.id, IngestRun.status == "succeeded")
+        .order_by(IngestRun.id.desc())
+        .limit(1)
+    )
+    return render(
+        request, "resource.html", resource=resource, version=version, provider=provider,
+        last_load=last_load, quality=session.get(DataStatus, resource.code), labels=LABELS_ZH,
+        own=user.department_id == resource.provider_department_id,
+    )  # fmt: skip

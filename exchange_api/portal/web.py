@@ -1,0 +1,132 @@
+"""What every portal page shares: the signed-in user from the session cookie, CSRF protection,
+the language, and rendering a template.
+
+A portal session is an API token of the user's (so expiry, revocation and the audit of sign-ins
+work as for tokens), kept in an HttpOnly, SameSite=Lax cookie; its CSRF token is an HMAC of the
+session secret, so nothing more is stored. Pages use the same services and the same decision
+point as the API: the portal can do nothing the API would refuse.
+"""
+
+import hashlib
+import hmac
+from dataclasses import replace
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from exchange.errors import AuthenticationFailed, DomainError, PermissionDenied
+from exchange.identity.roles import Role
+from exchange.identity.token_cache import TokenCache
+from exchange.principal import Principal
+from exchange.runtime import Platform
+from exchange_api.portal.i18n import COOKIE, LANGUAGES, language_of, translations
+
+SESSION_COOKIE = "exchange_session"
+SESSION_DAYS = 1
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+
+class SignInNeeded(AuthenticationFailed):
+    """Raised by pages for a visitor without a valid session; answered by a redirect."""
+
+    code = "sign_in"
+
+
+def csrf_token(session_secret: str) -> str:
+    return hmac.new(session_secret.encode(), b"exchange-csrf", hashlib.sha256).hexdigest()
+
+
+async def portal_user(request: Request) -> Principal:
+    secret = request.cookies.get(SESSION_COOKIE)
+    if not secret:
+        raise SignInNeeded("sign in first")
+    platform: Platform = request.app.state.platform
+    tokens: TokenCache = request.app.state.tokens
+    now = platform.clock.now()
+    known = tokens.remembered(secret, now)
+    if known is None:
+        try:
+            known = await run_in_threadpool(tokens.authenticate, secret, now)
+        except AuthenticationFailed as error:
+            raise SignInNeeded(error.message) from error
+    principal = replace(known, client_address=request.client.host if request.client else None)
+    request.state.principal = principal
+    return principal
+
+
+PortalUser = Annotated[Principal, Depends(portal_user)]
+
+
+async def checked_form(request: Request) -> dict[str, str]:
+    """The submitted form, once its CSRF token matches the session's."""
+    form = await request.form()
+    secret = request.cookies.get(SESSION_COOKIE, "")
+    sent = str(form.get("csrf_token", ""))
+    if not secret or not hmac.compare_digest(sent, csrf_token(secret)):
+        raise PermissionDenied(
+            "the form has expired or did not come from this site; reload the page and try again",
+            detail={"reason": "csrf"},
+        )
+    return {key: str(value) for key, value in form.multi_items() if key != "csrf_token"}
+
+
+async def checked_form_lists(request: Request) -> dict[str, list[str]]:
+    """Like :func:`checked_form`, keeping every value of repeated fields (checkboxes)."""
+    await checked_form(request)
+    form = await request.form()
+    lists: dict[str, list[str]] = {}
+    for key, value in form.multi_items():
+        if key != "csrf_token":
+            lists.setdefault(key, []).append(str(value))
+    return lists
+
+
+Form = Annotated[dict[str, str], Depends(checked_form)]
+FormLists = Annotated[dict[str, list[str]], Depends(checked_form_lists)]
+
+
+def language(request: Request) -> str:
+    return language_of(request.cookies.get(COOKIE), request.query_params.get("lang"))
+
+
+def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    lang = language(request)
+    gettext = translations(lang).gettext
+    principal: Principal | None = getattr(request.state, "principal", None)
+    secret = request.cookies.get(SESSION_COOKIE)
+    response = TEMPLATES.TemplateResponse(
+        request,
+        template,
+        {
+            "_": gettext,
+            "lang": lang,
+            "other_lang": "en" if lang == "zh" else "zh",
+            "user": principal,
+            "Role": Role,
+            "csrf_token": csrf_token(secret) if secret else "",
+            **context,
+        },
+        status_code=status_code,
+    )
+    if request.query_params.get("lang") in LANGUAGES:
+        response.set_cookie(COOKIE, lang, max_age=365 * 86400, samesite="lax", httponly=True)
+    return response
+
+
+def redirect(url: str, *, notice: str | None = None) -> RedirectResponse:
+    """See-other after a form, so reloading the next page never submits twice."""
+    if notice:
+        url += ("&" if "?" in url else "?") + "notice=" + quote(notice)
+    return RedirectResponse(url, status_code=303)
+
+
+def error_page(request: Request, status: int, error: DomainError | None, message: str) -> Response:
+    if isinstance(error, SignInNeeded):
+        target = quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+        return RedirectResponse(f"/login?next={target}", status_code=303)
+    return render(request, "error.html", status_code=status, status=status, message=message)

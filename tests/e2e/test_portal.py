@@ -1,0 +1,246 @@
+"""The web portal in a real browser (Debian's Chromium, driven by Playwright) against a demo
+server started here: a consumer requests conditional items, the provider narrows and approves,
+the consumer downloads exactly the approved columns, and another department cannot open the
+request by its URL. Every step leaves a screenshot in test-artifacts/portal/."""
+
+import csv
+import io
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+EXCHANGE = Path(sys.executable).parent / "exchange"
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "portal"
+PASSWORD = "demo-password-2026"
+BROWSER_FLAGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]  # fmt: skip
+
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists(),
+    reason="Debian's chromium is not installed (make test installs it with fonts-noto-cjk)",
+)
+
+
+def free_port_pair() -> int:
+    """A free port whose next one is free too (the demo tax API takes it)."""
+    while True:
+        with socket.socket() as probe, socket.socket() as next_one:
+            probe.bind(("127.0.0.1", 0))
+            port = int(probe.getsockname()[1])
+            try:
+                next_one.bind(("127.0.0.1", port + 1))
+            except OSError:
+                continue
+            return port
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    folder = tmp_path_factory.mktemp("portal")
+    port = free_port_pair()
+    env = {**os.environ, "EXCHANGE_DATA_DIR": str(folder / "var"), "EXCHANGE_API_PORT": str(port)}
+    env.pop("EXCHANGE_DATABASE_URL", None)
+    subprocess.run([EXCHANGE, "db", "upgrade"], env=env, check=True, capture_output=True)
+    subprocess.run([EXCHANGE, "demo", "--rows", "60"], env=env, check=True, capture_output=True)
+    process = subprocess.Popen([EXCHANGE, "serve"], env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("the portal server did not answer within 30 s")
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    shutil.rmtree(ARTIFACTS, ignore_errors=True)
+    ARTIFACTS.mkdir(parents=True)
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_FLAGS)
+        yield launched
+        launched.close()
+
+
+class Visitor:
+    """One person at the browser, with their own cookies; keeps every request the pages make."""
+
+    def __init__(self, browser: Any, base: str) -> None:
+        self.base = base
+        self.context = browser.new_context(accept_downloads=True, locale="zh-CN")
+        self.page = self.context.new_page()
+        self.requested: list[str] = []
+        self.page.on("request", lambda r: self.requested.append(r.url))
+
+    def sign_in(self, username: str) -> None:
+        self.page.goto(f"{self.base}/login")
+        self.page.fill("#username", username)
+        self.page.fill("#password", PASSWORD)
+        self.page.click("button[type=submit]")
+        self.page.wait_for_url(f"{self.base}/")
+
+    def shot(self, name: str) -> None:
+        self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+    def close(self) -> None:
+        self.context.close()
+
+
+def test_request_narrow_approve_download_and_no_peeking(server: str, browser: Any) -> None:
+    consumer = Visitor(browser, server)
+    consumer.sign_in("scjg.consumer")
+    consumer.shot("01-consumer-home")
+    consumer.page.click("nav >> text=资源目录")
+    consumer.page.fill("#q", "社会保险")
+    consumer.page.click("form[role=search] button")
+    consumer.page.click("text=社会保险参保信息")
+    consumer.shot("02-resource-page")
+    assert consumer.page.locator(".badge.conditional").count() >= 2
+    consumer.page.click("text=申请有条件共享信息项")
+    consumer.page.check("input[name=items][value=id_number]")
+    consumer.page.check("input[name=items][value=person_name]")
+    consumer.page.fill("#purpose", "核验企业参保人员身份")
+    consumer.page.fill("#duty_basis", "《企业信息公示暂行条例》第十四条")
+    consumer.page.fill("#period_from", "2026-12-01")
+    consumer.page.fill("#period_to", "2027-11-30")
+    consumer.shot("03-request-form")
+    consumer.page.click("text=提交申请")
+    consumer.page.wait_for_url(re.compile(r".*/access/requests/\d+.*"))
+    request_url = consumer.page.url.split("?")[0]
+    assert "待审核" in consumer.page.content()
+    consumer.shot("04-request-filed")
+
+    reviewer = Visitor(browser, server)
+    reviewer.sign_in("rs.data_reviewer")
+    assert "剩余工作日" in reviewer.page.content()  # the new task with its countdown
+    reviewer.shot("05-reviewer-home")
+    reviewer.page.click("text=待审申请")
+    reviewer.page.click(f"a[href='{request_url.removeprefix(server)}']")
+    reviewer.page.uncheck("input[name=items][value=id_number]")  # narrowed to the name only
+    reviewer.shot("06-reviewer-narrows")
+    reviewer.page.click("button:has-text('同意')")
+    reviewer.page.wait_for_load_state()
+    assert reviewer.page.inner_text("#approved-items") == "person_name"
+    reviewer.shot("07-approved")
+
+    consumer.page.goto(request_url)
+    consumer.page.click("text=预览和下载数据")
+    consumer.page.fill("#purpose", "核验企业参保人员身份")
+    consumer.page.click("text=查看")
+    resource_code = re.search(r"/data/(\d+/\d+)", consumer.page.url).group(1)  # type: ignore[union-attr]
+    headers = consumer.page.locator("#preview th").all_inner_texts()
+    assert headers == ["person_name"], consumer.page.url
+    consumer.shot("08-preview")
+    with consumer.page.expect_download() as download:
+        consumer.page.click("#download")
+    content = Path(download.value.path()).read_text(encoding="utf-8-sig")  # with a BOM for Excel
+    rows = list(csv.reader(io.StringIO(content)))
+    assert rows[0] == ["person_name"]
+    assert len(rows) > 10
+    # Asking for the item the reviewer left out, by URL, is refused by name.
+    refused = consumer.page.goto(f"{server}/data/{resource_code}?purpose=核验&columns=id_number")
+    assert refused.status == 403
+    assert "id_number" in consumer.page.content()
+    consumer.shot("09-refused-item")
+
+    outsider = Visitor(browser, server)
+    outsider.sign_in("mz.consumer")
+    response = outsider.page.goto(request_url)
+    assert response.status == 404
+    assert "91" not in outsider.page.inner_text("main")  # nothing of the request shows
+    outsider.shot("10-other-department")
+    for visitor in (consumer, reviewer, outsider):
+        assert all(url.startswith(server) for url in visitor.requested), visitor.requested
+        visitor.close()
+
+
+PAGES = [
+    "/",
+    "/catalog",
+    "/access/requests",
+    "/access/inbox",
+    "/access/grants",
+    "/quality",
+    "/login",
+]
+
+
+def test_a_steward_sees_a_planted_inconsistency_and_the_department_answers_it(
+    server: str, browser: Any
+) -> None:
+    steward = Visitor(browser, server)
+    steward.sign_in("dsj.data_steward")
+    steward.page.click("nav >> text=数据质量")
+    steward.shot("12-steward-overview")
+    steward.page.click("a:has-text('数据比对不一致')")
+    issue_url = steward.page.url
+    findings = steward.page.inner_text("#findings")
+    assert "≠" in findings  # a name that differs between the two registers
+    steward.shot("13-steward-issue")
+
+    provider = Visitor(browser, server)
+    provider.sign_in("scjg.data_resource_admin")
+    provider.page.goto(issue_url)
+    provider.page.click("button:has-text('确认收到')")
+    provider.page.select_option("#kind", "confirmed")
+    provider.page.fill("#text", "经核对，工商登记名称为准")
+    provider.page.click("button:has-text('提交反馈')")
+    assert "evidence" in provider.page.inner_text("[role=alert]")  # confirming needs evidence
+    provider.page.select_option("#kind", "confirmed")
+    provider.page.fill("#text", "经核对，工商登记名称为准")
+    provider.page.fill("#evidence", "营业执照档案 440300-2026-0815")
+    provider.page.click("button:has-text('提交反馈')")
+    assert "已反馈" in provider.page.inner_text("h1")
+    provider.shot("14-department-answers")
+
+    steward.page.goto(issue_url)
+    steward.page.click("button:has-text('核验通过')")
+    assert "已核验" in steward.page.inner_text("h1")
+    steward.shot("15-steward-verifies")
+    for visitor in (steward, provider):
+        assert all(url.startswith(server) for url in visitor.requested)
+        visitor.close()
+
+
+def test_every_page_has_chinese_and_english_titles_and_loads_nothing_from_outside(
+    server: str, browser: Any
+) -> None:
+    visitor = Visitor(browser, server)
+    visitor.sign_in("rs.data_reviewer")
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    for path in PAGES:
+        for lang, expect_chinese in (("zh", True), ("en", False)):
+            visitor.page.goto(f"{server}{path}?lang={lang}")
+            title = visitor.page.title()
+            heading = visitor.page.locator("h1").first.inner_text()
+            assert title
+            assert heading
+            assert bool(cjk.search(title)) is expect_chinese, (path, lang, title)
+            assert bool(cjk.search(heading)) is expect_chinese, (path, lang, heading)
+    visitor.shot("11-english")
+    assert all(url.startswith(server) for url in visitor.requested)
+    visitor.close()

@@ -1,0 +1,108 @@
+"""Portal sessions without a browser: sign-in with CSRF protection, HttpOnly SameSite cookies,
+forms refused without their token, sign-out that really ends the session, pages in both
+languages, and every message of the templates translated."""
+
+import re
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from exchange.identity.roles import Role
+from exchange.identity.service import get_user
+from exchange_api.portal.i18n import translations
+from tests.catalog_fixtures import CatalogWorld
+from tests.factories import PASSWORD, make_user
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "exchange_api" / "portal" / "templates"
+
+
+def login_token(client: TestClient) -> str:
+    page = client.get("/login")
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert match
+    return match.group(1)
+
+
+def username(world: CatalogWorld, who: str) -> str:
+    """A user who signs in with a password, in the department and roles of ``who``."""
+    with world.platform.database.transaction() as session:
+        model = get_user(session, world.users[who])
+        user = make_user(
+            session, world.platform, model.department, *map(Role, model.roles), password=PASSWORD
+        )
+        return user.username
+
+
+def test_sign_in_needs_the_form_token_and_sets_a_protected_cookie(
+    world: CatalogWorld, client: TestClient
+) -> None:
+    name = username(world, "consumer")
+    assert client.get("/", follow_redirects=False).headers["location"] == "/login?next=/"
+    forged = client.post("/login", data={"username": name, "password": PASSWORD, "csrf_token": "x"})
+    assert forged.status_code == 403
+    wrong = client.post(
+        "/login", data={"username": name, "password": "nope", "csrf_token": login_token(client)}
+    )
+    assert wrong.status_code == 401
+    assert "用户名或密码错误" in wrong.text
+    signed_in = client.post(
+        "/login",
+        data={"username": name, "password": PASSWORD, "csrf_token": login_token(client),
+              "next": "https://elsewhere.example/"},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert signed_in.status_code == 303
+    assert signed_in.headers["location"] == "/"  # never sent to another site
+    cookie = signed_in.headers["set-cookie"]
+    assert "exchange_session=" in cookie
+    assert "HttpOnly" in cookie
+    assert "SameSite=lax" in cookie
+    home = client.get("/")
+    assert home.status_code == 200
+    assert "我的待办" in home.text
+
+
+def test_forms_without_their_token_are_refused_and_sign_out_ends_the_session(
+    world: CatalogWorld, client: TestClient
+) -> None:
+    name = username(world, "consumer")
+    client.post(
+        "/login", data={"username": name, "password": PASSWORD, "csrf_token": login_token(client)}
+    )
+    home = client.get("/")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', home.text).group(1)  # type: ignore[union-attr]
+    assert client.post("/logout", data={"csrf_token": "forged"}).status_code == 403
+    assert client.get("/").status_code == 200  # still signed in
+    session_cookie = client.cookies["exchange_session"]
+    client.post("/logout", data={"csrf_token": token}, follow_redirects=False)
+    client.cookies.set("exchange_session", session_cookie)  # a copy of the cookie is worthless now
+    assert client.get("/", follow_redirects=False).status_code == 303
+
+
+def test_pages_switch_language_and_errors_are_pages(
+    world: CatalogWorld, client: TestClient
+) -> None:
+    name = username(world, "consumer")
+    client.post(
+        "/login", data={"username": name, "password": PASSWORD, "csrf_token": login_token(client)}
+    )
+    english = client.get("/catalog?lang=en")
+    assert "<h1>Catalog</h1>" in english.text
+    assert "<h1>Catalog</h1>" in client.get("/catalog").text  # the choice is remembered
+    assert "<h1>资源目录</h1>" in client.get("/catalog?lang=zh").text
+    missing = client.get("/access/requests/999")
+    assert missing.status_code == 404
+    assert missing.headers["content-type"].startswith("text/html")
+    assert client.get("/api/v1/access/requests/999").headers["content-type"] == "application/json"
+
+
+def test_every_message_of_the_templates_has_a_chinese_translation() -> None:
+    chinese = translations("zh")
+    messages = {
+        match.group(2)
+        for template in TEMPLATES.glob("*.html")
+        for match in re.finditer(r"""_\((["'])(.+?)\1\)""", template.read_text(encoding="utf-8"))
+    }
+    untranslated = sorted(m for m in messages if chinese.gettext(m) == m)
+    assert untranslated == []
+    assert len(messages) > 80
