@@ -5,12 +5,13 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from exchange_api.portal.pages import access, auth, catalog, data, home, quality
+from exchange_api.portal.pages import access, auth, catalog, catalog_work, data, home, quality
 from exchange_api.portal.web import error_page
 
 
 def install_portal(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
-    for module in (auth, home, catalog, access, data, quality):
+    # The catalog's fixed paths (/catalog/new, …) come before the entry pages' patterns.
+    for module in (auth, home, catalog_work, catalog, access, data, quality):
         app.include_router(module.router)
     app.state.html_error = error_page

@@ -189,6 +189,55 @@ PAGES = [
 ]
 
 
+def test_a_registrar_registers_an_entry_and_a_reviewer_publishes_it(
+    server: str, browser: Any
+) -> None:
+    registrar = Visitor(browser, server)
+    registrar.sign_in("scjg.catalog_registrar")
+    registrar.page.click("nav >> text=资源目录")
+    registrar.page.click("text=登记目录")
+    registrar.page.fill("#name", "食品经营许可信息")
+    registrar.page.select_option("#classification_code", "202")
+    registrar.page.fill(
+        "#abstract", "本市食品经营许可证的核发信息，包括许可证号、经营者名称、有效期等。"
+    )
+    for row, (name, label, length) in enumerate(
+        [("uscc", "统一社会信用代码", "18"), ("licence_no", "许可证编号", "30")]
+    ):
+        registrar.page.fill(f"input[name=item-{row}-name]", name)
+        registrar.page.fill(f"input[name=item-{row}-label]", label)
+        registrar.page.fill(f"input[name=item-{row}-length]", length)
+    registrar.page.check("input[name=item-0-required]")
+    registrar.page.check("input[name=item-0-is_key]")
+    registrar.page.select_option("select[name=item-0-value_format]", "uscc")
+    registrar.page.check("input[name=submit_now]")
+    registrar.shot("16-registrar-form")
+    registrar.page.click("button:has-text('保存')")
+    registrar.page.wait_for_url(re.compile(r".*/catalog/202/\d+.*"))
+    entry_url = registrar.page.url.split("?")[0]
+    assert registrar.page.inner_text("#working-state") == "待审核"
+    registrar.shot("17-submitted")
+
+    reviewer = Visitor(browser, server)
+    reviewer.sign_in("scjg.catalog_reviewer")
+    reviewer.page.goto(f"{server}/catalog/review")
+    reviewer.page.click("text=食品经营许可信息")
+    reviewer.page.fill("#approve-comment", "要素齐全，同意发布")
+    reviewer.page.click("button:has-text('审核通过并发布')")
+    reviewer.page.wait_for_load_state()
+    assert "已发布" in reviewer.page.inner_text("main")
+    reviewer.shot("18-published")
+
+    other = Visitor(browser, server)
+    other.sign_in("sw.consumer")
+    other.page.goto(f"{server}/catalog?q=食品经营")
+    assert "食品经营许可信息" in other.page.inner_text("main")  # published: the city finds it
+    other.page.goto(entry_url)
+    assert "licence_no" in other.page.inner_text("main")
+    for visitor in (registrar, reviewer, other):
+        visitor.close()
+
+
 def test_a_steward_sees_a_planted_inconsistency_and_the_department_answers_it(
     server: str, browser: Any
 ) -> None:

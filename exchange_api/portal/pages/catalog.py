@@ -55,8 +55,10 @@ def resource_page(
         .order_by(IngestRun.id.desc())
         .limit(1)
     )
+    own = user.department_id == resource.provider_department_id
+    working = entries.working_version(session, resource) if own else None
     return render(
         request, "resource.html", resource=resource, version=version, provider=provider,
         last_load=last_load, quality=session.get(DataStatus, resource.code), labels=LABELS_ZH,
-        own=user.department_id == resource.provider_department_id,
+        own=own, working=working,
     )  # fmt: skip

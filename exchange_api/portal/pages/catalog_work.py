@@ -1,0 +1,245 @@
+"""The catalog's daily work in the browser: register or edit an entry, submit it, the reviewer's
+queue with approve and return, version history with diffs, and the spreadsheet import with its
+error report. Every step goes through catalog.entries and catalog.lifecycle, as in the API."""
+
+from itertools import pairwise
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+from sqlalchemy import select
+from starlette.datastructures import UploadFile
+
+from catalog import entries, lifecycle
+from catalog.diff import diff_versions
+from catalog.models import Classification, Resource, ResourceVersion
+from catalog.schemas import EntryDraft
+from catalog.transfer import import_catalog
+from catalog.vocab import LABELS_ZH, DataType, ShareType, UpdateCycle, ValueFormat, VersionState
+from exchange.errors import DomainError, InvalidInput
+from exchange_api.deps import AppPlatform, DbSession
+from exchange_api.portal.web import Form, PortalUser, checked_form, redirect, render
+
+router = APIRouter(include_in_schema=False)
+BLANK_ITEM_ROWS = 6
+ITEM_FIELDS = ("name", "label", "data_type", "length", "precision", "share_type",
+               "share_condition", "legal_basis", "element", "value_format", "allowed_values")  # fmt: skip
+FLAGS = ("required", "is_key")
+
+
+def _choices(session: Any) -> dict[str, Any]:
+    classes = session.scalars(select(Classification).order_by(Classification.code)).all()
+    return {
+        "classes": classes, "cycles": list(UpdateCycle), "types": list(DataType),
+        "share_types": list(ShareType), "formats": list(ValueFormat), "labels": LABELS_ZH,
+    }  # fmt: skip
+
+
+def _draft_from(form: dict[str, str]) -> EntryDraft:
+    items = []
+    for index in range(100):
+        name = form.get(f"item-{index}-name", "").strip()
+        if f"item-{index}-name" not in form:
+            break
+        if not name:
+            continue
+        item: dict[str, Any] = {
+            f: form.get(f"item-{index}-{f}", "").strip() or None for f in ITEM_FIELDS
+        }
+        item.update({flag: form.get(f"item-{index}-{flag}") == "on" for flag in FLAGS})
+        if item["share_type"] == ShareType.NOT_SHARED:  # one column holds condition or basis
+            item["legal_basis"], item["share_condition"] = item["share_condition"], None
+        if item["allowed_values"]:
+            item["allowed_values"] = [
+                v.strip() for v in item["allowed_values"].replace("；", ";").split(";") if v.strip()
+            ]
+        items.append(item)
+    return EntryDraft.model_validate({
+        "name": form.get("name", "").strip(), "classification_code": form.get("classification_code", ""),
+        "abstract": form.get("abstract", "").strip(), "update_cycle": form.get("update_cycle", ""),
+        "timeliness": form.get("timeliness") or None, "sensitive": form.get("sensitive") == "on",
+        "change_note": form.get("change_note") or None, "items": items,
+    })  # fmt: skip
+
+
+def _problems(error: Exception) -> list[str]:
+    if isinstance(error, ValidationError):
+        return [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()]
+    if isinstance(error, DomainError) and isinstance(error.detail, list):
+        return [
+            f"{p.get('field', '')}: {p.get('message_zh') or p.get('message')}" for p in error.detail
+        ]
+    return [error.message if isinstance(error, DomainError) else str(error)]
+
+
+def _form_page(request: Request, session: Any, values: dict[str, str], **more: Any) -> Response:
+    used = sum(1 for key in values if key.endswith("-name") and key.startswith("item-"))
+    return render(
+        request, "entry_form.html", values=values, rows=range(used + BLANK_ITEM_ROWS),
+        **_choices(session), **more,
+    )  # fmt: skip
+
+
+@router.get("/catalog/new")
+def new_entry(request: Request, user: PortalUser, session: DbSession) -> Response:
+    return _form_page(request, session, {}, action="/catalog/new", title_key="Register an entry")
+
+
+@router.post("/catalog/new")
+def create_entry(request: Request, user: PortalUser, form: Form, platform: AppPlatform) -> Response:
+    try:
+        draft = _draft_from(form)
+        with platform.database.transaction() as session:
+            code = entries.create_entry(
+                session, actor=user, now=platform.clock.now(), draft=draft
+            ).resource.code
+            if form.get("submit_now"):
+                lifecycle.submit(
+                    session, actor=user, env=platform.workflow_environment(session), code=code
+                )
+    except (DomainError, ValidationError, ValueError) as error:
+        with platform.database.transaction() as session:
+            return _form_page(request, session, form, action="/catalog/new", title_key="Register an entry",
+                              problems=_problems(error))  # fmt: skip
+    return redirect(f"/catalog/{code}", notice="已保存 / Saved")
+
+
+def _values_of(version: ResourceVersion) -> dict[str, str]:
+    values = {"name": version.name, "classification_code": version.classification_code,
+              "abstract": version.abstract, "update_cycle": version.update_cycle,
+              "timeliness": version.timeliness or "", "sensitive": "on" if version.sensitive else ""}  # fmt: skip
+    for index, item in enumerate(version.items):
+        for field in ITEM_FIELDS:
+            value = getattr(item, field)
+            values[f"item-{index}-{field}"] = (
+                ";".join(value) if isinstance(value, list) else str(value or "")
+            )
+        for flag in FLAGS:
+            values[f"item-{index}-{flag}"] = "on" if getattr(item, flag) else ""
+    return values
+
+
+@router.get("/catalog/{classification}/{sequence}/edit")
+def edit_entry(
+    request: Request, classification: str, sequence: str, user: PortalUser, session: DbSession
+) -> Response:
+    code = f"{classification}/{sequence}"
+    resource = entries.visible_resource(session, code, user)
+    version = entries.working_version(session, resource) or entries.published_version(
+        session, resource
+    )
+    if version is None:
+        raise InvalidInput(f"entry {code} has no version to edit")
+    return _form_page(request, session, _values_of(version), action=f"/catalog/{code}/edit",
+                      title_key="Edit the entry", code=code)  # fmt: skip
+
+
+@router.post("/catalog/{classification}/{sequence}/edit")
+def save_entry(
+    request: Request,
+    classification: str,
+    sequence: str,
+    user: PortalUser,
+    form: Form,
+    platform: AppPlatform,
+) -> Response:
+    code = f"{classification}/{sequence}"
+    try:
+        draft = _draft_from(form)
+        with platform.database.transaction() as session:
+            resource = entries.get_resource(session, code)
+            if entries.working_version(session, resource) is None:
+                entries.start_new_version(session, actor=user, now=platform.clock.now(), code=code)
+            entries.update_draft(
+                session, actor=user, now=platform.clock.now(), code=code, draft=draft
+            )
+            if form.get("submit_now"):
+                lifecycle.submit(
+                    session, actor=user, env=platform.workflow_environment(session), code=code
+                )
+    except (DomainError, ValidationError, ValueError) as error:
+        with platform.database.transaction() as session:
+            return _form_page(request, session, form, action=f"/catalog/{code}/edit",
+                              title_key="Edit the entry", code=code, problems=_problems(error))  # fmt: skip
+    return redirect(f"/catalog/{code}", notice="已保存 / Saved")
+
+
+@router.post("/catalog/{classification}/{sequence}/{action}")
+async def review_action(
+    request: Request, classification: str, sequence: str, action: str, user: PortalUser,
+    platform: AppPlatform,
+) -> Response:  # fmt: skip
+    form = await checked_form(request)
+    code = f"{classification}/{sequence}"
+    steps = {
+        "submit": lambda s, env: lifecycle.submit(s, actor=user, env=env, code=code),
+        "approve": lambda s, env: lifecycle.approve(s, actor=user, env=env, code=code,
+                                                    comment=form.get("comment") or None),
+        "return": lambda s, env: lifecycle.return_for_changes(s, actor=user, env=env, code=code,
+                                                              comment=form.get("comment", "")),
+    }  # fmt: skip
+    if action not in steps:
+        raise InvalidInput(f"no action {action!r} on a catalog entry")
+    try:
+        with platform.database.transaction() as session:
+            steps[action](session, platform.workflow_environment(session))
+    except DomainError as error:
+        return redirect(f"/catalog/{code}", notice=error.message)
+    return redirect(f"/catalog/{code}", notice="已保存 / Saved")
+
+
+@router.get("/catalog/review")
+def review_queue(request: Request, user: PortalUser, session: DbSession) -> Response:
+    waiting = session.execute(
+        select(ResourceVersion, Resource.code)
+        .join(Resource, Resource.id == ResourceVersion.resource_id)
+        .where(Resource.provider_department_id == user.department_id,
+               ResourceVersion.state == VersionState.SUBMITTED)
+        .order_by(ResourceVersion.submitted_at)
+    ).all()  # fmt: skip
+    return render(request, "review_queue.html", waiting=waiting)
+
+
+@router.get("/catalog/{classification}/{sequence}/history")
+def version_history(
+    request: Request, classification: str, sequence: str, user: PortalUser, session: DbSession
+) -> Response:
+    resource = entries.visible_resource(session, f"{classification}/{sequence}", user)
+    own = user.department_id == resource.provider_department_id
+    versions = [
+        v
+        for v in resource.versions
+        if own or v.state in (VersionState.PUBLISHED, VersionState.SUPERSEDED)
+    ]
+    changes = [(new, diff_versions(old, new)) for old, new in pairwise(versions)]
+    return render(
+        request, "entry_history.html", resource=resource, versions=versions, changes=changes
+    )
+
+
+@router.get("/catalog/import")
+def import_page(request: Request, user: PortalUser) -> Response:
+    return render(request, "catalog_import.html", problems=None)
+
+
+@router.post("/catalog/import")
+async def import_file(request: Request, user: PortalUser, platform: AppPlatform) -> Response:
+    await checked_form(request)
+    upload = (await request.form()).get("file")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return render(
+            request, "catalog_import.html", problems=None, error="选择要导入的文件 / Choose a file"
+        )
+    content = await upload.read()
+    try:
+        with platform.database.transaction() as session:
+            result = import_catalog(session, actor=user, now=platform.clock.now(), content=content,
+                                    filename=upload.filename)  # fmt: skip
+    except DomainError as error:
+        problems = error.detail if isinstance(error.detail, list) else []
+        return render(
+            request, "catalog_import.html", problems=problems, error=error.message, status_code=400
+        )
+    done = ", ".join(result.created + result.changed)
+    return redirect("/catalog/import", notice=f"已导入 / Imported: {done}")

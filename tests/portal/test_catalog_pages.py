@@ -1,0 +1,69 @@
+"""Catalog work in the portal without a browser: a spreadsheet with a bad cell is refused with a
+report naming sheet, row, column and problem, and nothing is imported; a good one is imported.
+Registering an invalid entry shows every problem and saves nothing."""
+
+import re
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from catalog.models import Resource
+from catalog.spreadsheet import COLUMNS, entry_rows, write_xlsx
+from tests.catalog_fixtures import CatalogWorld, enterprise_register
+from tests.factories import PASSWORD
+from tests.portal.test_sessions import login_token, username
+
+
+def sign_in(client: TestClient, world: CatalogWorld, who: str) -> str:
+    name = username(world, who)
+    client.post(
+        "/login", data={"username": name, "password": PASSWORD, "csrf_token": login_token(client)}
+    )
+    page = client.get("/catalog/import")
+    return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+
+
+def entries(world: CatalogWorld) -> int:
+    with world.platform.database.transaction() as session:
+        return session.scalar(select(func.count()).select_from(Resource)) or 0
+
+
+def test_a_bad_spreadsheet_is_reported_by_cell_and_imports_nothing(
+    world: CatalogWorld, client: TestClient
+) -> None:
+    token = sign_in(client, world, "registrar")
+    rows = list(entry_rows(None, enterprise_register()))
+    rows[1][[c.header for c in COLUMNS].index("长度")] = "十八"
+    refused = client.post(
+        "/catalog/import", data={"csrf_token": token},
+        files={"file": ("目录.xlsx", write_xlsx(rows), "application/octet-stream")},
+    )  # fmt: skip
+    assert refused.status_code == 400
+    assert re.search(r"<td>3</td><td>[A-Z]+</td><td>长度</td><td>十八 不是整数</td>", refused.text)
+    assert entries(world) == 0
+    good = client.post(
+        "/catalog/import", data={"csrf_token": token},
+        files={"file": ("目录.xlsx", write_xlsx(entry_rows(None, enterprise_register())),
+                        "application/octet-stream")},
+    )  # fmt: skip
+    assert good.status_code == 200
+    assert "已导入" in good.text
+    assert entries(world) == 1
+
+
+def test_an_invalid_entry_shows_every_problem_and_saves_nothing(
+    world: CatalogWorld, client: TestClient
+) -> None:
+    token = sign_in(client, world, "registrar")
+    form = {
+        "csrf_token": token, "name": "企", "classification_code": "202", "abstract": "短",
+        "update_cycle": "daily", "item-0-name": "Bad Name", "item-0-label": "名称",
+        "item-0-data_type": "string", "item-0-length": "", "item-0-share_type": "conditional",
+        "item-0-share_condition": "",
+    }  # fmt: skip
+    page = client.post("/catalog/new", data=form)
+    assert page.status_code == 200
+    problems = re.findall(r"<li>(items\[0\]\.[a-z_]+|name|abstract): ", page.text)
+    assert {"name", "items[0].name", "items[0].length", "items[0].share_condition"} <= set(problems)
+    assert 'value="Bad Name"' in page.text  # what was typed is kept
+    assert entries(world) == 0
