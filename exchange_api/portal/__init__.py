@@ -5,13 +5,35 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from exchange_api.portal.pages import access, auth, catalog, catalog_work, data, home, quality
+from exchange_api.portal.pages import (
+    access,
+    admin,
+    audit,
+    auth,
+    catalog,
+    catalog_work,
+    data,
+    disputes,
+    home,
+    quality,
+)
 from exchange_api.portal.web import error_page
 
 
 def install_portal(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     # The catalog's fixed paths (/catalog/new, …) come before the entry pages' patterns.
-    for module in (auth, home, catalog_work, catalog, access, data, quality):
+    for module in (
+        auth,
+        home,
+        catalog_work,
+        catalog,
+        disputes,
+        access,
+        data,
+        quality,
+        audit,
+        admin,
+    ):
         app.include_router(module.router)
     app.state.html_error = error_page

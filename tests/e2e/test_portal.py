@@ -279,7 +279,7 @@ def test_every_page_has_chinese_and_english_titles_and_loads_nothing_from_outsid
     server: str, browser: Any
 ) -> None:
     visitor = Visitor(browser, server)
-    visitor.sign_in("rs.data_reviewer")
+    visitor.sign_in("dsj.bureau_admin")
     cjk = re.compile(r"[\u4e00-\u9fff]")
     for path in PAGES:
         for lang, expect_chinese in (("zh", True), ("en", False)):

@@ -141,6 +141,7 @@ def request_page(
         events=history(session, subject_type="access_request", subject_id=found.id),
         may_decide=provider_side and user.has_any(Role.DATA_REVIEWER) and found.state == RequestState.SUBMITTED,
         may_answer=not provider_side and user.has_any(Role.CONSUMER) and found.state == RequestState.AWAITING_INFO,
+        may_dispute=not provider_side and user.has_any(Role.CONSUMER) and (found.state == RequestState.REJECTED or found.narrowed),
         labels=LABELS_ZH, error=error, **VOCAB,
     )  # fmt: skip
 

@@ -1,0 +1,155 @@
+"""Administration: departments, users and their roles, my API tokens, and the working-day
+calendar (import a year's official schedule). The services refuse whoever may not do each."""
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlalchemy import select
+from starlette.datastructures import UploadFile
+
+from exchange.errors import DomainError, InvalidInput
+from exchange.identity import service
+from exchange.identity.models import Department, User
+from exchange.identity.roles import DepartmentKind, Role
+from exchange.workdays.models import CalendarYear
+from exchange.workdays.schedule import import_schedule, parse_schedule_csv
+from exchange_api.deps import AppPlatform, DbSession
+from exchange_api.portal.web import FormLists, PortalUser, checked_form, redirect, render
+
+router = APIRouter(include_in_schema=False)
+
+
+def _done(url: str, action: Any, platform: Any) -> Response:
+    """Run ``action`` in its own transaction; a refusal comes back as the page's notice."""
+    try:
+        with platform.database.transaction() as session:
+            action(session)
+    except (DomainError, ValueError) as error:
+        return redirect(url, notice=error.message if isinstance(error, DomainError) else str(error))
+    return redirect(url, notice="已保存 / Saved")
+
+
+@router.get("/admin")
+def admin_page(request: Request, user: PortalUser, session: DbSession) -> Response:
+    service.require_bureau_admin(user)
+    departments = session.scalars(select(Department).order_by(Department.name)).all()
+    users = session.scalars(select(User).order_by(User.username)).all()
+    return render(
+        request, "admin.html", departments=departments, users=users, roles=list(Role),
+        kinds=list(DepartmentKind),
+    )  # fmt: skip
+
+
+@router.post("/admin/departments")
+def add_department(
+    request: Request, user: PortalUser, form: FormLists, platform: AppPlatform
+) -> Response:
+    def act(session: Any) -> None:
+        service.create_department(
+            session, actor=user, now=platform.clock.now(), code=form["code"][0].strip(),
+            name=form["name"][0].strip(), kind=DepartmentKind(form["kind"][0]),
+        )  # fmt: skip
+
+    return _done("/admin", act, platform)
+
+
+@router.post("/admin/users")
+def add_user(
+    request: Request, user: PortalUser, form: FormLists, platform: AppPlatform
+) -> Response:
+    def act(session: Any) -> None:
+        service.create_user(
+            session, actor=user, now=platform.clock.now(), username=form["username"][0],
+            display_name=form["display_name"][0], department_code=form["department_code"][0],
+            roles=[Role(r) for r in form.get("roles", [])], email=(form.get("email") or [""])[0] or None,
+            password=form["password"][0],
+        )  # fmt: skip
+
+    return _done("/admin", act, platform)
+
+
+@router.post("/admin/users/{user_id}/roles")
+def change_roles(
+    request: Request, user_id: int, user: PortalUser, form: FormLists, platform: AppPlatform
+) -> Response:
+    def act(session: Any) -> None:
+        service.set_roles(
+            session, actor=user, now=platform.clock.now(), user_id=user_id,
+            roles=[Role(r) for r in form.get("roles", [])],
+        )  # fmt: skip
+
+    return _done("/admin", act, platform)
+
+
+@router.get("/account/tokens")
+def my_tokens(
+    request: Request, user: PortalUser, session: DbSession, platform: AppPlatform
+) -> Response:
+    tokens = service.list_tokens(session, user_id=user.user_id) if user.user_id else []
+    issued = request.query_params.get("issued")
+    return render(request, "tokens.html", tokens=tokens, now=platform.clock.now(), issued=issued)
+
+
+@router.post("/account/tokens")
+def new_token(
+    request: Request, user: PortalUser, form: FormLists, platform: AppPlatform
+) -> Response:
+    try:
+        days = int((form.get("days") or ["90"])[0])
+        with platform.database.transaction() as session:
+            issued = service.issue_token(
+                session, actor=user, now=platform.clock.now(), user_id=user.user_id or 0,
+                name=(form.get("name") or ["token"])[0], days=days,
+            )  # fmt: skip
+    except (DomainError, ValueError) as error:
+        return redirect(
+            "/account/tokens",
+            notice=error.message if isinstance(error, DomainError) else str(error),
+        )
+    # Shown once, on the page the browser lands on; it is never stored.
+    with platform.database.transaction() as session:
+        tokens = service.list_tokens(session, user_id=user.user_id or 0)
+        return render(
+            request, "tokens.html", tokens=tokens, now=platform.clock.now(), issued=issued.secret
+        )
+
+
+@router.post("/account/tokens/{token_id}/revoke")
+def revoke(
+    request: Request, token_id: int, user: PortalUser, form: FormLists, platform: AppPlatform
+) -> Response:
+    return _done(
+        "/account/tokens",
+        lambda session: service.revoke_token(
+            session, actor=user, now=platform.clock.now(), token_id=token_id
+        ),
+        platform,
+    )
+
+
+@router.get("/admin/calendar")
+def calendar_page(request: Request, user: PortalUser, session: DbSession) -> Response:
+    service.require_bureau_admin(user)
+    years = session.scalars(select(CalendarYear).order_by(CalendarYear.year)).all()
+    return render(request, "calendar.html", years=years)
+
+
+@router.post("/admin/calendar")
+async def import_calendar(request: Request, user: PortalUser, platform: AppPlatform) -> Response:
+    await checked_form(request)
+    upload = (await request.form()).get("file")
+    if not isinstance(upload, UploadFile):
+        raise InvalidInput("choose the schedule file (CSV: date,type,name)")
+    try:
+        text = (await upload.read()).decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InvalidInput("the schedule file must be UTF-8 text") from error
+
+    def act(session: Any) -> None:
+        import_schedule(
+            session, days=parse_schedule_csv(text), source=upload.filename or "upload",
+            actor=user, now=platform.clock.now(), zone=platform.settings.zone,
+        )  # fmt: skip
+
+    return _done("/admin/calendar", act, platform)

@@ -1,0 +1,54 @@
+"""The auditor's page: search the audit log and see whether the hash chain verifies."""
+
+from datetime import date, datetime, time
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from exchange.audit.query import AuditFilter, search_records
+from exchange.audit.verify import verify_chain
+from exchange.errors import InvalidInput, PermissionDenied
+from exchange.identity.roles import Role
+from exchange_api.deps import AppPlatform, DbSession
+from exchange_api.portal.web import PortalUser, render
+
+router = APIRouter(include_in_schema=False)
+PAGE = 100
+
+
+def _day(text: str, end: bool, zone: Any) -> datetime | None:
+    if not text:
+        return None
+    try:
+        day = date.fromisoformat(text)
+    except ValueError as error:
+        raise InvalidInput("give dates as YYYY-MM-DD", detail={"field": "date"}) from error
+    return datetime.combine(day, time.max if end else time.min, tzinfo=zone)
+
+
+@router.get("/audit")
+def audit_log(
+    request: Request, user: PortalUser, session: DbSession, platform: AppPlatform,
+    action: str = "", actor: str = "", outcome: str = "", object_id: str = "",
+    start: str = "", end: str = "", before: int | None = None, verify: bool = False,
+) -> Response:  # fmt: skip
+    if not user.has_any(Role.AUDITOR, Role.BUREAU_ADMIN):
+        raise PermissionDenied(
+            "the audit log is for auditors", detail={"required_roles": ["auditor"]}
+        )
+    zone = platform.settings.zone
+    criteria = AuditFilter(
+        action=action or None, actor=actor or None, outcome=outcome or None,
+        object_id=object_id or None, start=_day(start, False, zone), end=_day(end, True, zone),
+    )  # fmt: skip
+    rows = search_records(session, criteria, before_seq=before, limit=PAGE)
+    records = [(row, orjson.loads(row.detail)) for row in rows]
+    chain = verify_chain(session.connection()) if verify else None
+    query = {"action": action, "actor": actor, "outcome": outcome, "object_id": object_id,
+             "start": start, "end": end}  # fmt: skip
+    return render(
+        request, "audit.html", records=records, chain=chain, query=query,
+        next_before=rows[-1].seq if len(rows) == PAGE else None,
+    )  # fmt: skip

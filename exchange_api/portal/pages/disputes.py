@@ -1,0 +1,77 @@
+"""Disputes and usage: the consumer disputes a rejection or narrowing from its request's page;
+the coordinating office rules from its queue; departments see the use of their data (R17)."""
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlalchemy import select
+
+from catalog.models import Resource
+from exchange.errors import DomainError, PermissionDenied
+from exchange.identity.roles import Role
+from exchange_api.deps import AppPlatform, DbSession
+from exchange_api.portal.web import FormLists, PortalUser, redirect, render
+from policies import disputes
+from policies.models import AccessRequest, Dispute
+from policies.usage import usage
+
+router = APIRouter(include_in_schema=False)
+
+
+def _run(url: str, platform: Any, action: Any) -> Response:
+    try:
+        with platform.database.transaction() as session:
+            action(session, platform.workflow_environment(session))
+    except (DomainError, ValueError) as error:
+        return redirect(url, notice=error.message if isinstance(error, DomainError) else str(error))
+    return redirect(url, notice="已保存 / Saved")
+
+
+@router.post("/access/requests/{request_id}/dispute")
+def open_dispute(
+    request: Request, request_id: int, user: PortalUser, form: FormLists, platform: AppPlatform
+) -> Response:
+    ground = (form.get("ground") or [""])[0]
+    return _run(
+        f"/access/requests/{request_id}", platform,
+        lambda s, env: disputes.open_dispute(s, actor=user, env=env, request_id=request_id, ground=ground),
+    )  # fmt: skip
+
+
+@router.get("/access/disputes")
+def dispute_queue(request: Request, user: PortalUser, session: DbSession) -> Response:
+    if not user.has_any(Role.COORDINATING_OFFICE, Role.BUREAU_ADMIN, Role.AUDITOR):
+        raise PermissionDenied("disputes are ruled by the coordinating office",
+                               detail={"required_roles": ["coordinating_office"]})  # fmt: skip
+    rows = session.execute(
+        select(Dispute, AccessRequest, Resource.code)
+        .join(AccessRequest, AccessRequest.id == Dispute.request_id)
+        .join(Resource, Resource.id == AccessRequest.resource_id)
+        .order_by(Dispute.id.desc())
+        .limit(200)
+    ).all()
+    return render(request, "disputes.html", rows=rows)
+
+
+@router.post("/access/disputes/{dispute_id}/rule")
+def rule(
+    request: Request, dispute_id: int, user: PortalUser, form: FormLists, platform: AppPlatform
+) -> Response:
+    note = (form.get("note") or [""])[0]
+    grant = (form.get("outcome") or ["uphold"])[0] == "grant"
+    items = form.get("items", []) if grant else None
+    return _run(
+        "/access/disputes", platform,
+        lambda s, env: disputes.rule(s, actor=user, env=env, dispute_id=dispute_id,
+                                     grant_items=items, note=note),
+    )  # fmt: skip
+
+
+@router.get("/access/usage")
+def usage_page(
+    request: Request, user: PortalUser, session: DbSession, side: str = "provider"
+) -> Response:
+    chosen = "consumer" if side == "consumer" else "provider"
+    rows = usage(session, actor=user, side=chosen, limit=200)  # type: ignore[arg-type]
+    return render(request, "usage.html", rows=rows, side=chosen)

@@ -1,0 +1,97 @@
+"""Audit and administration in the portal: the auditor searches the log and verifies the chain;
+the bureau adds departments and users and changes roles; everyone manages their own tokens; the
+calendar takes a year's schedule. Each page refuses whoever may not use it."""
+
+import re
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from exchange.identity.models import User
+from exchange.identity.roles import Role
+from tests.catalog_fixtures import CatalogWorld
+from tests.factories import PASSWORD, make_user
+from tests.portal.test_sessions import login_token
+
+
+def sign_in_as(client: TestClient, world: CatalogWorld, *roles: Role) -> str:
+    with world.platform.database.transaction() as session:
+        user = make_user(session, world.platform, world.bureau, *roles, password=PASSWORD)
+        name = user.username
+    client.cookies.clear()
+    client.post(
+        "/login", data={"username": name, "password": PASSWORD, "csrf_token": login_token(client)}
+    )
+    page = client.get("/account/tokens")
+    return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+
+
+def test_auditors_search_the_log_and_verify_the_chain(
+    world: CatalogWorld, client: TestClient
+) -> None:
+    sign_in_as(client, world, Role.CONSUMER)
+    assert client.get("/audit").status_code == 403
+    sign_in_as(client, world, Role.AUDITOR)
+    page = client.get("/audit", params={"action": "token.issue"})
+    assert page.status_code == 200
+    assert page.text.count("<td>token.issue</td>") >= 2  # the two sign-ins
+    verified = client.get("/audit", params={"verify": "true"})
+    assert "哈希链校验通过" in verified.text
+
+
+def test_the_bureau_adds_departments_and_users_and_sets_roles(
+    world: CatalogWorld, client: TestClient
+) -> None:
+    token = sign_in_as(client, world, Role.CONSUMER)
+    assert client.get("/admin").status_code == 403
+    token = sign_in_as(client, world, Role.BUREAU_ADMIN)
+    added = client.post("/admin/departments", data={
+        "csrf_token": token, "code": "11440300MB2C92211T", "name": "市应急管理局", "kind": "government",
+    })  # fmt: skip
+    assert "已保存" in added.text
+    user = client.post("/admin/users", data={
+        "csrf_token": token, "username": "yj.reviewer", "display_name": "应急审核员",
+        "department_code": "11440300MB2C92211T", "roles": ["data_reviewer"], "password": "long-enough-pw-2026",
+    })  # fmt: skip
+    assert "已保存" in user.text
+    with world.platform.database.transaction() as session:
+        made = session.scalars(select(User).where(User.username == "yj.reviewer")).one()
+        user_id = made.id
+        assert made.roles == ["data_reviewer"]
+    client.post(f"/admin/users/{user_id}/roles",
+                data={"csrf_token": token, "roles": ["data_reviewer", "consumer"]})  # fmt: skip
+    with world.platform.database.transaction() as session:
+        assert sorted(session.get_one(User, user_id).roles) == ["consumer", "data_reviewer"]
+    bad = client.post("/admin/users", data={
+        "csrf_token": token, "username": "short", "display_name": "x", "department_code": "11440300MB2C92211T",
+        "password": "short",
+    })  # fmt: skip
+    assert "password" in bad.text  # refused, with the reason
+
+
+def test_tokens_are_shown_once_and_revoked(world: CatalogWorld, client: TestClient) -> None:
+    token = sign_in_as(client, world, Role.CONSUMER)
+    created = client.post(
+        "/account/tokens", data={"csrf_token": token, "name": "脚本", "days": "30"}
+    )
+    secret = re.search(r'id="new-token">(exg_[^<]+)<', created.text).group(1)  # type: ignore[union-attr]
+    assert (
+        client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
+    )
+    assert secret not in client.get("/account/tokens").text
+    script_id = max(re.findall(r"/account/tokens/(\d+)/revoke", created.text), key=int)
+    client.post(f"/account/tokens/{script_id}/revoke", data={"csrf_token": token})
+    assert (
+        client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
+    )
+
+
+def test_the_calendar_takes_a_years_schedule(world: CatalogWorld, client: TestClient) -> None:
+    token = sign_in_as(client, world, Role.BUREAU_ADMIN)
+    schedule = "date,type,name\n2027-01-01,holiday,元旦\n2027-02-06,workday,春节调休\n"
+    done = client.post(
+        "/admin/calendar", data={"csrf_token": token},
+        files={"file": ("2027.csv", schedule.encode(), "text/csv")},
+    )  # fmt: skip
+    assert "已保存" in done.text
+    assert "2027 · 2027.csv" in client.get("/admin/calendar").text
