@@ -293,3 +293,18 @@ def test_every_page_has_chinese_and_english_titles_and_loads_nothing_from_outsid
     visitor.shot("11-english")
     assert all(url.startswith(server) for url in visitor.requested)
     visitor.close()
+
+
+def test_pages_fit_a_phone_screen(server: str, browser: Any) -> None:
+    phone = Visitor(browser, server)
+    phone.page.set_viewport_size({"width": 390, "height": 844})
+    phone.sign_in("rs.data_reviewer")
+    for name, path in (("19-phone-home", "/"), ("20-phone-catalog", "/catalog?q=登记"),
+                       ("21-phone-quality", "/quality")):  # fmt: skip
+        phone.page.goto(f"{server}{path}")
+        phone.shot(name)
+        # Wide tables scroll inside their box; the page itself never scrolls sideways.
+        assert phone.page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), (
+            path
+        )
+    phone.close()

@@ -63,3 +63,22 @@ def test_a_narrowing_is_disputed_and_the_coordinating_office_grants(
 
     sign_in(client, world, world.provider, Role.DATA_REVIEWER)
     assert client.get("/access/usage").status_code == 200
+
+
+def test_the_confidentiality_review_opens_access_from_the_request_page(
+    world: CatalogWorld, client: TestClient
+) -> None:
+    code = publish(world, sensitive=True)
+    request_id = file(world, code)
+    act(world, "data_reviewer", requests.approve, request_id=request_id)
+    reviewer = sign_in(client, world, world.provider, Role.DATA_REVIEWER)
+    assert "审查通过，开放调用" not in client.get(f"/access/requests/{request_id}").text  # not theirs
+    refused = client.post(f"/access/requests/{request_id}/review",
+                          data={"csrf_token": reviewer, "cleared": "yes", "note": "可以"})  # fmt: skip
+    assert "roles that may" in refused.text
+    admin = sign_in(client, world, world.provider, Role.DATA_RESOURCE_ADMIN)
+    page = client.post(f"/access/requests/{request_id}/review",
+                       data={"csrf_token": admin, "cleared": "yes", "note": "已完成保密审查"})  # fmt: skip
+    assert "已同意" in page.text
+    with world.platform.database.transaction() as session:
+        assert session.scalars(select(Grant).where(Grant.request_id == request_id)).one()

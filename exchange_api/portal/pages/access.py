@@ -141,6 +141,10 @@ def request_page(
         events=history(session, subject_type="access_request", subject_id=found.id),
         may_decide=provider_side and user.has_any(Role.DATA_REVIEWER) and found.state == RequestState.SUBMITTED,
         may_answer=not provider_side and user.has_any(Role.CONSUMER) and found.state == RequestState.AWAITING_INFO,
+        may_clear=provider_side and user.has_any(Role.DATA_RESOURCE_ADMIN)
+        and found.state == RequestState.CONFIDENTIALITY_REVIEW,
+        may_withdraw=not provider_side and user.has_any(Role.CONSUMER)
+        and found.state in (RequestState.SUBMITTED, RequestState.AWAITING_INFO),
         may_dispute=not provider_side and user.has_any(Role.CONSUMER) and (found.state == RequestState.REJECTED or found.narrowed),
         labels=LABELS_ZH, error=error, **VOCAB,
     )  # fmt: skip
@@ -186,6 +190,10 @@ def _take(
         requests.answer(session, **common, text=_one(form, "text"))
     elif action == "withdraw":
         requests.withdraw(session, **common)
+    elif action == "review":
+        requests.confidentiality_review(
+            session, **common, cleared=_one(form, "cleared") == "yes", note=_one(form, "note")
+        )
     else:
         raise InvalidInput(f"no action {action!r} on a request")
 

@@ -6,11 +6,12 @@ from fastapi.responses import Response
 from sqlalchemy import select
 
 from catalog import entries
+from catalog.models import ResourceAdministrator
 from catalog.search import SearchQuery, search
 from catalog.vocab import LABELS_ZH, ShareType
 from collection.models import IngestRun
 from exchange.data_status import DataStatus
-from exchange.identity.models import Department
+from exchange.identity.models import Department, User
 from exchange_api.deps import DbSession
 from exchange_api.portal.web import PortalUser, render
 
@@ -57,8 +58,16 @@ def resource_page(
     )
     own = user.department_id == resource.provider_department_id
     working = entries.working_version(session, resource) if own else None
+    contacts = session.scalars(
+        select(User)
+        .join(ResourceAdministrator, ResourceAdministrator.user_id == User.id)
+        .where(
+            ResourceAdministrator.department_id == resource.provider_department_id,
+            ResourceAdministrator.ended_at.is_(None),
+        )
+    ).all()
     return render(
         request, "resource.html", resource=resource, version=version, provider=provider,
         last_load=last_load, quality=session.get(DataStatus, resource.code), labels=LABELS_ZH,
-        own=own, working=working,
+        own=own, working=working, contacts=contacts,
     )  # fmt: skip
