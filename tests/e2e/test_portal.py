@@ -295,6 +295,30 @@ def test_every_page_has_chinese_and_english_titles_and_loads_nothing_from_outsid
     visitor.close()
 
 
+def test_signing_in_and_searching_work_from_the_keyboard(server: str, browser: Any) -> None:
+    person = Visitor(browser, server)
+    person.page.goto(f"{server}/login")
+    for _ in range(10):  # Tab through the header to the user name field
+        if person.page.evaluate("document.activeElement.id") == "username":
+            break
+        person.page.keyboard.press("Tab")
+    person.page.keyboard.type("sw.consumer")
+    person.page.keyboard.press("Tab")
+    person.page.keyboard.type(PASSWORD)
+    person.page.keyboard.press("Enter")
+    person.page.wait_for_url(f"{server}/")
+    person.page.keyboard.press("Tab")  # the first stop is the skip link
+    assert person.page.evaluate("document.activeElement.textContent") == "跳到正文"
+    person.page.goto(f"{server}/catalog")
+    person.page.focus("#q")
+    person.page.keyboard.type("婚姻")
+    person.page.keyboard.press("Enter")
+    person.page.wait_for_load_state()
+    assert "婚姻登记信息" in person.page.inner_text("main")
+    person.shot("22-keyboard-search")
+    person.close()
+
+
 def test_pages_fit_a_phone_screen(server: str, browser: Any) -> None:
     phone = Visitor(browser, server)
     phone.page.set_viewport_size({"width": 390, "height": 844})
