@@ -72,7 +72,9 @@ def test_the_confidentiality_review_opens_access_from_the_request_page(
     request_id = file(world, code)
     act(world, "data_reviewer", requests.approve, request_id=request_id)
     reviewer = sign_in(client, world, world.provider, Role.DATA_REVIEWER)
-    assert "审查通过，开放调用" not in client.get(f"/access/requests/{request_id}").text  # not theirs
+    assert (
+        "审查通过，开放调用" not in client.get(f"/access/requests/{request_id}").text
+    )  # not theirs
     refused = client.post(f"/access/requests/{request_id}/review",
                           data={"csrf_token": reviewer, "cleared": "yes", "note": "可以"})  # fmt: skip
     assert "roles that may" in refused.text
