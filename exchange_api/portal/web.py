@@ -9,6 +9,7 @@ point as the API: the portal can do nothing the API would refuse.
 
 import hashlib
 import hmac
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,6 +19,7 @@ from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
 
 from exchange.errors import AuthenticationFailed, DomainError, PermissionDenied
 from exchange.identity.roles import Role
@@ -116,6 +118,22 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     if request.query_params.get("lang") in LANGUAGES:
         response.set_cookie(COOKIE, lang, max_age=365 * 86400, samesite="lax", httponly=True)
     return response
+
+
+def attempt(platform: Platform, action: Callable[[Session, Any], object]) -> str | None:
+    """Run ``action(session, workflow environment)`` in a transaction of its own, so that a
+    refusal rolls all of it back; returns the refusal's message, or None when it was done."""
+    try:
+        with platform.database.transaction() as session:
+            action(session, platform.workflow_environment(session))
+    except (DomainError, ValueError) as error:
+        return error.message if isinstance(error, DomainError) else str(error)
+    return None
+
+
+def done(url: str, platform: Platform, action: Callable[[Session, Any], object]) -> Response:
+    """:func:`attempt`, then back to ``url`` with what happened as its notice."""
+    return redirect(url, notice=attempt(platform, action) or "已保存 / Saved")
 
 
 def redirect(url: str, *, notice: str | None = None) -> RedirectResponse:

@@ -5,21 +5,16 @@ request by its URL. Every step leaves a screenshot in test-artifacts/portal/."""
 
 import csv
 import io
-import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-EXCHANGE = Path(sys.executable).parent / "exchange"
+from tests.servers import demo_server
+
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "portal"
 PASSWORD = "demo-password-2026"
@@ -34,44 +29,10 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def free_port_pair() -> int:
-    """A free port whose next one is free too (the demo tax API takes it)."""
-    while True:
-        with socket.socket() as probe, socket.socket() as next_one:
-            probe.bind(("127.0.0.1", 0))
-            port = int(probe.getsockname()[1])
-            try:
-                next_one.bind(("127.0.0.1", port + 1))
-            except OSError:
-                continue
-            return port
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    folder = tmp_path_factory.mktemp("portal")
-    port = free_port_pair()
-    env = {**os.environ, "EXCHANGE_DATA_DIR": str(folder / "var"), "EXCHANGE_API_PORT": str(port)}
-    env.pop("EXCHANGE_DATABASE_URL", None)
-    subprocess.run([EXCHANGE, "db", "upgrade"], env=env, check=True, capture_output=True)
-    subprocess.run([EXCHANGE, "demo", "--rows", "60"], env=env, check=True, capture_output=True)
-    process = subprocess.Popen([EXCHANGE, "serve"], env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("the portal server did not answer within 30 s")
+    with demo_server(tmp_path_factory.mktemp("portal"), "--rows", "60") as (base, _):
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")

@@ -20,8 +20,8 @@ from policies.models import Grant
 from tests.api.test_access_api import bearer
 from tests.api.test_data_api import publish_with_data
 from tests.catalog_fixtures import CatalogWorld
-from tests.e2e.test_demo_server import EXCHANGE, free_port
 from tests.policies.test_requests import act, file
+from tests.servers import EXCHANGE, free_port_pair
 
 PROPAGATION_SECONDS = 1.0
 
@@ -30,7 +30,7 @@ PROPAGATION_SECONDS = 1.0
 def second_process(platform: Platform) -> Iterator[str]:
     if platform.database.dialect != "postgresql":
         pytest.skip("several API processes share PostgreSQL; SQLite is the one-process setup")
-    port = free_port()
+    port = free_port_pair()
     env = {
         **os.environ,
         "EXCHANGE_DATABASE_URL": platform.database.url,

@@ -10,21 +10,7 @@ from sqlalchemy import text
 
 from exchange.cli import main
 from exchange.db import Database
-
-
-def free_port() -> int:
-    """A free port whose next port is free too: the demo tax API takes it."""
-    import socket
-
-    while True:
-        with socket.socket() as probe, socket.socket() as next_one:
-            probe.bind(("127.0.0.1", 0))
-            port = int(probe.getsockname()[1])
-            try:
-                next_one.bind(("127.0.0.1", port + 1))
-            except OSError:
-                continue
-            return port
+from tests.servers import free_port_pair
 
 
 @pytest.fixture
@@ -32,7 +18,7 @@ def run(database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  #
     monkeypatch.setenv("EXCHANGE_DATABASE_URL", database.url)
     monkeypatch.setenv("EXCHANGE_DATA_DIR", str(tmp_path))
     monkeypatch.setenv(
-        "EXCHANGE_API_PORT", str(free_port())
+        "EXCHANGE_API_PORT", str(free_port_pair())
     )  # the demo tax API takes the next port
     runner = CliRunner()
 

@@ -17,7 +17,7 @@ from exchange.identity.models import Department
 from exchange.identity.roles import Role
 from exchange.workflow.engine import history
 from exchange_api.deps import AppPlatform, DbSession
-from exchange_api.portal.web import FormLists, PortalUser, redirect, render
+from exchange_api.portal.web import FormLists, PortalUser, attempt, redirect, render
 from policies import requests
 from policies.models import AccessRequest, Grant
 from policies.requests import RequestDraft
@@ -155,13 +155,10 @@ def decide(
     request: Request, request_id: int, action: str, user: PortalUser, form: FormLists,
     platform: AppPlatform,
 ) -> Response:  # fmt: skip
-    try:
+    refused = attempt(platform, lambda s, env: _take(s, user, env, request_id, action, form))
+    if refused:
         with platform.database.transaction() as session:
-            _take(session, user, platform.workflow_environment(session), request_id, action, form)
-    except (DomainError, ValueError) as error:
-        message = error.message if isinstance(error, DomainError) else str(error)
-        with platform.database.transaction() as session:
-            return request_page(request, request_id, user, session, error=message)
+            return request_page(request, request_id, user, session, error=refused)
     return redirect(f"/access/requests/{request_id}", notice="已保存 / Saved")
 
 

@@ -15,19 +15,9 @@ from exchange.identity.roles import DepartmentKind, Role
 from exchange.workdays.models import CalendarYear
 from exchange.workdays.schedule import import_schedule, parse_schedule_csv
 from exchange_api.deps import AppPlatform, DbSession
-from exchange_api.portal.web import FormLists, PortalUser, checked_form, redirect, render
+from exchange_api.portal.web import FormLists, PortalUser, checked_form, done, redirect, render
 
 router = APIRouter(include_in_schema=False)
-
-
-def _done(url: str, action: Any, platform: Any) -> Response:
-    """Run ``action`` in its own transaction; a refusal comes back as the page's notice."""
-    try:
-        with platform.database.transaction() as session:
-            action(session)
-    except (DomainError, ValueError) as error:
-        return redirect(url, notice=error.message if isinstance(error, DomainError) else str(error))
-    return redirect(url, notice="已保存 / Saved")
 
 
 @router.get("/admin")
@@ -51,7 +41,7 @@ def add_department(
             name=form["name"][0].strip(), kind=DepartmentKind(form["kind"][0]),
         )  # fmt: skip
 
-    return _done("/admin", act, platform)
+    return done("/admin", platform, lambda session, _env: act(session))
 
 
 @router.post("/admin/users")
@@ -66,7 +56,7 @@ def add_user(
             password=form["password"][0],
         )  # fmt: skip
 
-    return _done("/admin", act, platform)
+    return done("/admin", platform, lambda session, _env: act(session))
 
 
 @router.post("/admin/users/{user_id}/roles")
@@ -79,7 +69,7 @@ def change_roles(
             roles=[Role(r) for r in form.get("roles", [])],
         )  # fmt: skip
 
-    return _done("/admin", act, platform)
+    return done("/admin", platform, lambda session, _env: act(session))
 
 
 @router.get("/account/tokens")
@@ -119,12 +109,12 @@ def new_token(
 def revoke(
     request: Request, token_id: int, user: PortalUser, form: FormLists, platform: AppPlatform
 ) -> Response:
-    return _done(
+    return done(
         "/account/tokens",
-        lambda session: service.revoke_token(
+        platform,
+        lambda session, _env: service.revoke_token(
             session, actor=user, now=platform.clock.now(), token_id=token_id
         ),
-        platform,
     )
 
 
@@ -152,4 +142,4 @@ async def import_calendar(request: Request, user: PortalUser, platform: AppPlatf
             actor=user, now=platform.clock.now(), zone=platform.settings.zone,
         )  # fmt: skip
 
-    return _done("/admin/calendar", act, platform)
+    return done("/admin/calendar", platform, lambda session, _env: act(session))

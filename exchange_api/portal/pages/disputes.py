@@ -1,17 +1,15 @@
 """Disputes and usage: the consumer disputes a rejection or narrowing from its request's page;
 the coordinating office rules from its queue; departments see the use of their data (R17)."""
 
-from typing import Any
-
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
 from catalog.models import Resource
-from exchange.errors import DomainError, PermissionDenied
+from exchange.errors import PermissionDenied
 from exchange.identity.roles import Role
 from exchange_api.deps import AppPlatform, DbSession
-from exchange_api.portal.web import FormLists, PortalUser, redirect, render
+from exchange_api.portal.web import FormLists, PortalUser, done, render
 from policies import disputes
 from policies.models import AccessRequest, Dispute
 from policies.usage import usage
@@ -19,21 +17,12 @@ from policies.usage import usage
 router = APIRouter(include_in_schema=False)
 
 
-def _run(url: str, platform: Any, action: Any) -> Response:
-    try:
-        with platform.database.transaction() as session:
-            action(session, platform.workflow_environment(session))
-    except (DomainError, ValueError) as error:
-        return redirect(url, notice=error.message if isinstance(error, DomainError) else str(error))
-    return redirect(url, notice="已保存 / Saved")
-
-
 @router.post("/access/requests/{request_id}/dispute")
 def open_dispute(
     request: Request, request_id: int, user: PortalUser, form: FormLists, platform: AppPlatform
 ) -> Response:
     ground = (form.get("ground") or [""])[0]
-    return _run(
+    return done(
         f"/access/requests/{request_id}", platform,
         lambda s, env: disputes.open_dispute(s, actor=user, env=env, request_id=request_id, ground=ground),
     )  # fmt: skip
@@ -61,7 +50,7 @@ def rule(
     note = (form.get("note") or [""])[0]
     grant = (form.get("outcome") or ["uphold"])[0] == "grant"
     items = form.get("items", []) if grant else None
-    return _run(
+    return done(
         "/access/disputes", platform,
         lambda s, env: disputes.rule(s, actor=user, env=env, dispute_id=dispute_id,
                                      grant_items=items, note=note),

@@ -9,12 +9,12 @@ from fastapi.responses import Response
 from sqlalchemy import select
 
 from catalog.models import Resource
-from exchange.errors import DomainError, InvalidInput
+from exchange.errors import InvalidInput
 from exchange.identity.models import Department
 from exchange.identity.roles import Role
 from exchange.workflow.engine import history
 from exchange_api.deps import AppPlatform, DbSession
-from exchange_api.portal.web import Form, PortalUser, redirect, render
+from exchange_api.portal.web import Form, PortalUser, attempt, redirect, render
 from quality import issues, reports
 from quality.issues import UNRESOLVED
 from quality.models import QualityIssue
@@ -70,13 +70,10 @@ def act(
     form: Form,
     platform: AppPlatform,
 ) -> Response:
-    try:
+    refused = attempt(platform, lambda s, env: _take(s, user, env, issue_id, action, form))
+    if refused:
         with platform.database.transaction() as session:
-            _take(session, user, platform.workflow_environment(session), issue_id, action, form)
-    except (DomainError, ValueError) as error:
-        message = error.message if isinstance(error, DomainError) else str(error)
-        with platform.database.transaction() as session:
-            return issue_page(request, issue_id, user, session, error=message)
+            return issue_page(request, issue_id, user, session, error=refused)
     return redirect(f"/quality/issues/{issue_id}", notice="已保存 / Saved")
 
 

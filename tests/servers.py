@@ -1,0 +1,59 @@
+"""Starting the platform as a user would, for end-to-end tests: migrate, seed the demo, serve."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+EXCHANGE = Path(sys.executable).parent / "exchange"
+
+
+def free_port_pair() -> int:
+    """A free port whose next one is free too: the demo tax API takes the API port + 1."""
+    while True:
+        with socket.socket() as probe, socket.socket() as next_one:
+            probe.bind(("127.0.0.1", 0))
+            port = int(probe.getsockname()[1])
+            try:
+                next_one.bind(("127.0.0.1", port + 1))
+            except OSError:
+                continue
+            return port
+
+
+@contextmanager
+def demo_server(folder: Path, *demo_args: str) -> Iterator[tuple[str, str]]:
+    """``exchange db upgrade``, ``exchange demo`` and ``exchange serve`` in ``folder``; yields the
+    base URL once /healthz answers, and what the demo printed."""
+    port = free_port_pair()
+    env = {**os.environ, "EXCHANGE_DATA_DIR": str(folder / "var"), "EXCHANGE_API_PORT": str(port)}
+    env.pop("EXCHANGE_DATABASE_URL", None)
+    subprocess.run([EXCHANGE, "db", "upgrade"], env=env, check=True, capture_output=True)
+    seeded = subprocess.run(
+        [EXCHANGE, "demo", *demo_args], env=env, check=True, capture_output=True, text=True
+    )
+    server = subprocess.Popen(
+        [EXCHANGE, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("the demo server did not answer within 30 s")
+        yield base, seeded.stdout
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
