@@ -85,7 +85,7 @@ def open_issue(
             f"{issue.row_count} findings in {code}. Verify or correct them and answer within "
             f"{env.settings.quality_feedback_days} working days (R19)."
         ),
-        link=f"/api/v1/quality/issues/{issue.id}",
+        link=f"/quality/issues/{issue.id}",
         now=env.now,
     )
     return issue

@@ -12,9 +12,13 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from catalog.entries import get_resource
 from catalog.models import Resource
 from exchange.deadlines.models import Deadline, DeadlineStatus
+from exchange.errors import NotFound
 from exchange.identity.models import Department
+from exchange.identity.roles import Role
+from exchange.principal import Principal
 from exchange.workdays import WorkingDayCalendar
 from quality.issues import UNRESOLVED
 from quality.models import FEEDBACK, Comparison, ComparisonRun, QualityIssue, ValidationRun
@@ -34,6 +38,33 @@ def _templates() -> Environment:
         loader=FileSystemLoader(Path(__file__).parent / "templates"),
         autoescape=select_autoescape(["html"]),
     )
+
+
+def may_see_runs(actor: Principal, provider_id: int) -> bool:
+    """Runs and reports are for the department whose data was checked and the city's offices."""
+    return actor.department_id == provider_id or actor.has_any(
+        Role.DATA_STEWARD, Role.BUREAU_ADMIN, Role.AUDITOR, Role.COORDINATING_OFFICE
+    )
+
+
+def visible_validation_run(session: Session, run_id: int, viewer: Principal) -> ValidationRun:
+    run = session.get(ValidationRun, run_id)
+    if run is None or not may_see_runs(
+        viewer, get_resource(session, run.resource_code).provider_department_id
+    ):
+        raise NotFound(f"no validation run {run_id}")
+    return run
+
+
+def visible_comparison_run(session: Session, run_id: int, viewer: Principal) -> ComparisonRun:
+    run = session.get(ComparisonRun, run_id)
+    providers = [] if run is None else [
+        get_resource(session, code).provider_department_id
+        for code in (run.report["left"], run.report["right"])
+    ]  # fmt: skip
+    if run is None or not any(may_see_runs(viewer, p) for p in providers):
+        raise NotFound(f"no comparison run {run_id}")
+    return run
 
 
 def _verdict(ok: bool) -> str:
@@ -227,7 +258,7 @@ def steward_overview(
         "open": sum(d["open"] for d in departments.values()),
         "comparison_runs": [
             {"run": run.id, "comparison": name, "finished_at": run.finished_at,
-             "findings": run.report["findings_total"], "report": f"/api/v1/quality/comparison-runs/{run.id}/report"}
+             "findings": run.report["findings_total"], "report": f"/quality/comparison-runs/{run.id}/report"}
             for run, name in recent
         ],
         "resources_checked": session.scalar(select(func.count(func.distinct(Resource.id))).join(

@@ -7,14 +7,12 @@ from fastapi import APIRouter, Query, status
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
 
 from catalog.entries import get_resource
 from exchange import audit
 from exchange.data_status import DataStatus
 from exchange.errors import NotFound
 from exchange.identity.roles import Role
-from exchange.principal import Principal
 from exchange.workflow.engine import history
 from exchange_api.deps import AppPlatform, CurrentPrincipal, DbSession
 from exchange_api.errors import ERROR_RESPONSES
@@ -22,7 +20,6 @@ from quality import comparisons, issues, reports
 from quality.comparisons import ComparisonDraft
 from quality.models import (
     Comparison,
-    ComparisonRun,
     QualityIssue,
     StewardExpectation,
     ValidationRun,
@@ -55,12 +52,6 @@ class Note(BaseModel):
 
 class Reason(BaseModel):
     reason: str
-
-
-def _may_see_runs(actor: Principal, provider_id: int) -> bool:
-    return actor.department_id == provider_id or actor.has_any(
-        Role.DATA_STEWARD, Role.BUREAU_ADMIN, Role.AUDITOR, Role.COORDINATING_OFFICE
-    )
 
 
 @router.get(RESOURCE + "/suite", summary="The expectation suite of a resource")
@@ -164,7 +155,7 @@ def list_validation_runs(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> list[dict[str, Any]]:  # fmt: skip
     resource = get_resource(session, f"{classification}/{sequence}")
-    if not _may_see_runs(viewer, resource.provider_department_id):
+    if not reports.may_see_runs(viewer, resource.provider_department_id):
         raise NotFound(f"no validation runs of {resource.code} for you")
     runs = session.scalars(
         select(ValidationRun).where(ValidationRun.resource_id == resource.id)
@@ -178,23 +169,16 @@ def list_validation_runs(
     ]  # fmt: skip
 
 
-def _validation_run(session: Session, run_id: int, viewer: Principal) -> ValidationRun:
-    run = session.get(ValidationRun, run_id)
-    if run is None or not _may_see_runs(
-        viewer, get_resource(session, run.resource_code).provider_department_id
-    ):
-        raise NotFound(f"no validation run {run_id}")
-    return run
-
-
 @router.get("/validation-runs/{run_id}", summary="A validation run's report as JSON")
 def validation_run(run_id: int, session: DbSession, viewer: CurrentPrincipal) -> dict[str, Any]:
-    return reports.validation_json(_validation_run(session, run_id, viewer))
+    return reports.validation_json(reports.visible_validation_run(session, run_id, viewer))
 
 
 @router.get("/validation-runs/{run_id}/report", response_class=HTMLResponse, summary="… as HTML")
 def validation_report(run_id: int, session: DbSession, viewer: CurrentPrincipal) -> HTMLResponse:
-    return HTMLResponse(reports.validation_html(_validation_run(session, run_id, viewer)))
+    return HTMLResponse(
+        reports.validation_html(reports.visible_validation_run(session, run_id, viewer))
+    )
 
 
 @router.post(
@@ -228,25 +212,16 @@ def run_comparison(
     return reports.comparison_json(run)
 
 
-def _comparison_run(session: Session, run_id: int, viewer: Principal) -> ComparisonRun:
-    run = session.get(ComparisonRun, run_id)
-    if run is None:
-        raise NotFound(f"no comparison run {run_id}")
-    providers = [get_resource(session, code).provider_department_id
-                 for code in (run.report["left"], run.report["right"])]  # fmt: skip
-    if not any(_may_see_runs(viewer, p) for p in providers):
-        raise NotFound(f"no comparison run {run_id}")
-    return run
-
-
 @router.get("/comparison-runs/{run_id}", summary="A comparison run's report as JSON")
 def comparison_run(run_id: int, session: DbSession, viewer: CurrentPrincipal) -> dict[str, Any]:
-    return reports.comparison_json(_comparison_run(session, run_id, viewer))
+    return reports.comparison_json(reports.visible_comparison_run(session, run_id, viewer))
 
 
 @router.get("/comparison-runs/{run_id}/report", response_class=HTMLResponse, summary="… as HTML")
 def comparison_report(run_id: int, session: DbSession, viewer: CurrentPrincipal) -> HTMLResponse:
-    return HTMLResponse(reports.comparison_html(_comparison_run(session, run_id, viewer)))
+    return HTMLResponse(
+        reports.comparison_html(reports.visible_comparison_run(session, run_id, viewer))
+    )
 
 
 @router.get("/issues", summary="Quality issues: my department's, or all for the bureau")

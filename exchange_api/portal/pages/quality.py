@@ -5,7 +5,7 @@ answers with a correction or evidence and the steward verifies and closes."""
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
 from catalog.models import Resource
@@ -40,6 +40,24 @@ def overview(
         session, now=platform.clock.now(), calendar=platform.calendar(session)
     )
     return render(request, "quality_overview.html", summary=summary)
+
+
+@router.get("/quality/validation-runs/{run_id}/report")
+def validation_report(
+    request: Request, run_id: int, user: PortalUser, session: DbSession
+) -> Response:
+    return HTMLResponse(
+        reports.validation_html(reports.visible_validation_run(session, run_id, user))
+    )
+
+
+@router.get("/quality/comparison-runs/{run_id}/report")
+def comparison_report(
+    request: Request, run_id: int, user: PortalUser, session: DbSession
+) -> Response:
+    return HTMLResponse(
+        reports.comparison_html(reports.visible_comparison_run(session, run_id, user))
+    )
 
 
 @router.get("/quality/issues/{issue_id}")
