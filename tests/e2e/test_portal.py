@@ -103,15 +103,16 @@ def test_request_narrow_approve_download_and_no_peeking(server: str, browser: An
     reviewer.page.click(f"a[href='{request_url.removeprefix(server)}']")
     reviewer.page.uncheck("input[name=items][value=id_number]")  # narrowed to the name only
     reviewer.shot("06-reviewer-narrows")
-    reviewer.page.click("button:has-text('同意')")
-    reviewer.page.wait_for_load_state()
+    with reviewer.page.expect_navigation():  # the form posts, then lands on the request again
+        reviewer.page.click("button:has-text('同意')")
     assert reviewer.page.inner_text("#approved-items") == "person_name"
     reviewer.shot("07-approved")
 
     consumer.page.goto(request_url)
     consumer.page.click("text=预览和下载数据")
     consumer.page.fill("#purpose", "核验企业参保人员身份")
-    consumer.page.click("text=查看")
+    with consumer.page.expect_navigation():
+        consumer.page.click("text=查看")
     resource_code = re.search(r"/data/(\d+/\d+)", consumer.page.url).group(1)  # type: ignore[union-attr]
     headers = consumer.page.locator("#preview th").all_inner_texts()
     assert headers == ["person_name"], consumer.page.url
@@ -184,8 +185,8 @@ def test_a_registrar_registers_an_entry_and_a_reviewer_publishes_it(
     reviewer.page.goto(f"{server}/catalog/review")
     reviewer.page.click("text=食品经营许可信息")
     reviewer.page.fill("#approve-comment", "要素齐全，同意发布")
-    reviewer.page.click("button:has-text('审核通过并发布')")
-    reviewer.page.wait_for_load_state()
+    with reviewer.page.expect_navigation():
+        reviewer.page.click("button:has-text('审核通过并发布')")
     assert "已发布" in reviewer.page.inner_text("main")
     reviewer.shot("18-published")
 
@@ -219,20 +220,24 @@ def test_a_steward_sees_a_planted_inconsistency_and_the_department_answers_it(
     provider = Visitor(browser, server)
     provider.sign_in("scjg.data_resource_admin")
     provider.page.goto(issue_url)
-    provider.page.click("button:has-text('确认收到')")
+    with provider.page.expect_navigation():
+        provider.page.click("button:has-text('确认收到')")
     provider.page.select_option("#kind", "confirmed")
     provider.page.fill("#text", "经核对，工商登记名称为准")
-    provider.page.click("button:has-text('提交反馈')")
+    with provider.page.expect_navigation():
+        provider.page.click("button:has-text('提交反馈')")
     assert "evidence" in provider.page.inner_text("[role=alert]")  # confirming needs evidence
     provider.page.select_option("#kind", "confirmed")
     provider.page.fill("#text", "经核对，工商登记名称为准")
     provider.page.fill("#evidence", "营业执照档案 440300-2026-0815")
-    provider.page.click("button:has-text('提交反馈')")
+    with provider.page.expect_navigation():
+        provider.page.click("button:has-text('提交反馈')")
     assert "已反馈" in provider.page.inner_text("h1")
     provider.shot("14-department-answers")
 
     steward.page.goto(issue_url)
-    steward.page.click("button:has-text('核验通过')")
+    with steward.page.expect_navigation():
+        steward.page.click("button:has-text('核验通过')")
     assert "已核验" in steward.page.inner_text("h1")
     steward.shot("15-steward-verifies")
     for visitor in (steward, provider):
@@ -277,8 +282,8 @@ def test_signing_in_and_searching_work_from_the_keyboard(server: str, browser: A
     person.page.goto(f"{server}/catalog")
     person.page.focus("#q")
     person.page.keyboard.type("婚姻")
-    person.page.keyboard.press("Enter")
-    person.page.wait_for_load_state()
+    with person.page.expect_navigation():
+        person.page.keyboard.press("Enter")
     assert "婚姻登记信息" in person.page.inner_text("main")
     person.shot("22-keyboard-search")
     person.close()
