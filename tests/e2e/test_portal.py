@@ -141,14 +141,10 @@ def test_request_narrow_approve_download_and_no_peeking(server: str, browser: An
 
 
 PAGES = [
-    "/",
-    "/catalog",
-    "/access/requests",
-    "/access/inbox",
-    "/access/grants",
-    "/quality",
-    "/login",
-]
+    "/", "/catalog", "/catalog/new", "/catalog/review", "/catalog/import", "/access/requests",
+    "/access/inbox", "/access/grants", "/access/usage", "/access/disputes", "/quality", "/audit",
+    "/admin", "/admin/calendar", "/account/tokens", "/supervision/suspensions", "/login",
+]  # fmt: skip
 
 
 def test_a_registrar_registers_an_entry_and_a_reviewer_publishes_it(
