@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     access_review_days: int = Field(3, ge=1, description="R14: provider decides a request.")
     quality_feedback_days: int = Field(5, ge=1, description="R19: department answers an issue.")
     dispute_ruling_days: int = Field(5, ge=1, description="Coordinating office rules a dispute.")
+    freshness_grace_days: int = Field(
+        5, ge=1, description="R11: a warned department updates late data before its grants pause."
+    )
 
     token_days: int = Field(90, ge=1, description="Default lifetime of a new API token.")
     max_request_bytes: int = Field(10 * 1024 * 1024, ge=1024, description="Request body limit.")

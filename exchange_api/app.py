@@ -24,6 +24,7 @@ from exchange_api.routers import (
     identity,
     notifications,
     quality,
+    supervision,
     usage,
 )
 from policies.live import LiveAccessPolicy
@@ -94,6 +95,7 @@ def create_app(platform: Platform | None = None) -> FastAPI:
         usage,
         data,
         quality,
+        supervision,
         calendar,
         deadlines,
         notifications,

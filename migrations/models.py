@@ -20,7 +20,7 @@ from exchange.identity.models import ApiToken, Department, User, UserRole
 from exchange.notifications.models import Notification, OutboxEmail
 from exchange.workdays.models import CalendarDay, CalendarYear
 from exchange.workflow.models import WorkflowEvent
-from policies.models import AccessRequest, DataUsage, Dispute, Grant, UseReport
+from policies.models import AccessRequest, DataUsage, Dispute, Grant, Suspension, UseReport
 from quality.models import (
     Comparison,
     ComparisonRun,
@@ -61,6 +61,7 @@ __all__ = [
     "Source",
     "StatutorySharing",
     "StewardExpectation",
+    "Suspension",
     "UseReport",
     "User",
     "UserRole",

@@ -45,7 +45,7 @@ class LiveAccessPolicy:
         if change.topic == "all":
             self.reload()
             return
-        if change.topic not in ("grant", "resource"):
+        if change.topic not in ("grant", "resource", "suspension"):
             return
         with self.database.sessions() as session:
             self.pdp.apply(session, change)

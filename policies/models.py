@@ -1,9 +1,10 @@
-"""Access requests (R14), the grants they become, and disputes before the coordinating office."""
+"""Access requests (R14), the grants they become, disputes before the coordinating office, and
+the suspension of a late department's grants (R11)."""
 
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, String, Text
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from exchange.db import Base
@@ -142,3 +143,38 @@ class UseReport(Base):
     period_to: Mapped[date]
     uses: Mapped[int]
     outcome: Mapped[str] = mapped_column(Text)
+
+
+GRACE = "freshness_grace"
+
+
+class Suspension(Base):
+    """R11: a department whose resources miss their update cycle is warned; if its data is still
+    late when the grace period (working days) ends, its own grants as a consumer are suspended.
+    One row follows one episode from warning to its end (data fresh again, or a bureau decision)."""
+
+    __tablename__ = "grant_suspensions"
+    __table_args__ = (Index("ix_grant_suspensions_department_state", "department_id", "state"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    state: Mapped[str] = mapped_column(String(20))  # warned, suspended, ended
+    late_resources: Mapped[list[str]] = mapped_column(JSON)
+    warned_at: Mapped[datetime]
+    suspended_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    ended_by: Mapped[str | None] = mapped_column(String(100))
+    end_reason: Mapped[str | None] = mapped_column(Text)
+
+    @property
+    def reason(self) -> str:
+        late = ", ".join(self.late_resources)
+        return f"its resources {late} missed their update cycle (R11)"
+
+    def deadline_assignment(self, kind: str) -> Assignment:
+        return Assignment(self.department_id, Role.DATA_RESOURCE_ADMIN, Role.BUREAU_ADMIN)
+
+    def deadline_title(self, kind: str) -> str:
+        return f"按时更新数据 Update late data before grants are suspended: {', '.join(self.late_resources)}"[
+            :200
+        ]

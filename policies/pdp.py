@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from catalog.models import DataItem, Resource
 from catalog.vocab import ResourceStatus, ShareType
 from exchange.policy_changes import PolicyChange
-from policies.models import Grant
+from policies.models import Grant, Suspension
 
 MODEL = Path(__file__).with_name("data_access.conf")
 OWNER, UNCONDITIONAL, EVERYONE = "owner", "unconditional", "*"
@@ -98,6 +98,8 @@ class DataAccessPolicy:
         self._grants: dict[str, GrantFacts] = {}
         self._resources: dict[str, ResourceFacts] = {}
         self._codes: dict[int, str] = {}
+        # R11: departments whose grants are suspended, with the reason readers are told.
+        self._suspended: dict[int, str] = {}
         self._lock = threading.RLock()
 
     # -- loading ---------------------------------------------------------------------------
@@ -111,6 +113,9 @@ class DataAccessPolicy:
             .where(Grant.revoked_at.is_(None))
         ).all()
         self.replace_all(resources, (GrantFacts.of(grant, code) for grant, code in grants))
+        suspended = session.scalars(select(Suspension).where(Suspension.state == "suspended"))
+        with self._lock:
+            self._suspended = {s.department_id: _suspension_reason(s) for s in suspended}
 
     def replace_all(self, resources: Iterable[ResourceFacts], grants: Iterable[GrantFacts]) -> None:
         with self._lock:
@@ -136,6 +141,16 @@ class DataAccessPolicy:
                 self._drop_grant(grant_token(change.key))
                 if row is not None and row[0].revoked_at is None:
                     self._put_grant(GrantFacts.of(row[0], row[1]))
+        elif change.topic == "suspension":  # key: the department
+            active = session.scalar(
+                select(Suspension).where(
+                    Suspension.department_id == change.key, Suspension.state == "suspended"
+                )
+            )
+            with self._lock:
+                self._suspended.pop(change.key, None)
+                if active is not None:
+                    self._suspended[change.key] = _suspension_reason(active)
         elif change.topic == "resource":
             facts = _resource_facts(session, change.key)
             with self._lock:
@@ -224,6 +239,7 @@ class DataAccessPolicy:
         return (
             grant is not None
             and grant.in_force(at)
+            and grant.department_id not in self._suspended
             and items <= (grant.items | facts.unconditional)
         )
 
@@ -240,7 +256,14 @@ class DataAccessPolicy:
         with fast_policy_filter(self._policy, sub, facts.code):
             tokens = [line[3] for line in self._policy if line[2] in (mode, "*")]
         found = (self._grants.get(token) for token in tokens)
-        return [g for g in found if g is not None and g.in_force(at) and facts.published]
+        return [
+            g
+            for g in found
+            if g is not None
+            and g.in_force(at)
+            and facts.published
+            and g.department_id not in self._suspended
+        ]
 
     def _everything_readable(
         self, sub: str, facts: ResourceFacts, mode: str, at: datetime, grant_id: int | None
@@ -283,6 +306,11 @@ class DataAccessPolicy:
         uncovered = sorted(wanted - covered)
         if unknown:
             reason = f"not data items of {facts.code}: {', '.join(unknown)}"
+        elif uncovered and int(sub[1:]) in self._suspended:
+            reason = (
+                f"your department's grants are suspended because {self._suspended[int(sub[1:])]}; "
+                "they come back when its data is up to date again, or by a decision of the bureau"
+            )
         elif uncovered:
             reason = f"no grant in force lets your department read {', '.join(uncovered)} of " + (
                 f"{facts.code} in the {mode} mode"
@@ -298,6 +326,10 @@ class DataAccessPolicy:
 
     def grant_count(self) -> int:
         return len(self._grants)
+
+
+def _suspension_reason(suspension: Suspension) -> str:
+    return f"{suspension.reason}, since {suspension.suspended_at:%Y-%m-%d}"
 
 
 def _resource_facts(session: Session, resource_id: int | None) -> Iterable[ResourceFacts]:

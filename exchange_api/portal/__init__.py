@@ -16,6 +16,7 @@ from exchange_api.portal.pages import (
     disputes,
     home,
     quality,
+    supervision,
 )
 from exchange_api.portal.web import error_page
 
@@ -32,6 +33,7 @@ def install_portal(app: FastAPI) -> None:
         access,
         data,
         quality,
+        supervision,
         audit,
         admin,
     ):

@@ -37,6 +37,7 @@ def test_every_dag_file_imports(
     assert bag.import_errors == {}
     assert "deadline_sweep" in bag.dags
     assert "quality_comparisons" in bag.dags
+    assert "supervision_daily" in bag.dags
 
 
 @pytest.mark.parametrize("kind", ["database", "file", "http"])
@@ -151,8 +152,8 @@ def test_parsing_200_sources_is_fast_and_touches_no_source(
     bag = DagBag(dag_folder=str(DAGS))
     elapsed = time.perf_counter() - started
     assert bag.import_errors == {}
-    # An ingestion and a validation DAG per source, the deadline sweep and the comparisons.
-    assert len(bag.dags) == 402
+    # An ingestion and a validation DAG per source, the sweep, the comparisons, supervision.
+    assert len(bag.dags) == 403
     assert elapsed < 4.0, f"parsing took {elapsed:.2f} s"
 
 
@@ -226,3 +227,36 @@ def test_comparison_dag_compares_each_pair_once_per_change_of_data(
         issues = session.scalars(select(QualityIssue)).all()
     assert [run.mismatched_rows for run in runs] == [1]
     assert [issue.row_count for issue in issues] == [1]
+
+
+def test_supervision_dag_warns_a_department_whose_data_is_late(
+    world: CatalogWorld, airflow_db: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from sqlalchemy import select
+
+    from exchange.clock import FrozenClock
+    from policies.models import Suspension
+    from tests.conftest import local
+
+    code = publish_enterprises(world)
+    path = tmp_path / "market.db"
+    with sqlite3.connect(path) as connection:
+        connection.execute(
+            "CREATE TABLE t (uscc TEXT, enterprise_name TEXT, legal_representative TEXT, registered_capital TEXT)"
+        )
+        connection.executemany("INSERT INTO t VALUES (?, ?, ?, ?)", ROWS)
+    register(world, code, "database", {"table": "t"}, {"url": f"sqlite:///{path}"})
+    platform = world.platform
+    assert isinstance(platform.clock, FrozenClock)
+    platform.clock.set(local(2026, 11, 1, 9, 0))  # loaded long before the real today: late
+    from collection.ingest import ingest
+
+    ingest(platform, source_id=1, run_key="old")
+    platform_env(platform, monkeypatch)
+    run = dag_bag(tmp_path / "none.json", monkeypatch).get_dag("supervision_daily").test()
+    assert run.state == "success"
+    with platform.database.transaction() as session:
+        warned = session.scalars(select(Suspension)).all()
+    assert [(w.department_id, w.state, w.late_resources) for w in warned] == [
+        (world.provider.id, "warned", [code])
+    ]

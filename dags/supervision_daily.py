@@ -1,0 +1,32 @@
+"""Every morning: freshness enforcement (R11) — warn departments whose data is late, suspend the
+grants of those still late when their grace period ends, restore those whose data is fresh."""
+
+from datetime import datetime, timedelta
+
+from airflow.sdk import dag, task
+
+
+@dag(
+    dag_id="supervision_daily",
+    schedule="30 6 * * *",
+    start_date=datetime(2026, 1, 1),
+    catchup=False,
+    max_active_runs=1,
+    default_args={"retries": 2, "retry_delay": timedelta(minutes=5)},
+    tags=["supervision"],
+)
+def supervision_daily() -> None:
+    @task
+    def enforce_freshness() -> dict[str, list[int]]:
+        from exchange.runtime import Platform
+        from supervision.enforcement import enforce_freshness as enforce
+
+        platform = Platform.create()
+        with platform.database.transaction() as session:
+            result = enforce(session, env=platform.workflow_environment(session))
+        return {"warned": result.warned, "suspended": result.suspended, "restored": result.restored}
+
+    enforce_freshness()
+
+
+supervision_daily()

@@ -1,0 +1,35 @@
+"""Supervision pages: freshness warnings and suspensions (R11), and the bureau's decision."""
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlalchemy import select
+
+from exchange.identity.models import Department
+from exchange.identity.roles import Role
+from exchange_api.deps import AppPlatform, DbSession
+from exchange_api.portal.web import FormLists, PortalUser, done, render
+from policies.models import Suspension
+from supervision.enforcement import lift
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/supervision/suspensions")
+def suspensions(request: Request, user: PortalUser, session: DbSession) -> Response:
+    query = select(Suspension).order_by(Suspension.id.desc()).limit(300)
+    if not user.has_any(Role.BUREAU_ADMIN, Role.AUDITOR, Role.DATA_STEWARD):
+        query = query.where(Suspension.department_id == user.department_id)
+    departments = dict(session.execute(select(Department.id, Department.name)).all())
+    return render(request, "suspensions.html", episodes=session.scalars(query).all(),
+                  departments=departments)  # fmt: skip
+
+
+@router.post("/supervision/departments/{department_id}/lift")
+def lift_page(
+    request: Request, department_id: int, user: PortalUser, form: FormLists, platform: AppPlatform
+) -> Response:
+    reason = (form.get("reason") or [""])[0]
+    return done(
+        "/supervision/suspensions", platform,
+        lambda session, env: lift(session, actor=user, env=env, department_id=department_id, reason=reason),
+    )  # fmt: skip

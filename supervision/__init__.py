@@ -1,0 +1,1 @@
+"""Supervision (R11, R17, R20): freshness enforcement, department scorecards, violations."""

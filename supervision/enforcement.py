@@ -1,0 +1,169 @@
+"""Freshness enforcement (R11), run daily: a department with late resources is warned and given a
+grace period in working days; if its data is still late when the period ends, its grants as a
+consumer are suspended (unconditional data stays readable); they come back by themselves once
+its data is fresh again, or by a bureau decision with a reason. Every step is notified and
+audited, and reaches every API process's decision point through the change bus."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from collection.freshness import freshness
+from exchange import audit
+from exchange.deadlines.service import find_open_deadline, start_deadline, stop_deadline
+from exchange.errors import InvalidInput, NotFound
+from exchange.identity.models import Department
+from exchange.identity.roles import Role
+from exchange.identity.service import require_bureau_admin
+from exchange.notifications.service import notify, users_with_role
+from exchange.policy_changes import announce
+from exchange.principal import Principal
+from exchange.workflow import WorkflowEnvironment
+from policies.models import GRACE, Suspension
+
+ENFORCER = Principal.system("freshness-enforcement")
+SUBJECT = "grant_suspension"
+
+
+@dataclass
+class EnforcementResult:
+    warned: list[int] = field(default_factory=list)
+    suspended: list[int] = field(default_factory=list)
+    restored: list[int] = field(default_factory=list)
+
+
+def late_by_department(session: Session, now: datetime) -> dict[int, list[str]]:
+    codes = dict(session.execute(select(Department.code, Department.id)).all())
+    late: dict[int, list[str]] = defaultdict(list)
+    for item in freshness(session, now=now):
+        if item.status == "late":
+            late[codes[item.provider_code]].append(item.code)
+    return dict(late)
+
+
+def current(session: Session, department_id: int) -> Suspension | None:
+    return session.scalar(
+        select(Suspension).where(
+            Suspension.department_id == department_id, Suspension.state != "ended"
+        )
+    )
+
+
+def enforce_freshness(session: Session, *, env: WorkflowEnvironment) -> EnforcementResult:
+    result = EnforcementResult()
+    late = late_by_department(session, env.now)
+    episodes = session.scalars(select(Suspension).where(Suspension.state != "ended")).all()
+    for episode in episodes:
+        if episode.department_id not in late:
+            _end(session, episode, env=env, actor=ENFORCER, reason="data up to date again")
+            result.restored.append(episode.department_id)
+            continue
+        episode.late_resources = sorted(late[episode.department_id])
+        if episode.state == "warned":
+            deadline = find_open_deadline(
+                session, kind=GRACE, subject_type=SUBJECT, subject_id=episode.id
+            )
+            if deadline is not None and env.now >= deadline.due_at:
+                _suspend(session, episode, env=env)
+                result.suspended.append(episode.department_id)
+    watched = {e.department_id for e in episodes}
+    for department_id, codes in sorted(late.items()):
+        if department_id not in watched:
+            _warn(session, department_id, sorted(codes), env=env)
+            result.warned.append(department_id)
+    return result
+
+
+def _tell(
+    session: Session, episode: Suspension, kind: str, title: str, body: str, now: datetime
+) -> None:
+    people = users_with_role(session, Role.DATA_RESOURCE_ADMIN, episode.department_id)
+    people += users_with_role(session, Role.CONSUMER, episode.department_id)
+    people += users_with_role(session, Role.BUREAU_ADMIN)
+    notify(session, users={u.id: u for u in people}.values(), kind=kind, title=title[:200],
+           body=body, now=now, link="/supervision/suspensions")  # fmt: skip
+
+
+def _warn(
+    session: Session, department_id: int, codes: list[str], *, env: WorkflowEnvironment
+) -> None:
+    episode = Suspension(
+        department_id=department_id, state="warned", late_resources=codes, warned_at=env.now
+    )
+    session.add(episode)
+    session.flush()
+    deadline = start_deadline(
+        session, kind=GRACE, subject_type=SUBJECT, subject_id=episode.id,
+        title=episode.deadline_title(GRACE), working_days=env.settings.freshness_grace_days,
+        assignment=episode.deadline_assignment(GRACE), now=env.now, calendar=env.calendar,
+    )  # fmt: skip
+    _tell(
+        session, episode, "supervision.freshness_warning",
+        f"数据更新逾期警告 / Late data warning: {', '.join(codes)}",
+        f"Resources {', '.join(codes)} missed their update cycle. Unless they are updated by the end "
+        f"of {deadline.due_date}, your department's grants to read other departments' data are "
+        "suspended (R11).",
+        env.now,
+    )  # fmt: skip
+    audit.record(session, at=env.now, actor=ENFORCER, action="supervision.warn", object_type="department",
+                 object_id=department_id, detail={"late": codes, "due": deadline.due_date.isoformat()})  # fmt: skip
+
+
+def _suspend(session: Session, episode: Suspension, *, env: WorkflowEnvironment) -> None:
+    episode.state, episode.suspended_at = "suspended", env.now
+    deadline = find_open_deadline(session, kind=GRACE, subject_type=SUBJECT, subject_id=episode.id)
+    if deadline is not None:
+        stop_deadline(deadline, now=env.now)
+    announce(session, "suspension", episode.department_id)
+    _tell(
+        session, episode, "supervision.suspended",
+        f"共享授权已暂停 / Grants suspended: {', '.join(episode.late_resources)}",
+        f"Your department's grants are suspended because {episode.reason}. They come back when the "
+        "data is up to date again, or by a decision of the bureau.",
+        env.now,
+    )  # fmt: skip
+    audit.record(session, at=env.now, actor=ENFORCER, action="supervision.suspend", object_type="department",
+                 object_id=episode.department_id, detail={"late": episode.late_resources})  # fmt: skip
+
+
+def _end(
+    session: Session,
+    episode: Suspension,
+    *,
+    env: WorkflowEnvironment,
+    actor: Principal,
+    reason: str,
+) -> None:
+    was_suspended = episode.state == "suspended"
+    episode.state, episode.ended_at, episode.end_reason = "ended", env.now, reason
+    episode.ended_by = actor.username
+    deadline = find_open_deadline(session, kind=GRACE, subject_type=SUBJECT, subject_id=episode.id)
+    if deadline is not None:
+        stop_deadline(deadline, now=env.now)
+    if was_suspended:
+        announce(session, "suspension", episode.department_id)
+    _tell(
+        session, episode, "supervision.restored",
+        "共享授权已恢复 / Grants restored" if was_suspended else "逾期警告已解除 / Warning lifted",
+        f"{'Grants restored' if was_suspended else 'Warning lifted'}: {reason}.", env.now,
+    )  # fmt: skip
+    audit.record(session, at=env.now, actor=actor, action="supervision.restore",
+                 object_type="department", object_id=episode.department_id,
+                 detail={"reason": reason, "was_suspended": was_suspended})  # fmt: skip
+
+
+def lift(
+    session: Session, *, actor: Principal, env: WorkflowEnvironment, department_id: int, reason: str
+) -> Suspension:
+    """A bureau decision ends a warning or a suspension; the reason is required and recorded."""
+    require_bureau_admin(actor)
+    if not reason.strip():
+        raise InvalidInput("a bureau decision gives its reason", detail={"field": "reason"})
+    episode = current(session, department_id)
+    if episode is None:
+        raise NotFound(f"department {department_id} is neither warned nor suspended")
+    _end(session, episode, env=env, actor=actor, reason=f"bureau decision: {reason.strip()}")
+    return episode
