@@ -1,5 +1,6 @@
 """Every morning: freshness enforcement (R11) — warn departments whose data is late, suspend the
-grants of those still late when their grace period ends, restore those whose data is fresh."""
+grants of those still late when their grace period ends, restore those whose data is fresh — then
+this month's and this year's department scorecards (R20)."""
 
 from datetime import datetime, timedelta
 
@@ -26,7 +27,23 @@ def supervision_daily() -> None:
             result = enforce(session, env=platform.workflow_environment(session))
         return {"warned": result.warned, "suspended": result.suspended, "restored": result.restored}
 
-    enforce_freshness()
+    @task
+    def compute_scorecards() -> dict[str, int]:
+        from exchange.runtime import Platform
+        from supervision.scorecards import compute
+
+        platform = Platform.create()
+        today = platform.clock.now().astimezone(platform.settings.zone).date()
+        computed = {}
+        for period in (f"{today:%Y-%m}", f"{today:%Y}"):
+            with platform.database.transaction() as session:
+                cards = compute(
+                    session, period=period, zone=platform.settings.zone, now=platform.clock.now()
+                )
+                computed[period] = len(cards)
+        return computed
+
+    enforce_freshness() >> compute_scorecards()
 
 
 supervision_daily()

@@ -28,6 +28,7 @@ from quality.models import (
     StewardExpectation,
     ValidationRun,
 )
+from supervision.models import Scorecard
 
 __all__ = [
     "AccessRequest",
@@ -57,6 +58,7 @@ __all__ = [
     "Resource",
     "ResourceAdministrator",
     "ResourceVersion",
+    "Scorecard",
     "SearchEntry",
     "Source",
     "StatutorySharing",

@@ -4,7 +4,7 @@ decisions on them."""
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 from sqlalchemy import select
 
@@ -13,7 +13,9 @@ from exchange.identity.service import get_department, require_bureau_admin
 from exchange_api.deps import AppPlatform, CurrentPrincipal, DbSession
 from exchange_api.errors import ERROR_RESPONSES
 from policies.models import Suspension
+from supervision import scorecards
 from supervision.enforcement import enforce_freshness, lift
+from supervision.models import Scorecard
 
 router = APIRouter(prefix="/api/v1/supervision", tags=["supervision"], responses=ERROR_RESPONSES)
 
@@ -65,3 +67,49 @@ def lift_suspension(
         department_id=department.id, reason=body.reason,
     )  # fmt: skip
     return _public(episode)
+
+
+PERIOD = Query(description="A month (2026-11) or a year (2026)", pattern=r"^\d{4}(-\d{2})?$")
+
+
+@router.post("/scorecards/compute", summary="Compute every department's scorecard of a period now")
+def compute_scorecards(
+    viewer: CurrentPrincipal, session: DbSession, platform: AppPlatform, period: str = PERIOD
+) -> dict[str, Any]:
+    require_bureau_admin(viewer)
+    cards = scorecards.compute(
+        session, period=period, zone=platform.settings.zone, now=platform.clock.now()
+    )
+    return {"period": period, "departments": len(cards)}
+
+
+@router.get(
+    "/scorecards",
+    summary="Department scorecards of a period (R20), as JSON, CSV or XLSX",
+    response_model=None,
+)
+def list_scorecards(
+    viewer: CurrentPrincipal,
+    session: DbSession,
+    period: str = PERIOD,
+    format: str = Query("json", pattern="^(json|csv|xlsx)$"),
+) -> Response | dict[str, Any]:
+    rows = scorecards.as_rows(session, period)
+    if format == "csv":
+        return Response(scorecards.to_csv(rows), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="scorecards-{period}.csv"'})  # fmt: skip
+    if format == "xlsx":
+        return Response(
+            scorecards.to_xlsx(rows),
+            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"Content-Disposition": f'attachment; filename="scorecards-{period}.xlsx"'},
+        )
+    computed = session.scalar(
+        select(Scorecard.computed_at).where(Scorecard.period == period).limit(1)
+    )
+    return {
+        "period": period,
+        "computed_at": computed,
+        "columns": scorecards.HEADER,
+        "rows": rows,
+    }

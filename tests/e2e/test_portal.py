@@ -143,7 +143,8 @@ def test_request_narrow_approve_download_and_no_peeking(server: str, browser: An
 PAGES = [
     "/", "/catalog", "/catalog/new", "/catalog/review", "/catalog/import", "/access/requests",
     "/access/inbox", "/access/grants", "/access/usage", "/access/disputes", "/quality", "/audit",
-    "/admin", "/admin/calendar", "/account/tokens", "/supervision/suspensions", "/login",
+    "/admin", "/admin/calendar", "/account/tokens", "/supervision/suspensions",
+    "/supervision/scorecards", "/login",
 ]  # fmt: skip
 
 

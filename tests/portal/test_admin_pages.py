@@ -95,3 +95,22 @@ def test_the_calendar_takes_a_years_schedule(world: CatalogWorld, client: TestCl
     )  # fmt: skip
     assert "已保存" in done.text
     assert "2027 · 2027.csv" in client.get("/admin/calendar").text
+
+
+def test_scorecards_show_and_export_in_the_portal(world: CatalogWorld, client: TestClient) -> None:
+    from supervision.scorecards import compute
+
+    platform = world.platform
+    with platform.database.transaction() as session:
+        compute(session, period="2026-11", zone=platform.settings.zone, now=platform.clock.now())
+    sign_in_as(client, world, Role.BUREAU_ADMIN)
+    page = client.get("/supervision/scorecards", params={"period": "2026-11"})
+    assert page.status_code == 200
+    assert world.provider.name in page.text
+    assert "按时答复申请比例" in page.text
+    exported = client.get("/supervision/scorecards.csv", params={"period": "2026-11"})
+    assert exported.content.decode("utf-8-sig").startswith("period,department,catalog_completeness")
+    assert (
+        client.get("/supervision/scorecards.xlsx", params={"period": "2026-11"}).content[:2]
+        == b"PK"
+    )

@@ -9,6 +9,7 @@ from exchange.identity.roles import Role
 from exchange_api.deps import AppPlatform, DbSession
 from exchange_api.portal.web import FormLists, PortalUser, done, render
 from policies.models import Suspension
+from supervision import scorecards
 from supervision.enforcement import lift
 
 router = APIRouter(include_in_schema=False)
@@ -33,3 +34,30 @@ def lift_page(
         "/supervision/suspensions", platform,
         lambda session, env: lift(session, actor=user, env=env, department_id=department_id, reason=reason),
     )  # fmt: skip
+
+
+@router.get("/supervision/scorecards")
+def scorecard_page(
+    request: Request, user: PortalUser, session: DbSession, platform: AppPlatform, period: str = ""
+) -> Response:
+    chosen = period or f"{platform.clock.now().astimezone(platform.settings.zone):%Y-%m}"
+    return render(request, "scorecards.html", period=chosen, header=scorecards.HEADER,
+                  rows=scorecards.as_rows(session, chosen))  # fmt: skip
+
+
+@router.get("/supervision/scorecards.{extension}")
+def scorecard_export(
+    request: Request, extension: str, user: PortalUser, session: DbSession, period: str
+) -> Response:
+    rows = scorecards.as_rows(session, period)
+    if extension == "xlsx":
+        body, media = (
+            scorecards.to_xlsx(rows),
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    else:
+        body, media = scorecards.to_csv(rows), "text/csv; charset=utf-8"
+    name = f"scorecards-{period}.{'xlsx' if extension == 'xlsx' else 'csv'}"
+    return Response(
+        body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
