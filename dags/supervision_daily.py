@@ -1,6 +1,7 @@
 """Every morning: freshness enforcement (R11) — warn departments whose data is late, suspend the
 grants of those still late when their grace period ends, restore those whose data is fresh — then
-this month's and this year's department scorecards (R20)."""
+this month's and this year's department scorecards, and new findings for the violations register
+(R20)."""
 
 from datetime import datetime, timedelta
 
@@ -43,7 +44,16 @@ def supervision_daily() -> None:
                 computed[period] = len(cards)
         return computed
 
-    enforce_freshness() >> compute_scorecards()
+    @task
+    def detect_violations() -> int:
+        from exchange.runtime import Platform
+        from supervision.violations import detect
+
+        platform = Platform.create()
+        with platform.database.transaction() as session:
+            return len(detect(session, now=platform.clock.now()))
+
+    enforce_freshness() >> compute_scorecards() >> detect_violations()
 
 
 supervision_daily()

@@ -28,7 +28,7 @@ from quality.models import (
     StewardExpectation,
     ValidationRun,
 )
-from supervision.models import Scorecard
+from supervision.models import Scorecard, Violation
 
 __all__ = [
     "AccessRequest",
@@ -68,5 +68,6 @@ __all__ = [
     "User",
     "UserRole",
     "ValidationRun",
+    "Violation",
     "WorkflowEvent",
 ]

@@ -1,9 +1,9 @@
-"""Supervision tables: stored scorecards (the suspension of grants lives with the grants, in
-policies.models, since the decision point reads it)."""
+"""Supervision tables: stored scorecards and the violations register. The suspension of grants
+lives with the grants, in policies.models, since the decision point reads it."""
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from exchange.db import Base
@@ -20,3 +20,22 @@ class Scorecard(Base):
     period: Mapped[str] = mapped_column(String(7), index=True)
     figures: Mapped[dict[str, float | int | None]] = mapped_column(JSON)
     computed_at: Mapped[datetime]
+
+
+class Violation(Base):
+    """A finding for the violations register (R20), with its evidence and the bureau's decision.
+    ``key`` names the finding so that a daily detection records it once."""
+
+    __tablename__ = "violations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    summary: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[list[dict[str, str]]] = mapped_column(JSON)
+    detected_at: Mapped[datetime]
+    decision: Mapped[str | None] = mapped_column(String(20))  # confirmed, dismissed
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+    decided_at: Mapped[datetime | None]

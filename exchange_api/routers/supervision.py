@@ -13,9 +13,9 @@ from exchange.identity.service import get_department, require_bureau_admin
 from exchange_api.deps import AppPlatform, CurrentPrincipal, DbSession
 from exchange_api.errors import ERROR_RESPONSES
 from policies.models import Suspension
-from supervision import scorecards
+from supervision import scorecards, violations
 from supervision.enforcement import enforce_freshness, lift
-from supervision.models import Scorecard
+from supervision.models import Scorecard, Violation
 
 router = APIRouter(prefix="/api/v1/supervision", tags=["supervision"], responses=ERROR_RESPONSES)
 
@@ -113,3 +113,48 @@ def list_scorecards(
         "columns": scorecards.HEADER,
         "rows": rows,
     }
+
+
+class ViolationDecision(BaseModel):
+    decision: str
+    reason: str
+
+
+def _violation(v: Violation) -> dict[str, Any]:
+    return {
+        "id": v.id, "department_id": v.department_id, "kind": v.kind, "summary": v.summary,
+        "evidence": v.evidence, "detected_at": v.detected_at, "decision": v.decision,
+        "decision_reason": v.decision_reason, "decided_by": v.decided_by, "decided_at": v.decided_at,
+    }  # fmt: skip
+
+
+@router.get(
+    "/violations", summary="The violations register (R20): the bureau's, or my department's"
+)
+def list_violations(viewer: CurrentPrincipal, session: DbSession) -> list[dict[str, Any]]:
+    query = select(Violation).order_by(Violation.id.desc()).limit(1000)
+    if not viewer.has_any(Role.BUREAU_ADMIN, Role.AUDITOR, Role.DATA_STEWARD):
+        query = query.where(Violation.department_id == viewer.department_id)
+    return [_violation(v) for v in session.scalars(query)]
+
+
+@router.post("/violations/detect", summary="Look for new violations now (the DAG does it daily)")
+def detect_violations(
+    viewer: CurrentPrincipal, session: DbSession, platform: AppPlatform
+) -> dict[str, Any]:
+    require_bureau_admin(viewer)
+    return {"new": [_violation(v) for v in violations.detect(session, now=platform.clock.now())]}
+
+
+@router.post(
+    "/violations/{violation_id}/decision", summary="The bureau confirms or dismisses, with a reason"
+)
+def decide_violation(
+    violation_id: int, body: ViolationDecision, viewer: CurrentPrincipal, session: DbSession,
+    platform: AppPlatform,
+) -> dict[str, Any]:  # fmt: skip
+    decided = violations.decide(
+        session, actor=viewer, now=platform.clock.now(), violation_id=violation_id,
+        decision=body.decision, reason=body.reason,
+    )  # fmt: skip
+    return _violation(decided)

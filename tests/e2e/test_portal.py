@@ -144,7 +144,7 @@ PAGES = [
     "/", "/catalog", "/catalog/new", "/catalog/review", "/catalog/import", "/access/requests",
     "/access/inbox", "/access/grants", "/access/usage", "/access/disputes", "/quality", "/audit",
     "/admin", "/admin/calendar", "/account/tokens", "/supervision/suspensions",
-    "/supervision/scorecards", "/login",
+    "/supervision/scorecards", "/supervision/violations", "/login",
 ]  # fmt: skip
 
 

@@ -9,8 +9,9 @@ from exchange.identity.roles import Role
 from exchange_api.deps import AppPlatform, DbSession
 from exchange_api.portal.web import FormLists, PortalUser, done, render
 from policies.models import Suspension
-from supervision import scorecards
+from supervision import scorecards, violations
 from supervision.enforcement import lift
+from supervision.models import Violation
 
 router = APIRouter(include_in_schema=False)
 
@@ -61,3 +62,25 @@ def scorecard_export(
     return Response(
         body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'}
     )
+
+
+@router.get("/supervision/violations")
+def violations_page(request: Request, user: PortalUser, session: DbSession) -> Response:
+    query = select(Violation).order_by(Violation.id.desc()).limit(500)
+    if not user.has_any(Role.BUREAU_ADMIN, Role.AUDITOR, Role.DATA_STEWARD):
+        query = query.where(Violation.department_id == user.department_id)
+    departments = dict(session.execute(select(Department.id, Department.name)).all())
+    return render(request, "violations.html", found=session.scalars(query).all(),
+                  departments=departments)  # fmt: skip
+
+
+@router.post("/supervision/violations/{violation_id}/decision")
+def decide_page(
+    request: Request, violation_id: int, user: PortalUser, form: FormLists, platform: AppPlatform
+) -> Response:
+    decision, reason = (form.get("decision") or [""])[0], (form.get("reason") or [""])[0]
+    return done(
+        "/supervision/violations", platform,
+        lambda session, env: violations.decide(session, actor=user, now=env.now,
+                                               violation_id=violation_id, decision=decision, reason=reason),
+    )  # fmt: skip

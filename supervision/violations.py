@@ -1,0 +1,132 @@
+"""The violations register (R20): findings the platform detects each day, each with its evidence,
+for the bureau to confirm or dismiss with a reason.
+
+- ``not_provided``: a published resource whose data has never been collected (R9, R11);
+- ``untrue_data``: a quality issue its department answered as corrected — the data was wrong (R19);
+- ``catalog_late``: a catalog update (R7) not done within its deadline;
+- ``duplicate_collection``: an item collecting an element another department is authoritative for,
+  without a justification (R8);
+- ``purpose_mismatch``: a read under a grant whose stated purpose shares nothing with the purpose
+  the grant was approved for (R15) — a candidate, for the bureau to judge.
+"""
+
+from datetime import datetime
+
+from sqlalchemy import String, cast, select
+from sqlalchemy.orm import Session
+
+from catalog.governance import duplicate_collection_report
+from catalog.models import CatalogUpdateTask, Resource
+from catalog.search import query_tokens
+from collection.freshness import freshness
+from exchange import audit
+from exchange.deadlines.models import Deadline
+from exchange.errors import InvalidInput, NotFound
+from exchange.identity.models import Department
+from exchange.identity.service import require_bureau_admin
+from exchange.principal import Principal
+from policies.models import DataUsage, Grant
+from quality.models import QualityIssue
+from supervision.models import Violation
+
+DETECTOR = Principal.system("violation-detection")
+KINDS = ("not_provided", "untrue_data", "catalog_late", "duplicate_collection", "purpose_mismatch")
+DECISIONS = ("confirmed", "dismissed")
+
+
+def _findings(session: Session, now: datetime) -> list[Violation]:
+    departments = dict(session.execute(select(Department.code, Department.id)).all())
+    by_name = dict(session.execute(select(Department.name, Department.id)).all())
+    found = []
+    for item in freshness(session, now=now):
+        if item.status == "never":
+            found.append(Violation(
+                key=f"not_provided:{item.code}", department_id=departments[item.provider_code],
+                kind="not_provided", summary=f"{item.code} {item.name}: published, never provided",
+                evidence=[{"label": item.code, "link": f"/catalog/{item.code}"}],
+            ))  # fmt: skip
+    for issue, code in session.execute(
+        select(QualityIssue, Resource.code)
+        .join(Resource, Resource.id == QualityIssue.resource_id)
+        .where(QualityIssue.answer_kind == "corrected")
+    ):
+        found.append(Violation(
+            key=f"untrue_data:issue:{issue.id}", department_id=issue.department_id, kind="untrue_data",
+            summary=f"{code}: {issue.row_count} values found wrong and corrected ({issue.title})"[:500],
+            evidence=[{"label": f"quality issue {issue.id}", "link": f"/quality/issues/{issue.id}"}],
+        ))  # fmt: skip
+    for task, code in session.execute(
+        select(CatalogUpdateTask, Resource.code)
+        .join(Resource, Resource.id == CatalogUpdateTask.resource_id)
+        .join(Deadline, (Deadline.subject_type == "catalog_update_task")
+              & (Deadline.subject_id == cast(CatalogUpdateTask.id, String)))
+        .where(Deadline.overdue_at.is_not(None))
+    ):  # fmt: skip
+        found.append(Violation(
+            key=f"catalog_late:task:{task.id}", department_id=task.provider_department_id,
+            kind="catalog_late", summary=f"{code}: catalog not updated in time — {task.description}"[:500],
+            evidence=[{"label": code, "link": f"/catalog/{code}/history"}],
+        ))  # fmt: skip
+    for row in duplicate_collection_report(session):
+        if not (row.justification or "").strip():
+            found.append(Violation(
+                key=f"duplicate_collection:{row.resource_code}:{row.item_name}",
+                department_id=by_name[row.provider], kind="duplicate_collection",
+                summary=f"{row.resource_code} collects {row.element} ({row.item_label}) without a "
+                f"justification; {row.authoritative_department} is authoritative",
+                evidence=[{"label": row.resource_code, "link": f"/catalog/{row.resource_code}"}],
+            ))  # fmt: skip
+    for usage, grant, code in session.execute(
+        select(DataUsage, Grant, Resource.code)
+        .join(Grant, Grant.id == DataUsage.grant_id)
+        .join(Resource, Resource.id == DataUsage.resource_id)
+    ):
+        if not set(query_tokens(usage.purpose)) & set(query_tokens(grant.purpose)):
+            found.append(Violation(
+                key=f"purpose_mismatch:usage:{usage.id}", department_id=usage.consumer_department_id,
+                kind="purpose_mismatch",
+                summary=f"read {code} for “{usage.purpose}” under grant {grant.id} approved for "
+                f"“{grant.purpose}”"[:500],
+                evidence=[{"label": f"grant {grant.id}", "link": "/access/grants"},
+                          {"label": "audit log", "link": f"/audit?object_id={code}"}],
+            ))  # fmt: skip
+    return found
+
+
+def detect(session: Session, *, now: datetime) -> list[Violation]:
+    """Record every finding not yet in the register; returns the new ones."""
+    known = set(session.scalars(select(Violation.key)))
+    new = [v for v in _findings(session, now) if v.key not in known]
+    for violation in new:
+        violation.detected_at = now
+        session.add(violation)
+    session.flush()
+    if new:
+        audit.record(session, at=now, actor=DETECTOR, action="supervision.violations",
+                     detail={"new": [v.key for v in new]})  # fmt: skip
+    return new
+
+
+def decide(
+    session: Session,
+    *,
+    actor: Principal,
+    now: datetime,
+    violation_id: int,
+    decision: str,
+    reason: str,
+) -> Violation:
+    require_bureau_admin(actor)
+    if decision not in DECISIONS:
+        raise InvalidInput(f"decide {' or '.join(DECISIONS)}", detail={"field": "decision"})
+    if not reason.strip():
+        raise InvalidInput("a decision gives its reason", detail={"field": "reason"})
+    violation = session.get(Violation, violation_id)
+    if violation is None:
+        raise NotFound(f"no violation {violation_id}")
+    violation.decision, violation.decision_reason = decision, reason.strip()
+    violation.decided_by, violation.decided_at = actor.username, now
+    audit.record(session, at=now, actor=actor, action="supervision.violation.decide",
+                 object_type="violation", object_id=violation_id,
+                 detail={"decision": decision, "reason": reason.strip()})  # fmt: skip
+    return violation
