@@ -1,7 +1,7 @@
 """Every morning: freshness enforcement (R11) — warn departments whose data is late, suspend the
 grants of those still late when their grace period ends, restore those whose data is fresh — then
 this month's and this year's department scorecards, and new findings for the violations register
-(R20)."""
+(R20), and last month's usage statements for consumers to confirm (R17)."""
 
 from datetime import datetime, timedelta
 
@@ -53,7 +53,22 @@ def supervision_daily() -> None:
         with platform.database.transaction() as session:
             return len(detect(session, now=platform.clock.now()))
 
-    enforce_freshness() >> compute_scorecards() >> detect_violations()
+    @task
+    def draw_up_usage_statements() -> int:
+        from datetime import timedelta
+
+        from exchange.runtime import Platform
+        from supervision.statements import generate
+
+        platform = Platform.create()
+        today = platform.clock.now().astimezone(platform.settings.zone).date()
+        last_month = today.replace(day=1) - timedelta(days=1)
+        with platform.database.transaction() as session:
+            made = generate(session, period=f"{last_month:%Y-%m}", zone=platform.settings.zone,
+                            now=platform.clock.now())  # fmt: skip
+            return len(made)
+
+    enforce_freshness() >> compute_scorecards() >> detect_violations() >> draw_up_usage_statements()
 
 
 supervision_daily()

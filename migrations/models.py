@@ -28,7 +28,7 @@ from quality.models import (
     StewardExpectation,
     ValidationRun,
 )
-from supervision.models import Scorecard, Violation
+from supervision.models import Scorecard, UsageStatement, Violation
 
 __all__ = [
     "AccessRequest",
@@ -64,6 +64,7 @@ __all__ = [
     "StatutorySharing",
     "StewardExpectation",
     "Suspension",
+    "UsageStatement",
     "UseReport",
     "User",
     "UserRole",

@@ -39,3 +39,23 @@ class Violation(Base):
     decision_reason: Mapped[str | None] = mapped_column(Text)
     decided_by: Mapped[str | None] = mapped_column(String(100))
     decided_at: Mapped[datetime | None]
+
+
+class UsageStatement(Base):
+    """R17: what a consumer read under one grant in one month, for the consumer to confirm and
+    the provider to see. Once confirmed it no longer changes."""
+
+    __tablename__ = "usage_statements"
+    __table_args__ = (UniqueConstraint("grant_id", "period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grant_id: Mapped[int] = mapped_column(ForeignKey("access_grants.id"), index=True)
+    period: Mapped[str] = mapped_column(String(7))
+    reads: Mapped[int]
+    rows: Mapped[int]
+    items: Mapped[list[str]] = mapped_column(JSON)
+    purposes: Mapped[list[str]] = mapped_column(JSON)
+    generated_at: Mapped[datetime]
+    confirmed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    confirmed_at: Mapped[datetime | None]
+    note: Mapped[str | None] = mapped_column(Text)

@@ -13,7 +13,7 @@ from exchange.identity.service import get_department, require_bureau_admin
 from exchange_api.deps import AppPlatform, CurrentPrincipal, DbSession
 from exchange_api.errors import ERROR_RESPONSES
 from policies.models import Suspension
-from supervision import scorecards, violations
+from supervision import scorecards, statements, violations
 from supervision.enforcement import enforce_freshness, lift
 from supervision.models import Scorecard, Violation
 
@@ -158,3 +158,54 @@ def decide_violation(
         decision=body.decision, reason=body.reason,
     )  # fmt: skip
     return _violation(decided)
+
+
+def _statement(statement: Any, grant: Any, code: str) -> dict[str, Any]:
+    return {
+        "id": statement.id, "grant_id": grant.id, "resource": code, "period": statement.period,
+        "consumer_department_id": grant.consumer_department_id, "reads": statement.reads,
+        "rows": statement.rows, "items": statement.items, "purposes": statement.purposes,
+        "confirmed_at": statement.confirmed_at, "note": statement.note,
+    }  # fmt: skip
+
+
+class Confirmation(BaseModel):
+    note: str | None = None
+
+
+@router.get("/usage-statements", summary="Monthly usage statements per grant (R17)")
+def list_statements(
+    viewer: CurrentPrincipal,
+    session: DbSession,
+    side: str = Query("consumer", pattern="^(consumer|provider)$"),
+) -> list[dict[str, Any]]:
+    return [_statement(*row) for row in statements.visible(session, actor=viewer, side=side)]  # type: ignore[arg-type]
+
+
+@router.post("/usage-statements/generate", summary="Draw up a month's statements now")
+def generate_statements(
+    viewer: CurrentPrincipal, session: DbSession, platform: AppPlatform,
+    period: str = Query(pattern=r"^\d{4}-\d{2}$"),
+) -> dict[str, Any]:  # fmt: skip
+    require_bureau_admin(viewer)
+    made = statements.generate(
+        session, period=period, zone=platform.settings.zone, now=platform.clock.now()
+    )
+    return {"period": period, "statements": len(made)}
+
+
+@router.post(
+    "/usage-statements/{statement_id}/confirm", summary="The consumer confirms its statement"
+)
+def confirm_statement(
+    statement_id: int, body: Confirmation, viewer: CurrentPrincipal, session: DbSession,
+    platform: AppPlatform,
+) -> dict[str, Any]:  # fmt: skip
+    statements.confirm(session, actor=viewer, now=platform.clock.now(), statement_id=statement_id,
+                       note=body.note)  # fmt: skip
+    row = next(
+        r
+        for r in statements.visible(session, actor=viewer, side="consumer")
+        if r[0].id == statement_id
+    )
+    return _statement(*row)

@@ -144,7 +144,8 @@ PAGES = [
     "/", "/catalog", "/catalog/new", "/catalog/review", "/catalog/import", "/access/requests",
     "/access/inbox", "/access/grants", "/access/usage", "/access/disputes", "/quality", "/audit",
     "/admin", "/admin/calendar", "/account/tokens", "/supervision/suspensions",
-    "/supervision/scorecards", "/supervision/violations", "/login",
+    "/supervision/scorecards", "/supervision/violations", "/supervision/usage-statements",
+    "/login",
 ]  # fmt: skip
 
 

@@ -9,7 +9,7 @@ from exchange.identity.roles import Role
 from exchange_api.deps import AppPlatform, DbSession
 from exchange_api.portal.web import FormLists, PortalUser, done, render
 from policies.models import Suspension
-from supervision import scorecards, violations
+from supervision import scorecards, statements, violations
 from supervision.enforcement import lift
 from supervision.models import Violation
 
@@ -83,4 +83,26 @@ def decide_page(
         "/supervision/violations", platform,
         lambda session, env: violations.decide(session, actor=user, now=env.now,
                                                violation_id=violation_id, decision=decision, reason=reason),
+    )  # fmt: skip
+
+
+@router.get("/supervision/usage-statements")
+def statements_page(
+    request: Request, user: PortalUser, session: DbSession, side: str = "consumer"
+) -> Response:
+    chosen = "provider" if side == "provider" else "consumer"
+    rows = statements.visible(session, actor=user, side=chosen)  # type: ignore[arg-type]
+    departments = dict(session.execute(select(Department.id, Department.name)).all())
+    return render(request, "usage_statements.html", rows=rows, side=chosen, departments=departments)
+
+
+@router.post("/supervision/usage-statements/{statement_id}/confirm")
+def confirm_page(
+    request: Request, statement_id: int, user: PortalUser, form: FormLists, platform: AppPlatform
+) -> Response:
+    note = (form.get("note") or [""])[0]
+    return done(
+        "/supervision/usage-statements", platform,
+        lambda session, env: statements.confirm(session, actor=user, now=env.now,
+                                                statement_id=statement_id, note=note),
     )  # fmt: skip

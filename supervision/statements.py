@@ -1,0 +1,102 @@
+"""Usage statements (R17): each month, for each grant used, what the consumer read under it — how
+many reads, rows, which items and for which purposes — from the usage records. The consuming
+department confirms its statement; the providing department sees it, confirmed or not."""
+
+from collections import defaultdict
+from datetime import datetime
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from catalog.models import Resource
+from exchange import audit
+from exchange.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from exchange.identity.roles import Role
+from exchange.principal import Principal
+from policies.models import DataUsage, Grant
+from supervision.models import UsageStatement
+from supervision.scorecards import period_bounds
+
+Side = Literal["consumer", "provider"]
+
+
+def generate(
+    session: Session, *, period: str, zone: ZoneInfo, now: datetime
+) -> list[UsageStatement]:
+    """Statements of every grant read under in ``period`` (a month); confirmed ones stay as they are."""
+    if len(period) != 7:
+        raise InvalidInput(
+            "a usage statement covers a month, e.g. 2026-11", detail={"field": "period"}
+        )
+    start, end = period_bounds(period, zone)
+    reads: dict[int, list[DataUsage]] = defaultdict(list)
+    for usage in session.scalars(
+        select(DataUsage).where(
+            DataUsage.grant_id.is_not(None), DataUsage.at >= start, DataUsage.at < end
+        )
+    ):
+        reads[usage.grant_id].append(usage)  # type: ignore[index]
+    made = []
+    for grant_id, used in sorted(reads.items()):
+        statement = session.scalar(
+            select(UsageStatement).where(
+                UsageStatement.grant_id == grant_id, UsageStatement.period == period
+            )
+        )
+        if statement is not None and statement.confirmed_at is not None:
+            continue
+        if statement is None:
+            statement = UsageStatement(grant_id=grant_id, period=period, reads=0, rows=0, items=[],
+                                       purposes=[], generated_at=now)  # fmt: skip
+            session.add(statement)
+        statement.reads, statement.rows = len(used), sum(u.rows for u in used)
+        statement.items = sorted({item for u in used for item in u.items})
+        statement.purposes = sorted({u.purpose for u in used})
+        statement.generated_at = now
+        made.append(statement)
+    session.flush()
+    return made
+
+
+def visible(
+    session: Session, *, actor: Principal, side: Side
+) -> list[tuple[UsageStatement, Grant, str]]:
+    query = (
+        select(UsageStatement, Grant, Resource.code)
+        .join(Grant, Grant.id == UsageStatement.grant_id)
+        .join(Resource, Resource.id == Grant.resource_id)
+        .order_by(UsageStatement.period.desc(), UsageStatement.id)
+    )
+    if not actor.has_any(Role.BUREAU_ADMIN, Role.AUDITOR):
+        column = (
+            Grant.consumer_department_id if side == "consumer" else Resource.provider_department_id
+        )
+        query = query.where(column == actor.department_id)
+    return [(s, g, c) for s, g, c in session.execute(query.limit(1000))]
+
+
+def confirm(
+    session: Session, *, actor: Principal, now: datetime, statement_id: int, note: str | None = None
+) -> UsageStatement:
+    statement = session.get(UsageStatement, statement_id, with_for_update=True)
+    grant = None if statement is None else session.get(Grant, statement.grant_id)
+    if statement is None or grant is None or grant.consumer_department_id != actor.department_id:
+        raise NotFound(f"no usage statement {statement_id} of your department")
+    if not actor.has_any(Role.CONSUMER):
+        raise PermissionDenied("a consumer of the department confirms its usage statements",
+                               detail={"required_roles": ["consumer"]})  # fmt: skip
+    if statement.confirmed_at is not None:
+        raise Conflict(
+            f"usage statement {statement_id} was confirmed on {statement.confirmed_at:%Y-%m-%d}"
+        )
+    statement.confirmed_by, statement.confirmed_at, statement.note = (
+        actor.user_id,
+        now,
+        (note or None),
+    )
+    audit.record(session, at=now, actor=actor, action="supervision.usage_statement.confirm",
+                 object_type="usage_statement", object_id=statement_id, grant_id=grant.id,
+                 detail={"period": statement.period, "reads": statement.reads, "rows": statement.rows})  # fmt: skip
+    return statement
