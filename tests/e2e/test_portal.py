@@ -205,7 +205,7 @@ def test_a_steward_sees_a_planted_inconsistency_and_the_department_answers_it(
     steward.sign_in("dsj.data_steward")
     steward.page.click("nav >> text=数据质量")
     steward.shot("12-steward-overview")
-    steward.page.click("a:has-text('报告')")
+    steward.page.click("a.report-link")
     assert "数据比对报告" in steward.page.title()
     steward.shot("12b-comparison-report")
     steward.page.go_back()
