@@ -24,6 +24,20 @@ def dag_bag(specs: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     return DagBag(dag_folder=str(DAGS))
 
 
+def register_market_table(
+    world: CatalogWorld, code: str, folder: Path, rows: list[tuple[str, ...]]
+) -> Path:
+    """A market-regulation SQLite table holding ``rows``, registered as the entry's source."""
+    path = folder / "market.db"
+    with sqlite3.connect(path) as connection:
+        connection.execute(
+            "CREATE TABLE t (uscc TEXT, enterprise_name TEXT, legal_representative TEXT, "
+            "registered_capital TEXT)"
+        )
+        connection.executemany("INSERT INTO t VALUES (?, ?, ?, ?)", rows)
+    return register(world, code, "database", {"table": "t"}, {"url": f"sqlite:///{path}"})
+
+
 def platform_env(platform: Platform, monkeypatch: pytest.MonkeyPatch) -> None:
     """What a worker would have in its environment."""
     monkeypatch.setenv("EXCHANGE_DATABASE_URL", platform.database.url)
@@ -51,13 +65,7 @@ def test_r9_ingest_dag_runs_each_source_kind(
 ) -> None:
     code = publish_enterprises(world)
     if kind == "database":
-        path = tmp_path / "market.db"
-        with sqlite3.connect(path) as connection:
-            connection.execute(
-                "CREATE TABLE t (uscc TEXT, enterprise_name TEXT, legal_representative TEXT, registered_capital TEXT)"
-            )
-            connection.executemany("INSERT INTO t VALUES (?, ?, ?, ?)", ROWS)
-        specs = register(world, code, "database", {"table": "t"}, {"url": f"sqlite:///{path}"})
+        specs = register_market_table(world, code, tmp_path, ROWS)
     elif kind == "file":
         (tmp_path / "drop").mkdir()
         (tmp_path / "drop" / "a.csv").write_text(
@@ -165,13 +173,7 @@ def test_validation_dag_follows_the_ingest_asset_and_validates_its_snapshot_once
     from quality.models import ValidationRun
 
     code = publish_enterprises(world)
-    path = tmp_path / "market.db"
-    with sqlite3.connect(path) as connection:
-        connection.execute(
-            "CREATE TABLE t (uscc TEXT, enterprise_name TEXT, legal_representative TEXT, registered_capital TEXT)"
-        )
-        connection.executemany("INSERT INTO t VALUES (?, ?, ?, ?)", [*ROWS, ROWS[0]])  # a twin key
-    specs = register(world, code, "database", {"table": "t"}, {"url": f"sqlite:///{path}"})
+    specs = register_market_table(world, code, tmp_path, [*ROWS, ROWS[0]])  # a twin key
     platform_env(world.platform, monkeypatch)
     bag = dag_bag(specs, monkeypatch)
     ingest_dag = bag.get_dag("ingest_source_1")
@@ -239,13 +241,7 @@ def test_supervision_dag_warns_a_department_whose_data_is_late(
     from tests.conftest import local
 
     code = publish_enterprises(world)
-    path = tmp_path / "market.db"
-    with sqlite3.connect(path) as connection:
-        connection.execute(
-            "CREATE TABLE t (uscc TEXT, enterprise_name TEXT, legal_representative TEXT, registered_capital TEXT)"
-        )
-        connection.executemany("INSERT INTO t VALUES (?, ?, ?, ?)", ROWS)
-    register(world, code, "database", {"table": "t"}, {"url": f"sqlite:///{path}"})
+    register_market_table(world, code, tmp_path, ROWS)
     platform = world.platform
     assert isinstance(platform.clock, FrozenClock)
     platform.clock.set(local(2026, 11, 1, 9, 0))  # loaded long before the real today: late
