@@ -223,7 +223,7 @@ class DataAccessPolicy:
                     )
                 if allowed:
                     return self._allow(facts, rule[3], wanted)
-            return self._deny(sub, facts, mode, at, wanted, grant_id)
+            return self._deny(department_id, facts, mode, at, wanted, grant_id)
 
     def _usable(self, token: str, code: str, at: datetime, items: frozenset[str]) -> bool:
         facts = self._resources.get(code)
@@ -238,10 +238,13 @@ class DataAccessPolicy:
         grant = self._grants.get(token)
         return (
             grant is not None
-            and grant.in_force(at)
-            and grant.department_id not in self._suspended
+            and self._in_force(grant, at)
             and items <= (grant.items | facts.unconditional)
         )
+
+    def _in_force(self, grant: GrantFacts, at: datetime) -> bool:
+        """Within its validity, and its department's grants not suspended (R11)."""
+        return grant.in_force(at) and grant.department_id not in self._suspended
 
     def _allow(self, facts: ResourceFacts, token: str, wanted: frozenset[str]) -> Decision:
         ordered = tuple(name for name in facts.items if name in wanted)
@@ -256,14 +259,7 @@ class DataAccessPolicy:
         with fast_policy_filter(self._policy, sub, facts.code):
             tokens = [line[3] for line in self._policy if line[2] in (mode, "*")]
         found = (self._grants.get(token) for token in tokens)
-        return [
-            g
-            for g in found
-            if g is not None
-            and g.in_force(at)
-            and facts.published
-            and g.department_id not in self._suspended
-        ]
+        return [g for g in found if g is not None and self._in_force(g, at) and facts.published]
 
     def _everything_readable(
         self, sub: str, facts: ResourceFacts, mode: str, at: datetime, grant_id: int | None
@@ -281,14 +277,14 @@ class DataAccessPolicy:
 
     def _deny(
         self,
-        sub: str,
+        department_id: int,
         facts: ResourceFacts,
         mode: str,
         at: datetime,
         wanted: frozenset[str],
         grant_id: int | None,
     ) -> Decision:
-        grants = self._grants_in_force(sub, facts, mode, at)
+        grants = self._grants_in_force(subject(department_id), facts, mode, at)
         if grant_id is not None:
             named = [g for g in grants if g.grant_id == grant_id]
             if not named:
@@ -306,9 +302,9 @@ class DataAccessPolicy:
         uncovered = sorted(wanted - covered)
         if unknown:
             reason = f"not data items of {facts.code}: {', '.join(unknown)}"
-        elif uncovered and int(sub[1:]) in self._suspended:
+        elif uncovered and department_id in self._suspended:
             reason = (
-                f"your department's grants are suspended because {self._suspended[int(sub[1:])]}; "
+                f"your department's grants are suspended because {self._suspended[department_id]}; "
                 "they come back when its data is up to date again, or by a decision of the bureau"
             )
         elif uncovered:
