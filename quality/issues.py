@@ -26,7 +26,7 @@ from exchange.workflow import (
     WorkflowEnvironment,
     take_action,
 )
-from policies.actions import ACTIONS, relation_of
+from policies.actions import ACTIONS, Relation
 from quality.models import FEEDBACK, QualityIssue
 from quality.vocab import AnswerKind, IssueState
 
@@ -109,9 +109,11 @@ def get_issue(
 
 def _acting_on(session: Session, actor: Principal, issue_id: int, action: str) -> QualityIssue:
     issue = get_issue(session, issue_id, actor, lock=True)
+    # The responsible department stands where the provider does in the action table.
+    relation: Relation = "provider" if actor.department_id == issue.department_id else "other"
     ACTIONS.require(
         actor,
-        relation_of(actor, provider_id=issue.department_id, consumer_id=-1),
+        relation,
         "quality_issue",
         action,
         explain=f"you may not {action} this quality issue",
