@@ -291,6 +291,66 @@ def audit_purge(platform: Platform, before: datetime) -> None:
     click.echo(f"purged {removed} records")
 
 
+@main.command("backup")
+@click.argument("destination", type=click.Path(path_type=Path))
+@pass_platform
+def backup(platform: Platform, destination: Path) -> None:
+    """Copy the database, then the warehouse, into the new folder DESTINATION; safe while the
+    platform runs and ingests."""
+    from exchange.backup import take_backup
+
+    try:
+        summary = take_backup(platform.settings, destination, now=platform.clock.now())
+    except DomainError as error:
+        _fail(error)
+    with platform.database.transaction() as session:
+        audit.record(
+            session,
+            at=platform.clock.now(),
+            actor=CLI_ACTOR,
+            action="platform.backup",
+            detail={"path": str(summary.path.resolve()), "files": summary.files,
+                    "bytes": summary.bytes, "revision": summary.revision},
+        )  # fmt: skip
+    click.echo(
+        f"backup written to {summary.path}: {summary.dialect} database at revision "
+        f"{summary.revision}, {summary.files} files, {summary.bytes:,} bytes"
+    )
+
+
+@main.command("restore")
+@click.argument("source", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--replace", is_flag=True, help="Overwrite a database and warehouse that are not empty."
+)
+@pass_platform
+def restore(platform: Platform, source: Path, replace: bool) -> None:
+    """Restore a backup into this platform's database and warehouse, then check it: the audit
+    chain, every table's files, every ingest run's snapshot. Stop the platform first."""
+    from exchange.backup import read_manifest, restore_backup
+
+    try:
+        check = restore_backup(platform.settings, source, replace=replace)
+    except DomainError as error:
+        _fail(error)
+    click.echo(check.audit.message)
+    click.echo(f"{check.tables} tables, {check.data_files} data files present")
+    for problem in check.problems:
+        click.echo(f"problem: {problem}", err=True)
+    if not check.ok:
+        sys.exit(1)
+    with platform.database.transaction() as session:
+        audit.record(
+            session,
+            at=platform.clock.now(),
+            actor=CLI_ACTOR,
+            action="platform.restore",
+            detail={"path": str(source.resolve()),
+                    "taken_at": read_manifest(source)["created_at"]},
+        )  # fmt: skip
+    click.echo("restored and consistent")
+
+
 @main.group("catalog")
 def catalog_group() -> None:
     """The catalog (R1-R8)."""
@@ -466,6 +526,33 @@ def demo_systems_serve(platform: Platform) -> None:
     server.serve_forever()
 
 
+@main.command("check-config")
+@pass_platform
+def check_config(platform: Platform) -> None:
+    """Name each setting a production deployment must change; with EXCHANGE_PRODUCTION=true,
+    fail when there is one."""
+    found = _check_deployment(platform)
+    mode = "production" if platform.settings.production else "embedded"
+    click.echo(f"settings checked ({mode}): {len(found)} to change for production")
+
+
+def _check_deployment(platform: Platform) -> list[str]:
+    """Show what production must change; in production mode, stop when there is anything."""
+    from exchange.deployment_check import findings
+
+    found = findings(platform.settings)
+    for line in found:
+        click.echo(f"{'error' if platform.settings.production else 'note'}: {line}", err=True)
+    if found and platform.settings.production:
+        sys.exit(2)
+    return found
+
+
+def _refuse_in_production(platform: Platform, what: str) -> None:
+    if platform.settings.production:
+        raise click.UsageError(f"{what} is refused when EXCHANGE_PRODUCTION is true")
+
+
 @main.command()
 @click.option("--host", default=None, help="Default from EXCHANGE_API_HOST (127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Default from EXCHANGE_API_PORT (8000).")
@@ -473,6 +560,9 @@ def demo_systems_serve(platform: Platform) -> None:
 def serve(platform: Platform, host: str | None, port: int | None) -> None:
     """Serve the API and portal."""
     import uvicorn
+
+    if platform.settings.production:
+        _check_deployment(platform)
 
     uvicorn.run(
         "exchange_api.app:create_app",
@@ -490,6 +580,7 @@ def serve(platform: Platform, host: str | None, port: int | None) -> None:
 @pass_platform
 def demo(platform: Platform, rows: int) -> None:
     """Seed demonstration departments, users, catalog and source systems; say how to log in."""
+    _refuse_in_production(platform, "seeding demonstration users with a shared password")
     from catalog.demo import seed_catalog
     from exchange.demo import DEMO_PASSWORD, seed_identity
     from exchange.identity.service import issue_token

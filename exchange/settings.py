@@ -11,6 +11,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="EXCHANGE_", extra="ignore")
 
+    production: bool = Field(
+        False,
+        description="Refuse to start on the embedded defaults (SQLite, a generated secret key, "
+        "missing or well-known passwords); see exchange.deployment_check.",
+    )
     data_dir: Path = Field(Path("var"), description="Folder for the SQLite file and the warehouse.")
     database_url: str | None = Field(
         None, description="SQLAlchemy URL of the platform database; default a SQLite file."

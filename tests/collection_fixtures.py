@@ -6,11 +6,14 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlparse
 
+import boto3
 import pytest
+from moto.server import ThreadedMotoServer
 
+from exchange.settings import Settings
 from tests.catalog_fixtures import CatalogWorld, enterprise_register, publish_entry
 
 ROWS = [
@@ -18,6 +21,39 @@ ROWS = [
     ("91440300MA5D0002X2", "深圳市乙贸易有限公司", "李四", "250.50"),
     ("91440300MA5D0003X3", "深圳市丙物流有限公司", "王五", "80"),
 ]
+
+
+BUCKET = "exchange-warehouse"
+S3_KEY = "test"
+
+
+def s3_client(endpoint: str) -> Any:
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        aws_access_key_id=S3_KEY,
+        aws_secret_access_key=S3_KEY,
+        region_name="us-east-1",
+    )
+
+
+@pytest.fixture
+def s3_endpoint() -> Iterator[str]:
+    """An S3-compatible server on 127.0.0.1 with the warehouse bucket."""
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    s3_client(endpoint).create_bucket(Bucket=BUCKET)
+    yield endpoint
+    server.stop()
+
+
+def use_s3_warehouse(settings: Settings, endpoint: str) -> None:
+    settings.warehouse_uri = f"s3://{BUCKET}/tables"
+    settings.s3_endpoint = endpoint
+    settings.s3_access_key_id = S3_KEY
+    settings.s3_secret_access_key = S3_KEY
 
 
 def publish_enterprises(world: CatalogWorld, **changes: object) -> str:
