@@ -1,0 +1,137 @@
+"""The compose file, checked by Docker Compose itself (`docker compose config`; there is no Docker
+engine to run it here): it resolves with every secret given, refuses to without them, and has
+the shape the deployment needs. The image's Dockerfile copies every package the project ships."""
+
+import base64
+import json
+import os
+import re
+import secrets
+import shutil
+import subprocess
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import compose
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCKER = ROOT / "docker"
+LONG_RUNNING = {"postgres", "minio", "redis", "api", "proxy", "airflow-api-server",
+                "airflow-scheduler", "airflow-dag-processor", "airflow-triggerer", "airflow-worker"}  # fmt: skip
+ONE_SHOT = {"minio-init", "migrate"}
+
+
+def _compose_command() -> list[str]:
+    """`docker compose` when the plugin is installed, else the same program from PyPI."""
+    docker = shutil.which("docker")
+    if (
+        docker
+        and subprocess.run([docker, "compose", "version"], capture_output=True).returncode == 0
+    ):
+        return [docker, "compose"]
+    return [str(Path(compose.__file__).parent / "docker-compose")]
+
+
+def _config(env_file: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    environment = {
+        k: v for k, v in os.environ.items() if not k.startswith(("EXCHANGE_", "AIRFLOW"))
+    }
+    return subprocess.run(
+        [*_compose_command(), "-f", str(DOCKER / "compose.yaml"), "--env-file", str(env_file),
+         "config", *args],
+        capture_output=True, text=True, env=environment, check=False,
+    )  # fmt: skip
+
+
+def _filled_env(path: Path) -> dict[str, str]:
+    """docker/env.example with a fresh value for every empty setting, as an operator fills it."""
+    values: dict[str, str] = {}
+    lines = []
+    for line in (DOCKER / "env.example").read_text().splitlines():
+        name, _, value = line.partition("=")
+        if line and not line.startswith("#") and not value and not name.startswith("EXCHANGE_SMTP"):
+            if name.endswith("FERNET_KEY") or name == "EXCHANGE_SECRET_KEY":
+                value = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+            elif name == "EXCHANGE_PUBLIC_BASE_URL":
+                value = "https://exchange.example.gov.cn"
+            else:
+                value = secrets.token_urlsafe(18)
+            values[name] = value
+            line = f"{name}={value}"
+        lines.append(line)
+    path.write_text("\n".join(lines) + "\n")
+    return values
+
+
+@pytest.fixture(scope="module")
+def resolved(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], dict[str, str]]:
+    env_file = tmp_path_factory.mktemp("compose") / ".env"
+    values = _filled_env(env_file)
+    done = _config(env_file, "--format", "json")
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout), values
+
+
+def test_without_its_secrets_the_deployment_does_not_start() -> None:
+    done = _config(DOCKER / "env.example", "--quiet")
+    assert done.returncode != 0
+    assert re.search(
+        r"required variable \w+ is missing a value: set \w+ in docker/.env", done.stderr
+    )
+
+
+def test_no_secret_has_a_default_in_the_compose_file() -> None:
+    text = (DOCKER / "compose.yaml").read_text()
+    defaulted = re.findall(r"\$\{(\w*(?:PASSWORD|SECRET|KEY)\w*):-", text)
+    assert defaulted == ["EXCHANGE_SMTP_PASSWORD"]  # optional e-mail: empty means no e-mail
+
+
+def test_the_resolved_deployment_has_its_pieces_and_their_health_checks(
+    resolved: tuple[dict[str, Any], dict[str, str]],
+) -> None:
+    config, values = resolved
+    services = config["services"]
+    assert set(services) == LONG_RUNNING | ONE_SHOT
+    for name in LONG_RUNNING:
+        assert services[name].get("healthcheck", {}).get("test"), f"{name} has no health check"
+    assert services["api"]["deploy"]["replicas"] >= 2
+    assert services["proxy"]["depends_on"]["api"]["condition"] == "service_healthy"
+    for name in ("api", "airflow-worker", "airflow-scheduler"):
+        assert (
+            services[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+        )
+
+    worker = services["airflow-worker"]["environment"]
+    assert worker["AIRFLOW__CORE__EXECUTOR"].endswith("CeleryExecutor")
+    assert (
+        worker["AIRFLOW__CELERY__BROKER_URL"] == f"redis://:{values['REDIS_PASSWORD']}@redis:6379/0"
+    )
+    api = services["api"]["environment"]
+    assert api["EXCHANGE_PRODUCTION"] == "true"
+    assert api["EXCHANGE_DATABASE_URL"].startswith(
+        f"postgresql+psycopg://exchange:{values['EXCHANGE_DB_PASSWORD']}@postgres"
+    )
+    assert (
+        api["EXCHANGE_WAREHOUSE_URI"]
+        == f"s3://{values.get('EXCHANGE_BUCKET', 'exchange-warehouse')}/tables"
+    )
+    # The API and the DAGs read the same settings: one database, warehouse and key everywhere.
+    for name in ("airflow-worker", "airflow-dag-processor", "migrate"):
+        environment = services[name]["environment"]
+        assert {k: environment[k] for k in api} == api
+    # Data lives in named volumes, not in containers.
+    assert {"postgres-data", "minio-data", "exchange-data"} <= set(config["volumes"])
+
+
+def test_the_image_copies_every_package_the_project_ships() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    packages = {p.rstrip("*") for p in project["tool"]["setuptools"]["packages"]["find"]["include"]}
+    dockerfile = (DOCKER / "Dockerfile").read_text()
+    copied = set(re.findall(r"^COPY (\S+) \1$", dockerfile, flags=re.MULTILINE))
+    assert packages <= copied
+    for source in re.findall(r"^COPY (.+) \S+$", dockerfile, flags=re.MULTILINE):
+        for path in source.split():
+            assert (ROOT / path).exists(), f"the Dockerfile copies {path}, which is not there"
+    assert "pip install -c constraints.txt '.[deploy]'" in dockerfile
