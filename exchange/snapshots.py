@@ -4,7 +4,9 @@ resources, and decoding Parquet for each would cost more than the read itself.
 A snapshot never changes, so a cached copy is valid for ever; what moves is which snapshot is
 served. That is one indexed row of the Iceberg catalog (its metadata location) joined with the
 resource's quality status (:mod:`exchange.data_status`), read on every request, so a new ingest or
-a quarantine is seen at once by every process without any notice.
+a quarantine is seen at once by every process without any notice. That lookup goes over one
+connection kept open in autocommit mode: one round trip, where a pooled checkout adds a ping, a
+BEGIN and a ROLLBACK around it.
 """
 
 import threading
@@ -12,7 +14,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import text
+from sqlalchemy import Connection, Row, text
+from sqlalchemy.exc import DBAPIError
 
 from exchange.db import Database
 from exchange.store import NAMESPACE, UnifiedStore, table_name
@@ -60,15 +63,13 @@ class SnapshotCache:
         self._current: dict[str, tuple[str, int]] = {}  # code -> (metadata location, snapshot)
         self._indexes: dict[tuple[str, int, str], dict[Any, list[int]]] = {}
         self._lock = threading.Lock()
+        self._lookup: Connection | None = None
+        self._lookup_lock = threading.Lock()
 
     def served(self, code: str) -> Served:
         """The current snapshot, or the last one that passed its checks while the current one is
         quarantined."""
-        # A bare connection, not a session: this runs on every read.
-        with self.database.engine.connect() as connection:
-            row = connection.execute(
-                _SERVED, {"code": code, "ns": NAMESPACE, "name": table_name(code)}
-            ).first()
+        row = self._served_row(code)
         if row is None:
             raise NoData(f"resource {code} has no data in the store yet")
         location, quarantined, fallback, reason, open_issues = row
@@ -81,6 +82,36 @@ class SnapshotCache:
                 "passed its checks; the provider has been asked to correct it"
             )
         return Served(int(fallback), current, reason, open_issues or 0)
+
+    def _served_row(self, code: str) -> Row[Any] | None:
+        parameters = {"code": code, "ns": NAMESPACE, "name": table_name(code)}
+        with self._lookup_lock:
+            for attempt in (1, 2):
+                if self._lookup is None:
+                    self._lookup = self.database.engine.connect().execution_options(
+                        isolation_level="AUTOCOMMIT"
+                    )
+                try:
+                    return self._lookup.execute(_SERVED, parameters).first()
+                except DBAPIError as error:
+                    # The server restarted or dropped us: once more on a new connection.
+                    self._close_lookup()
+                    if attempt == 2 or not error.connection_invalidated:
+                        raise
+        raise AssertionError("unreachable")
+
+    def _close_lookup(self) -> None:
+        if self._lookup is not None:
+            self._lookup.invalidate()
+            self._lookup.close()
+            self._lookup = None
+
+    def close(self) -> None:
+        """Give the lookup connection back (the API calls this when it stops)."""
+        with self._lookup_lock:
+            if self._lookup is not None:
+                self._lookup.close()
+                self._lookup = None
 
     def _current_snapshot_id(self, code: str, location: str) -> int:
         known = self._current.get(code)

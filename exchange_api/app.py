@@ -68,6 +68,7 @@ def create_app(platform: Platform | None = None) -> FastAPI:
         # Load the policy before the first request; it also starts on first use without this.
         access_policy.start()
         yield
+        app.state.snapshots.close()
         access_policy.stop()
         platform.database.change_bus.stop_following()
 

@@ -396,3 +396,28 @@ def test_key_lookups_through_the_index_page_and_filter_like_a_scan(
     assert [pages(*query) for query in queries] == scanned
     assert [len(p) for p in scanned[0]] == [4, 4, 2]
     assert all(r["district"] == "南山区" for p in scanned[0] for r in p)
+
+
+def test_the_snapshot_lookup_sees_new_data_at_once_and_survives_a_dropped_connection(
+    world: CatalogWorld, client: TestClient
+) -> None:
+    """The served snapshot is looked up on one connection kept open: it must not hold an old view
+    of the catalog, and when the server drops it the next read reconnects instead of failing."""
+    code = publish_with_data(world)
+    consumer = bearer(world, "consumer")
+    assert client.get(rows_url(code), params=PURPOSE, headers=consumer).json()["row_count"] == 30
+    newer = write(world, code, 12, run_key="second")
+    body = client.get(rows_url(code), params=PURPOSE, headers=consumer).json()
+    assert (body["snapshot_id"], body["row_count"]) == (newer, 12)
+
+    lookup = client.app.state.snapshots._lookup  # type: ignore[attr-defined]
+    assert lookup is not None
+    if world.platform.database.dialect == "postgresql":
+        backend = lookup.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        with world.platform.database.engine.connect() as other:
+            other.exec_driver_sql(f"SELECT pg_terminate_backend({int(backend)})")
+    else:
+        lookup.connection.dbapi_connection.close()  # type: ignore[union-attr]
+    again = client.get(rows_url(code), params=PURPOSE, headers=consumer)
+    assert again.status_code == 200, again.text
+    assert again.json()["snapshot_id"] == newer
