@@ -14,7 +14,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Row, text
+from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
 
 from exchange.db import Database
@@ -83,7 +83,7 @@ class SnapshotCache:
             )
         return Served(int(fallback), current, reason, open_issues or 0)
 
-    def _served_row(self, code: str) -> Row[Any] | None:
+    def _served_row(self, code: str) -> tuple[Any, ...] | None:
         parameters = {"code": code, "ns": NAMESPACE, "name": table_name(code)}
         with self._lookup_lock:
             for attempt in (1, 2):
@@ -92,7 +92,8 @@ class SnapshotCache:
                         isolation_level="AUTOCOMMIT"
                     )
                 try:
-                    return self._lookup.execute(_SERVED, parameters).first()
+                    row = self._lookup.execute(_SERVED, parameters).first()
+                    return None if row is None else tuple(row)
                 except DBAPIError as error:
                     # The server restarted or dropped us: once more on a new connection.
                     self._close_lookup()
