@@ -13,6 +13,7 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
+from collection.sources import register_source
 from exchange.settings import Settings
 from tests.catalog_fixtures import CatalogWorld, enterprise_register, publish_entry
 
@@ -58,6 +59,26 @@ def use_s3_warehouse(settings: Settings, endpoint: str) -> None:
 
 def publish_enterprises(world: CatalogWorld, **changes: object) -> str:
     return publish_entry(world, enterprise_register(**changes))
+
+
+def full_load_source(world: CatalogWorld, source_db: Path) -> tuple[str, int]:
+    """The enterprise register published and loaded in full from ``source_db`` (its watermark
+    column dropped): each run writes a new snapshot. Returns the code and the source id."""
+    with sqlite3.connect(source_db) as connection:
+        connection.execute("ALTER TABLE enterprises DROP COLUMN updated_at")
+    code = publish_enterprises(world)
+    with world.platform.database.transaction() as session:
+        source = register_source(
+            session,
+            actor=world.actor("resource_admin"),
+            now=world.platform.clock.now(),
+            settings=world.platform.settings,
+            code=code,
+            kind="database",
+            config={"table": "enterprises"},
+            secret={"url": f"sqlite:///{source_db}"},
+        )
+        return code, source.id
 
 
 @pytest.fixture

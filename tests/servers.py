@@ -28,6 +28,14 @@ def free_port_pair() -> int:
             return port
 
 
+def answers(url: str) -> bool:
+    """Whether ``url`` answers 200 now (a server still starting does not)."""
+    try:
+        return httpx.get(url, timeout=2).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
 @contextmanager
 def demo_server(folder: Path, *demo_args: str) -> Iterator[tuple[str, str]]:
     """``exchange db upgrade``, ``exchange demo`` and ``exchange serve`` in ``folder``; yields the
@@ -45,14 +53,10 @@ def demo_server(folder: Path, *demo_args: str) -> Iterator[tuple[str, str]]:
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("the demo server did not answer within 30 s")
+        while not answers(f"{base}/healthz"):
+            if time.monotonic() > deadline:
+                pytest.fail("the demo server did not answer within 30 s")
+            time.sleep(0.2)
         yield base, seeded.stdout
     finally:
         server.terminate()

@@ -1,13 +1,11 @@
 """The warehouse in S3-compatible storage: the same ingestion against a server on 127.0.0.1."""
 
-import sqlite3
 from pathlib import Path
 
 from collection.ingest import ingest
-from collection.sources import register_source
 from exchange.store import UnifiedStore
 from tests.catalog_fixtures import CatalogWorld
-from tests.collection_fixtures import BUCKET, publish_enterprises, s3_client, use_s3_warehouse
+from tests.collection_fixtures import BUCKET, full_load_source, s3_client, use_s3_warehouse
 
 
 def test_r9_ingestion_into_s3_compatible_storage(
@@ -15,20 +13,7 @@ def test_r9_ingestion_into_s3_compatible_storage(
 ) -> None:
     settings = world.platform.settings
     use_s3_warehouse(settings, s3_endpoint)
-    with sqlite3.connect(source_db) as connection:
-        connection.execute("ALTER TABLE enterprises DROP COLUMN updated_at")
-    code = publish_enterprises(world)
-    with world.platform.database.transaction() as session:
-        source_id = register_source(
-            session,
-            actor=world.actor("resource_admin"),
-            now=world.platform.clock.now(),
-            settings=settings,
-            code=code,
-            kind="database",
-            config={"table": "enterprises"},
-            secret={"url": f"sqlite:///{source_db}"},
-        ).id
+    code, source_id = full_load_source(world, source_db)
     run = ingest(world.platform, source_id=source_id, run_key="s3-1")
     assert run.rows_written == 3
     assert UnifiedStore(settings).scan(code).num_rows == 3

@@ -71,24 +71,52 @@ class Airflow:
         )
 
     def stop(self) -> None:
-        for process in self.processes:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        for process in self.processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
+        stop_all(self.processes)
 
     def runs(self) -> list[dict[str, Any]]:
-        # Airflow prints warnings on stdout before the JSON: take the JSON line.
-        lines = [
-            line
-            for line in self.cli("dags", "list-runs", DAG_ID, "-o", "json").splitlines()
-            if line.startswith("[")
-        ]
-        return list(json.loads(lines[-1])) if lines else []
+        return dag_runs(self.cli("dags", "list-runs", DAG_ID, "-o", "json"))
+
+
+def stop_all(processes: list[subprocess.Popen[bytes]]) -> None:
+    """Stop each process and everything it started (its session), killing what does not stop."""
+    for process in processes:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+
+
+def dag_runs(printed: str) -> list[dict[str, Any]]:
+    """The runs `airflow dags list-runs -o json` printed: warnings come first, the JSON last."""
+    lines = [line for line in printed.splitlines() if line.startswith("[")]
+    return list(json.loads(lines[-1])) if lines else []
+
+
+def finished_manual_runs(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    # Unpausing also starts the latest scheduled run; the tests' own runs are the manual ones.
+    return [
+        r
+        for r in runs
+        if r["run_id"].startswith("manual__") and r["state"] in ("success", "failed")
+    ]
+
+
+def enterprises_in_a_drop_folder(world: CatalogWorld, folder: Path) -> str:
+    """The enterprise register published, its rows in a CSV file in ``folder``, and a file source
+    registered for it (the first source: its DAG is ``ingest_source_1``)."""
+    code = publish_enterprises(world)
+    folder.mkdir()
+    (folder / "a.csv").write_text(
+        "uscc,enterprise_name,legal_representative,registered_capital\n"
+        + "\n".join(",".join(r) for r in ROWS),
+        encoding="utf-8",
+    )
+    register(world, code, "file", {"folder": str(folder)}, {})
+    return code
 
 
 def wait_for(condition: Any, seconds: float, what: str) -> Any:
@@ -124,16 +152,8 @@ def airflow(tmp_path: Path, world: CatalogWorld) -> Iterator[Airflow]:
 def test_real_scheduler_runs_an_ingest_dag(
     world: CatalogWorld, airflow: Airflow, tmp_path: Path
 ) -> None:
-    code = publish_enterprises(world)
-    drop = tmp_path / "drop"
-    drop.mkdir()
-    (drop / "a.csv").write_text(
-        "uscc,enterprise_name,legal_representative,registered_capital\n"
-        + "\n".join(",".join(r) for r in ROWS),
-        encoding="utf-8",
-    )
+    code = enterprises_in_a_drop_folder(world, tmp_path / "drop")
     platform = world.platform
-    register(world, code, "file", {"folder": str(drop)}, {})
 
     airflow.cli("db", "migrate")
     airflow.start("api-server", "-H", "127.0.0.1", "-p", str(airflow.port))
@@ -146,15 +166,8 @@ def test_real_scheduler_runs_an_ingest_dag(
     )
     airflow.cli("dags", "unpause", DAG_ID)
     airflow.cli("dags", "trigger", DAG_ID)
-    # Unpausing also starts the latest scheduled run; ours is the manual one.
     [run] = wait_for(
-        lambda: [
-            r
-            for r in airflow.runs()
-            if r["run_id"].startswith("manual__") and r["state"] in ("success", "failed")
-        ],
-        180,
-        "the triggered run to finish",
+        lambda: finished_manual_runs(airflow.runs()), 180, "the triggered run to finish"
     )
     assert run["state"] == "success", (airflow.home / "scheduler.log").read_text()[-3000:]
     store = UnifiedStore(platform.settings)

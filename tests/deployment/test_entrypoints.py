@@ -4,9 +4,7 @@ triggerer and a Celery worker (Redis broker), against PostgreSQL and an S3-compa
 An ingest DAG runs on the Celery worker into object storage; a grant approved through one API
 replica is honoured by the other within a second (the PostgreSQL watcher)."""
 
-import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -23,9 +21,16 @@ from sqlalchemy.engine import make_url
 from exchange.store import UnifiedStore
 from tests.api.test_access_api import bearer
 from tests.catalog_fixtures import CatalogWorld
-from tests.collection_fixtures import ROWS, S3_KEY, publish_enterprises, use_s3_warehouse
-from tests.dags.conftest import register
-from tests.dags.test_real_airflow import free_port, wait_for
+from tests.collection_fixtures import ROWS, S3_KEY, use_s3_warehouse
+from tests.dags.test_real_airflow import (
+    dag_runs,
+    enterprises_in_a_drop_folder,
+    finished_manual_runs,
+    free_port,
+    stop_all,
+    wait_for,
+)
+from tests.servers import answers
 
 ENTRYPOINT = Path(__file__).resolve().parents[2] / "docker" / "entrypoint.sh"
 BIN = Path(sys.executable).parent
@@ -69,15 +74,7 @@ class Deployment:
         return (self.logs / f"{name}.log").read_text(errors="replace")[-3000:]
 
     def stop(self) -> None:
-        for process in self.processes:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        for process in self.processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
+        stop_all(self.processes)
 
 
 @pytest.fixture
@@ -143,33 +140,18 @@ def deployment(
         assert all(p.poll() is not None for p in instance.processes)
 
 
-def _answers(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=2).status_code == 200
-    except httpx.TransportError:
-        return False
-
-
 @pytest.mark.parametrize("database", ["postgresql"], indirect=True)
 def test_entry_points_run_ingestion_on_celery_into_s3_and_replicas_share_grants(
     world: CatalogWorld, deployment: Deployment, tmp_path: Path
 ) -> None:
-    code = publish_enterprises(world)
-    drop = tmp_path / "drop"
-    drop.mkdir()
-    (drop / "a.csv").write_text(
-        "uscc,enterprise_name,legal_representative,registered_capital\n"
-        + "\n".join(",".join(row) for row in ROWS),
-        encoding="utf-8",
-    )
-    register(world, code, "file", {"folder": str(drop)}, {})
+    code = enterprises_in_a_drop_folder(world, tmp_path / "drop")
     replicas = [free_port(), free_port()]
     for index, port in enumerate(replicas):
         deployment.start("api", "--port", str(port), log=f"api-{index}")
 
     # Every component up, checked the way compose.yaml's health checks do.
     for port in replicas:
-        wait_for(lambda p=port: _answers(f"http://127.0.0.1:{p}/healthz"), 60, "an API replica")
+        wait_for(lambda p=port: answers(f"http://127.0.0.1:{p}/healthz"), 60, "an API replica")
     for job in ("SchedulerJob", "DagProcessorJob", "TriggererJob"):
         wait_for(lambda j=job: deployment.check("airflow", "jobs", "check", "--job-type", j),
                  120, f"Airflow's {job}")  # fmt: skip
@@ -182,13 +164,13 @@ def test_entry_points_run_ingestion_on_celery_into_s3_and_replicas_share_grants(
     deployment.run("airflow", "dags", "unpause", DAG_ID)
     deployment.run("airflow", "dags", "trigger", DAG_ID)
 
-    def finished_manual_runs() -> list[dict[str, str]]:
-        printed = deployment.run("airflow", "dags", "list-runs", DAG_ID, "-o", "json")
-        lines = [line for line in printed.splitlines() if line.startswith("[")]
-        runs = json.loads(lines[-1]) if lines else []
-        return [r for r in runs if r["run_id"].startswith("manual__") and r["state"] in ("success", "failed")]  # fmt: skip
-
-    [run] = wait_for(finished_manual_runs, 240, "the ingest run on the Celery worker")
+    [run] = wait_for(
+        lambda: finished_manual_runs(
+            dag_runs(deployment.run("airflow", "dags", "list-runs", DAG_ID, "-o", "json"))
+        ),
+        240,
+        "the ingest run on the Celery worker",
+    )
     assert run["state"] == "success", deployment.log("worker") + deployment.log("scheduler")
     store = UnifiedStore(world.platform.settings)
     assert store.scan(code).num_rows == len(ROWS)

@@ -21,7 +21,7 @@ from tests.api.test_access_api import bearer
 from tests.api.test_data_api import publish_with_data
 from tests.catalog_fixtures import CatalogWorld
 from tests.policies.test_requests import act, file
-from tests.servers import EXCHANGE, free_port_pair
+from tests.servers import EXCHANGE, answers, free_port_pair
 
 PROPAGATION_SECONDS = 1.0
 
@@ -42,7 +42,7 @@ def second_process(platform: Platform) -> Iterator[str]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        if not _within(30, lambda: _answers(f"{base}/healthz")):
+        if not _within(30, lambda: answers(f"{base}/healthz")):
             pytest.fail("the second API process did not start within 30 s")
         yield base
     finally:
@@ -118,13 +118,6 @@ def test_a_token_revoked_in_one_process_is_refused_by_another(
         revoke_token(session, actor=world.actor("admin"), now=world.platform.clock.now(),
                      token_id=token.one().id)  # fmt: skip
     assert _within(PROPAGATION_SECONDS, lambda: status() == 401), "the revocation did not arrive"
-
-
-def _answers(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=1).status_code == 200
-    except httpx.TransportError:
-        return False
 
 
 def _within(seconds: float, condition: Callable[[], bool]) -> bool:
