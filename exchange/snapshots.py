@@ -86,22 +86,24 @@ class SnapshotCache:
     def _served_row(self, code: str) -> tuple[Any, ...] | None:
         parameters = {"code": code, "ns": NAMESPACE, "name": table_name(code)}
         with self._lookup_lock:
-            for attempt in (1, 2):
-                if self._lookup is None:
-                    self._lookup = self.database.engine.connect().execution_options(
-                        isolation_level="AUTOCOMMIT"
-                    )
-                try:
-                    row = self._lookup.execute(_SERVED, parameters).first()
-                    return None if row is None else tuple(row)
-                except DBAPIError as error:
-                    # The server restarted or dropped us: once more on a new connection.
-                    self._close_lookup()
-                    if attempt == 2 or not error.connection_invalidated:
-                        raise
-        raise AssertionError("unreachable")
+            try:
+                return self._look_up(parameters)
+            except DBAPIError as error:
+                self._drop_lookup()
+                if not error.connection_invalidated:
+                    raise
+            # The server restarted or dropped the connection: once more on a new one.
+            return self._look_up(parameters)
 
-    def _close_lookup(self) -> None:
+    def _look_up(self, parameters: dict[str, str]) -> tuple[Any, ...] | None:
+        if self._lookup is None:
+            self._lookup = self.database.engine.connect().execution_options(
+                isolation_level="AUTOCOMMIT"
+            )
+        row = self._lookup.execute(_SERVED, parameters).first()
+        return None if row is None else tuple(row)
+
+    def _drop_lookup(self) -> None:
         if self._lookup is not None:
             self._lookup.invalidate()
             self._lookup.close()
