@@ -38,6 +38,13 @@ def _fail(error: DomainError) -> None:
     sys.exit(2)
 
 
+def _record(platform: Platform, action: str, detail: dict[str, object]) -> None:
+    """Audit what an operator did from the command line, in a transaction of its own."""
+    audit.record_in_own_transaction(
+        platform.database, at=platform.clock.now(), actor=CLI_ACTOR, action=action, detail=detail
+    )
+
+
 def _user(session: Session, username: str) -> User:
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
@@ -263,14 +270,11 @@ def audit_export(platform: Platform, start: datetime, end: datetime, output: Tex
 
     with platform.database.engine.connect() as connection:
         count = export_jsonl(connection, output, start=_day_start(start), end=_day_start(end))
-    with platform.database.transaction() as session:
-        audit.record(
-            session,
-            at=platform.clock.now(),
-            actor=CLI_ACTOR,
-            action="audit.export",
-            detail={"from": start.isoformat(), "to": end.isoformat(), "records": count},
-        )
+    _record(
+        platform,
+        "audit.export",
+        {"from": start.isoformat(), "to": end.isoformat(), "records": count},
+    )
     click.echo(f"exported {count} records", err=True)
 
 
@@ -303,15 +307,16 @@ def backup(platform: Platform, destination: Path) -> None:
         summary = take_backup(platform.settings, destination, now=platform.clock.now())
     except DomainError as error:
         _fail(error)
-    with platform.database.transaction() as session:
-        audit.record(
-            session,
-            at=platform.clock.now(),
-            actor=CLI_ACTOR,
-            action="platform.backup",
-            detail={"path": str(summary.path.resolve()), "files": summary.files,
-                    "bytes": summary.bytes, "revision": summary.revision},
-        )  # fmt: skip
+    _record(
+        platform,
+        "platform.backup",
+        {
+            "path": str(summary.path.resolve()),
+            "files": summary.files,
+            "bytes": summary.bytes,
+            "revision": summary.revision,
+        },
+    )
     click.echo(
         f"backup written to {summary.path}: {summary.dialect} database at revision "
         f"{summary.revision}, {summary.files} files, {summary.bytes:,} bytes"
@@ -327,7 +332,7 @@ def backup(platform: Platform, destination: Path) -> None:
 def restore(platform: Platform, source: Path, replace: bool) -> None:
     """Restore a backup into this platform's database and warehouse, then check it: the audit
     chain, every table's files, every ingest run's snapshot. Stop the platform first."""
-    from exchange.backup import read_manifest, restore_backup
+    from exchange.backup import restore_backup
 
     try:
         check = restore_backup(platform.settings, source, replace=replace)
@@ -339,15 +344,9 @@ def restore(platform: Platform, source: Path, replace: bool) -> None:
         click.echo(f"problem: {problem}", err=True)
     if not check.ok:
         sys.exit(1)
-    with platform.database.transaction() as session:
-        audit.record(
-            session,
-            at=platform.clock.now(),
-            actor=CLI_ACTOR,
-            action="platform.restore",
-            detail={"path": str(source.resolve()),
-                    "taken_at": read_manifest(source)["created_at"]},
-        )  # fmt: skip
+    _record(
+        platform, "platform.restore", {"path": str(source.resolve()), "taken_at": check.taken_at}
+    )
     click.echo("restored and consistent")
 
 

@@ -17,6 +17,7 @@ from exchange.settings import Settings
 
 if TYPE_CHECKING:  # pyiceberg and pyarrow load only where data moves, not at API start-up
     import pyarrow as pa
+    from pyarrow.fs import FileSystem
     from pyiceberg.catalog.sql import SqlCatalog
     from pyiceberg.table import Table
 
@@ -48,24 +49,38 @@ class UnifiedStore:
         url = make_url(self.settings.resolved_database_url)
         if url.get_backend_name() == "postgresql":
             url = url.set(drivername="postgresql+psycopg")
-        properties: dict[str, str] = {
-            "uri": url.render_as_string(hide_password=False),
-            "warehouse": self.settings.resolved_warehouse_uri,
-            "init_catalog_tables": "false",
-        }
         if self.settings.warehouse_uri is None:
             self.settings.resolved_warehouse_path.mkdir(parents=True, exist_ok=True)
-        for key, value in (
-            ("s3.endpoint", self.settings.s3_endpoint),
-            ("s3.access-key-id", self.settings.s3_access_key_id),
-            ("s3.secret-access-key", self.settings.s3_secret_access_key),
-            ("s3.region", self.settings.s3_region),
-        ):
-            if value:
-                properties[key] = value
-        catalog = SqlCatalog("exchange", **properties)
+        catalog = SqlCatalog(
+            "exchange",
+            uri=url.render_as_string(hide_password=False),
+            warehouse=self.settings.resolved_warehouse_uri,
+            init_catalog_tables="false",
+            **self._storage_properties(),
+        )
         catalog.create_namespace_if_not_exists(NAMESPACE)
         return catalog
+
+    def _storage_properties(self) -> dict[str, str]:
+        """How pyiceberg reaches the warehouse's files (S3 endpoint and keys when set)."""
+        return {
+            key: value
+            for key, value in (
+                ("s3.endpoint", self.settings.s3_endpoint),
+                ("s3.access-key-id", self.settings.s3_access_key_id),
+                ("s3.secret-access-key", self.settings.s3_secret_access_key),
+                ("s3.region", self.settings.s3_region),
+            )
+            if value
+        }
+
+    def warehouse_file_system(self) -> "tuple[FileSystem, str]":
+        """The warehouse's file system, configured as the tables' own files are read, and the
+        warehouse's root path in it: for copying the warehouse as a whole (backups)."""
+        from pyiceberg.io.pyarrow import PyArrowFileIO
+
+        scheme, netloc, path = PyArrowFileIO.parse_location(self.settings.resolved_warehouse_uri)
+        return PyArrowFileIO(self._storage_properties()).fs_by_scheme(scheme, netloc), path
 
     def identifier(self, resource_code: str) -> str:
         return f"{NAMESPACE}.{table_name(resource_code)}"

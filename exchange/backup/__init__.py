@@ -106,7 +106,9 @@ def restore_backup(settings: Settings, source: Path, *, replace: bool = False) -
     # The warehouse first: the database must never point at files that are not there yet.
     warehouse.copy_in(settings, source / "warehouse", replace=replace)
     database.load(url, source / manifest["database"]["file"], replace=replace)
-    return check_restored(settings)
+    check = check_restored(settings)
+    check.taken_at = manifest["created_at"]
+    return check
 
 
 def read_manifest(source: Path) -> dict[str, Any]:

@@ -8,12 +8,13 @@ from sqlalchemy import select
 from exchange.audit.verify import ChainReport, verify_chain
 from exchange.db import Database
 from exchange.settings import Settings
-from exchange.store import UnifiedStore, table_name
+from exchange.store import NAMESPACE, UnifiedStore, table_name
 
 
 @dataclass
 class RestoreCheck:
     audit: ChainReport
+    taken_at: str = ""  # when the restored backup was taken
     tables: int = 0
     data_files: int = 0
     problems: list[str] = field(default_factory=list)
@@ -41,8 +42,8 @@ def check_restored(settings: Settings) -> RestoreCheck:
         database.dispose()
     store = UnifiedStore(settings)
     snapshots_by_table: dict[str, set[int]] = {}
-    for _namespace, name in store.catalog.list_tables("exchange"):
-        table = store.catalog.load_table(("exchange", name))
+    for _namespace, name in store.catalog.list_tables(NAMESPACE):
+        table = store.catalog.load_table((NAMESPACE, name))
         result.tables += 1
         snapshots_by_table[name] = {s.snapshot_id for s in table.snapshots()}
         if table.current_snapshot() is None:

@@ -3,7 +3,6 @@ also when the backup was taken while ingestion kept committing; a damaged backup
 is not empty is refused before anything is written."""
 
 import shutil
-import sqlite3
 import threading
 import time
 import uuid
@@ -19,7 +18,6 @@ from sqlalchemy.engine import make_url
 import exchange.backup
 from collection.ingest import ingest
 from collection.models import IngestRun
-from collection.sources import register_source
 from exchange.audit.models import AuditRecord
 from exchange.backup import database as backup_database
 from exchange.backup import read_manifest, restore_backup, take_backup
@@ -29,7 +27,7 @@ from exchange.errors import Conflict, InvalidInput
 from exchange.settings import Settings
 from exchange.store import UnifiedStore
 from tests.catalog_fixtures import CatalogWorld
-from tests.collection_fixtures import publish_enterprises, use_s3_warehouse
+from tests.collection_fixtures import full_load_source, use_s3_warehouse
 
 
 @pytest.fixture
@@ -46,25 +44,6 @@ def empty_database_url(database: Database, tmp_path: Path) -> Iterator[str]:
     yield make_url(database.url).set(database=name).render_as_string(hide_password=False)
     with psycopg.connect(dsn, autocommit=True) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def _source(world: CatalogWorld, source_db: Path) -> tuple[str, int]:
-    """A published register loaded in full from a database source, each run a new snapshot."""
-    with sqlite3.connect(source_db) as connection:
-        connection.execute("ALTER TABLE enterprises DROP COLUMN updated_at")
-    code = publish_enterprises(world)
-    with world.platform.database.transaction() as session:
-        source = register_source(
-            session,
-            actor=world.actor("resource_admin"),
-            now=world.platform.clock.now(),
-            settings=world.platform.settings,
-            code=code,
-            kind="database",
-            config={"table": "enterprises"},
-            secret={"url": f"sqlite:///{source_db}"},
-        )
-        return code, source.id
 
 
 def _restored_settings(settings: Settings, url: str, tmp_path: Path) -> Settings:
@@ -90,7 +69,7 @@ def test_backup_and_restore_bring_back_data_catalog_and_audit_chain(
     world: CatalogWorld, source_db: Path, tmp_path: Path, empty_database_url: str
 ) -> None:
     settings = world.platform.settings
-    code, source_id = _source(world, source_db)
+    code, source_id = full_load_source(world, source_db)
     ingest(world.platform, source_id=source_id, run_key="before-backup")
     before = UnifiedStore(settings).scan(code)
     runner = CliRunner()
@@ -132,7 +111,7 @@ def test_a_damaged_backup_is_refused_before_anything_is_written(
     world: CatalogWorld, source_db: Path, tmp_path: Path, empty_database_url: str
 ) -> None:
     settings = world.platform.settings
-    _code, source_id = _source(world, source_db)
+    _code, source_id = full_load_source(world, source_db)
     ingest(world.platform, source_id=source_id, run_key="r1")
     backup = tmp_path / "backup"
     take_backup(settings, backup, now=world.platform.clock.now())
@@ -160,7 +139,7 @@ def test_a_backup_taken_while_ingest_commits_restores_consistently(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     settings = world.platform.settings
-    code, source_id = _source(world, source_db)
+    code, source_id = full_load_source(world, source_db)
     finished: list[str] = []
     stop = threading.Event()
 
@@ -224,12 +203,10 @@ def test_backup_of_a_warehouse_in_object_storage(
 ) -> None:
     settings = world.platform.settings
     use_s3_warehouse(settings, s3_endpoint)
-    code, source_id = _source(world, source_db)
+    code, source_id = full_load_source(world, source_db)
     ingest(world.platform, source_id=source_id, run_key="s3")
     take_backup(settings, tmp_path / "backup", now=world.platform.clock.now())
-    from exchange.backup.warehouse import location
-
-    filesystem, root = location(settings)
+    filesystem, root = UnifiedStore(settings).warehouse_file_system()
     filesystem.delete_dir_contents(root)
     target = _restored_settings(settings, empty_database_url, tmp_path)
     with pytest.raises(InvalidInput, match="another location"):
