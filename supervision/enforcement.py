@@ -23,6 +23,7 @@ from exchange.policy_changes import announce
 from exchange.principal import Principal
 from exchange.workflow import WorkflowEnvironment
 from policies.models import GRACE, Suspension
+from supervision import SUPERVISORS
 
 ENFORCER = Principal.system("freshness-enforcement")
 SUBJECT = "grant_suspension"
@@ -167,3 +168,12 @@ def lift(
         raise NotFound(f"department {department_id} is neither warned nor suspended")
     _end(session, episode, env=env, actor=actor, reason=f"bureau decision: {reason.strip()}")
     return episode
+
+
+def visible(session: Session, *, actor: Principal, limit: int) -> list[Suspension]:
+    """Warnings and suspensions, newest first: every department's for supervisors, else the
+    actor's own department's."""
+    query = select(Suspension).order_by(Suspension.id.desc()).limit(limit)
+    if not actor.has_any(*SUPERVISORS):
+        query = query.where(Suspension.department_id == actor.department_id)
+    return list(session.scalars(query))

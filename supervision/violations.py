@@ -27,6 +27,7 @@ from exchange.identity.service import require_bureau_admin
 from exchange.principal import Principal
 from policies.models import DataUsage, Grant
 from quality.models import QualityIssue
+from supervision import SUPERVISORS
 from supervision.models import Violation
 
 DETECTOR = Principal.system("violation-detection")
@@ -130,3 +131,11 @@ def decide(
                  object_type="violation", object_id=violation_id,
                  detail={"decision": decision, "reason": reason.strip()})  # fmt: skip
     return violation
+
+
+def visible(session: Session, *, actor: Principal, limit: int) -> list[Violation]:
+    """The register, newest first: every department's for supervisors, else the actor's own."""
+    query = select(Violation).order_by(Violation.id.desc()).limit(limit)
+    if not actor.has_any(*SUPERVISORS):
+        query = query.where(Violation.department_id == actor.department_id)
+    return list(session.scalars(query))

@@ -8,12 +8,11 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 from sqlalchemy import select
 
-from exchange.identity.roles import Role
 from exchange.identity.service import get_department, require_bureau_admin
 from exchange_api.deps import AppPlatform, CurrentPrincipal, DbSession
 from exchange_api.errors import ERROR_RESPONSES
 from policies.models import Suspension
-from supervision import scorecards, statements, violations
+from supervision import enforcement, scorecards, statements, violations
 from supervision.enforcement import enforce_freshness, lift
 from supervision.models import Scorecard, Violation
 
@@ -42,10 +41,7 @@ def _public(episode: Suspension) -> SuspensionPublic:
 
 @router.get("/suspensions", summary="Freshness warnings and suspensions (R11), newest first")
 def list_suspensions(viewer: CurrentPrincipal, session: DbSession) -> list[SuspensionPublic]:
-    query = select(Suspension).order_by(Suspension.id.desc()).limit(500)
-    if not viewer.has_any(Role.BUREAU_ADMIN, Role.AUDITOR, Role.DATA_STEWARD):
-        query = query.where(Suspension.department_id == viewer.department_id)
-    return [_public(e) for e in session.scalars(query)]
+    return [_public(e) for e in enforcement.visible(session, actor=viewer, limit=500)]
 
 
 @router.post("/enforce", summary="Run the freshness enforcement now (the DAG runs it daily)")
@@ -132,10 +128,7 @@ def _violation(v: Violation) -> dict[str, Any]:
     "/violations", summary="The violations register (R20): the bureau's, or my department's"
 )
 def list_violations(viewer: CurrentPrincipal, session: DbSession) -> list[dict[str, Any]]:
-    query = select(Violation).order_by(Violation.id.desc()).limit(1000)
-    if not viewer.has_any(Role.BUREAU_ADMIN, Role.AUDITOR, Role.DATA_STEWARD):
-        query = query.where(Violation.department_id == viewer.department_id)
-    return [_violation(v) for v in session.scalars(query)]
+    return [_violation(v) for v in violations.visible(session, actor=viewer, limit=1000)]
 
 
 @router.post("/violations/detect", summary="Look for new violations now (the DAG does it daily)")

@@ -5,25 +5,19 @@ from fastapi.responses import Response
 from sqlalchemy import select
 
 from exchange.identity.models import Department
-from exchange.identity.roles import Role
 from exchange_api.deps import AppPlatform, DbSession
 from exchange_api.portal.web import FormLists, PortalUser, done, render
-from policies.models import Suspension
-from supervision import scorecards, statements, violations
+from supervision import enforcement, scorecards, statements, violations
 from supervision.enforcement import lift
-from supervision.models import Violation
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/supervision/suspensions")
 def suspensions(request: Request, user: PortalUser, session: DbSession) -> Response:
-    query = select(Suspension).order_by(Suspension.id.desc()).limit(300)
-    if not user.has_any(Role.BUREAU_ADMIN, Role.AUDITOR, Role.DATA_STEWARD):
-        query = query.where(Suspension.department_id == user.department_id)
     departments = dict(session.execute(select(Department.id, Department.name)).all())
-    return render(request, "suspensions.html", episodes=session.scalars(query).all(),
-                  departments=departments)  # fmt: skip
+    episodes = enforcement.visible(session, actor=user, limit=300)
+    return render(request, "suspensions.html", episodes=episodes, departments=departments)
 
 
 @router.post("/supervision/departments/{department_id}/lift")
@@ -66,12 +60,9 @@ def scorecard_export(
 
 @router.get("/supervision/violations")
 def violations_page(request: Request, user: PortalUser, session: DbSession) -> Response:
-    query = select(Violation).order_by(Violation.id.desc()).limit(500)
-    if not user.has_any(Role.BUREAU_ADMIN, Role.AUDITOR, Role.DATA_STEWARD):
-        query = query.where(Violation.department_id == user.department_id)
     departments = dict(session.execute(select(Department.id, Department.name)).all())
-    return render(request, "violations.html", found=session.scalars(query).all(),
-                  departments=departments)  # fmt: skip
+    found = violations.visible(session, actor=user, limit=500)
+    return render(request, "violations.html", found=found, departments=departments)
 
 
 @router.post("/supervision/violations/{violation_id}/decision")
