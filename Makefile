@@ -17,11 +17,14 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
-# The demo tax authority's API runs beside the platform, so scheduled ingestion can reach it.
+# The demo tax authority's API runs beside the platform (the API port + 1), so scheduled ingestion
+# can reach it; sources reach only listed hosts, so the demo lists it.
+DEMO_SOURCE_HOSTS = 127.0.0.1:$$(( $${EXCHANGE_API_PORT:-8000} + 1 ))
 demo: $(STAMP)
 	$(BIN)/exchange db upgrade
 	$(BIN)/exchange demo
-	@$(BIN)/exchange demo-systems & trap 'kill $$! 2>/dev/null' EXIT INT TERM; $(BIN)/exchange serve
+	@$(BIN)/exchange demo-systems & trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
+		EXCHANGE_SOURCE_HOSTS="$${EXCHANGE_SOURCE_HOSTS:-$(DEMO_SOURCE_HOSTS)}" $(BIN)/exchange serve
 
 test: $(STAMP) browser
 	@if $(BIN)/python tools/pg_ready.py "$(TEST_POSTGRES_URL)"; then \

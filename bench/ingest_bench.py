@@ -58,7 +58,8 @@ def source_table(rows: int) -> pa.Table:
 
 
 def _platform(folder: Path) -> tuple[Platform, str, Principal]:
-    settings = Settings(data_dir=folder / "var")
+    # The source systems are the provider's drop folder: <scratch>/drops/<its code>/.
+    settings = Settings(data_dir=folder / "var", drop_root=folder / "drops")
     upgrade(settings.resolved_database_url)
     platform = Platform(settings, Database(settings.resolved_database_url), SystemClock())
     system, now = Principal.system("bench"), platform.clock.now()
@@ -119,10 +120,11 @@ def _platform(folder: Path) -> tuple[Platform, str, Principal]:
 def bench_ingest(rows: int = 1_000_000) -> list[Figure]:
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
+        systems = folder / "drops" / demo_code(3)
         data = source_table(rows)
-        (folder / "drop").mkdir()
-        pa_csv.write_csv(data, folder / "drop" / "enterprises.csv")
-        with sqlite3.connect(folder / "source.db") as connection:
+        (systems / "drop").mkdir(parents=True)
+        pa_csv.write_csv(data, systems / "drop" / "enterprises.csv")
+        with sqlite3.connect(systems / "source.db") as connection:
             connection.execute(f"CREATE TABLE enterprises ({', '.join(data.column_names)})")
             connection.executemany(
                 f"INSERT INTO enterprises VALUES ({', '.join('?' * 10)})",
@@ -130,7 +132,7 @@ def bench_ingest(rows: int = 1_000_000) -> list[Figure]:
             )
 
         started = time.perf_counter()
-        frame = pd.read_csv(folder / "drop" / "enterprises.csv", dtype=str)
+        frame = pd.read_csv(systems / "drop" / "enterprises.csv", dtype=str)
         with sqlite3.connect(folder / "baseline.db") as connection:
             frame.to_sql("enterprises", connection, index=False, chunksize=50_000)
         baseline = rows / (time.perf_counter() - started)
@@ -138,8 +140,8 @@ def bench_ingest(rows: int = 1_000_000) -> list[Figure]:
         platform, code, admin = _platform(folder)
         figures = []
         for kind, config, secret in (
-            ("file", {"folder": str(folder / "drop")}, {}),
-            ("database", {"table": "enterprises"}, {"url": f"sqlite:///{folder / 'source.db'}"}),
+            ("file", {"folder": "drop"}, {}),
+            ("database", {"table": "enterprises"}, {"url": "sqlite:///source.db"}),
         ):
             with platform.database.transaction() as session:
                 source_id = register_source(

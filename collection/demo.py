@@ -16,7 +16,7 @@ Planted on purpose, for validation and cross-department comparison to find (``PL
 import json
 import random
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -32,6 +32,7 @@ from exchange.identifiers import USCC_ALPHABET, resident_id_check_character, usc
 
 if TYPE_CHECKING:
     from exchange.runtime import Platform
+    from exchange.settings import Settings
 
 PLANTED = {"name_mismatch": 5, "tax_only": 3, "bad_uscc_tax": 2, "bad_id_social": 2}
 TAX_TOKEN = "Bearer demo-tax-api-token"  # noqa: S105 (the demo system's own, printed in the README)
@@ -68,10 +69,17 @@ class DemoSystems:
     civil_drop: Path
 
 
-def generate(folder: Path, rows: int = 2000, seed: int = 2026) -> DemoSystems:
-    """Write the four source systems under ``folder`` (rows per system, configurable to millions)."""
+def generate(
+    folder: Path, rows: int = 2000, seed: int = 2026, drops: Mapping[str, Path] | None = None
+) -> DemoSystems:
+    """Write the four source systems (rows per system, configurable to millions): the tax API's
+    data under ``folder``, each other system in its department's drop folder (``drops``, by the
+    department's short name; ``folder`` when not given)."""
     rng = random.Random(seed)  # noqa: S311 (synthetic data, repeatable by seed)
     folder.mkdir(parents=True, exist_ok=True)
+    drops = drops or {}
+    for drop in drops.values():
+        drop.mkdir(parents=True, exist_ok=True)
     enterprises = []
     for i in range(rows):
         founded = date(2000, 1, 1) + timedelta(days=rng.randint(0, 9000))
@@ -87,7 +95,7 @@ def generate(folder: Path, rows: int = 2000, seed: int = 2026) -> DemoSystems:
                 "status": "存续" if rng.random() > 0.05 else "注销",
             }
         )
-    sqlite_path = folder / "market_regulation.db"
+    sqlite_path = drops.get("scjg", folder) / "market_regulation.db"
     _write_sqlite(sqlite_path, "enterprise_register", enterprises)
 
     taxpayers = [
@@ -124,7 +132,7 @@ def generate(folder: Path, rows: int = 2000, seed: int = 2026) -> DemoSystems:
     tax_json = folder / "tax_taxpayers.json"
     tax_json.write_text(json.dumps(taxpayers, ensure_ascii=False), encoding="utf-8")
 
-    social_drop = folder / "social_security_drop"
+    social_drop = drops.get("rs", folder) / "social_security_drop"
     social_drop.mkdir(exist_ok=True)
     insured = []
     for e in enterprises[: max(1, rows // 2)]:
@@ -142,7 +150,7 @@ def generate(folder: Path, rows: int = 2000, seed: int = 2026) -> DemoSystems:
         person["公民身份号码"] = _wrong_check(person["公民身份号码"], "0123456789X")
     pa_csv.write_csv(pa.Table.from_pylist(insured), social_drop / "insured_persons.csv")
 
-    civil_drop = folder / "civil_affairs_drop"
+    civil_drop = drops.get("mz", folder) / "civil_affairs_drop"
     civil_drop.mkdir(exist_ok=True)
     with (civil_drop / "marriages.jsonl").open("w", encoding="utf-8") as handle:
         for i, person in enumerate(insured[: max(1, rows // 4)]):
@@ -213,22 +221,50 @@ DEMO_SOURCES = {
 def source_settings(
     systems: DemoSystems, tax_url: str
 ) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
-    """Config and secret of each demo source, by resource name."""
+    """Config and secret of each demo source, by resource name; paths are relative to the
+    department's drop folder, where ``generate`` put them."""
     return {
         "企业登记信息": (
             {"table": "enterprise_register"},
-            {"url": f"sqlite:///{systems.market_db.resolve()}"},
+            {"url": f"sqlite:///{systems.market_db.name}"},
         ),
         "纳税人登记信息": (
             {"url": tax_url, "items_path": "data.items", "page_size": 1000},
             {"header_value": TAX_TOKEN},
         ),
         "社会保险参保信息": (
-            {"folder": str(systems.social_drop.resolve()), "pattern": "*.csv"},
+            {"folder": systems.social_drop.name, "pattern": "*.csv"},
             {},
         ),
-        "婚姻登记信息": ({"folder": str(systems.civil_drop.resolve()), "pattern": "*.jsonl"}, {}),
+        "婚姻登记信息": ({"folder": systems.civil_drop.name, "pattern": "*.jsonl"}, {}),
     }
+
+
+def demo_drops(platform: "Platform") -> dict[str, Path]:
+    """The drop folder of each demo department with a source system, by its short name."""
+    from sqlalchemy import select
+
+    from exchange.identity.models import Department, User
+
+    drops = {}
+    with platform.database.transaction() as session:
+        for short, _ in DEMO_SOURCES.values():
+            code = session.scalar(
+                select(Department.code)
+                .join(User, User.department_id == Department.id)
+                .where(User.username == f"{short}.data_resource_admin")
+            )
+            if code is not None:
+                drops[short] = platform.settings.resolved_drop_root / code
+    return drops
+
+
+def list_demo_system(settings: "Settings", url: str) -> None:
+    """Let sources reach a demo system on this machine: the demo lists its own systems."""
+    parts = urlparse(url)
+    entry = f"{parts.hostname}:{parts.port}"
+    if entry not in settings.source_hosts:
+        settings.source_hosts.append(entry)
 
 
 def seed_sources(
@@ -244,6 +280,7 @@ def seed_sources(
     from exchange.identity.models import User
     from exchange.identity.service import principal_for
 
+    list_demo_system(platform.settings, tax_url)
     settings_by_name = source_settings(systems, tax_url)
     done = []
     for name, (short, kind) in DEMO_SOURCES.items():

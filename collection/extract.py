@@ -1,9 +1,16 @@
-"""Pulling data from departments' systems (R9): a database, an HTTP JSON API or a file drop."""
+"""Pulling data from departments' systems (R9): a database, an HTTP JSON API or a file drop.
+
+Every read goes through the department's ``Reach`` (collection.confinement): what a source may
+touch is decided there, here only how to read it. Failures name what failed, never what the remote
+system answered (an error body or a database message could carry data the source was not meant to
+reveal).
+"""
 
 import csv
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urljoin, urlsplit
 
 import httpx
 import pyarrow as pa
@@ -14,10 +21,15 @@ from sqlalchemy import URL, String, column, create_engine, literal, make_url, se
 from sqlalchemy.dialects.postgresql.base import PGDialect as postgresql_dialect
 from sqlalchemy.dialects.sqlite.base import SQLiteDialect as sqlite_dialect
 
+from collection.confinement import DEFAULT_PORTS, Reach, SourceRefused
 from exchange.errors import InvalidInput
 
 FILE_KINDS = (".csv", ".xlsx", ".parquet", ".jsonl")
 MAX_PAGES = 100_000
+MAX_REDIRECTS = 5
+# Connection options a database URL may carry; others (host, hostaddr, service, passfile, ssl
+# key paths…) would let the URL reach another server or read the platform's own files.
+DATABASE_OPTIONS = {"sslmode", "connect_timeout", "application_name", "target_session_attrs"}
 
 
 class ExtractError(Exception):
@@ -29,24 +41,31 @@ def extract(
     config: dict[str, Any],
     secret: dict[str, Any],
     *,
+    reach: Reach,
     watermark: tuple[str, str] | None = None,
     limit: int | None = None,
 ) -> pa.Table:
     """Everything the source holds (or, with ``watermark`` = (column, last value), what is newer)."""
     try:
         if kind == "database":
-            return _database(config, secret, watermark, limit)
+            return _database(config, secret, reach, watermark, limit)
         if kind == "http":
-            return _http(config, secret, limit)
+            return _http(config, secret, reach, limit)
         if kind == "file":
-            return _files(config, limit)
-    except ExtractError:
+            return _files(config, reach, limit)
+    except (ExtractError, SourceRefused):
         raise
-    except (OSError, httpx.HTTPError, pa.ArrowInvalid) as error:
+    except pa.ArrowInvalid as error:  # a file of the department's own drop folder
         raise ExtractError(f"reading the {kind} source failed: {error}") from error
+    except httpx.HTTPError as error:
+        raise ExtractError(
+            f"reading the {kind} source failed: {type(error).__name__} (check the address and "
+            "that the system answers)"
+        ) from error
     except Exception as error:  # database drivers raise their own kinds
         raise ExtractError(
-            f"reading the {kind} source failed: {type(error).__name__}: {error}"
+            f"reading the {kind} source failed: {type(error).__name__} (check the connection "
+            "settings, the table or query, and the account's rights)"
         ) from error
     raise InvalidInput(f"unknown source kind {kind!r}: database, http or file")
 
@@ -54,17 +73,50 @@ def extract(
 def _database(
     config: dict[str, Any],
     secret: dict[str, Any],
+    reach: Reach,
     watermark: tuple[str, str] | None,
     limit: int | None,
 ) -> pa.Table:
     url = secret.get("url")
     if not url:
         raise ExtractError("the database source has no connection URL")
-    parsed = make_url(str(url))
+    try:
+        parsed = make_url(str(url))
+    except Exception as error:
+        raise ExtractError("the database URL cannot be read") from error
     backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        path = reach.sqlite_file(parsed.database or "")
+        return _database_arrow(
+            f"file:{quote(str(path))}?mode=ro", backend, config, watermark, limit
+        )
+    pinned = _pinned_database_url(parsed, reach)
     if backend in ADBC_BACKENDS:
-        return _database_arrow(parsed, backend, config, watermark, limit)
-    return _database_rows(str(url), config, watermark, limit)
+        return _database_arrow(
+            pinned.set(drivername="postgresql").render_as_string(hide_password=False),
+            backend,
+            config,
+            watermark,
+            limit,
+        )
+    return _database_rows(pinned, config, watermark, limit)
+
+
+def _pinned_database_url(url: URL, reach: Reach) -> URL:
+    """The URL with its host's checked address pinned (libpq's hostaddr; the address elsewhere)."""
+    if not url.host:
+        raise SourceRefused("a database source names its server's host (no local sockets)")
+    unknown = sorted(set(url.query) - DATABASE_OPTIONS)
+    if unknown:
+        raise SourceRefused(
+            f"the database URL may not set {', '.join(unknown)}",
+            detail={"allowed": sorted(DATABASE_OPTIONS)},
+        )
+    port = url.port or DEFAULT_PORTS.get(url.get_backend_name(), 0)
+    address = reach.address(url.host, port)
+    if url.get_backend_name() == "postgresql":
+        return url.set(port=port).update_query_dict({"hostaddr": address})
+    return url.set(host=address, port=port)
 
 
 ADBC_BACKENDS = ("sqlite", "postgresql")
@@ -93,24 +145,23 @@ def _source_sql(
 
 
 def _database_arrow(
-    url: URL,
+    uri: str,
     backend: str,
     config: dict[str, Any],
     watermark: tuple[str, str] | None,
     limit: int | None,
 ) -> pa.Table:
-    """SQLite and PostgreSQL through ADBC: rows arrive as Arrow, ten times faster than row tuples."""
+    """SQLite (a read-only file URI) and PostgreSQL through ADBC: rows arrive as Arrow, ten times
+    faster than row tuples."""
     sql = _source_sql(backend, config, watermark, limit)
     if backend == "sqlite":
         import adbc_driver_sqlite.dbapi as driver
 
-        connection = driver.connect(url.database or ":memory:")
+        connection = driver.connect(uri)
     else:
         import adbc_driver_postgresql.dbapi as driver  # type: ignore[no-redef]
 
-        connection = driver.connect(
-            url.set(drivername="postgresql").render_as_string(hide_password=False)
-        )
+        connection = driver.connect(uri)
     with connection, connection.cursor() as cursor:
         cursor.execute(sql)
         result: pa.Table = cursor.fetch_arrow_table()
@@ -129,7 +180,7 @@ def _without_extension_types(data: pa.Table) -> pa.Table:
 
 
 def _database_rows(
-    url: str, config: dict[str, Any], watermark: tuple[str, str] | None, limit: int | None
+    url: URL, config: dict[str, Any], watermark: tuple[str, str] | None, limit: int | None
 ) -> pa.Table:
     """Any other database SQLAlchemy reaches, row by row."""
     engine = create_engine(url, pool_pre_ping=True)
@@ -163,13 +214,15 @@ def _batch(names: list[str], rows: Any) -> pa.RecordBatch:
     return pa.RecordBatch.from_arrays([pa.array(list(values)) for values in columns], names=names)
 
 
-def _http(config: dict[str, Any], secret: dict[str, Any], limit: int | None) -> pa.Table:
+def _http(
+    config: dict[str, Any], secret: dict[str, Any], reach: Reach, limit: int | None
+) -> pa.Table:
     headers = {}
     if secret.get("header_value"):
         headers[str(config.get("header_name", "Authorization"))] = str(secret["header_value"])
     rows: list[dict[str, Any]] = []
     with httpx.Client(headers=headers, timeout=float(config.get("timeout", 30))) as client:
-        for page in _pages(client, config):
+        for page in _pages(client, config, reach):
             rows.extend(page)
             if limit and len(rows) >= limit:
                 rows = rows[:limit]
@@ -179,18 +232,46 @@ def _http(config: dict[str, Any], secret: dict[str, Any], limit: int | None) -> 
     return pa.Table.from_pylist(rows)
 
 
-def _pages(client: httpx.Client, config: dict[str, Any]) -> Iterator[list[dict[str, Any]]]:
+def _get(client: httpx.Client, url: str, params: dict[str, Any], reach: Reach) -> httpx.Response:
+    """GET through the checked address of each hop; redirects are followed only to allowed hosts."""
+    for _ in range(MAX_REDIRECTS + 1):
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise SourceRefused(
+                "an HTTP source is an http:// or https:// address", detail={"field": "url"}
+            )
+        port = parts.port or DEFAULT_PORTS[parts.scheme]
+        address = reach.address(parts.hostname, port)
+        host = f"[{address}]" if ":" in address else address
+        pinned = parts._replace(netloc=f"{host}:{port}").geturl()
+        response = client.get(
+            pinned,
+            params=params,
+            headers={"Host": parts.netloc.rpartition("@")[2]},
+            extensions={"sni_hostname": parts.hostname},
+        )
+        if not response.is_redirect:
+            return response
+        url = urljoin(url, response.headers["location"])
+    raise ExtractError(f"the API redirected more than {MAX_REDIRECTS} times")
+
+
+def _pages(
+    client: httpx.Client, config: dict[str, Any], reach: Reach
+) -> Iterator[list[dict[str, Any]]]:
     url = str(config["url"])
     page_param, size_param = config.get("page_param", "page"), config.get("size_param", "size")
     size = int(config.get("page_size", 500))
     page = int(config.get("start_page", 1))
     for _ in range(MAX_PAGES):
-        response = client.get(url, params={page_param: page, size_param: size})
+        response = _get(client, url, {page_param: page, size_param: size}, reach)
         if response.status_code >= 400:
-            raise ExtractError(
-                f"the API answered {response.status_code} for page {page}: {response.text[:200]}"
-            )
-        items = _at_path(response.json(), config.get("items_path", "items"))
+            raise ExtractError(f"the API answered {response.status_code} for page {page}")
+        try:
+            document = response.json()
+        except ValueError as error:
+            raise ExtractError(f"the API's answer to page {page} is not JSON") from error
+        items = _at_path(document, config.get("items_path", "items"))
         if not items:
             return
         yield items
@@ -210,14 +291,13 @@ def _at_path(document: Any, path: str | None) -> list[dict[str, Any]]:
     return value
 
 
-def _files(config: dict[str, Any], limit: int | None) -> pa.Table:
-    folder = Path(str(config["folder"]))
-    if not folder.is_dir():
-        raise ExtractError(f"the drop folder {folder} does not exist")
+def _files(config: dict[str, Any], reach: Reach, limit: int | None) -> pa.Table:
+    given = str(config["folder"])
+    folder = reach.folder(given)
     pattern = str(config.get("pattern", "*"))
-    files = sorted(p for p in folder.glob(pattern) if p.suffix.lower() in FILE_KINDS)
+    files = [p for p in reach.files(folder, pattern) if p.suffix.lower() in FILE_KINDS]
     if not files:
-        raise ExtractError(f"no {', '.join(FILE_KINDS)} files matching {pattern} in {folder}")
+        raise ExtractError(f"no {', '.join(FILE_KINDS)} files matching {pattern} in {given}")
     tables = [_read_file(path) for path in files]
     combined = pa.concat_tables(tables, promote_options="permissive")
     return combined.slice(0, limit) if limit else combined

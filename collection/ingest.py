@@ -13,10 +13,11 @@ from sqlalchemy.orm import Session
 from catalog.entries import published_version
 from catalog.models import Resource
 from catalog.tasks import open_update_task
+from collection.confinement import SourceRefused
 from collection.conform import Conformed, conform, content_hash
 from collection.extract import ExtractError, extract
 from collection.models import IngestRun, RejectedRow, Source
-from collection.sources import get_source, secret_of
+from collection.sources import get_source, reach_of, secret_of
 from exchange import audit
 from exchange.audit import Outcome
 from exchange.errors import DomainError
@@ -55,6 +56,7 @@ def ingest(
         assert version is not None
         items = list(version.items)
         certificate = is_certificate(version.classification_code, version.format)
+        reach = reach_of(session, platform.settings, resource)
         kind, config, secret = (
             source.kind,
             dict(source.config),
@@ -69,8 +71,8 @@ def ingest(
             source.watermark_column,
         )
     try:
-        data = extract(kind, config, secret, watermark=watermark)
-    except ExtractError as error:
+        data = extract(kind, config, secret, reach=reach, watermark=watermark)
+    except (ExtractError, SourceRefused) as error:
         _fail(platform, run_id, str(error))
         raise IngestFailed(str(error), detail={"source": source_id}) from error
     ignore = frozenset({watermark_column}) if watermark_column else frozenset()

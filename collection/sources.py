@@ -10,11 +10,13 @@ from sqlalchemy.orm import Session
 from catalog.entries import get_resource, published_version
 from catalog.models import DataItem, Resource
 from catalog.vocab import ResourceStatus
+from collection.confinement import Reach
 from collection.conform import match_columns
 from collection.extract import ExtractError, extract
 from collection.models import Source
 from exchange import audit
 from exchange.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from exchange.identity.models import Department
 from exchange.identity.roles import Role
 from exchange.principal import Principal
 from exchange.secrets_box import seal, unseal
@@ -42,16 +44,23 @@ def items_of(session: Session, resource: Resource) -> list[DataItem]:
     return list(version.items)
 
 
+def reach_of(session: Session, settings: Settings, resource: Resource) -> Reach:
+    """What the sources of ``resource`` may read: its provider's drop folder and allowed hosts."""
+    provider = session.get_one(Department, resource.provider_department_id)
+    return Reach.of(settings, provider.code)
+
+
 def check_connection(
     kind: str,
     config: dict[str, Any],
     secret: dict[str, Any],
     items: list[DataItem],
+    reach: Reach,
     ignore: frozenset[str] = frozenset(),
 ) -> ConnectionReport:
     """Read a few rows and compare their columns with the catalog's data items."""
     try:
-        sample = extract(kind, config, secret, limit=5)
+        sample = extract(kind, config, secret, reach=reach, limit=5)
     except ExtractError as error:
         return ConnectionReport(False, error=str(error))
     _, drift = match_columns(sample, items, ignore)
@@ -115,7 +124,14 @@ def register_source(
             detail={"field": "watermark_column"},
         )
     ignore = frozenset({watermark_column}) if watermark_column else frozenset()
-    report = check_connection(kind, config, secret, items_of(session, resource), ignore)
+    report = check_connection(
+        kind,
+        config,
+        secret,
+        items_of(session, resource),
+        reach_of(session, settings, resource),
+        ignore,
+    )
     if not report.ok:
         raise InvalidInput(
             f"the source was not registered: {report.error}",

@@ -608,7 +608,11 @@ def demo(platform: Platform, rows: int) -> None:
     from collection import demo as demo_systems
     from collection.dagspecs import write_dag_specs
 
-    systems = demo_systems.generate(platform.settings.data_dir / "demo-systems", rows=rows)
+    systems = demo_systems.generate(
+        platform.settings.data_dir / "demo-systems",
+        rows=rows,
+        drops=demo_systems.demo_drops(platform),
+    )
     with demo_systems.tax_api_running(systems.tax_json, platform.settings.api_port + 1) as tax_url:
         loaded = demo_systems.seed_sources(platform, systems, tax_url)
     with platform.database.transaction() as session:

@@ -2,10 +2,11 @@
 
 from functools import cached_property
 from pathlib import Path
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -30,6 +31,17 @@ class Settings(BaseSettings):
     s3_access_key_id: str | None = None
     s3_secret_access_key: str | None = None
     s3_region: str = "us-east-1"
+    drop_root: Path | None = Field(
+        None,
+        description="Folder of the departments' drop folders: a department's file and SQLite "
+        "sources read only under <drop root>/<department code>/. Default <data dir>/drop.",
+    )
+    source_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Hosts database and HTTP sources may reach, comma-separated: names, addresses "
+        "or networks (10.20.0.0/16), each with an optional :port. Loopback and link-local "
+        "addresses are reached only when listed as addresses; the platform's own services never.",
+    )
     secret_key: str | None = Field(
         None,
         description="Fernet key encrypting source credentials; default a key file in the data folder.",
@@ -79,6 +91,13 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     smtp_sender: str = "exchange@localhost"
 
+    @field_validator("source_hosts", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [entry.strip() for entry in value.split(",") if entry.strip()]
+        return value
+
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
@@ -94,6 +113,10 @@ class Settings(BaseSettings):
     @property
     def resolved_warehouse_path(self) -> Path:
         return self.warehouse_path or self.data_dir / "warehouse"
+
+    @property
+    def resolved_drop_root(self) -> Path:
+        return self.drop_root or self.data_dir / "drop"
 
     @cached_property
     def zone(self) -> ZoneInfo:

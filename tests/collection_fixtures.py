@@ -76,14 +76,23 @@ def full_load_source(world: CatalogWorld, source_db: Path) -> tuple[str, int]:
             code=code,
             kind="database",
             config={"table": "enterprises"},
-            secret={"url": f"sqlite:///{source_db}"},
+            secret={"url": f"sqlite:///{source_db.name}"},
         )
         return code, source.id
 
 
+def drop_folder(world: CatalogWorld, department: str = "provider") -> Path:
+    """A department's drop folder, the only place its file and SQLite sources may read."""
+    code = getattr(world, department).code
+    folder = world.platform.settings.resolved_drop_root / code
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 @pytest.fixture
-def source_db(tmp_path: Path) -> Path:
-    path = tmp_path / "market.db"
+def source_db(world: CatalogWorld) -> Path:
+    """The provider's enterprise register, a SQLite file in its drop folder."""
+    path = drop_folder(world) / "market.db"
     with sqlite3.connect(path) as connection:
         connection.execute(
             "CREATE TABLE enterprises (uscc TEXT, enterprise_name TEXT, legal_representative TEXT,"
@@ -118,7 +127,8 @@ class _Api(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def tax_api() -> Iterator[str]:
+def tax_api(settings: Settings) -> Iterator[str]:
+    """A department's HTTP API on 127.0.0.1, listed among the hosts sources may reach."""
     _Api.rows = [
         {"uscc": u, "enterprise_name": n, "legal_representative": r, "registered_capital": c}
         for u, n, r, c in ROWS
@@ -126,6 +136,7 @@ def tax_api() -> Iterator[str]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Api)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    settings.source_hosts.append(f"127.0.0.1:{server.server_address[1]}")
     yield f"http://127.0.0.1:{server.server_address[1]}/taxpayers"
     server.shutdown()
     server.server_close()

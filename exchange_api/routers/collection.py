@@ -159,6 +159,7 @@ def test_source(
         source.config,
         source_service.secret_of(platform.settings, source),
         source_service.items_of(session, resource),
+        source_service.reach_of(session, platform.settings, resource),
         frozenset({source.watermark_column}) if source.watermark_column else frozenset(),
     )
     return report.__dict__

@@ -31,7 +31,7 @@ def registered(world: CatalogWorld, client: TestClient, source_db: Path) -> tupl
         "resource_code": code,
         "kind": "database",
         "config": {"table": "enterprises"},
-        "secret": {"url": f"sqlite:///{source_db}"},
+        "secret": {"url": f"sqlite:///{source_db.name}"},
         "mode": "incremental",
         "watermark_column": "updated_at",
         "bad_row_threshold": 0.5,

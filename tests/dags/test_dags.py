@@ -13,7 +13,7 @@ from collection.dagspecs import asset_of
 from exchange.runtime import Platform
 from exchange.store import UnifiedStore
 from tests.catalog_fixtures import CatalogWorld
-from tests.collection_fixtures import ROWS, publish_enterprises
+from tests.collection_fixtures import ROWS, drop_folder, publish_enterprises
 from tests.dags.conftest import DAGS, register
 
 
@@ -28,20 +28,21 @@ def register_market_table(
     world: CatalogWorld, code: str, folder: Path, rows: list[tuple[str, ...]]
 ) -> Path:
     """A market-regulation SQLite table holding ``rows``, registered as the entry's source."""
-    path = folder / "market.db"
+    path = drop_folder(world) / "market.db"
     with sqlite3.connect(path) as connection:
         connection.execute(
             "CREATE TABLE t (uscc TEXT, enterprise_name TEXT, legal_representative TEXT, "
             "registered_capital TEXT)"
         )
         connection.executemany("INSERT INTO t VALUES (?, ?, ?, ?)", rows)
-    return register(world, code, "database", {"table": "t"}, {"url": f"sqlite:///{path}"})
+    return register(world, code, "database", {"table": "t"}, {"url": f"sqlite:///{path.name}"})
 
 
 def platform_env(platform: Platform, monkeypatch: pytest.MonkeyPatch) -> None:
     """What a worker would have in its environment."""
     monkeypatch.setenv("EXCHANGE_DATABASE_URL", platform.database.url)
     monkeypatch.setenv("EXCHANGE_DATA_DIR", str(platform.settings.data_dir))
+    monkeypatch.setenv("EXCHANGE_SOURCE_HOSTS", ",".join(platform.settings.source_hosts))
 
 
 def test_every_dag_file_imports(
@@ -67,13 +68,13 @@ def test_r9_ingest_dag_runs_each_source_kind(
     if kind == "database":
         specs = register_market_table(world, code, tmp_path, ROWS)
     elif kind == "file":
-        (tmp_path / "drop").mkdir()
-        (tmp_path / "drop" / "a.csv").write_text(
+        (drop_folder(world) / "drop").mkdir()
+        (drop_folder(world) / "drop" / "a.csv").write_text(
             "uscc,enterprise_name,legal_representative,registered_capital\n"
             + "\n".join(",".join(r) for r in ROWS),
             encoding="utf-8",
         )
-        specs = register(world, code, "file", {"folder": str(tmp_path / "drop")}, {})
+        specs = register(world, code, "file", {"folder": "drop"}, {})
     else:
         specs = register(
             world,

@@ -16,7 +16,7 @@ import pytest
 
 from exchange.store import UnifiedStore
 from tests.catalog_fixtures import CatalogWorld
-from tests.collection_fixtures import ROWS, publish_enterprises
+from tests.collection_fixtures import ROWS, drop_folder, publish_enterprises
 from tests.dags.conftest import DAGS, register
 
 BIN = Path(sys.executable).parent
@@ -105,17 +105,18 @@ def finished_manual_runs(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def enterprises_in_a_drop_folder(world: CatalogWorld, folder: Path) -> str:
-    """The enterprise register published, its rows in a CSV file in ``folder``, and a file source
-    registered for it (the first source: its DAG is ``ingest_source_1``)."""
+def enterprises_in_a_drop_folder(world: CatalogWorld) -> str:
+    """The enterprise register published, its rows in a CSV file in the provider's drop folder,
+    and a file source registered for it (the first source: its DAG is ``ingest_source_1``)."""
     code = publish_enterprises(world)
+    folder = drop_folder(world) / "enterprises"
     folder.mkdir()
     (folder / "a.csv").write_text(
         "uscc,enterprise_name,legal_representative,registered_capital\n"
         + "\n".join(",".join(r) for r in ROWS),
         encoding="utf-8",
     )
-    register(world, code, "file", {"folder": str(folder)}, {})
+    register(world, code, "file", {"folder": folder.name}, {})
     return code
 
 
@@ -152,7 +153,7 @@ def airflow(tmp_path: Path, world: CatalogWorld) -> Iterator[Airflow]:
 def test_real_scheduler_runs_an_ingest_dag(
     world: CatalogWorld, airflow: Airflow, tmp_path: Path
 ) -> None:
-    code = enterprises_in_a_drop_folder(world, tmp_path / "drop")
+    code = enterprises_in_a_drop_folder(world)
     platform = world.platform
 
     airflow.cli("db", "migrate")

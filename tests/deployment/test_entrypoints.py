@@ -144,7 +144,7 @@ def deployment(
 def test_entry_points_run_ingestion_on_celery_into_s3_and_replicas_share_grants(
     world: CatalogWorld, deployment: Deployment, tmp_path: Path
 ) -> None:
-    code = enterprises_in_a_drop_folder(world, tmp_path / "drop")
+    code = enterprises_in_a_drop_folder(world)
     replicas = [free_port(), free_port()]
     for index, port in enumerate(replicas):
         deployment.start("api", "--port", str(port), log=f"api-{index}")

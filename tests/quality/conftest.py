@@ -57,6 +57,7 @@ class DemoWorld:
         with self.platform.database.transaction() as session:
             source = session.get_one(Source, self.sources["纳税人登记信息"])
             source.config = {**source.config, "url": tax_url}
+        demo_systems.list_demo_system(self.platform.settings, tax_url)
 
 
 @pytest.fixture
@@ -64,7 +65,9 @@ def demo(platform: Platform, tmp_path: Path) -> DemoWorld:
     with platform.database.transaction() as session:
         seed_identity(session, platform=platform)
         seed_catalog(session, env=platform.workflow_environment(session))
-    systems = demo_systems.generate(tmp_path / "systems", rows=ROWS)
+    systems = demo_systems.generate(
+        tmp_path / "systems", rows=ROWS, drops=demo_systems.demo_drops(platform)
+    )
     with demo_systems.tax_api_running(systems.tax_json, free_port()) as tax_url:
         loaded = demo_systems.seed_sources(platform, systems, tax_url)
     return DemoWorld(platform, systems, {name: source for name, source, _ in loaded})

@@ -19,6 +19,7 @@ from supervision.enforcement import enforce_freshness
 from tests.api.test_access_api import bearer
 from tests.api.test_data_api import write
 from tests.catalog_fixtures import CatalogWorld, insured_persons
+from tests.collection_fixtures import drop_folder
 from tests.conftest import local
 from tests.factories import make_user
 from tests.policies.test_requests import act, file, publish
@@ -42,14 +43,15 @@ def consumer_publishes_daily_data(world: CatalogWorld, folder: Path) -> int:
                           env=platform.workflow_environment(session), code=code)  # fmt: skip
         admin = principal_for(make_user(session, platform, world.consumer_department,
                                         Role.DATA_RESOURCE_ADMIN))  # fmt: skip
-    (folder / "drop").mkdir()
-    (folder / "drop" / "insured.csv").write_text(
+    drop = drop_folder(world, "consumer_department") / "drop"
+    drop.mkdir()
+    (drop / "insured.csv").write_text(
         "id_number,insured_since\n440305199001011234,2020-01-01\n", encoding="utf-8"
     )
     with platform.database.transaction() as session:
         return register_source(
             session, actor=admin, now=platform.clock.now(), settings=platform.settings, code=code,
-            kind="file", config={"folder": str(folder / "drop")}, secret={},
+            kind="file", config={"folder": "drop"}, secret={},
         ).id  # fmt: skip
 
 
