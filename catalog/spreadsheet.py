@@ -112,31 +112,39 @@ class ParsedEntry:
     item_rows: list[int]
 
 
-def read_rows(content: bytes, filename: str) -> tuple[str, list[tuple[int, dict[str, str]]]]:
-    """The sheet name and its data rows (numbered as the spreadsheet numbers them) by header."""
+MAX_PROBLEMS_SHOWN = 500
+
+
+def read_rows(
+    content: bytes, filename: str, *, max_rows: int
+) -> tuple[str, list[tuple[int, dict[str, str]]]]:
+    """The sheet name and its data rows (numbered as the spreadsheet numbers them) by header.
+
+    The header row is checked before any other row is read, and reading stops past ``max_rows``:
+    a wrong or oversized file is refused after reading what it takes to say so."""
     if filename.lower().endswith(".xlsx"):
         try:
             workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         except Exception as error:  # openpyxl raises several kinds for a file that is not XLSX
-            raise InvalidInput(f"{filename} is not a readable XLSX file: {error}") from error
+            raise InvalidInput(f"{filename} is not a readable XLSX file") from error
         sheet = workbook[SHEET] if SHEET in workbook.sheetnames else workbook.worksheets[0]
-        raw = [
+        raw: Iterator[list[str]] = (
             ["" if v is None else str(v).strip() for v in row]
             for row in sheet.iter_rows(values_only=True)
-        ]
+        )
         name = sheet.title
     elif filename.lower().endswith(".csv"):
         try:
             text = content.decode("utf-8-sig")
         except UnicodeDecodeError as error:
             raise InvalidInput("a CSV catalog must be UTF-8 text") from error
-        raw = [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]
+        raw = ([cell.strip() for cell in row] for row in csv.reader(io.StringIO(text)))
         name = filename
     else:
         raise InvalidInput("upload the catalog as .xlsx or .csv", detail={"filename": filename})
-    if not raw:
+    headers = next(raw, None)
+    if not headers:
         raise InvalidInput("the file is empty")
-    headers = raw[0]
     missing = [c.header for c in COLUMNS if c.header not in headers]
     if missing:
         raise InvalidInput(
@@ -144,7 +152,14 @@ def read_rows(content: bytes, filename: str) -> tuple[str, list[tuple[int, dict[
             detail={"missing_columns": missing, "缺少的列": missing},
         )
     rows = []
-    for number, values in enumerate(raw[1:], start=2):
+    for number, values in enumerate(raw, start=2):
+        if number - 1 > max_rows:
+            raise InvalidInput(
+                f"the file has more than {max_rows} rows; import it in parts / "
+                f"文件超过{max_rows}行，请分批导入",
+                detail={"max_rows": max_rows},
+                code="import_too_large",
+            )
         if any(values):
             rows.append(
                 (number, {h: (values[i] if i < len(values) else "") for i, h in enumerate(headers)})
@@ -177,7 +192,8 @@ def parse_entries(
         problems.sort(key=lambda p: (p.row, p.column))
         raise InvalidInput(
             f"the catalog file has {len(problems)} problem(s); nothing was imported / 文件有{len(problems)}处错误，未导入任何内容",
-            detail=[p.as_dict() for p in problems],
+            # The first ones, in file order: enough to start correcting, bounded in size.
+            detail=[p.as_dict() for p in problems[:MAX_PROBLEMS_SHOWN]],
             code="import_rejected",
         )
     return parsed

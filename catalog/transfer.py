@@ -21,6 +21,7 @@ from catalog.spreadsheet import parse_entries, read_rows
 from catalog.vocab import ResourceStatus
 from exchange import audit
 from exchange.errors import PermissionDenied
+from exchange.identity.roles import Role
 from exchange.principal import Principal
 
 
@@ -30,14 +31,26 @@ class ImportResult:
     changed: list[str]
 
 
-def import_catalog(
-    session: Session, *, actor: Principal, now: datetime, content: bytes, filename: str
-) -> ImportResult:
-    """Create or change every entry in the file, or nothing: the caller's transaction holds it all."""
-    if actor.department_id is None:
+def check_may_import(actor: Principal) -> int:
+    """The importing department, if ``actor`` may import its catalog; checked before any reading."""
+    if actor.department_id is None or not actor.has_any(Role.CATALOG_REGISTRAR):
         raise PermissionDenied("a catalog is imported by a registrar of the providing department")
-    department_id = actor.department_id
-    sheet, rows = read_rows(content, filename)
+    return actor.department_id
+
+
+def import_catalog(
+    session: Session,
+    *,
+    actor: Principal,
+    now: datetime,
+    content: bytes,
+    filename: str,
+    max_rows: int,
+) -> ImportResult:
+    """Create or change every entry in the file, or nothing: the caller's transaction holds it all.
+    Parsing a large file takes seconds: entry points call this off their event loop."""
+    department_id = check_may_import(actor)
+    sheet, rows = read_rows(content, filename, max_rows=max_rows)
     parsed = parse_entries(
         sheet, rows, lambda code: validation_context(session, department_id, code)
     )

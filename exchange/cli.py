@@ -375,6 +375,7 @@ def catalog_import(platform: Platform, file: Path, username: str) -> None:
                 now=platform.clock.now(),
                 content=file.read_bytes(),
                 filename=file.name,
+                max_rows=platform.settings.import_max_rows,
             )
     except DomainError as error:
         _fail(error)

@@ -65,6 +65,9 @@ class Settings(BaseSettings):
 
     token_days: int = Field(90, ge=1, description="Default lifetime of a new API token.")
     max_request_bytes: int = Field(10 * 1024 * 1024, ge=1024, description="Request body limit.")
+    import_max_rows: int = Field(
+        10_000, ge=1, description="Most rows one catalog spreadsheet import may have."
+    )
     page_rows: int = Field(10_000, ge=1, description="Rows per page of the data API by default.")
     max_page_rows: int = Field(1_000_000, ge=1, description="Most rows one data API page returns.")
     database_pool_size: int = Field(

@@ -8,9 +8,13 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
+
+if TYPE_CHECKING:
+    from exchange.runtime import Platform
 
 EXCHANGE = Path(sys.executable).parent / "exchange"
 
@@ -58,6 +62,38 @@ def demo_server(folder: Path, *demo_args: str) -> Iterator[tuple[str, str]]:
                 pytest.fail("the demo server did not answer within 30 s")
             time.sleep(0.2)
         yield base, seeded.stdout
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@contextmanager
+def serving(platform: "Platform") -> Iterator[str]:
+    """``exchange serve`` on the test's database and data folder, in a process of its own as in
+    production (a server in the test's process would share its GIL with the test's client).
+    Yields the base URL once /healthz answers."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    settings = platform.settings
+    env = {
+        **os.environ,
+        "EXCHANGE_DATABASE_URL": platform.database.url,
+        "EXCHANGE_DATA_DIR": str(settings.data_dir),
+        "EXCHANGE_API_PORT": str(port),
+        "EXCHANGE_IMPORT_MAX_ROWS": str(settings.import_max_rows),
+    }
+    server = subprocess.Popen(
+        [EXCHANGE, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while not answers(f"{base}/healthz"):
+            if time.monotonic() > deadline or server.poll() is not None:
+                pytest.fail("the server did not answer within 30 s")
+            time.sleep(0.1)
+        yield base
     finally:
         server.terminate()
         server.wait(timeout=10)

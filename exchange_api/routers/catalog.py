@@ -21,7 +21,7 @@ from catalog.models import Classification, Resource, ResourceVersion
 from catalog.schemas import EntryDraft
 from catalog.search import SearchQuery, search
 from catalog.spreadsheet import entry_rows, write_csv, write_xlsx
-from catalog.transfer import entries_for_export, import_catalog
+from catalog.transfer import check_may_import, entries_for_export, import_catalog
 from catalog.validation import completeness, validate_entry
 from catalog.vocab import LABELS_ZH, ResourceStatus, ShareType, UpdateCycle
 from exchange import audit
@@ -615,16 +615,18 @@ def duplicate_collection(
     "/import",
     summary="Import entries from the spreadsheet template (.xlsx or .csv), all or nothing",
 )
-async def import_file(
+def import_file(
     file: UploadFile, viewer: CurrentPrincipal, session: DbSession, platform: AppPlatform
 ) -> ImportReport:
-    content = await file.read()
+    # A plain function: FastAPI runs it in a worker thread, so parsing never blocks other requests.
+    check_may_import(viewer)
     result = import_catalog(
         session,
         actor=viewer,
         now=platform.clock.now(),
-        content=content,
+        content=file.file.read(),
         filename=file.filename or "upload.csv",
+        max_rows=platform.settings.import_max_rows,
     )
     return ImportReport(created=result.created, changed=result.changed)
 

@@ -32,6 +32,7 @@ def run_import(world: CatalogWorld, content: bytes, filename: str, who: str = "r
             now=world.platform.clock.now(),
             content=content,
             filename=filename,
+            max_rows=world.platform.settings.import_max_rows,
         )
 
 

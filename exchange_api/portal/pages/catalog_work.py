@@ -9,15 +9,18 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from catalog import entries, lifecycle
 from catalog.diff import diff_versions
 from catalog.models import Classification, Resource, ResourceVersion
 from catalog.schemas import EntryDraft
-from catalog.transfer import import_catalog
+from catalog.transfer import ImportResult, check_may_import, import_catalog
 from catalog.vocab import LABELS_ZH, DataType, ShareType, UpdateCycle, ValueFormat, VersionState
 from exchange.errors import DomainError, InvalidInput
+from exchange.principal import Principal
+from exchange.runtime import Platform
 from exchange_api.deps import AppPlatform, DbSession
 from exchange_api.portal.web import Form, PortalUser, checked_form, redirect, render
 
@@ -223,6 +226,12 @@ def import_page(request: Request, user: PortalUser) -> Response:
     return render(request, "catalog_import.html", problems=None)
 
 
+def _import(platform: Platform, user: Principal, content: bytes, filename: str) -> ImportResult:
+    with platform.database.transaction() as session:
+        return import_catalog(session, actor=user, now=platform.clock.now(), content=content,
+                              filename=filename, max_rows=platform.settings.import_max_rows)  # fmt: skip
+
+
 @router.post("/catalog/import")
 async def import_file(request: Request, user: PortalUser, platform: AppPlatform) -> Response:
     await checked_form(request)
@@ -231,11 +240,11 @@ async def import_file(request: Request, user: PortalUser, platform: AppPlatform)
         return render(
             request, "catalog_import.html", problems=None, error="选择要导入的文件 / Choose a file"
         )
-    content = await upload.read()
     try:
-        with platform.database.transaction() as session:
-            result = import_catalog(session, actor=user, now=platform.clock.now(), content=content,
-                                    filename=upload.filename)  # fmt: skip
+        check_may_import(user)  # before the file is read
+        content = await upload.read()
+        # Parsing takes seconds for a large file: in a worker thread, never on the event loop.
+        result = await run_in_threadpool(_import, platform, user, content, upload.filename)
     except DomainError as error:
         problems = error.detail if isinstance(error.detail, list) else []
         return render(

@@ -1,0 +1,104 @@
+"""Uploads are parsed off the event loop, after the role and the header row are checked, with a
+row limit: a large or hostile spreadsheet never stops the platform answering others (R21)."""
+
+import threading
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from catalog.spreadsheet import COLUMNS, entry_rows, write_csv
+from exchange.runtime import Platform
+from tests.api.test_access_api import bearer
+from tests.catalog_fixtures import CatalogWorld, enterprise_register
+from tests.servers import serving
+
+TEN_MIB = 10 * 1024 * 1024
+LARGEST_UPLOAD = TEN_MIB - 64 * 1024  # the request body limit is 10 MiB with the form around it
+
+
+def big_catalog(size: int) -> bytes:
+    """Entries of the template, their abstracts long enough that the file reaches ``size`` bytes
+    within the row limit: each entry is parsed and checked against the catalog's rules."""
+    rows: list[list[str]] = []
+    filler = "说明" * 1500
+    serial = 0
+    while sum(len(",".join(row).encode()) for row in rows[-4:]) * (len(rows) // 4 + 1) < size:
+        serial += 1
+        rows.extend(
+            entry_rows(None, enterprise_register(name=f"企业登记信息{serial}", abstract=filler))
+        )
+    return write_csv(rows)
+
+
+@pytest.fixture
+def server(platform: Platform) -> Iterator[str]:
+    with serving(platform) as base:
+        yield base
+
+
+def upload(
+    base: str, world: CatalogWorld, who: str, content: bytes, name: str = "catalog.csv"
+) -> httpx.Response:
+    return httpx.post(
+        f"{base}/api/v1/catalog/import",
+        files={"file": (name, content, "text/csv")},
+        headers=bearer(world, who),
+        timeout=600,
+    )
+
+
+def test_r21_healthz_answers_within_200_ms_while_a_10_mib_import_runs(
+    server: str, world: CatalogWorld
+) -> None:
+    content = big_catalog(LARGEST_UPLOAD)
+    assert len(content) >= LARGEST_UPLOAD
+    answer: dict[str, httpx.Response] = {}
+    importing = threading.Thread(
+        target=lambda: answer.update(r=upload(server, world, "registrar", content))
+    )
+    importing.start()
+    latencies = []
+    with httpx.Client(timeout=5) as client:
+        while importing.is_alive():
+            started = time.perf_counter()
+            assert client.get(f"{server}/healthz").status_code == 200
+            latencies.append(time.perf_counter() - started)
+            time.sleep(0.05)
+    importing.join()
+    assert answer["r"].status_code in (200, 400), answer["r"].text[:500]
+    assert len(latencies) >= 10, "the import ended before the server was asked anything"
+    assert max(latencies) < 0.2, f"slowest /healthz {max(latencies):.3f} s of {len(latencies)}"
+
+
+def test_r21_the_role_is_checked_before_the_file_is_read(server: str, world: CatalogWorld) -> None:
+    content = big_catalog(LARGEST_UPLOAD)
+    started = time.perf_counter()
+    refused = upload(server, world, "consumer", content)
+    assert refused.status_code == 403
+    assert time.perf_counter() - started < 5
+
+
+def test_r21_the_header_row_is_checked_before_the_rows(server: str, world: CatalogWorld) -> None:
+    content = ("a,b,c\n" + "x,y,z\n" * 1_500_000).encode()
+    started = time.perf_counter()
+    refused = upload(server, world, "registrar", content)
+    assert refused.status_code == 400
+    assert refused.json()["detail"]["missing_columns"][0] == COLUMNS[0].header
+    assert time.perf_counter() - started < 5
+
+
+def test_r21_an_import_over_the_row_limit_is_refused_whole(
+    server: str, world: CatalogWorld, platform: Platform
+) -> None:
+    limit = platform.settings.import_max_rows
+    rows = [
+        row
+        for n in range(limit // 4 + 1)
+        for row in entry_rows(None, enterprise_register(name=f"企业登记信息{n}"))
+    ]
+    refused = upload(server, world, "registrar", write_csv(rows))
+    assert refused.status_code == 400
+    assert refused.json()["code"] == "import_too_large"
+    assert upload(server, world, "registrar", write_csv(rows[: 4 * 10])).status_code == 200
