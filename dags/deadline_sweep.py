@@ -1,5 +1,6 @@
 """Every quarter of an hour: reminders one working day before deadlines, escalation once they
-pass (each exactly once), then the e-mail outbox."""
+pass (each exactly once), then the e-mail outbox; and the summaries of anonymous refusals of
+hours that are over."""
 
 from datetime import datetime, timedelta
 
@@ -18,6 +19,7 @@ from airflow.sdk import dag, task
 def deadline_sweep() -> None:
     @task
     def sweep_deadlines() -> dict[str, int]:
+        from exchange.audit.refusals import summarise_closed_hours
         from exchange.deadlines.sweep import sweep
         from exchange.notifications.delivery import deliver_outbox
         from exchange.runtime import Platform
@@ -26,7 +28,10 @@ def deadline_sweep() -> None:
         with platform.database.transaction() as session:
             result = sweep(session, now=platform.clock.now(), email=platform.settings.email_enabled)
         delivery = deliver_outbox(platform.database, platform.settings, platform.clock)
+        with platform.database.transaction() as session:
+            summaries = summarise_closed_hours(session, now=platform.clock.now())
         return {
+            "refusal_summaries": summaries,
             "reminded": result.reminded,
             "escalated": result.escalated,
             "emails_sent": delivery.sent,

@@ -1,7 +1,8 @@
 """Every morning: freshness enforcement (R11) — warn departments whose data is late, suspend the
 grants of those still late when their grace period ends, restore those whose data is fresh — then
 this month's and this year's department scorecards, and new findings for the violations register
-(R20), and last month's usage statements for consumers to confirm (R17)."""
+(R20), and last month's usage statements for consumers to confirm (R17). Beside them, the audit
+chains' heads are checkpointed outside the database (R16)."""
 
 from datetime import datetime, timedelta
 
@@ -68,7 +69,17 @@ def supervision_daily() -> None:
                             now=platform.clock.now())  # fmt: skip
             return len(made)
 
+    @task
+    def checkpoint_audit_chains() -> str:
+        from exchange.audit.checkpoint import write_checkpoint
+        from exchange.runtime import Platform
+
+        platform = Platform.create()
+        with platform.database.engine.connect() as connection:
+            return write_checkpoint(connection, platform.settings, now=platform.clock.now())
+
     enforce_freshness() >> compute_scorecards() >> detect_violations() >> draw_up_usage_statements()
+    checkpoint_audit_chains()
 
 
 supervision_daily()

@@ -223,11 +223,13 @@ def deadlines() -> None:
 @pass_platform
 def deadlines_sweep(platform: Platform) -> None:
     """Send due reminders and escalate overdue deadlines, once each; then deliver e-mail."""
+    from exchange.audit.refusals import summarise_closed_hours
     from exchange.deadlines.sweep import sweep
     from exchange.notifications.delivery import deliver_outbox
 
     with platform.database.transaction() as session:
         result = sweep(session, now=platform.clock.now(), email=platform.settings.email_enabled)
+        summarise_closed_hours(session, now=platform.clock.now())
     delivery = deliver_outbox(platform.database, platform.settings, platform.clock)
     click.echo(
         f"reminded {result.reminded}, escalated {result.escalated}; "
@@ -243,14 +245,26 @@ def audit_group() -> None:
 @audit_group.command("verify")
 @pass_platform
 def audit_verify(platform: Platform) -> None:
-    """Check the whole hash chain; names the first altered, missing or reordered record."""
-    from exchange.audit.verify import verify_chain
+    """Check the whole hash chain, then against the newest checkpoint of its heads; names the
+    first altered, missing or reordered record, or a chain cut short."""
+    from exchange.audit.checkpoint import verify_audit
 
     with platform.database.engine.connect() as connection:
-        report = verify_chain(connection)
+        report = verify_audit(connection, platform.settings)
     click.echo(report.message)
     if not report.ok:
         sys.exit(1)
+
+
+@audit_group.command("checkpoint")
+@pass_platform
+def audit_checkpoint(platform: Platform) -> None:
+    """Sign the chains' heads and keep them beside the warehouse (also done daily and by backups)."""
+    from exchange.audit.checkpoint import write_checkpoint
+
+    with platform.database.engine.connect() as connection:
+        name = write_checkpoint(connection, platform.settings, now=platform.clock.now())
+    click.echo(f"audit checkpoint {name} written")
 
 
 def _day_start(value: datetime) -> datetime:

@@ -4,9 +4,11 @@ from typing import Any
 
 
 class DomainError(Exception):
-    """Base class; ``code`` is a stable machine-readable identifier."""
+    """Base class; ``code`` is a stable machine-readable identifier. ``audited`` is set by code
+    that recorded the refusal itself, so the API does not record it twice."""
 
     code = "error"
+    audited = False
 
     def __init__(self, message: str, *, detail: Any = None, code: str | None = None) -> None:
         super().__init__(message)
@@ -38,3 +40,9 @@ class Conflict(DomainError):
 
 class IllegalTransition(Conflict):
     code = "illegal_transition"
+
+
+class TooManyAttempts(DomainError):
+    """Refused for now after repeated failures; ``detail["retry_after"]`` says for how long."""
+
+    code = "too_many_attempts"

@@ -4,6 +4,8 @@ The key comes from ``EXCHANGE_SECRET_KEY``; without it, a key file is created on
 folder (readable by its owner only), which suits the embedded single-machine default.
 """
 
+import hashlib
+import hmac
 import json
 import os
 from functools import cache
@@ -46,3 +48,8 @@ def unseal(settings: Settings, token: str | None) -> dict[str, Any]:
         raise InvalidInput(
             "stored credentials cannot be decrypted with the configured secret key"
         ) from error
+
+
+def signing_key(settings: Settings, purpose: str) -> bytes:
+    """A key for HMAC signatures of one ``purpose``, derived from the platform's secret key."""
+    return hmac.new(_key(settings), purpose.encode("utf-8"), hashlib.sha256).digest()

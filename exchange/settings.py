@@ -64,6 +64,18 @@ class Settings(BaseSettings):
     )
 
     token_days: int = Field(90, ge=1, description="Default lifetime of a new API token.")
+    sign_in_free_failures: int = Field(
+        5, ge=1, description="Failed sign-ins per user name or address before attempts are slowed."
+    )
+    sign_in_backoff_seconds: int = Field(
+        30, ge=1, description="Wait after the first failure past the free ones; doubles each time."
+    )
+    sign_in_max_backoff_seconds: int = Field(
+        900,
+        ge=1,
+        description="Longest wait between sign-in attempts; failures are forgotten "
+        "after twice this without one.",
+    )
     max_request_bytes: int = Field(10 * 1024 * 1024, ge=1024, description="Request body limit.")
     import_max_rows: int = Field(
         10_000, ge=1, description="Most rows one catalog spreadsheet import may have."

@@ -13,8 +13,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from exchange import audit
-from exchange.audit import Outcome
+from exchange.audit import refusals
 from exchange.errors import (
     AuthenticationFailed,
     Conflict,
@@ -22,6 +21,7 @@ from exchange.errors import (
     InvalidInput,
     NotFound,
     PermissionDenied,
+    TooManyAttempts,
 )
 from exchange.principal import Principal
 from exchange.runtime import Platform
@@ -34,6 +34,7 @@ STATUS_BY_ERROR: dict[type[DomainError], int] = {
     NotFound: 404,
     Conflict: 409,
     InvalidInput: 400,
+    TooManyAttempts: 429,
 }
 
 
@@ -55,12 +56,15 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         409: "Conflicts with the current state",
         413: "Request body too large",
         422: "Request does not match the schema",
+        429: "Too many failed attempts: wait the seconds in Retry-After",
     }.items()
 }
 
 
 def error_response(status: int, code: str, message: str, detail: Any = None) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if status == 429 and isinstance(detail, dict) and "retry_after" in detail:
+        headers = {"Retry-After": str(detail["retry_after"])}
     body = ErrorBody(code=code, message=message, detail=detail).model_dump(mode="json")
     return JSONResponse(body, status_code=status, headers=headers)
 
@@ -87,33 +91,43 @@ API_PATHS = ("/api/", "/docs", "/redoc", "/openapi.json", "/healthz")
 async def _domain_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, DomainError)
     status = _status_for(error)
-    if isinstance(error, PermissionDenied | AuthenticationFailed) and error.code != "sign_in":
-        await run_in_threadpool(_audit_refusal, request, error)
+    await run_in_threadpool(record_refusal, request, error)
     if for_people(request):
         return request.app.state.html_error(request, status, error, error.message)  # type: ignore[no-any-return]
     return error_response(status, error.code, error.message, error.detail)
 
 
-def _audit_refusal(request: Request, error: DomainError) -> None:
+def is_refusal(error: Exception) -> bool:
+    """Refusals are on the record; other errors (bad input, conflicts) are the caller's to fix."""
+    return (
+        isinstance(error, PermissionDenied | AuthenticationFailed | TooManyAttempts)
+        and error.code != "sign_in"  # the portal's redirect to its sign-in page
+    )
+
+
+def record_refusal(request: Request, error: Exception) -> None:
+    """Record ``error`` in the audit log if it is a refusal not recorded yet: the API's handler and
+    every portal page that shows a refusal inline call this, so no entry point refuses unrecorded."""
+    if not is_refusal(error) or not isinstance(error, DomainError) or error.audited:
+        return
     platform: Platform = request.app.state.platform
     principal: Principal | None = getattr(request.state, "principal", None)
     if principal is None:
         address = request.client.host if request.client else None
         principal = Principal(None, "anonymous", None, None, client_address=address)
     route = request.scope.get("route")
-    audit.record_in_own_transaction(
+    refusals.record_refusal(
         platform.database,
         at=platform.clock.now(),
         actor=principal,
         action=f"{request.method} {getattr(route, 'path', request.url.path)}",
-        outcome=Outcome.DENIED,
-        object_type="route",
-        object_id=request.url.path,
+        path=request.url.path,
         detail={
             "message": error.message,
             **(error.detail if isinstance(error.detail, dict) else {}),
         },
     )
+    error.audited = True
 
 
 async def _validation_error(request: Request, error: Exception) -> JSONResponse:

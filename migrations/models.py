@@ -12,11 +12,11 @@ from catalog.models import (
     StatutorySharing,
 )
 from collection.models import IngestRun, RejectedRow, Source
-from exchange.audit.models import AuditChainHead, AuditRecord
+from exchange.audit.models import AuditChainHead, AuditRecord, RefusalCount
 from exchange.data_status import DataStatus
 from exchange.db import Base
 from exchange.deadlines.models import Deadline
-from exchange.identity.models import ApiToken, Department, User, UserRole
+from exchange.identity.models import ApiToken, Department, SignInThrottle, User, UserRole
 from exchange.notifications.models import Notification, OutboxEmail
 from exchange.workdays.models import CalendarDay, CalendarYear
 from exchange.workflow.models import WorkflowEvent
@@ -54,12 +54,14 @@ __all__ = [
     "Notification",
     "OutboxEmail",
     "QualityIssue",
+    "RefusalCount",
     "RejectedRow",
     "Resource",
     "ResourceAdministrator",
     "ResourceVersion",
     "Scorecard",
     "SearchEntry",
+    "SignInThrottle",
     "Source",
     "StatutorySharing",
     "StewardExpectation",

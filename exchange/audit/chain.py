@@ -70,15 +70,15 @@ def record(
         actor_user_id=actor.user_id,
         actor=actor.username,
         department_code=actor.department_code,
-        action=action,
+        action=action[:100],
         object_type=object_type,
-        object_id=None if object_id is None else str(object_id),
+        object_id=None if object_id is None else str(object_id)[:100],
         outcome=str(outcome),
-        purpose=purpose,
+        purpose=purpose if purpose is None else _shortened(purpose),
         grant_id=grant_id,
         request_id=request_id,
         client_address=actor.client_address,
-        detail=canonical_json(detail or {}),
+        detail=bounded_detail(detail or {}),
     )
     pending: list[_Entry] | None = session.info.get(_PENDING_KEY)
     if pending is None:
@@ -91,6 +91,41 @@ def record_in_own_transaction(database: Database, **kwargs: Any) -> None:
     """Record in a transaction of its own: for refusals, whose own transaction rolls back."""
     with database.transaction() as session:
         record(session, **kwargs)
+
+
+MAX_TEXT = 4000
+MAX_DETAIL_BYTES = 64 * 1024
+
+
+def _shortened(text: str) -> str:
+    return text if len(text) <= MAX_TEXT else f"{text[:MAX_TEXT]}…({len(text)} characters)"
+
+
+def bounded_detail(detail: Mapping[str, Any]) -> str:
+    """The detail as canonical JSON, at most ``MAX_DETAIL_BYTES``: long texts are shortened, and a
+    detail still too large is kept as its head and the SHA-256 of the whole, so that a caller (or
+    an attacker choosing the text) cannot make one record arbitrarily large."""
+
+    def shorten(value: Any) -> Any:
+        if isinstance(value, str):
+            return _shortened(value)
+        if isinstance(value, Mapping):
+            return {key: shorten(item) for key, item in value.items()}
+        if isinstance(value, list | tuple):
+            return [shorten(item) for item in value]
+        return value
+
+    whole = canonical_json(shorten(detail))
+    if len(whole.encode()) <= MAX_DETAIL_BYTES:
+        return whole
+    return canonical_json(
+        {
+            "truncated": True,
+            "bytes": len(whole.encode()),
+            "sha256": hashlib.sha256(whole.encode()).hexdigest(),
+            "head": whole[:MAX_TEXT],
+        }
+    )
 
 
 def canonical_json(value: Mapping[str, Any]) -> str:

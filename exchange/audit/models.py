@@ -56,3 +56,16 @@ class AuditChainHead(Base):
     last_hash: Mapped[str] = mapped_column(String(64))
     anchor_pos: Mapped[int] = mapped_column(BigInteger)
     anchor_hash: Mapped[str] = mapped_column(String(64))
+
+
+class RefusalCount(Base):
+    """Anonymous refusals from one client address in one hour: the first is recorded in the audit
+    log, the rest only counted here and recorded as one summary when the hour is over, so a flood
+    of unauthenticated requests cannot fill the 15-year log."""
+
+    __tablename__ = "audit_refusal_counts"
+
+    client_address: Mapped[str] = mapped_column(String(64), primary_key=True)
+    hour: Mapped[datetime] = mapped_column(primary_key=True)
+    repeats: Mapped[int]
+    last_path: Mapped[str] = mapped_column(String(200))

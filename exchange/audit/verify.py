@@ -21,6 +21,8 @@ class ChainReport:
     def message(self) -> str:
         if self.ok:
             return f"audit chain intact: {self.records_checked} records verified"
+        if self.chain is None:
+            return f"audit chain cannot be trusted: {self.problem}"
         return f"audit chain broken at record {self.position} of chain {self.chain}: {self.problem}"
 
 

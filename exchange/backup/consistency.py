@@ -5,7 +5,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from exchange.audit.verify import ChainReport, verify_chain
+from exchange.audit.checkpoint import verify_audit
+from exchange.audit.verify import ChainReport
 from exchange.db import Database
 from exchange.settings import Settings
 from exchange.store import NAMESPACE, UnifiedStore, table_name
@@ -31,7 +32,7 @@ def check_restored(settings: Settings) -> RestoreCheck:
     database = Database(settings.resolved_database_url)
     try:
         with database.engine.connect() as connection:
-            result = RestoreCheck(verify_chain(connection))
+            result = RestoreCheck(verify_audit(connection, settings))
         with database.sessions() as session:
             runs = session.execute(
                 select(Resource.code, IngestRun.id, IngestRun.snapshot_id)

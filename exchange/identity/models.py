@@ -64,3 +64,15 @@ class ApiToken(Base):
     last_used_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class SignInThrottle(Base):
+    """Recent failed sign-ins for one user name or one client address (``key`` says which), and
+    until when further attempts are refused without looking at the password."""
+
+    __tablename__ = "sign_in_throttle"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int]
+    last_failure_at: Mapped[datetime]
+    blocked_until: Mapped[datetime | None]

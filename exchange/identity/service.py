@@ -17,7 +17,6 @@ from exchange.identity.secrets import (
     TOKEN_PREFIX,
     hash_password,
     new_token_secret,
-    password_matches,
     token_digest,
 )
 from exchange.policy_changes import announce
@@ -169,15 +168,6 @@ def _checked_password_hash(password: str) -> str:
             detail={"field": "password"},
         )
     return hash_password(password)
-
-
-def authenticate_password(session: Session, *, username: str, password: str) -> User:
-    user = session.scalar(select(User).where(User.username == username))
-    if user is None or not user.active or not password_matches(user.password_hash, password):
-        raise AuthenticationFailed(
-            "wrong user name or password", detail={"reason": "bad_credentials"}
-        )
-    return user
 
 
 @dataclass(frozen=True)

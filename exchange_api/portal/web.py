@@ -26,6 +26,7 @@ from exchange.identity.roles import Role
 from exchange.identity.token_cache import TokenCache
 from exchange.principal import Principal
 from exchange.runtime import Platform
+from exchange_api.errors import record_refusal
 from exchange_api.portal.i18n import COOKIE, LANGUAGES, language_of, translations
 
 SESSION_COOKIE = "exchange_session"
@@ -120,20 +121,31 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     return response
 
 
-def attempt(platform: Platform, action: Callable[[Session, Any], object]) -> str | None:
+def attempt(
+    request: Request, platform: Platform, action: Callable[[Session, Any], object]
+) -> str | None:
     """Run ``action(session, workflow environment)`` in a transaction of its own, so that a
-    refusal rolls all of it back; returns the refusal's message, or None when it was done."""
+    refusal rolls all of it back; returns the refusal's message (recorded when it is one), or
+    None when it was done."""
     try:
         with platform.database.transaction() as session:
             action(session, platform.workflow_environment(session))
     except (DomainError, ValueError) as error:
-        return error.message if isinstance(error, DomainError) else str(error)
+        return shown(request, error)
     return None
 
 
-def done(url: str, platform: Platform, action: Callable[[Session, Any], object]) -> Response:
+def shown(request: Request, error: Exception) -> str:
+    """The message of an error a page shows inline; a refusal is recorded first, as in the API."""
+    record_refusal(request, error)
+    return error.message if isinstance(error, DomainError) else str(error)
+
+
+def done(
+    request: Request, url: str, platform: Platform, action: Callable[[Session, Any], object]
+) -> Response:
     """:func:`attempt`, then back to ``url`` with what happened as its notice."""
-    return redirect(url, notice=attempt(platform, action) or "已保存 / Saved")
+    return redirect(url, notice=attempt(request, platform, action) or "已保存 / Saved")
 
 
 def redirect(url: str, *, notice: str | None = None) -> RedirectResponse:

@@ -7,9 +7,9 @@ import orjson
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
+from exchange.audit.checkpoint import verify_audit
 from exchange.audit.query import AuditFilter, search_records
-from exchange.audit.verify import verify_chain
-from exchange_api.deps import Auditor, DbSession
+from exchange_api.deps import AppPlatform, Auditor, DbSession
 from exchange_api.errors import ERROR_RESPONSES
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"], responses=ERROR_RESPONSES)
@@ -83,8 +83,8 @@ def search(
 
 
 @router.get("/verify", summary="Verify the whole hash chain")
-def verify(_: Auditor, session: DbSession) -> ChainStatus:
-    report = verify_chain(session.connection())
+def verify(_: Auditor, session: DbSession, platform: AppPlatform) -> ChainStatus:
+    report = verify_audit(session.connection(), platform.settings)
     return ChainStatus(
         ok=report.ok,
         records_checked=report.records_checked,

@@ -2,14 +2,15 @@
 
 from datetime import datetime
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from exchange.identity import service
 from exchange.identity.models import ApiToken, Department, User
 from exchange.identity.roles import DepartmentKind, Role
-from exchange_api.deps import AppPlatform, BureauAdmin, CurrentPrincipal, DbSession
+from exchange.identity.sign_in import check_password
+from exchange_api.deps import AppPlatform, BureauAdmin, CurrentPrincipal, DbSession, client_address
 from exchange_api.errors import ERROR_RESPONSES
 
 router = APIRouter(prefix="/api/v1", tags=["identity"], responses=ERROR_RESPONSES)
@@ -108,9 +109,17 @@ def _issued(issued: service.IssuedToken) -> IssuedTokenPublic:
     summary="Exchange a user name and password for an API token",
 )
 def token_from_password(
-    body: TokenRequest, session: DbSession, platform: AppPlatform
+    body: TokenRequest, request: Request, session: DbSession, platform: AppPlatform
 ) -> IssuedTokenPublic:
-    user = service.authenticate_password(session, username=body.username, password=body.password)
+    user_id = check_password(
+        platform.database,
+        platform.settings,
+        now=platform.clock.now(),
+        username=body.username,
+        password=body.password,
+        client_address=client_address(request),
+    )
+    user = service.get_user(session, user_id)
     principal = service.principal_for(user)
     issued = service.issue_token(
         session,

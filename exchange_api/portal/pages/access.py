@@ -17,7 +17,7 @@ from exchange.identity.models import Department
 from exchange.identity.roles import Role
 from exchange.workflow.engine import history
 from exchange_api.deps import AppPlatform, DbSession
-from exchange_api.portal.web import FormLists, PortalUser, attempt, redirect, render
+from exchange_api.portal.web import FormLists, PortalUser, attempt, redirect, render, shown
 from policies import requests
 from policies.models import AccessRequest, Grant
 from policies.requests import RequestDraft
@@ -85,7 +85,7 @@ def file_request(
                 session, actor=user, env=platform.workflow_environment(session), draft=draft
             )
     except (DomainError, ValueError) as error:
-        message = error.message if isinstance(error, DomainError) else str(error)
+        message = shown(request, error)
         with platform.database.transaction() as session:
             return _request_form(request, session, code, form=form, error=message)
     return redirect(f"/access/requests/{filed.id}", notice="申请已提交 / Request filed")
@@ -155,7 +155,9 @@ def decide(
     request: Request, request_id: int, action: str, user: PortalUser, form: FormLists,
     platform: AppPlatform,
 ) -> Response:  # fmt: skip
-    refused = attempt(platform, lambda s, env: _take(s, user, env, request_id, action, form))
+    refused = attempt(
+        request, platform, lambda s, env: _take(s, user, env, request_id, action, form)
+    )
     if refused:
         with platform.database.transaction() as session:
             return request_page(request, request_id, user, session, error=refused)

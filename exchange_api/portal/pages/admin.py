@@ -15,7 +15,15 @@ from exchange.identity.roles import DepartmentKind, Role
 from exchange.workdays.models import CalendarYear
 from exchange.workdays.schedule import import_schedule, parse_schedule_csv
 from exchange_api.deps import AppPlatform, DbSession
-from exchange_api.portal.web import FormLists, PortalUser, checked_form, done, redirect, render
+from exchange_api.portal.web import (
+    FormLists,
+    PortalUser,
+    checked_form,
+    done,
+    redirect,
+    render,
+    shown,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -41,7 +49,7 @@ def add_department(
             name=form["name"][0].strip(), kind=DepartmentKind(form["kind"][0]),
         )  # fmt: skip
 
-    return done("/admin", platform, lambda session, _env: act(session))
+    return done(request, "/admin", platform, lambda session, _env: act(session))
 
 
 @router.post("/admin/users")
@@ -56,7 +64,7 @@ def add_user(
             password=form["password"][0],
         )  # fmt: skip
 
-    return done("/admin", platform, lambda session, _env: act(session))
+    return done(request, "/admin", platform, lambda session, _env: act(session))
 
 
 @router.post("/admin/users/{user_id}/roles")
@@ -69,7 +77,7 @@ def change_roles(
             roles=[Role(r) for r in form.get("roles", [])],
         )  # fmt: skip
 
-    return done("/admin", platform, lambda session, _env: act(session))
+    return done(request, "/admin", platform, lambda session, _env: act(session))
 
 
 @router.get("/account/tokens")
@@ -93,10 +101,7 @@ def new_token(
                 name=(form.get("name") or ["token"])[0], days=days,
             )  # fmt: skip
     except (DomainError, ValueError) as error:
-        return redirect(
-            "/account/tokens",
-            notice=error.message if isinstance(error, DomainError) else str(error),
-        )
+        return redirect("/account/tokens", notice=shown(request, error))
     # Shown once, on the page the browser lands on; it is never stored.
     with platform.database.transaction() as session:
         tokens = service.list_tokens(session, user_id=user.user_id or 0)
@@ -110,6 +115,7 @@ def revoke(
     request: Request, token_id: int, user: PortalUser, form: FormLists, platform: AppPlatform
 ) -> Response:
     return done(
+        request,
         "/account/tokens",
         platform,
         lambda session, _env: service.revoke_token(
@@ -142,4 +148,4 @@ async def import_calendar(request: Request, user: PortalUser, platform: AppPlatf
             actor=user, now=platform.clock.now(), zone=platform.settings.zone,
         )  # fmt: skip
 
-    return done("/admin/calendar", platform, lambda session, _env: act(session))
+    return done(request, "/admin/calendar", platform, lambda session, _env: act(session))

@@ -7,8 +7,8 @@ import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from exchange.audit.checkpoint import verify_audit
 from exchange.audit.query import AuditFilter, search_records
-from exchange.audit.verify import verify_chain
 from exchange.errors import InvalidInput, PermissionDenied
 from exchange.identity.roles import Role
 from exchange_api.deps import AppPlatform, DbSession
@@ -45,7 +45,7 @@ def audit_log(
     )  # fmt: skip
     rows = search_records(session, criteria, before_seq=before, limit=PAGE)
     records = [(row, orjson.loads(row.detail)) for row in rows]
-    chain = verify_chain(session.connection()) if verify else None
+    chain = verify_audit(session.connection(), platform.settings) if verify else None
     query = {"action": action, "actor": actor, "outcome": outcome, "object_id": object_id,
              "start": start, "end": end}  # fmt: skip
     return render(

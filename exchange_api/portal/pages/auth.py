@@ -9,15 +9,16 @@ from fastapi import APIRouter, Request
 from fastapi.params import Form as FormField
 from fastapi.responses import Response
 
-from exchange.errors import AuthenticationFailed, PermissionDenied
+from exchange.errors import AuthenticationFailed, PermissionDenied, TooManyAttempts
 from exchange.identity.service import (
-    authenticate_password,
     authenticate_token,
+    get_user,
     issue_token,
     principal_for,
     revoke_token,
 )
-from exchange_api.deps import AppPlatform, DbSession
+from exchange.identity.sign_in import check_password
+from exchange_api.deps import AppPlatform, DbSession, client_address
 from exchange_api.portal.web import SESSION_COOKIE, SESSION_DAYS, Form, PortalUser, redirect, render
 
 router = APIRouter(include_in_schema=False)
@@ -55,15 +56,24 @@ def login(
             "the sign-in form expired; reload the page", detail={"reason": "csrf"}
         )
     try:
-        user = authenticate_password(session, username=username.strip(), password=password)
-    except AuthenticationFailed:
+        user_id = check_password(
+            platform.database, platform.settings, now=platform.clock.now(),
+            username=username.strip(), password=password, client_address=client_address(request),
+        )  # fmt: skip
+    except (AuthenticationFailed, TooManyAttempts) as error:
         token = secrets.token_urlsafe(24)
+        message = (
+            f"登录失败次数过多，请{error.detail['retry_after']}秒后再试 / {error.message}"
+            if isinstance(error, TooManyAttempts)
+            else "用户名或密码错误 / Wrong user name or password"
+        )
         refused = render(
-            request, "login.html", status_code=401, login_csrf=token, next=_safe_next(next),
-            error="用户名或密码错误 / Wrong user name or password",
+            request, "login.html", status_code=429 if isinstance(error, TooManyAttempts) else 401,
+            login_csrf=token, next=_safe_next(next), error=message,
         )  # fmt: skip
         refused.set_cookie(LOGIN_CSRF, token, max_age=3600, httponly=True, samesite="strict")
         return refused
+    user = get_user(session, user_id)
     issued = issue_token(
         session, actor=principal_for(user), now=platform.clock.now(), user_id=user.id,
         name="网页登录 portal sign-in", days=SESSION_DAYS,

@@ -22,7 +22,8 @@ from exchange.errors import DomainError, InvalidInput
 from exchange.principal import Principal
 from exchange.runtime import Platform
 from exchange_api.deps import AppPlatform, DbSession
-from exchange_api.portal.web import Form, PortalUser, checked_form, redirect, render
+from exchange_api.errors import record_refusal
+from exchange_api.portal.web import Form, PortalUser, checked_form, redirect, render, shown
 
 router = APIRouter(include_in_schema=False)
 BLANK_ITEM_ROWS = 6
@@ -102,6 +103,7 @@ def create_entry(request: Request, user: PortalUser, form: Form, platform: AppPl
                     session, actor=user, env=platform.workflow_environment(session), code=code
                 )
     except (DomainError, ValidationError, ValueError) as error:
+        record_refusal(request, error)
         with platform.database.transaction() as session:
             return _form_page(request, session, form, action="/catalog/new", title_key="Register an entry",
                               problems=_problems(error))  # fmt: skip
@@ -162,6 +164,7 @@ def save_entry(
                     session, actor=user, env=platform.workflow_environment(session), code=code
                 )
     except (DomainError, ValidationError, ValueError) as error:
+        record_refusal(request, error)
         with platform.database.transaction() as session:
             return _form_page(request, session, form, action=f"/catalog/{code}/edit",
                               title_key="Edit the entry", code=code, problems=_problems(error))  # fmt: skip
@@ -188,7 +191,7 @@ async def review_action(
         with platform.database.transaction() as session:
             steps[action](session, platform.workflow_environment(session))
     except DomainError as error:
-        return redirect(f"/catalog/{code}", notice=error.message)
+        return redirect(f"/catalog/{code}", notice=await run_in_threadpool(shown, request, error))
     return redirect(f"/catalog/{code}", notice="已保存 / Saved")
 
 
@@ -246,6 +249,7 @@ async def import_file(request: Request, user: PortalUser, platform: AppPlatform)
         # Parsing takes seconds for a large file: in a worker thread, never on the event loop.
         result = await run_in_threadpool(_import, platform, user, content, upload.filename)
     except DomainError as error:
+        await run_in_threadpool(record_refusal, request, error)
         problems = error.detail if isinstance(error.detail, list) else []
         return render(
             request, "catalog_import.html", problems=problems, error=error.message, status_code=400

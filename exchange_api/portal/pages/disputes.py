@@ -23,7 +23,7 @@ def open_dispute(
 ) -> Response:
     ground = (form.get("ground") or [""])[0]
     return done(
-        f"/access/requests/{request_id}", platform,
+        request, f"/access/requests/{request_id}", platform,
         lambda s, env: disputes.open_dispute(s, actor=user, env=env, request_id=request_id, ground=ground),
     )  # fmt: skip
 
@@ -51,7 +51,7 @@ def rule(
     grant = (form.get("outcome") or ["uphold"])[0] == "grant"
     items = form.get("items", []) if grant else None
     return done(
-        "/access/disputes", platform,
+        request, "/access/disputes", platform,
         lambda s, env: disputes.rule(s, actor=user, env=env, dispute_id=dispute_id,
                                      grant_items=items, note=note),
     )  # fmt: skip

@@ -88,7 +88,7 @@ def act(
     form: Form,
     platform: AppPlatform,
 ) -> Response:
-    refused = attempt(platform, lambda s, env: _take(s, user, env, issue_id, action, form))
+    refused = attempt(request, platform, lambda s, env: _take(s, user, env, issue_id, action, form))
     if refused:
         with platform.database.transaction() as session:
             return issue_page(request, issue_id, user, session, error=refused)

@@ -26,7 +26,7 @@ def lift_page(
 ) -> Response:
     reason = (form.get("reason") or [""])[0]
     return done(
-        "/supervision/suspensions", platform,
+        request, "/supervision/suspensions", platform,
         lambda session, env: lift(session, actor=user, env=env, department_id=department_id, reason=reason),
     )  # fmt: skip
 
@@ -71,7 +71,7 @@ def decide_page(
 ) -> Response:
     decision, reason = (form.get("decision") or [""])[0], (form.get("reason") or [""])[0]
     return done(
-        "/supervision/violations", platform,
+        request, "/supervision/violations", platform,
         lambda session, env: violations.decide(session, actor=user, now=env.now,
                                                violation_id=violation_id, decision=decision, reason=reason),
     )  # fmt: skip
@@ -93,7 +93,7 @@ def confirm_page(
 ) -> Response:
     note = (form.get("note") or [""])[0]
     return done(
-        "/supervision/usage-statements", platform,
+        request, "/supervision/usage-statements", platform,
         lambda session, env: statements.confirm(session, actor=user, now=env.now,
                                                 statement_id=statement_id, note=note),
     )  # fmt: skip
