@@ -100,12 +100,13 @@ def rule(
     note: str,
 ) -> Dispute:
     """``grant_items`` None upholds the provider; a list grants those requested items."""
-    dispute = session.get(Dispute, dispute_id, with_for_update=True)
-    if dispute is None:
-        raise NotFound(f"no dispute {dispute_id}")
+    # The role first: whoever may not rule learns nothing of which disputes exist.
     ACTIONS.require(
         actor, "other", "access_dispute", "rule", explain="the coordinating office rules disputes"
     )
+    dispute = session.get(Dispute, dispute_id, with_for_update=True)
+    if dispute is None:
+        raise NotFound(f"no dispute {dispute_id}")
     if not note.strip():
         raise InvalidInput("a ruling gives its reasons", detail={"field": "note"})
     request = session.get_one(AccessRequest, dispute.request_id)

@@ -55,12 +55,13 @@ def record_refusal(
 def _first_this_hour(session: Session, address: str, at: datetime, path: str) -> bool:
     """Count the refusal; whether it is the first from ``address`` this hour."""
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    inserted = session.execute(
+    inserted = session.scalar(
         insert(RefusalCount)
         .values(client_address=address, hour=_hour(at), repeats=0, last_path=path)
         .on_conflict_do_nothing()
+        .returning(RefusalCount.repeats)  # a row only when this insert made it
     )
-    if inserted.rowcount:  # type: ignore[attr-defined]
+    if inserted is not None:
         return True
     session.execute(
         update(RefusalCount)
