@@ -21,6 +21,7 @@ from catalog.schemas import EntryDraft, ItemDraft
 from catalog.validation import Context, Problem, validate_entry
 from catalog.vocab import LABELS_ZH, parse_term
 from exchange.errors import InvalidInput
+from exchange.spreadsheets import append_row, csv_document
 
 SHEET = "目录"
 
@@ -374,7 +375,7 @@ def write_xlsx(rows: Iterable[list[str]]) -> bytes:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
     for row in rows:
-        sheet.append(row)
+        append_row(sheet, row)
     notes = workbook.create_sheet("填写说明")
     notes.append(["列 Column", "填写说明 Guidance", "层级 Level"])
     for column in COLUMNS:
@@ -392,8 +393,4 @@ def write_xlsx(rows: Iterable[list[str]]) -> bytes:
 
 
 def write_csv(rows: Iterable[list[str]]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([c.header for c in COLUMNS])
-    writer.writerows(rows)
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return csv_document([c.header for c in COLUMNS], rows)

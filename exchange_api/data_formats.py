@@ -16,6 +16,8 @@ from typing import Any
 import orjson
 import pyarrow as pa
 
+from exchange.spreadsheets import BOM, neutralised_table
+
 
 class DataFormat(StrEnum):
     JSON = "json"
@@ -70,8 +72,8 @@ def csv_bytes(table: pa.Table) -> bytes:
     import pyarrow.csv as pcsv
 
     out = io.BytesIO()
-    out.write("\ufeff".encode())
-    pcsv.write_csv(table, out)
+    out.write(BOM.encode())
+    pcsv.write_csv(neutralised_table(table), out)
     return out.getvalue()
 
 

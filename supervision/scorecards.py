@@ -13,7 +13,6 @@ Figures of a period [start, end):
 - suspensions: grant suspensions (R11) that began in the period.
 """
 
-import csv
 import io
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time
@@ -31,6 +30,7 @@ from collection.models import IngestRun
 from exchange.deadlines.models import Deadline
 from exchange.errors import InvalidInput
 from exchange.identity.models import Department
+from exchange.spreadsheets import append_row, csv_document
 from policies.models import REVIEW, AccessRequest, DataUsage, Dispute, Suspension
 from quality.models import FEEDBACK, ValidationRun
 from supervision.models import Scorecard
@@ -193,11 +193,7 @@ HEADER = ["period", "department", *COLUMNS]
 
 
 def to_csv(rows: list[list[object]]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(HEADER)
-    writer.writerows(rows)
-    return ("\ufeff" + out.getvalue()).encode("utf-8")  # a BOM, so that Excel reads Chinese
+    return csv_document(HEADER, rows)
 
 
 def to_xlsx(rows: list[list[object]]) -> bytes:
@@ -209,7 +205,7 @@ def to_xlsx(rows: list[list[object]]) -> bytes:
     sheet.title = "scorecards"
     sheet.append(HEADER)
     for row in rows:
-        sheet.append(row)
+        append_row(sheet, row)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -1,0 +1,66 @@
+"""Cells that stay data in a spreadsheet: the one rule for every CSV and XLSX the platform writes.
+
+A department's data, a catalog entry or a name can start with ``=``, ``+``, ``-``, ``@``, a tab or
+a carriage return; opened in Excel or WPS such a cell is a formula (``=HYPERLINK(…)``,
+``=cmd|…``) run on the reader's machine. CSV cells of that kind get a leading apostrophe, which
+spreadsheets show as text; plain numbers (``-5``, ``+86``) are left as they are, since they cannot
+be formulas. XLSX cells are written with the string type, never as formulas.
+"""
+
+import csv
+import io
+import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+    from openpyxl.worksheet.worksheet import Worksheet
+
+FORMULA_START = re.compile(r"^[=+\-@\t\r]")
+PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+BOM = "\ufeff"  # so that Excel reads UTF-8 Chinese
+
+
+def neutralised(value: Any) -> Any:
+    """``value`` as a CSV cell that a spreadsheet will not run."""
+    if isinstance(value, str) and FORMULA_START.match(value) and not PLAIN_NUMBER.match(value):
+        return "'" + value
+    return value
+
+
+def csv_document(header: list[str], rows: Iterable[Iterable[Any]]) -> bytes:
+    """UTF-8 CSV with a byte-order mark, every cell neutralised."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([neutralised(cell) for cell in header])
+    writer.writerows([neutralised(cell) for cell in row] for row in rows)
+    return (BOM + out.getvalue()).encode("utf-8")
+
+
+def append_row(sheet: "Worksheet", row: Iterable[Any]) -> None:
+    """``sheet.append(row)``, with text that looks like a formula kept as text."""
+    sheet.append(list(row))
+    for cell in sheet[sheet.max_row]:
+        if cell.data_type == "f":
+            cell.data_type = "s"
+
+
+def neutralised_table(table: "pa.Table") -> "pa.Table":
+    """The table with each text column neutralised as :func:`neutralised` does, in Arrow."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    for index, field in enumerate(table.schema):
+        if not (pa.types.is_string(field.type) or pa.types.is_large_string(field.type)):
+            continue
+        column = table.column(index)
+        risky = pc.and_(
+            pc.match_substring_regex(column, FORMULA_START.pattern),
+            pc.invert(pc.match_substring_regex(column, PLAIN_NUMBER.pattern)),
+        )
+        if not pc.any(risky).as_py():
+            continue
+        quoted = pc.binary_join_element_wise(pa.scalar("'", field.type), column, "")
+        table = table.set_column(index, field, pc.if_else(risky, quoted, column))
+    return table
