@@ -37,6 +37,21 @@ def get_session(platform: AppPlatform) -> Iterator[Session]:
 DbSession = Annotated[Session, Depends(get_session, scope="function")]
 
 
+def readable_by(request: Request, viewer: Principal) -> Callable[[str], frozenset[str]]:
+    """Resource code → the items ``viewer``'s department may read now, from the decision point:
+    for pages that show data values outside a data read (quality reports)."""
+    platform: Platform = request.app.state.platform
+    pdp = request.app.state.access_policy.pdp
+    now = platform.clock.now()
+
+    def readable(code: str) -> frozenset[str]:
+        if viewer.department_id is None:
+            return frozenset()
+        return frozenset(pdp.readable_items(department_id=viewer.department_id, code=code, at=now))
+
+    return readable
+
+
 def client_address(request: Request) -> str | None:
     return request.client.host if request.client else None
 
@@ -81,3 +96,12 @@ def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
 
 BureauAdmin = Annotated[Principal, Depends(require_roles(Role.BUREAU_ADMIN))]
 Auditor = Annotated[Principal, Depends(require_roles(Role.AUDITOR, Role.BUREAU_ADMIN))]
+
+
+def _readable_items(
+    request: Request, viewer: Annotated[Principal, Depends(get_principal)]
+) -> Callable[[str], frozenset[str]]:
+    return readable_by(request, viewer)
+
+
+ReadableItems = Annotated[Callable[[str], frozenset[str]], Depends(_readable_items)]

@@ -320,6 +320,24 @@ class DataAccessPolicy:
             reason=reason,
         )
 
+    def readable_items(self, *, department_id: int, code: str, at: datetime) -> frozenset[str]:
+        """Every item of ``code`` the department may read now, in any mode: for reports that show
+        values (quality findings), which must show no more than a read would."""
+        with self._lock:
+            facts = self._resources.get(code)
+            if facts is None:
+                return frozenset()
+            if department_id == facts.provider_department_id:
+                return frozenset(facts.items)
+            if not facts.published:
+                return frozenset()
+            sub = subject(department_id)
+            with fast_policy_filter(self._policy, sub, code):
+                tokens = [line[3] for line in self._policy]
+            grants = (self._grants.get(token) for token in tokens)
+            granted = [g.items for g in grants if g is not None and self._in_force(g, at)]
+            return facts.unconditional.union(*granted)
+
     def grant_count(self) -> int:
         return len(self._grants)
 

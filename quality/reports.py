@@ -20,6 +20,8 @@ from exchange.identity.models import Department
 from exchange.identity.roles import Role
 from exchange.principal import Principal
 from exchange.workdays import WorkingDayCalendar
+from quality import disclosure
+from quality.disclosure import Readable
 from quality.issues import UNRESOLVED
 from quality.models import FEEDBACK, Comparison, ComparisonRun, QualityIssue, ValidationRun
 
@@ -71,7 +73,8 @@ def _verdict(ok: bool) -> str:
     return "通过 passed" if ok else "未通过 failed"
 
 
-def validation_json(run: ValidationRun) -> dict[str, Any]:
+def validation_json(run: ValidationRun, report: dict[str, Any]) -> dict[str, Any]:
+    """The run and ``report``: its report as shown to the reader (quality.disclosure)."""
     return {
         "run": run.id,
         "resource": run.resource_code,
@@ -82,12 +85,12 @@ def validation_json(run: ValidationRun) -> dict[str, Any]:
         "rows": run.rows,
         "passed": run.passed,
         "blocking_failed": run.blocking_failed,
-        **run.report,
+        **report,
     }
 
 
-def validation_html(run: ValidationRun) -> str:
-    checks = run.report["checks"]
+def validation_html(run: ValidationRun, report: dict[str, Any]) -> str:
+    checks = report["checks"]
     summary = Section(
         "检查项 Checks",
         ["检查 Check", "说明 Description", "阻断 Blocking", "结果 Result", "不符行数 Failing rows"],
@@ -119,7 +122,8 @@ def validation_html(run: ValidationRun) -> str:
     )  # fmt: skip
 
 
-def comparison_json(run: ComparisonRun) -> dict[str, Any]:
+def comparison_json(run: ComparisonRun, report: dict[str, Any]) -> dict[str, Any]:
+    """The run and ``report``: its report as shown to the reader (quality.disclosure)."""
     return {
         "run": run.id,
         "comparison_id": run.comparison_id,
@@ -133,12 +137,11 @@ def comparison_json(run: ComparisonRun) -> dict[str, Any]:
         "mismatched_rows": run.mismatched_rows,
         "left_only": run.left_only,
         "right_only": run.right_only,
-        **run.report,
+        **report,
     }
 
 
-def comparison_html(run: ComparisonRun) -> str:
-    report = run.report
+def comparison_html(run: ComparisonRun, report: dict[str, Any]) -> str:
     counts = Section(
         "差异统计 Differences",
         ["信息项 Attribute", "不一致 Mismatched"],
@@ -264,3 +267,27 @@ def steward_overview(
         "resources_checked": session.scalar(select(func.count(func.distinct(Resource.id))).join(
             ValidationRun, ValidationRun.resource_id == Resource.id)),
     }  # fmt: skip
+
+
+def shown_validation(run: ValidationRun, viewer: Principal, readable: Readable) -> dict[str, Any]:
+    return disclosure.validation_report(run.report, run.resource_code, viewer, readable)
+
+
+def shown_comparison(run: ComparisonRun, viewer: Principal, readable: Readable) -> dict[str, Any]:
+    return disclosure.comparison_report(run.report, viewer, readable)
+
+
+def shown_issue_rows(
+    session: Session, issue: QualityIssue, viewer: Principal, readable: Readable
+) -> list[dict[str, Any]]:
+    """An issue's rows as its reader may see them: values of items it may not read withheld."""
+    if disclosure.sees_every_value(viewer):
+        return issue.rows
+    if issue.comparison_run_id is not None:
+        compared = session.get_one(ComparisonRun, issue.comparison_run_id)
+        return disclosure.comparison_rows(compared.report, issue.rows, readable)
+    assert issue.validation_run_id is not None
+    validated = session.get_one(ValidationRun, issue.validation_run_id)
+    return disclosure.validation_rows(
+        validated.report, issue.rows, validated.resource_code, readable
+    )

@@ -14,7 +14,7 @@ from exchange.data_status import DataStatus
 from exchange.errors import NotFound
 from exchange.identity.roles import Role
 from exchange.workflow.engine import history
-from exchange_api.deps import AppPlatform, CurrentPrincipal, DbSession
+from exchange_api.deps import AppPlatform, CurrentPrincipal, DbSession, ReadableItems
 from exchange_api.errors import ERROR_RESPONSES
 from quality import comparisons, issues, reports
 from quality.comparisons import ComparisonDraft
@@ -116,12 +116,13 @@ def remove_expectation(
 @router.post(RESOURCE + "/validate", status_code=status.HTTP_201_CREATED, summary="Validate now")
 def validate_now(
     classification: str, sequence: str, platform: AppPlatform, viewer: CurrentPrincipal,
+    readable: ReadableItems,
     snapshot_id: Annotated[int | None, Query(description="The current snapshot by default")] = None,
 ) -> dict[str, Any]:  # fmt: skip
     run = validate_snapshot(
         platform, code=f"{classification}/{sequence}", snapshot_id=snapshot_id, actor=viewer
     )
-    return reports.validation_json(run)
+    return reports.validation_json(run, reports.shown_validation(run, viewer, readable))
 
 
 @router.get(RESOURCE + "/status", summary="Whether a resource is quarantined or under verification")
@@ -170,14 +171,20 @@ def list_validation_runs(
 
 
 @router.get("/validation-runs/{run_id}", summary="A validation run's report as JSON")
-def validation_run(run_id: int, session: DbSession, viewer: CurrentPrincipal) -> dict[str, Any]:
-    return reports.validation_json(reports.visible_validation_run(session, run_id, viewer))
+def validation_run(
+    run_id: int, session: DbSession, viewer: CurrentPrincipal, readable: ReadableItems
+) -> dict[str, Any]:
+    run = reports.visible_validation_run(session, run_id, viewer)
+    return reports.validation_json(run, reports.shown_validation(run, viewer, readable))
 
 
 @router.get("/validation-runs/{run_id}/report", response_class=HTMLResponse, summary="… as HTML")
-def validation_report(run_id: int, session: DbSession, viewer: CurrentPrincipal) -> HTMLResponse:
+def validation_report(
+    run_id: int, session: DbSession, viewer: CurrentPrincipal, readable: ReadableItems
+) -> HTMLResponse:
+    run = reports.visible_validation_run(session, run_id, viewer)
     return HTMLResponse(
-        reports.validation_html(reports.visible_validation_run(session, run_id, viewer))
+        reports.validation_html(run, reports.shown_validation(run, viewer, readable))
     )
 
 
@@ -206,21 +213,27 @@ def list_comparisons(session: DbSession, _: CurrentPrincipal) -> list[dict[str, 
     summary="Run a comparison on the current snapshots",
 )  # fmt: skip
 def run_comparison(
-    comparison_id: int, platform: AppPlatform, viewer: CurrentPrincipal
+    comparison_id: int, platform: AppPlatform, viewer: CurrentPrincipal, readable: ReadableItems
 ) -> dict[str, Any]:
     run = comparisons.run_comparison(platform, comparison_id=comparison_id, actor=viewer)
-    return reports.comparison_json(run)
+    return reports.comparison_json(run, reports.shown_comparison(run, viewer, readable))
 
 
 @router.get("/comparison-runs/{run_id}", summary="A comparison run's report as JSON")
-def comparison_run(run_id: int, session: DbSession, viewer: CurrentPrincipal) -> dict[str, Any]:
-    return reports.comparison_json(reports.visible_comparison_run(session, run_id, viewer))
+def comparison_run(
+    run_id: int, session: DbSession, viewer: CurrentPrincipal, readable: ReadableItems
+) -> dict[str, Any]:
+    run = reports.visible_comparison_run(session, run_id, viewer)
+    return reports.comparison_json(run, reports.shown_comparison(run, viewer, readable))
 
 
 @router.get("/comparison-runs/{run_id}/report", response_class=HTMLResponse, summary="… as HTML")
-def comparison_report(run_id: int, session: DbSession, viewer: CurrentPrincipal) -> HTMLResponse:
+def comparison_report(
+    run_id: int, session: DbSession, viewer: CurrentPrincipal, readable: ReadableItems
+) -> HTMLResponse:
+    run = reports.visible_comparison_run(session, run_id, viewer)
     return HTMLResponse(
-        reports.comparison_html(reports.visible_comparison_run(session, run_id, viewer))
+        reports.comparison_html(run, reports.shown_comparison(run, viewer, readable))
     )
 
 
@@ -240,12 +253,14 @@ def list_issues(
 
 
 @router.get("/issues/{issue_id}", summary="A quality issue with its rows and history")
-def get_issue(issue_id: int, session: DbSession, viewer: CurrentPrincipal) -> dict[str, Any]:
+def get_issue(
+    issue_id: int, session: DbSession, viewer: CurrentPrincipal, readable: ReadableItems
+) -> dict[str, Any]:
     issue = issues.get_issue(session, issue_id, viewer)
     events = history(session, subject_type="quality_issue", subject_id=issue.id)
     return {
         **issues.issue_view(issue),
-        "rows": issue.rows,
+        "rows": reports.shown_issue_rows(session, issue, viewer, readable),
         "history": [
             {"action": e.action, "from": e.from_state, "to": e.to_state, "by": e.actor,
              "at": e.at, "comment": e.comment}

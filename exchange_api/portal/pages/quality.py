@@ -13,7 +13,7 @@ from exchange.errors import InvalidInput
 from exchange.identity.models import Department
 from exchange.identity.roles import Role
 from exchange.workflow.engine import history
-from exchange_api.deps import AppPlatform, DbSession
+from exchange_api.deps import AppPlatform, DbSession, readable_by
 from exchange_api.portal.web import Form, PortalUser, attempt, redirect, render
 from quality import issues, reports
 from quality.issues import UNRESOLVED
@@ -46,8 +46,11 @@ def overview(
 def validation_report(
     request: Request, run_id: int, user: PortalUser, session: DbSession
 ) -> Response:
+    run = reports.visible_validation_run(session, run_id, user)
     return HTMLResponse(
-        reports.validation_html(reports.visible_validation_run(session, run_id, user))
+        reports.validation_html(
+            run, reports.shown_validation(run, user, readable_by(request, user))
+        )
     )
 
 
@@ -55,8 +58,11 @@ def validation_report(
 def comparison_report(
     request: Request, run_id: int, user: PortalUser, session: DbSession
 ) -> Response:
+    run = reports.visible_comparison_run(session, run_id, user)
     return HTMLResponse(
-        reports.comparison_html(reports.visible_comparison_run(session, run_id, user))
+        reports.comparison_html(
+            run, reports.shown_comparison(run, user, readable_by(request, user))
+        )
     )
 
 
@@ -70,6 +76,7 @@ def issue_page(
     own = user.department_id == issue.department_id
     return render(
         request, "quality_issue.html", issue=issue, resource=resource, department=department,
+        rows=reports.shown_issue_rows(session, issue, user, readable_by(request, user)),
         events=history(session, subject_type="quality_issue", subject_id=issue.id),
         may_answer=own and user.has_any(Role.DATA_RESOURCE_ADMIN)
         and issue.state in (IssueState.OPEN, IssueState.ACKNOWLEDGED),
