@@ -3,7 +3,7 @@ the bureau's administrators oversee every department."""
 
 from catalog.models import Resource
 from catalog.vocab import ResourceStatus
-from exchange.errors import NotFound, PermissionDenied
+from exchange.errors import Hidden, PermissionDenied
 from exchange.identity.roles import Role
 from exchange.principal import Principal
 
@@ -13,6 +13,7 @@ def is_provider_staff(actor: Principal, resource: Resource) -> bool:
 
 
 def require_provider_role(actor: Principal, resource: Resource, *roles: Role, doing: str) -> None:
+    require_visible(actor, resource)  # a draft of another department does not exist for them
     if not is_provider_staff(actor, resource):
         raise PermissionDenied(
             f"only the providing department may {doing} entry {resource.code}",
@@ -31,7 +32,7 @@ def require_visible(actor: Principal, resource: Resource) -> None:
         return
     if is_provider_staff(actor, resource) or actor.has_any(Role.BUREAU_ADMIN):
         return
-    raise NotFound(f"no catalog entry {resource.code}")
+    raise Hidden(f"no catalog entry {resource.code}")
 
 
 def require_bureau(actor: Principal, doing: str) -> None:

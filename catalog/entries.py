@@ -124,6 +124,8 @@ def update_draft(
     version.items.clear()
     session.flush()
     _fill(version, draft)
+    if actor.user_id is not None and actor.user_id not in version.edited_by:
+        version.edited_by = [*version.edited_by, actor.user_id]
     session.flush()
     reindex(session, resource)
     audit.record(

@@ -67,9 +67,11 @@ def submit(
 
 def _check_reviewer(actor: Principal, resource: Resource, version: ResourceVersion) -> None:
     require_provider_role(actor, resource, Role.CATALOG_REVIEWER, doing="review")
-    if actor.user_id is not None and actor.user_id in (version.created_by, version.submitted_by):
+    authors = {version.created_by, version.submitted_by, *version.edited_by}
+    if actor.user_id is not None and actor.user_id in authors:
         raise PermissionDenied(
-            "registrar and reviewer must be different people (R1): ask another reviewer of your department",
+            "registrar and reviewer must be different people (R1), and whoever changed this "
+            "version is one of its registrars: ask another reviewer of your department",
             detail={"rule": "R1", "resource": resource.code},
         )
 

@@ -76,6 +76,8 @@ class ResourceVersion(Base):
     created_at: Mapped[datetime]
     submitted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     submitted_at: Mapped[datetime | None]
+    # Everyone who changed this version's content after creating it: each counts as an author (R1).
+    edited_by: Mapped[list[int]] = mapped_column(JSON, default=list, server_default="[]")
     reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reviewed_at: Mapped[datetime | None]
     review_comment: Mapped[str | None] = mapped_column(Text)

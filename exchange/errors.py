@@ -26,6 +26,11 @@ class NotFound(DomainError):
     code = "not_found"
 
 
+class Hidden(NotFound):
+    """Not found, to a caller who may not see it: answered like a missing object whatever the
+    verb, so that its existence is not revealed, and recorded as a refusal."""
+
+
 class PermissionDenied(DomainError):
     code = "forbidden"
 
@@ -46,3 +51,9 @@ class TooManyAttempts(DomainError):
     """Refused for now after repeated failures; ``detail["retry_after"]`` says for how long."""
 
     code = "too_many_attempts"
+
+
+def not_found(found: object, message: str) -> NotFound:
+    """The 404 for a lookup that missed or is not the caller's to see: the same answer either way,
+    but ``Hidden`` (recorded as a refusal) when ``found`` exists."""
+    return NotFound(message) if found is None else Hidden(message)

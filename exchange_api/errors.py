@@ -18,6 +18,7 @@ from exchange.errors import (
     AuthenticationFailed,
     Conflict,
     DomainError,
+    Hidden,
     InvalidInput,
     NotFound,
     PermissionDenied,
@@ -100,7 +101,7 @@ async def _domain_error(request: Request, error: Exception) -> Response:
 def is_refusal(error: Exception) -> bool:
     """Refusals are on the record; other errors (bad input, conflicts) are the caller's to fix."""
     return (
-        isinstance(error, PermissionDenied | AuthenticationFailed | TooManyAttempts)
+        isinstance(error, PermissionDenied | AuthenticationFailed | TooManyAttempts | Hidden)
         and error.code != "sign_in"  # the portal's redirect to its sign-in page
     )
 

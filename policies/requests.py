@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from catalog.entries import get_resource, published_version
 from catalog.models import Resource
 from catalog.vocab import ResourceStatus, ShareType
-from exchange.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from exchange.errors import Conflict, InvalidInput, PermissionDenied, not_found
 from exchange.identity.roles import Role
 from exchange.principal import Principal
 from exchange.workflow import (
@@ -195,7 +195,7 @@ def get_request(
         or actor.department_id in (request.consumer_department_id, request.provider_department_id)
         or actor.has_any(Role.COORDINATING_OFFICE, Role.BUREAU_ADMIN, Role.AUDITOR)
     ):
-        raise NotFound(f"no access request {request_id}")
+        raise not_found(request, f"no access request {request_id}")
     return request
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from catalog.models import Resource
 from exchange import audit
-from exchange.errors import InvalidInput, NotFound
+from exchange.errors import InvalidInput, NotFound, not_found
 from exchange.identity.models import Department
 from exchange.principal import Principal
 from policies.actions import ACTIONS
@@ -88,7 +88,7 @@ def report_use(
     """The consumer tells the provider what the data served (R17), for one period of a grant."""
     grant = session.get(Grant, grant_id)
     if grant is None or grant.consumer_department_id != actor.department_id:
-        raise NotFound(f"no grant {grant_id} of your department")
+        raise not_found(grant, f"no grant {grant_id} of your department")
     ACTIONS.require(
         actor, "consumer", "usage", "report", explain="use is reported by the consumer's staff"
     )

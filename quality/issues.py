@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from exchange.data_status import DataStatus
-from exchange.errors import Conflict, InvalidInput, NotFound
+from exchange.errors import Conflict, InvalidInput, not_found
 from exchange.identity.roles import Role
 from exchange.notifications.service import notify, users_with_role
 from exchange.principal import Principal
@@ -103,7 +103,7 @@ def get_issue(
             Role.DATA_STEWARD, Role.COORDINATING_OFFICE, Role.BUREAU_ADMIN, Role.AUDITOR
         )
     ):
-        raise NotFound(f"no quality issue {issue_id}")
+        raise not_found(issue, f"no quality issue {issue_id}")
     return issue
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from catalog.entries import get_resource
 from catalog.models import Resource
 from exchange.deadlines.models import Deadline, DeadlineStatus
-from exchange.errors import NotFound
+from exchange.errors import not_found
 from exchange.identity.models import Department
 from exchange.identity.roles import Role
 from exchange.principal import Principal
@@ -54,7 +54,7 @@ def visible_validation_run(session: Session, run_id: int, viewer: Principal) -> 
     if run is None or not may_see_runs(
         viewer, get_resource(session, run.resource_code).provider_department_id
     ):
-        raise NotFound(f"no validation run {run_id}")
+        raise not_found(run, f"no validation run {run_id}")
     return run
 
 
@@ -65,7 +65,7 @@ def visible_comparison_run(session: Session, run_id: int, viewer: Principal) -> 
         for code in (run.report["left"], run.report["right"])
     ]  # fmt: skip
     if run is None or not any(may_see_runs(viewer, p) for p in providers):
-        raise NotFound(f"no comparison run {run_id}")
+        raise not_found(run, f"no comparison run {run_id}")
     return run
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from catalog.models import Resource
 from exchange import audit
-from exchange.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from exchange.errors import Conflict, InvalidInput, PermissionDenied, not_found
 from exchange.identity.roles import Role
 from exchange.principal import Principal
 from policies.models import DataUsage, Grant
@@ -83,7 +83,7 @@ def confirm(
     statement = session.get(UsageStatement, statement_id, with_for_update=True)
     grant = None if statement is None else session.get(Grant, statement.grant_id)
     if statement is None or grant is None or grant.consumer_department_id != actor.department_id:
-        raise NotFound(f"no usage statement {statement_id} of your department")
+        raise not_found(statement, f"no usage statement {statement_id} of your department")
     if not actor.has_any(Role.CONSUMER):
         raise PermissionDenied("a consumer of the department confirms its usage statements",
                                detail={"required_roles": ["consumer"]})  # fmt: skip

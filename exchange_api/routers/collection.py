@@ -16,7 +16,7 @@ from collection.dagspecs import write_dag_specs
 from collection.freshness import freshness
 from collection.ingest import IngestFailed, ingest
 from collection.models import IngestRun, RejectedRow, Source
-from exchange.errors import NotFound
+from exchange.errors import Hidden, NotFound
 from exchange.identity.roles import Role
 from exchange.identity.service import get_department
 from exchange.principal import Principal
@@ -103,7 +103,7 @@ def _own_source(session: Session, source_id: int, viewer: Principal) -> tuple[So
     if not (
         viewer.has_any(Role.BUREAU_ADMIN) or viewer.department_id == resource.provider_department_id
     ):
-        raise NotFound(f"no source {source_id} of your department")
+        raise Hidden(f"no source {source_id} of your department")
     return source, resource
 
 

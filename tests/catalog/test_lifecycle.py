@@ -8,7 +8,7 @@ from catalog.diff import diff_versions
 from catalog.models import ResourceVersion
 from catalog.schemas import EntryDraft
 from catalog.vocab import ResourceStatus, ShareType, VersionState
-from exchange.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from exchange.errors import Conflict, Hidden, InvalidInput, NotFound, PermissionDenied
 from exchange.workflow.engine import history
 from tests.catalog_fixtures import CatalogWorld, enterprise_register
 
@@ -87,7 +87,8 @@ def test_r1_registrar_cannot_review_their_own_entry(world: CatalogWorld) -> None
 def test_r1_another_departments_reviewer_cannot_review(world: CatalogWorld) -> None:
     code = register(world)
     act(world, "registrar", "submit", code)
-    with pytest.raises(PermissionDenied, match="only the providing department"):
+    # An entry under review is not theirs to see: the same 404 as a read, whatever the verb.
+    with pytest.raises(Hidden, match=f"no catalog entry {code}"):
         act(world, "other_reviewer", "approve", code)
 
 
@@ -205,13 +206,21 @@ def test_drafts_are_visible_only_to_their_department(world: CatalogWorld) -> Non
 
 def test_another_departments_registrar_cannot_edit(world: CatalogWorld) -> None:
     code = register(world)
-    with world.platform.database.transaction() as session, pytest.raises(PermissionDenied):
+    # A draft does not exist for another department: the edit is refused as a read would be.
+    with world.platform.database.transaction() as session, pytest.raises(Hidden):
         entries.update_draft(
             session,
             actor=world.actor("other_registrar"),
             now=world.platform.clock.now(),
             code=code,
             draft=enterprise_register(),
+        )
+    act(world, "registrar", "submit", code)
+    act(world, "reviewer", "approve", code)
+    # A published entry is everyone's to see, and only its department's to change.
+    with world.platform.database.transaction() as session, pytest.raises(PermissionDenied):
+        entries.start_new_version(
+            session, actor=world.actor("other_registrar"), now=world.platform.clock.now(), code=code
         )
 
 

@@ -70,8 +70,10 @@ def test_r16_refusals_shown_on_portal_pages_are_audited(
         client, world, world.consumer_department, Role.CATALOG_REVIEWER
     )
     client.post(f"/catalog/{code}/approve", data={"csrf_token": token})
+    # The refused approval, then the entry's page it is sent back to, which it may not see.
     assert [r.action for r in denied_to(platform, reviewer)] == [
-        "POST /catalog/{classification}/{sequence}/{action}"
+        "POST /catalog/{classification}/{sequence}/{action}",
+        "GET /catalog/{classification}/{sequence}",
     ]
 
     # A consumer creates a user; a consumer rules a dispute.

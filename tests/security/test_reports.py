@@ -43,12 +43,12 @@ def two_departments_compared(world: CatalogWorld) -> tuple[int, str, str]:
         )
     store = UnifiedStore(platform.settings)
     for code, representative in ((left, LEFT_SECRET), (right, RIGHT_SECRET)):
-        store.write(
-            code,
-            pa.table({"uscc": ["91440300MA50000001"], "enterprise_name": ["甲公司"],
-                      "legal_representative": [representative]}),  # fmt: skip
-            overwrite=True, run_key="1", properties={},
-        )  # fmt: skip
+        row = {
+            "uscc": ["91440300MA50000001"],
+            "enterprise_name": ["甲公司"],
+            "legal_representative": [representative],
+        }
+        store.write(code, pa.table(row), overwrite=True, run_key="1", properties={})
     with platform.database.transaction() as session:
         comparison = create_comparison(
             session, actor=world.actor("steward"), now=platform.clock.now(),
