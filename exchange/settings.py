@@ -77,6 +77,9 @@ class Settings(BaseSettings):
         "after twice this without one.",
     )
     max_request_bytes: int = Field(10 * 1024 * 1024, ge=1024, description="Request body limit.")
+    max_header_bytes: int = Field(
+        16 * 1024, ge=1024, description="Limit on a request's header lines, all together."
+    )
     import_max_rows: int = Field(
         10_000, ge=1, description="Most rows one catalog spreadsheet import may have."
     )

@@ -3,14 +3,21 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from exchange.identity.token_cache import TokenCache
 from exchange.runtime import Platform
 from exchange.snapshots import SnapshotCache
 from exchange.store import UnifiedStore
+from exchange_api.bounds import numbers_in_range
 from exchange_api.errors import install_error_handlers
-from exchange_api.middleware import BodySizeLimit, RequestLog, configure_logging
+from exchange_api.middleware import (
+    BodySizeLimit,
+    HeaderSizeLimit,
+    RequestLog,
+    SecurityHeaders,
+    configure_logging,
+)
 from exchange_api.portal import install_portal
 from exchange_api.routers import (
     access,
@@ -78,6 +85,7 @@ def create_app(platform: Platform | None = None) -> FastAPI:
         description=DESCRIPTION,
         openapi_tags=TAGS,
         lifespan=lifespan,
+        dependencies=[Depends(numbers_in_range)],
     )
     app.state.platform = platform
     app.state.access_policy = access_policy
@@ -105,5 +113,7 @@ def create_app(platform: Platform | None = None) -> FastAPI:
         app.include_router(module.router)
     install_portal(app)
     app.add_middleware(BodySizeLimit, limit=platform.settings.max_request_bytes)
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(HeaderSizeLimit, limit=platform.settings.max_header_bytes)
     app.add_middleware(RequestLog)
     return app

@@ -62,6 +62,11 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+def documented_as(*media_types: str) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` for a route whose success is a file or a page: errors stay JSON."""
+    return {200: {"description": "The document", "content": {t: {} for t in media_types}}}
+
+
 def error_response(status: int, code: str, message: str, detail: Any = None) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     if status == 429 and isinstance(detail, dict) and "retry_after" in detail:

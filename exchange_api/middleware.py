@@ -3,11 +3,14 @@
 import logging
 import time
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+if TYPE_CHECKING:
+    from fastapi.responses import HTMLResponse
 
 from exchange_api.errors import ErrorBody
 
@@ -153,3 +156,87 @@ def configure_logging(level: str) -> None:
     handler.setFormatter(JsonLogFormatter())
     root.addHandler(handler)
     root.setLevel(level)
+
+
+# The portal loads nothing from elsewhere and runs no script: a strict policy costs it nothing.
+PORTAL_POLICY = (
+    "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; "
+    "object-src 'none'"
+)
+# The offline HTML reports carry their own <style> and nothing else.
+REPORT_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+# FastAPI's interactive documentation loads its viewer from a CDN; it is for developers.
+DOCUMENTATION = ("/docs", "/redoc")
+
+
+def offline_report(html: str) -> "HTMLResponse":
+    """An offline HTML report, under the policy that lets its own <style> apply."""
+    from fastapi.responses import HTMLResponse
+
+    return HTMLResponse(html, headers={"Content-Security-Policy": REPORT_POLICY})
+
+
+class SecurityHeaders:
+    """Every response: no sniffing, no framing, no referrer leaving the site; a content-security
+    policy on every page except the API documentation's, unless the page set its own."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        documentation = scope["path"].startswith(DOCUMENTATION)
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                headers += [
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"x-frame-options", b"DENY"),
+                    (b"referrer-policy", b"same-origin"),
+                ]
+                if not documentation and b"content-security-policy" not in present:
+                    headers.append((b"content-security-policy", PORTAL_POLICY.encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+class HeaderSizeLimit:
+    """Refuses requests whose header lines add up to more than ``limit`` bytes with 431, whatever
+    server runs the app."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            size = sum(len(name) + len(value) + 4 for name, value in scope["headers"])
+            if size > self.limit:
+                body = (
+                    ErrorBody(
+                        code="headers_too_large",
+                        message=f"the request's headers exceed {self.limit} bytes",
+                        detail={"limit_bytes": self.limit},
+                    )
+                    .model_dump_json()
+                    .encode()
+                )
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 431,
+                        "headers": [
+                            (b"content-type", b"application/json"),
+                            (b"content-length", str(len(body)).encode()),
+                        ],
+                    }
+                )
+                await send({"type": "http.response.body", "body": body})
+                return
+        await self.app(scope, receive, send)

@@ -4,7 +4,7 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
@@ -65,7 +65,7 @@ class Approval(BaseModel):
         None, description="Fewer items than requested narrows the approval."
     )
     mode: SharingMode | None = None
-    expires_at: datetime | None = None
+    expires_at: AwareDatetime | None = None
     row_filter: dict[str, Any] | None = Field(None, examples=[{"district": ["南山区"]}])
     note: str | None = None
 
@@ -95,7 +95,7 @@ class StatutoryGrant(BaseModel):
     items: list[str]
     citation: str
     purpose: str
-    valid_to: datetime | None = None
+    valid_to: AwareDatetime | None = None
 
 
 class GrantPublic(BaseModel):

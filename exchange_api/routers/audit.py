@@ -5,7 +5,7 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field
 
 from exchange.audit.checkpoint import verify_audit
 from exchange.audit.query import AuditFilter, search_records
@@ -56,8 +56,8 @@ def search(
     outcome: str | None = None,
     object_type: str | None = None,
     object_id: str | None = None,
-    start: Annotated[datetime | None, Query(alias="from")] = None,
-    end: Annotated[datetime | None, Query(alias="to")] = None,
+    start: Annotated[AwareDatetime | None, Query(alias="from")] = None,
+    end: Annotated[AwareDatetime | None, Query(alias="to")] = None,
     before_seq: Annotated[
         int | None, Query(description="Cursor: next_before_seq of the last page.")
     ] = None,

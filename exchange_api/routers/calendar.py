@@ -3,14 +3,17 @@
 from datetime import date, datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Query, UploadFile
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Path, Query, UploadFile
+from pydantic import AwareDatetime, BaseModel, Field
 
 from exchange.errors import InvalidInput
 from exchange.workdays import working_day_deadline
 from exchange.workdays.schedule import import_schedule, parse_schedule_csv
 from exchange_api.deps import AppPlatform, BureauAdmin, CurrentPrincipal, DbSession
 from exchange_api.errors import ERROR_RESPONSES
+
+# Years a working-day calendar is asked about: wide of any deadline, narrow enough for dates.
+MIN_YEAR, MAX_YEAR = 2000, 2100
 
 router = APIRouter(prefix="/api/v1/calendar", tags=["calendar"], responses=ERROR_RESPONSES)
 
@@ -47,19 +50,20 @@ def preview_deadline(
     session: DbSession,
     platform: AppPlatform,
     start: Annotated[
-        datetime, Query(description="An instant with its offset: 2026-09-30T10:00+08:00")
+        AwareDatetime, Query(description="An instant with its offset: 2026-09-30T10:00+08:00")
     ],
     days: Annotated[int, Query(ge=1, le=60)],
 ) -> DeadlinePreview:
-    if start.tzinfo is None:
-        raise InvalidInput("start needs a UTC offset, e.g. +08:00", detail={"field": "start"})
     computed = working_day_deadline(start, days, platform.calendar(session))
     return DeadlinePreview(start=start, working_days=days, **computed.__dict__)
 
 
 @router.get("/{year}", summary="A year's days off and make-up working days")
 def year_calendar(
-    year: int, _: CurrentPrincipal, session: DbSession, platform: AppPlatform
+    year: Annotated[int, Path(ge=MIN_YEAR, le=MAX_YEAR)],
+    _: CurrentPrincipal,
+    session: DbSession,
+    platform: AppPlatform,
 ) -> YearCalendar:
     calendar = platform.calendar(session)
     special = []

@@ -31,9 +31,10 @@ from exchange.identity.models import Department
 from exchange.identity.roles import Role
 from exchange.identity.service import get_department
 from exchange.principal import Principal
+from exchange.spreadsheets import CSV_TYPE, XLSX_TYPE
 from exchange.workflow.engine import history
 from exchange_api.deps import AppPlatform, BureauAdmin, CurrentPrincipal, DbSession, require_roles
-from exchange_api.errors import ERROR_RESPONSES
+from exchange_api.errors import ERROR_RESPONSES, documented_as
 
 router = APIRouter(prefix="/api/v1/catalog", tags=["catalog"], responses=ERROR_RESPONSES)
 ENTRY = "/entries/{classification}/{sequence}"
@@ -631,14 +632,13 @@ def import_file(
     return ImportReport(created=result.created, changed=result.changed)
 
 
-EXPORT_TYPES = {
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "csv": "text/csv; charset=utf-8",
-}
+EXPORT_TYPES = {"xlsx": XLSX_TYPE, "csv": CSV_TYPE}
 
 
 @router.get(
-    "/export", summary="Export entries: xlsx or csv template, json, or dcat (DCAT-AP JSON-LD)"
+    "/export",
+    summary="Export entries: xlsx or csv template, json, or dcat (DCAT-AP JSON-LD)",
+    responses=documented_as("application/json", "application/ld+json", XLSX_TYPE, CSV_TYPE),
 )
 def export(
     viewer: CurrentPrincipal,

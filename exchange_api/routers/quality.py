@@ -15,7 +15,8 @@ from exchange.errors import NotFound
 from exchange.identity.roles import Role
 from exchange.workflow.engine import history
 from exchange_api.deps import AppPlatform, CurrentPrincipal, DbSession, ReadableItems
-from exchange_api.errors import ERROR_RESPONSES
+from exchange_api.errors import ERROR_RESPONSES, documented_as
+from exchange_api.middleware import offline_report
 from quality import comparisons, issues, reports
 from quality.comparisons import ComparisonDraft
 from quality.models import (
@@ -178,12 +179,14 @@ def validation_run(
     return reports.validation_json(run, reports.shown_validation(run, viewer, readable))
 
 
-@router.get("/validation-runs/{run_id}/report", response_class=HTMLResponse, summary="… as HTML")
+@router.get(
+    "/validation-runs/{run_id}/report", summary="… as HTML", responses=documented_as("text/html")
+)
 def validation_report(
     run_id: int, session: DbSession, viewer: CurrentPrincipal, readable: ReadableItems
 ) -> HTMLResponse:
     run = reports.visible_validation_run(session, run_id, viewer)
-    return HTMLResponse(
+    return offline_report(
         reports.validation_html(run, reports.shown_validation(run, viewer, readable))
     )
 
@@ -227,12 +230,14 @@ def comparison_run(
     return reports.comparison_json(run, reports.shown_comparison(run, viewer, readable))
 
 
-@router.get("/comparison-runs/{run_id}/report", response_class=HTMLResponse, summary="… as HTML")
+@router.get(
+    "/comparison-runs/{run_id}/report", summary="… as HTML", responses=documented_as("text/html")
+)
 def comparison_report(
     run_id: int, session: DbSession, viewer: CurrentPrincipal, readable: ReadableItems
 ) -> HTMLResponse:
     run = reports.visible_comparison_run(session, run_id, viewer)
-    return HTMLResponse(
+    return offline_report(
         reports.comparison_html(run, reports.shown_comparison(run, viewer, readable))
     )
 

@@ -9,8 +9,9 @@ from pydantic import BaseModel
 from sqlalchemy import select
 
 from exchange.identity.service import get_department, require_bureau_admin
+from exchange.spreadsheets import CSV_TYPE, XLSX_TYPE
 from exchange_api.deps import AppPlatform, CurrentPrincipal, DbSession
-from exchange_api.errors import ERROR_RESPONSES
+from exchange_api.errors import ERROR_RESPONSES, documented_as
 from policies.models import Suspension
 from supervision import enforcement, scorecards, statements, violations
 from supervision.enforcement import enforce_freshness, lift
@@ -83,6 +84,7 @@ def compute_scorecards(
     "/scorecards",
     summary="Department scorecards of a period (R20), as JSON, CSV or XLSX",
     response_model=None,
+    responses=documented_as("application/json", CSV_TYPE, XLSX_TYPE),
 )
 def list_scorecards(
     viewer: CurrentPrincipal,
@@ -92,12 +94,12 @@ def list_scorecards(
 ) -> Response | dict[str, Any]:
     rows = scorecards.as_rows(session, period)
     if format == "csv":
-        return Response(scorecards.to_csv(rows), media_type="text/csv; charset=utf-8",
+        return Response(scorecards.to_csv(rows), media_type=CSV_TYPE,
                         headers={"Content-Disposition": f'attachment; filename="scorecards-{period}.csv"'})  # fmt: skip
     if format == "xlsx":
         return Response(
             scorecards.to_xlsx(rows),
-            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            media_type=XLSX_TYPE,
             headers={"Content-Disposition": f'attachment; filename="scorecards-{period}.xlsx"'},
         )
     computed = session.scalar(

@@ -5,7 +5,7 @@ answers with a correction or evidence and the steward verifies and closes."""
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import Response
 from sqlalchemy import select
 
 from catalog.models import Resource
@@ -14,6 +14,7 @@ from exchange.identity.models import Department
 from exchange.identity.roles import Role
 from exchange.workflow.engine import history
 from exchange_api.deps import AppPlatform, DbSession, readable_by
+from exchange_api.middleware import offline_report
 from exchange_api.portal.web import Form, PortalUser, attempt, redirect, render
 from quality import issues, reports
 from quality.issues import UNRESOLVED
@@ -47,7 +48,7 @@ def validation_report(
     request: Request, run_id: int, user: PortalUser, session: DbSession
 ) -> Response:
     run = reports.visible_validation_run(session, run_id, user)
-    return HTMLResponse(
+    return offline_report(
         reports.validation_html(
             run, reports.shown_validation(run, user, readable_by(request, user))
         )
@@ -59,7 +60,7 @@ def comparison_report(
     request: Request, run_id: int, user: PortalUser, session: DbSession
 ) -> Response:
     run = reports.visible_comparison_run(session, run_id, user)
-    return HTMLResponse(
+    return offline_report(
         reports.comparison_html(
             run, reports.shown_comparison(run, user, readable_by(request, user))
         )
