@@ -12,7 +12,7 @@ import hmac
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from urllib.parse import quote
 
 from fastapi import Depends, Request
@@ -21,7 +21,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
-from exchange.errors import AuthenticationFailed, DomainError, PermissionDenied
+from exchange.errors import AuthenticationFailed, DomainError, InvalidInput, PermissionDenied
 from exchange.identity.roles import Role
 from exchange.identity.token_cache import TokenCache
 from exchange.principal import Principal
@@ -65,6 +65,16 @@ async def portal_user(request: Request) -> Principal:
 PortalUser = Annotated[Principal, Depends(portal_user)]
 
 
+FieldValue = TypeVar("FieldValue")
+
+
+class Submitted(dict[str, FieldValue]):
+    """A submitted form: a field it lacks is the sender's mistake, named, not a server error."""
+
+    def __missing__(self, key: str) -> FieldValue:
+        raise InvalidInput(f"the form lacks the field {key}", detail={"field": key})
+
+
 async def checked_form(request: Request) -> dict[str, str]:
     """The submitted form, once its CSRF token matches the session's."""
     form = await request.form()
@@ -75,14 +85,14 @@ async def checked_form(request: Request) -> dict[str, str]:
             "the form has expired or did not come from this site; reload the page and try again",
             detail={"reason": "csrf"},
         )
-    return {key: str(value) for key, value in form.multi_items() if key != "csrf_token"}
+    return Submitted({key: str(value) for key, value in form.multi_items() if key != "csrf_token"})
 
 
 async def checked_form_lists(request: Request) -> dict[str, list[str]]:
     """Like :func:`checked_form`, keeping every value of repeated fields (checkboxes)."""
     await checked_form(request)
     form = await request.form()
-    lists: dict[str, list[str]] = {}
+    lists: dict[str, list[str]] = Submitted()
     for key, value in form.multi_items():
         if key != "csrf_token":
             lists.setdefault(key, []).append(str(value))
