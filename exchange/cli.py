@@ -10,7 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from exchange import audit
-from exchange.errors import DomainError
+from exchange.audit import refusals
+from exchange.errors import DomainError, is_refusal
 from exchange.identity.models import User
 from exchange.identity.roles import DepartmentKind, Role
 from exchange.principal import Principal
@@ -29,7 +30,20 @@ def main(context: click.Context) -> None:
 pass_platform = click.make_pass_decorator(Platform)
 
 
-def _fail(error: DomainError) -> None:
+def _fail(error: DomainError, platform: Platform) -> None:
+    """Say what was wrong and stop; a refusal is recorded first, as at every entry point."""
+    if is_refusal(error):
+        context = click.get_current_context()
+        command = " ".join(context.command_path.split()[1:])  # without the program's name
+        arguments = {name: str(value) for name, value in context.params.items()}
+        refusals.record_refusal(
+            platform.database,
+            at=platform.clock.now(),
+            actor=CLI_ACTOR,
+            action=f"cli {command}",
+            path=command,
+            detail={"message": error.message, "arguments": arguments},
+        )
     click.echo(f"error: {error.message}", err=True)
     if error.detail:
         details = error.detail if isinstance(error.detail, list) else [error.detail]
@@ -126,7 +140,7 @@ def admin_create(
                 password=password,
             )
     except DomainError as error:
-        _fail(error)
+        _fail(error, platform)
     click.echo(f"created bureau administrator {user.username} (id {user.id})")
 
 
@@ -156,7 +170,7 @@ def token_create(platform: Platform, username: str, name: str, days: int | None)
                 days=days or platform.settings.token_days,
             )
     except DomainError as error:
-        _fail(error)
+        _fail(error, platform)
     click.echo(issued.secret)
     click.echo(
         f"token {issued.token.id} for {username}, expires {issued.token.expires_at:%Y-%m-%d}",
@@ -188,7 +202,7 @@ def calendar_import(platform: Platform, file: Path) -> None:
                 zone=platform.settings.zone,
             )
     except DomainError as error:
-        _fail(error)
+        _fail(error, platform)
     years = ", ".join(map(str, result.years))
     click.echo(
         f"imported {result.days} days for {years}; recomputed {result.recomputed_deadlines} deadlines"
@@ -305,7 +319,7 @@ def audit_purge(platform: Platform, before: datetime) -> None:
                 session, before=_day_start(before), now=platform.clock.now(), actor=CLI_ACTOR
             )
     except DomainError as error:
-        _fail(error)
+        _fail(error, platform)
     click.echo(f"purged {removed} records")
 
 
@@ -320,7 +334,7 @@ def backup(platform: Platform, destination: Path) -> None:
     try:
         summary = take_backup(platform.settings, destination, now=platform.clock.now())
     except DomainError as error:
-        _fail(error)
+        _fail(error, platform)
     _record(
         platform,
         "platform.backup",
@@ -351,7 +365,7 @@ def restore(platform: Platform, source: Path, replace: bool) -> None:
     try:
         check = restore_backup(platform.settings, source, replace=replace)
     except DomainError as error:
-        _fail(error)
+        _fail(error, platform)
     click.echo(check.audit.message)
     click.echo(f"{check.tables} tables, {check.data_files} data files present")
     for problem in check.problems:
@@ -392,7 +406,7 @@ def catalog_import(platform: Platform, file: Path, username: str) -> None:
                 max_rows=platform.settings.import_max_rows,
             )
     except DomainError as error:
-        _fail(error)
+        _fail(error, platform)
     click.echo(f"created {len(result.created)} entries, changed {len(result.changed)}")
     for code in result.created + result.changed:
         click.echo(f"  {code}")
@@ -461,7 +475,7 @@ def collection_ingest(platform: Platform, source_id: int, run_key: str | None) -
     try:
         run = ingest(platform, source_id=source_id, run_key=run_key or f"cli-{uuid.uuid4().hex}")
     except DomainError as error:
-        _fail(error)
+        _fail(error, platform)
     click.echo(
         f"run {run.id}: {run.rows_written} rows written, {run.rows_rejected} kept aside, snapshot {run.snapshot_id}"
     )
@@ -499,7 +513,7 @@ def quality_validate(platform: Platform, code: str, snapshot_id: int | None) -> 
     try:
         run = validate_snapshot(platform, code=code, snapshot_id=snapshot_id)
     except DomainError as error:
-        _fail(error)
+        _fail(error, platform)
     click.echo(
         f"run {run.id} on snapshot {run.snapshot_id}: {'passed' if run.passed else 'failed'}"
     )
@@ -519,7 +533,7 @@ def quality_compare(platform: Platform, comparison_id: int) -> None:
     try:
         run = run_comparison(platform, comparison_id=comparison_id, actor=CLI_ACTOR)
     except DomainError as error:
-        _fail(error)
+        _fail(error, platform)
     click.echo(
         f"run {run.id}: {run.matched} keys matched, {run.mismatched_rows} with differing values, "
         f"{run.left_only} only left, {run.right_only} only right"

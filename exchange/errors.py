@@ -57,3 +57,12 @@ def not_found(found: object, message: str) -> NotFound:
     """The 404 for a lookup that missed or is not the caller's to see: the same answer either way,
     but ``Hidden`` (recorded as a refusal) when ``found`` exists."""
     return NotFound(message) if found is None else Hidden(message)
+
+
+def is_refusal(error: Exception) -> bool:
+    """Refusals are on the record (R16) at every entry point; other errors (bad input, conflicts)
+    are the caller's to fix."""
+    return (
+        isinstance(error, PermissionDenied | AuthenticationFailed | TooManyAttempts | Hidden)
+        and error.code != "sign_in"  # the portal's redirect to its sign-in page
+    )

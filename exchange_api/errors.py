@@ -18,11 +18,11 @@ from exchange.errors import (
     AuthenticationFailed,
     Conflict,
     DomainError,
-    Hidden,
     InvalidInput,
     NotFound,
     PermissionDenied,
     TooManyAttempts,
+    is_refusal,
 )
 from exchange.principal import Principal
 from exchange.runtime import Platform
@@ -101,14 +101,6 @@ async def _domain_error(request: Request, error: Exception) -> Response:
     if for_people(request):
         return request.app.state.html_error(request, status, error, error.message)  # type: ignore[no-any-return]
     return error_response(status, error.code, error.message, error.detail)
-
-
-def is_refusal(error: Exception) -> bool:
-    """Refusals are on the record; other errors (bad input, conflicts) are the caller's to fix."""
-    return (
-        isinstance(error, PermissionDenied | AuthenticationFailed | TooManyAttempts | Hidden)
-        and error.code != "sign_in"  # the portal's redirect to its sign-in page
-    )
 
 
 def record_refusal(request: Request, error: Exception) -> None:

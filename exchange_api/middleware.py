@@ -17,6 +17,14 @@ from exchange_api.errors import ErrorBody
 log = logging.getLogger("exchange.api.access")
 
 
+async def send_error(send: Send, status: int, error: ErrorBody) -> None:
+    """Answer with the platform's error body from below the app (a middleware refusing early)."""
+    body = error.model_dump_json().encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
 class BodyTooLarge(HTTPException):
     """Raised while reading the body; an HTTPException so that body parsers pass it on."""
 
@@ -66,26 +74,15 @@ class BodySizeLimit:
                 await self._refuse(send)
 
     async def _refuse(self, send: Send) -> None:
-        body = (
+        await send_error(
+            send,
+            413,
             ErrorBody(
                 code="too_large",
                 message=f"the request body is larger than {self.limit} bytes; send less or split it",
                 detail={"limit_bytes": self.limit},
-            )
-            .model_dump_json()
-            .encode()
+            ),
         )
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
 
 
 class RequestLog:
@@ -218,25 +215,11 @@ class HeaderSizeLimit:
         if scope["type"] == "http":
             size = sum(len(name) + len(value) + 4 for name, value in scope["headers"])
             if size > self.limit:
-                body = (
-                    ErrorBody(
-                        code="headers_too_large",
-                        message=f"the request's headers exceed {self.limit} bytes",
-                        detail={"limit_bytes": self.limit},
-                    )
-                    .model_dump_json()
-                    .encode()
+                refusal = ErrorBody(
+                    code="headers_too_large",
+                    message=f"the request's headers exceed {self.limit} bytes",
+                    detail={"limit_bytes": self.limit},
                 )
-                await send(
-                    {
-                        "type": "http.response.start",
-                        "status": 431,
-                        "headers": [
-                            (b"content-type", b"application/json"),
-                            (b"content-length", str(len(body)).encode()),
-                        ],
-                    }
-                )
-                await send({"type": "http.response.body", "body": body})
+                await send_error(send, 431, refusal)
                 return
         await self.app(scope, receive, send)

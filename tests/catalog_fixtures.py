@@ -95,23 +95,35 @@ def insured_persons(**changes: object) -> EntryDraft:
     return EntryDraft.model_validate(values)
 
 
-def publish_entry(world: "CatalogWorld", draft: EntryDraft) -> str:
-    """Register ``draft`` as the registrar, submit it, and have the reviewer publish it."""
+def submitted_entry(world: "CatalogWorld", draft: EntryDraft, registrar: str = "registrar") -> str:
+    """Register ``draft`` as ``registrar`` and submit it for review."""
     platform = world.platform
     with platform.database.transaction() as session:
         code = entries.create_entry(
-            session, actor=world.actor("registrar"), now=platform.clock.now(), draft=draft
+            session, actor=world.actor(registrar), now=platform.clock.now(), draft=draft
         ).resource.code
         lifecycle.submit(
             session,
-            actor=world.actor("registrar"),
+            actor=world.actor(registrar),
             env=platform.workflow_environment(session),
             code=code,
         )
+    return code
+
+
+def publish_entry(
+    world: "CatalogWorld",
+    draft: EntryDraft,
+    registrar: str = "registrar",
+    reviewer: str = "reviewer",
+) -> str:
+    """Register ``draft`` as the registrar, submit it, and have the reviewer publish it."""
+    code = submitted_entry(world, draft, registrar)
+    with world.platform.database.transaction() as session:
         lifecycle.approve(
             session,
-            actor=world.actor("reviewer"),
-            env=platform.workflow_environment(session),
+            actor=world.actor(reviewer),
+            env=world.platform.workflow_environment(session),
             code=code,
         )
     return code

@@ -40,6 +40,15 @@ def answers(url: str) -> bool:
         return False
 
 
+def wait_until_answering(base: str, server: "subprocess.Popen[bytes]", seconds: float = 30) -> None:
+    """Until ``base``/healthz answers; fails the test if the server exits or takes too long."""
+    deadline = time.monotonic() + seconds
+    while not answers(f"{base}/healthz"):
+        if time.monotonic() > deadline or server.poll() is not None:
+            pytest.fail(f"the server at {base} did not answer within {seconds:.0f} s")
+        time.sleep(0.1)
+
+
 @contextmanager
 def demo_server(folder: Path, *demo_args: str) -> Iterator[tuple[str, str]]:
     """``exchange db upgrade``, ``exchange demo`` and ``exchange serve`` in ``folder``; yields the
@@ -56,11 +65,7 @@ def demo_server(folder: Path, *demo_args: str) -> Iterator[tuple[str, str]]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while not answers(f"{base}/healthz"):
-            if time.monotonic() > deadline:
-                pytest.fail("the demo server did not answer within 30 s")
-            time.sleep(0.2)
+        wait_until_answering(base, server)
         yield base, seeded.stdout
     finally:
         server.terminate()
@@ -88,11 +93,7 @@ def serving(platform: "Platform") -> Iterator[str]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while not answers(f"{base}/healthz"):
-            if time.monotonic() > deadline or server.poll() is not None:
-                pytest.fail("the server did not answer within 30 s")
-            time.sleep(0.1)
+        wait_until_answering(base, server)
         yield base
     finally:
         server.terminate()

@@ -8,7 +8,6 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
 
-from catalog import entries, lifecycle
 from exchange.audit.checkpoint import write_checkpoint
 from exchange.audit.models import AuditChainHead, AuditRecord
 from exchange.audit.refusals import summarise_closed_hours
@@ -16,7 +15,7 @@ from exchange.cli import main
 from exchange.clock import FrozenClock
 from exchange.identity.roles import Role
 from exchange.runtime import Platform
-from tests.catalog_fixtures import CatalogWorld, enterprise_register
+from tests.catalog_fixtures import CatalogWorld, enterprise_register, submitted_entry
 from tests.factories import PASSWORD, make_user
 from tests.portal.test_sessions import login_token
 
@@ -51,19 +50,7 @@ def test_r16_refusals_shown_on_portal_pages_are_audited(
     client: TestClient, world: CatalogWorld
 ) -> None:
     platform = world.platform
-    with platform.database.transaction() as session:
-        code = entries.create_entry(
-            session,
-            actor=world.actor("registrar"),
-            now=platform.clock.now(),
-            draft=enterprise_register(),
-        ).resource.code
-        lifecycle.submit(
-            session,
-            actor=world.actor("registrar"),
-            env=platform.workflow_environment(session),
-            code=code,
-        )
+    code = submitted_entry(world, enterprise_register())
 
     # A catalog reviewer of another department approves the provider's entry.
     reviewer, token = portal_sign_in(
@@ -158,3 +145,29 @@ def test_r16_cutting_records_off_a_chains_end_is_detected(
     assert verified.exit_code == 1
     assert f"chain ends at record {keep}, before record {last}" in verified.output
     assert "removed from its end" in verified.output
+
+
+def test_r16_a_refusal_on_the_command_line_is_audited(
+    world: CatalogWorld, platform: Platform, tmp_path: object
+) -> None:
+    from pathlib import Path
+
+    from catalog.spreadsheet import entry_rows, write_csv
+
+    catalog = Path(str(tmp_path)) / "catalog.csv"
+    catalog.write_bytes(write_csv(list(entry_rows(None, enterprise_register()))))
+    with platform.database.transaction() as session:
+        consumer = make_user(session, platform, world.consumer_department, Role.CONSUMER)
+        name = consumer.username
+    env = {
+        "EXCHANGE_DATABASE_URL": platform.database.url,
+        "EXCHANGE_DATA_DIR": str(platform.settings.data_dir),
+    }
+    refused = CliRunner().invoke(main, ["catalog", "import", str(catalog), "--as", name], env=env)
+    assert refused.exit_code == 2
+    with platform.database.transaction() as session:
+        record = session.scalars(
+            select(AuditRecord).where(AuditRecord.action == "cli catalog import")
+        ).one()
+    assert record.outcome == "denied"
+    assert f'"username":"{name}"' in record.detail

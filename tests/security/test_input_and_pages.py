@@ -9,7 +9,7 @@ from catalog import entries, lifecycle
 from exchange.errors import PermissionDenied
 from exchange.identity.roles import Role
 from tests.api.test_access_api import bearer
-from tests.catalog_fixtures import CatalogWorld, enterprise_register
+from tests.catalog_fixtures import CatalogWorld, enterprise_register, submitted_entry
 from tests.factories import make_user
 from tests.policies.test_requests import file, publish
 
@@ -82,17 +82,14 @@ def test_r1_whoever_edited_a_returned_draft_cannot_approve_it(world: CatalogWorl
         )
     from exchange.identity.service import principal_for
 
+    code = submitted_entry(world, enterprise_register())
     with platform.database.transaction() as session:
-        code = entries.create_entry(
-            session,
-            actor=world.actor("registrar"),
-            now=platform.clock.now(),
-            draft=enterprise_register(),
-        ).resource.code
-        env = platform.workflow_environment(session)
-        lifecycle.submit(session, actor=world.actor("registrar"), env=env, code=code)
         lifecycle.return_for_changes(
-            session, actor=world.actor("reviewer"), env=env, code=code, comment="补充摘要"
+            session,
+            actor=world.actor("reviewer"),
+            env=platform.workflow_environment(session),
+            code=code,
+            comment="补充摘要",
         )
     with platform.database.transaction() as session:
         editor_principal = principal_for(session.merge(editor))
@@ -118,13 +115,7 @@ def test_r1_whoever_edited_a_returned_draft_cannot_approve_it(world: CatalogWorl
 def test_r22_another_departments_draft_is_404_whatever_the_verb(
     client: TestClient, world: CatalogWorld
 ) -> None:
-    with world.platform.database.transaction() as session:
-        code = entries.create_entry(
-            session,
-            actor=world.actor("registrar"),
-            now=world.platform.clock.now(),
-            draft=enterprise_register(),
-        ).resource.code
+    code = submitted_entry(world, enterprise_register())
     outsider = bearer(world, "other_registrar")
     url = f"/api/v1/catalog/entries/{code}"
     answers = [

@@ -4,7 +4,6 @@ import pyarrow as pa
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from catalog import entries, lifecycle
 from exchange.identity.roles import Role
 from exchange.store import UnifiedStore
 from policies import requests
@@ -24,23 +23,9 @@ def two_departments_compared(world: CatalogWorld) -> tuple[int, str, str]:
     legal representative differs for one enterprise; a steward's comparison run on them."""
     platform = world.platform
     left = publish_entry(world, enterprise_register())
-    with platform.database.transaction() as session:
-        right = entries.create_entry(
-            session, actor=world.actor("other_registrar"), now=platform.clock.now(),
-            draft=enterprise_register(name="纳税人登记信息"),
-        ).resource.code  # fmt: skip
-        lifecycle.submit(
-            session,
-            actor=world.actor("other_registrar"),
-            env=platform.workflow_environment(session),
-            code=right,
-        )
-        lifecycle.approve(
-            session,
-            actor=world.actor("other_reviewer"),
-            env=platform.workflow_environment(session),
-            code=right,
-        )
+    right = publish_entry(
+        world, enterprise_register(name="纳税人登记信息"), "other_registrar", "other_reviewer"
+    )
     store = UnifiedStore(platform.settings)
     for code, representative in ((left, LEFT_SECRET), (right, RIGHT_SECRET)):
         row = {
