@@ -1,5 +1,6 @@
 """The FastAPI application factory."""
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -74,7 +75,13 @@ def create_app(platform: Platform | None = None) -> FastAPI:
         platform.database.follow_other_processes()
         # Load the policy before the first request; it also starts on first use without this.
         access_policy.start()
+        # What exists now (the app, its models and schemas) lives as long as the process: keep it
+        # out of the collector's passes, whose full sweeps otherwise hold the GIL for 100 ms and
+        # more while a worker thread allocates heavily (a large import), and stall every request.
+        gc.collect()
+        gc.freeze()
         yield
+        gc.unfreeze()  # an app stopped in a process that goes on (tests) is collected again
         app.state.snapshots.close()
         access_policy.stop()
         platform.database.change_bus.stop_following()

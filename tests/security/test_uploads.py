@@ -1,9 +1,11 @@
 """Uploads are parsed off the event loop, after the role and the header row are checked, with a
 row limit: a large or hostile spreadsheet never stops the platform answering others (R21)."""
 
-import threading
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -14,6 +16,13 @@ from tests.api.test_access_api import bearer
 from tests.catalog_fixtures import CatalogWorld, enterprise_register
 from tests.servers import serving
 
+UPLOADER = """
+import sys, httpx
+url, path, authorization = sys.argv[1:]
+with open(path, "rb") as catalog:
+    files = {"file": ("catalog.csv", catalog.read(), "text/csv")}
+print(httpx.post(url, files=files, headers={"Authorization": authorization}, timeout=600).status_code)
+"""
 TEN_MIB = 10 * 1024 * 1024
 LARGEST_UPLOAD = TEN_MIB - 64 * 1024  # the request body limit is 10 MiB with the form around it
 
@@ -50,26 +59,32 @@ def upload(
 
 
 def test_r21_healthz_answers_within_200_ms_while_a_10_mib_import_runs(
-    server: str, world: CatalogWorld
+    server: str, world: CatalogWorld, tmp_path: Path
 ) -> None:
     content = big_catalog(LARGEST_UPLOAD)
     assert len(content) >= LARGEST_UPLOAD
-    answer: dict[str, httpx.Response] = {}
-    importing = threading.Thread(
-        target=lambda: answer.update(r=upload(server, world, "registrar", content))
-    )
-    importing.start()
+    (tmp_path / "catalog.csv").write_bytes(content)
+    # The upload comes from a process of its own, as from another user's machine: a thread of this
+    # process would hold its GIL while encoding 10 MiB and delay the measuring requests themselves.
+    uploader = subprocess.Popen(
+        [sys.executable, "-c", UPLOADER, f"{server}/api/v1/catalog/import",
+         str(tmp_path / "catalog.csv"), bearer(world, "registrar")["Authorization"]],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
     latencies = []
     with httpx.Client(timeout=5) as client:
-        while importing.is_alive():
+        while uploader.poll() is None:
             started = time.perf_counter()
             assert client.get(f"{server}/healthz").status_code == 200
             latencies.append(time.perf_counter() - started)
             time.sleep(0.05)
-    importing.join()
-    assert answer["r"].status_code in (200, 400), answer["r"].text[:500]
+    assert uploader.stdout is not None
+    assert uploader.stdout.read().strip() in ("200", "400")
     assert len(latencies) >= 10, "the import ended before the server was asked anything"
-    assert max(latencies) < 0.2, f"slowest /healthz {max(latencies):.3f} s of {len(latencies)}"
+    assert max(latencies) < 0.2, (
+        f"slowest /healthz {max(latencies):.3f} s of {len(latencies)}; "
+        f"median {sorted(latencies)[len(latencies) // 2]:.3f} s"
+    )
 
 
 def test_r21_the_role_is_checked_before_the_file_is_read(server: str, world: CatalogWorld) -> None:
