@@ -9,6 +9,7 @@ from bench.catalog_bench import bench_search
 from bench.harness import Figure, postgres_database, sqlite_database, write_results
 from bench.ingest_bench import bench_ingest
 from bench.quality_bench import bench_comparison, bench_suite
+from bench.upload_bench import bench_upload
 
 
 def main() -> int:
@@ -36,6 +37,7 @@ def main() -> int:
     figures.extend(bench_decisions())
     figures.extend(bench_suite())
     figures.extend(bench_comparison())
+    figures.extend(bench_upload())
     if not server:
         figures.extend(bench_data_api())
     write_results(figures)

@@ -409,3 +409,23 @@ def seed_catalog(session: Session, *, env: WorkflowEnvironment) -> int:
                 session, actor=actor(f"{spec.department}.catalog_reviewer"), env=env, code=code
             )
     return len(DEMO_ENTRIES)
+
+
+def large_catalog(size: int, tag: str = "") -> bytes:
+    """The first demonstration entry again and again under new names, with long abstracts, until
+    the spreadsheet template (CSV) reaches ``size`` bytes in under 10,000 rows: a large catalog
+    file for import tests and benchmarks."""
+    from catalog.spreadsheet import entry_rows, write_csv
+
+    first = _draft(DEMO_ENTRIES[0], DEMO_ENTRIES[0].department)
+    rows: list[list[str]] = []
+    written = serial = 0
+    while written < size:
+        serial += 1
+        draft = first.model_copy(
+            update={"name": f"{first.name}{tag}{serial}", "abstract": "说明" * 1500}
+        )
+        more = list(entry_rows(None, draft))
+        rows.extend(more)
+        written += sum(len(",".join(row).encode()) + 2 for row in more)
+    return write_csv(rows)
