@@ -21,6 +21,7 @@ import re
 import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path, PurePath
 from urllib.parse import urlsplit
 
@@ -225,13 +226,14 @@ class Reach:
     def address(self, host: str, port: int) -> str:
         """The address to connect to for ``host:port``, if the deployment allows it; else refused."""
         host = host.strip("[]").lower()
-        if self._is_own(host, port):
+        # One of the platform's services named as configured is refused without a lookup.
+        addresses = [] if (host, port) in self.own_endpoints else _resolve(host, port)
+        if not addresses or any(self._is_own(address, port) for address in addresses):
             raise SourceRefused(
                 f"{host}:{port} is one of the platform's own services and is never a source",
                 detail={"host": host, "port": port},
             )
         name_listed = any(r.name == host and r.admits_port(port) for r in self.host_rules)
-        addresses = _resolve(host, port)
         for address in addresses:
             listed = any(
                 r.network is not None and address in r.network and r.admits_port(port)
@@ -245,15 +247,16 @@ class Reach:
                 )
         return str(addresses[0])
 
-    def _is_own(self, host: str, port: int) -> bool:
-        mine = set(_addresses_of(self.own_endpoints))
-        if any(own_host == host and own_port == port for own_host, own_port in self.own_endpoints):
-            return True
-        for address in _resolve_quietly(host, port):
-            for own_address, own_port in mine:
-                if own_port == port and (own_address == address or own_address.is_unspecified):
-                    return True
-        return False
+    @cached_property
+    def _own_addresses(self) -> frozenset[tuple[IPAddress, int]]:
+        """The platform's own services by address, resolved once per ``Reach`` (once per read)."""
+        return frozenset(_addresses_of(self.own_endpoints))
+
+    def _is_own(self, address: IPAddress, port: int) -> bool:
+        return any(
+            own_port == port and (own_address == address or own_address.is_unspecified)
+            for own_address, own_port in self._own_addresses
+        )
 
 
 def _file_id(path: Path) -> tuple[int, int]:

@@ -46,12 +46,16 @@ def test_r21_other_requests_are_answered_while_a_10_mib_import_runs(
         server, bearer(world, "registrar")["Authorization"], content, tmp_path
     )
     latencies = []
-    with httpx.Client(timeout=5) as client:
-        while uploader.poll() is None:
-            started = time.perf_counter()
-            assert client.get(f"{server}/healthz").status_code == 200
-            latencies.append(time.perf_counter() - started)
-            time.sleep(0.05)
+    try:
+        with httpx.Client(timeout=5) as client:
+            while uploader.poll() is None:
+                started = time.perf_counter()
+                assert client.get(f"{server}/healthz").status_code == 200
+                latencies.append(time.perf_counter() - started)
+                time.sleep(0.05)
+    finally:
+        uploader.kill()  # done already, unless the loop failed: then it must not outlive the test
+        uploader.wait()
     assert uploader.stdout is not None
     assert uploader.stdout.read().strip() in ("200", "400")
     # Answered throughout, not after the import: a parse on the event loop held every request
