@@ -172,6 +172,6 @@ def test_r22_a_user_without_roles_changes_nothing_through_any_route(
     assert set(allowed_by(world, username)) <= {"token.issue"}, allowed_by(world, username)
 
 
-def test_the_lists_name_only_routes_that_exist(client: TestClient) -> None:
+def test_r22_the_route_lists_name_only_routes_that_exist(client: TestClient) -> None:
     existing = set(routes(client))
     assert (PUBLIC | OWN_BUSINESS) - existing == set()
