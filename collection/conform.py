@@ -2,9 +2,13 @@
 
 A column the catalog lists but the source lacks, a column the catalog does not list, or a column
 of another kind (text where the catalog says date, …) is *drift*: the run fails and names the
-columns. Values that do not fit (a malformed date in a text column, a missing required value, a
-string longer than declared) make a row *bad*: bad rows are kept aside for the provider, and a
-run fails if their share exceeds its threshold.
+columns. A value that cannot be stored as its item's type (a malformed date, text in a number
+column) makes a row *bad*: bad rows are set aside for the provider to answer (R19), and a run
+fails if their share exceeds its threshold.
+
+A row that can be stored is stored, however wrong its values: an empty required value or a text
+longer than declared is a quality finding about a row that exists, for validation to report and
+for comparisons to see, never a reason to drop the row.
 """
 
 import hashlib
@@ -20,6 +24,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 ROW_HASH = "_row_hash"
+# Where a row came from, added by the file extractor; not data, never stored.
+SOURCE_FILE = "_source_file"
+SOURCE_LINE = "_source_line"
+LOCATION = frozenset({SOURCE_FILE, SOURCE_LINE})
 TRUE_WORDS = ("true", "1", "是", "y", "yes")
 FALSE_WORDS = ("false", "0", "否", "n", "no")
 PATTERNS = {
@@ -36,7 +44,6 @@ class ItemSpec(Protocol):
     data_type: str
     length: int | None
     precision: int | None
-    required: bool
 
 
 @dataclass
@@ -65,10 +72,20 @@ class Drift:
         return {"missing": self.missing, "added": self.added, "mismatched": self.mismatched}
 
 
+@dataclass(frozen=True)
+class SetAside:
+    """A row that cannot be stored: its line in the source (or ordinal), file, reasons, values."""
+
+    line: int
+    file: str | None
+    problems: list[str]
+    data: dict[str, Any]
+
+
 @dataclass
 class Conformed:
     table: pa.Table
-    rejected: list[tuple[int, list[str], dict[str, Any]]]
+    rejected: list[SetAside]
     drift: Drift
     rows_read: int
 
@@ -138,7 +155,9 @@ def match_columns(
             drift.mismatched[item.name] = f"catalog {item.data_type}, source {source_type}"
     used = set(mapping.values())
     drift.added = [
-        c for c in data.column_names if c not in used and c != ROW_HASH and c not in ignore
+        c
+        for c in data.column_names
+        if c not in used and c != ROW_HASH and c not in ignore and c not in LOCATION
     ]
     return mapping, drift
 
@@ -157,20 +176,15 @@ def conform(
     problems: list[tuple[pa.Array, str]] = []
     for item in items:
         values, invalid, problem = _convert(data.column(mapping[item.name]).combine_chunks(), item)
-        not_fitting = pc.fill_null(invalid, False) if invalid is not None else None
-        if not_fitting is not None:
-            problems.append((not_fitting, f"{item.name}: {problem}"))
-        if item.required:
-            absent = pc.is_null(values)
-            if not_fitting is not None:
-                absent = pc.and_not(absent, not_fitting)
-            problems.append((absent, f"{item.name}: required value missing"))
+        if invalid is not None:
+            problems.append((pc.fill_null(invalid, False), f"{item.name}: {problem}"))
         columns.append(values)
     bad = _any(problems, data.num_rows)
     good_mask = pc.invert(bad)
     schema = target_schema(items, row_hash=False)
     table = pa.Table.from_arrays(columns, schema=schema).filter(good_mask)
-    rejected = _rejected_rows(data, bad, problems)
+    names = {column: item for item, column in mapping.items()}
+    rejected = _rejected_rows(data, bad, problems, names)
     if row_hash:
         table = table.append_column(ROW_HASH, pa.array(row_hashes(table), pa.string()))
     return Conformed(table, rejected, drift, data.num_rows)
@@ -184,8 +198,9 @@ def _any(problems: list[tuple[pa.Array, str]], rows: int) -> pa.Array:
 
 
 def _rejected_rows(
-    data: pa.Table, bad: pa.Array, problems: list[tuple[pa.Array, str]]
-) -> list[tuple[int, list[str], dict[str, Any]]]:
+    data: pa.Table, bad: pa.Array, problems: list[tuple[pa.Array, str]], names: dict[str, str]
+) -> list[SetAside]:
+    """The bad rows, their values named by the catalog's items (``names``: column → item)."""
     indices = pc.indices_nonzero(bad).to_pylist()
     if not indices:
         return []
@@ -193,8 +208,17 @@ def _rejected_rows(
     masks = [(mask.to_pylist(), text) for mask, text in problems]
     rows = []
     for position, index in enumerate(indices):
+        values = taken[position]
+        line, file = values.pop(SOURCE_LINE, None), values.pop(SOURCE_FILE, None)
         reasons = [text for flags, text in masks if flags[index]]
-        rows.append((index + 1, reasons, {k: _jsonable(v) for k, v in taken[position].items()}))
+        rows.append(
+            SetAside(
+                line=index + 1 if line is None else int(line),
+                file=file,
+                problems=reasons,
+                data={names.get(k, k): _jsonable(v) for k, v in values.items()},
+            )
+        )
     return rows
 
 
@@ -216,8 +240,7 @@ def _convert(column: pa.Array, item: ItemSpec) -> tuple[pa.Array, pa.Array | Non
     if pa.types.is_null(column.type):
         return pa.nulls(len(column), target), None, None
     if item.data_type == "string":
-        values = column.cast(pa.string())
-        return _length_checked(values, item)
+        return column.cast(pa.string()), None, None
     try:
         return column.cast(target), None, None
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
@@ -229,7 +252,7 @@ def _from_text(
 ) -> tuple[pa.Array, pa.Array | None, str | None]:
     kind = item.data_type
     if kind == "string":
-        return _length_checked(text, item)
+        return text, None, None
     if kind == "boolean":
         lowered = pc.utf8_lower(text)
         is_true = pc.is_in(lowered, pa.array(TRUE_WORDS))
@@ -249,15 +272,6 @@ def _from_text(
         )
     invalid = pc.and_not(pc.is_valid(text), pc.fill_null(matches, False))
     return values, invalid, f"not a valid {kind}"
-
-
-def _length_checked(
-    values: pa.Array, item: ItemSpec
-) -> tuple[pa.Array, pa.Array | None, str | None]:
-    if item.length is None:
-        return values, None, None
-    too_long = pc.greater(pc.utf8_length(values), item.length)
-    return values, too_long, f"longer than {item.length} characters"
 
 
 def _per_value(

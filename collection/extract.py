@@ -22,6 +22,7 @@ from sqlalchemy.dialects.postgresql.base import PGDialect as postgresql_dialect
 from sqlalchemy.dialects.sqlite.base import SQLiteDialect as sqlite_dialect
 
 from collection.confinement import DEFAULT_PORTS, Reach, SourceRefused
+from collection.conform import SOURCE_FILE, SOURCE_LINE
 from exchange.errors import InvalidInput
 
 FILE_KINDS = (".csv", ".xlsx", ".parquet", ".jsonl")
@@ -298,9 +299,20 @@ def _files(config: dict[str, Any], reach: Reach, limit: int | None) -> pa.Table:
     files = [p for p in reach.files(folder, pattern) if p.suffix.lower() in FILE_KINDS]
     if not files:
         raise ExtractError(f"no {', '.join(FILE_KINDS)} files matching {pattern} in {given}")
-    tables = [_read_file(path) for path in files]
+    tables = [_located(_read_file(path), path, folder) for path in files]
     combined = pa.concat_tables(tables, promote_options="permissive")
     return combined.slice(0, limit) if limit else combined
+
+
+def _located(data: pa.Table, path: Path, folder: Path) -> pa.Table:
+    """Each row's file and line, so that a row set aside can be found where the provider keeps it.
+    CSV and spreadsheet rows start on line 2, after the header; JSON lines on line 1."""
+    first = 1 if path.suffix.lower() in (".jsonl", ".parquet") else 2
+    lines = pa.array(range(first, first + data.num_rows), pa.int64())
+    name = str(path.relative_to(folder))
+    return data.append_column(SOURCE_FILE, pa.repeat(name, data.num_rows)).append_column(
+        SOURCE_LINE, lines
+    )
 
 
 def _read_file(path: Path) -> pa.Table:

@@ -2,8 +2,8 @@
 
 A run is identified by its key (the Airflow run id, or one the caller gives): running the same key
 again writes nothing new. Drift fails the run, keeps the previous snapshot current and opens the
-provider's R7 catalog-update task. Bad rows beyond the threshold fail the run; below it they are
-kept aside for the provider.
+provider's R7 catalog-update task. Rows that cannot be stored are set aside as the provider's
+findings (R19); beyond the threshold they fail the run and nothing is written.
 """
 
 import pyarrow.compute as pc
@@ -17,6 +17,7 @@ from collection.confinement import SourceRefused
 from collection.conform import Conformed, conform, content_hash
 from collection.extract import ExtractError, extract
 from collection.models import IngestRun, RejectedRow, Source
+from collection.set_aside import report_set_aside
 from collection.sources import get_source, reach_of, secret_of
 from exchange import audit
 from exchange.audit import Outcome
@@ -143,11 +144,23 @@ def _load_run(platform: Platform, run_id: int) -> IngestRun:
         return session.get_one(IngestRun, run_id)
 
 
-def _store_rejected(session: Session, run_id: int, conformed: Conformed) -> None:
+def _store_rejected(
+    platform: Platform, session: Session, run: IngestRun, conformed: Conformed
+) -> None:
+    """Keep the set-aside rows with the run and make them the provider's findings (R19)."""
     session.add_all(
-        RejectedRow(run_id=run_id, row_number=number, problems=problems, data=data)
-        for number, problems, data in conformed.rejected
+        RejectedRow(
+            run_id=run.id,
+            row_number=row.line,
+            source_file=row.file,
+            problems=row.problems,
+            data=row.data,
+        )
+        for row in conformed.rejected
     )
+    session.flush()
+    env = platform.workflow_environment(session)
+    report_set_aside(session, actor=INGESTER, env=env, run=run, rows=conformed.rejected)
 
 
 def _finish(
@@ -166,7 +179,7 @@ def _finish(
         if conformed is not None:
             run.rows_read, run.rows_written = conformed.rows_read, conformed.table.num_rows
             run.rows_rejected, run.content_hash = len(conformed.rejected), digest
-            _store_rejected(session, run_id, conformed)
+            _store_rejected(platform, session, run, conformed)
         source = session.get_one(Source, run.source_id)
         if watermark is not None:
             source.last_watermark = watermark
@@ -202,7 +215,7 @@ def _fail(
         run.status, run.finished_at, run.error, run.drift = "failed", now, message, drift
         if rejected is not None:
             run.rows_read, run.rows_rejected = rejected.rows_read, len(rejected.rejected)
-            _store_rejected(session, run_id, rejected)
+            _store_rejected(platform, session, run, rejected)
         audit.record(
             session,
             at=now,

@@ -57,6 +57,7 @@ class RejectedRow(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("collection_runs.id"), index=True)
-    row_number: Mapped[int]
+    row_number: Mapped[int]  # the line in its source file (after the header), or the row's ordinal
+    source_file: Mapped[str | None] = mapped_column(String(255))
     problems: Mapped[list[str]] = mapped_column(JSON)
     data: Mapped[dict[str, Any]] = mapped_column(JSON)

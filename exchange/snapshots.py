@@ -66,9 +66,10 @@ class SnapshotCache:
         self._lookup: Connection | None = None
         self._lookup_lock = threading.Lock()
 
-    def served(self, code: str) -> Served:
+    def served(self, code: str, *, provider: bool = False) -> Served:
         """The current snapshot, or the last one that passed its checks while the current one is
-        quarantined."""
+        quarantined. The providing department is served its current snapshot even then, with the
+        quarantine stated: it must see what to correct."""
         row = self._served_row(code)
         if row is None:
             raise NoData(f"resource {code} has no data in the store yet")
@@ -76,6 +77,8 @@ class SnapshotCache:
         current = self._current_snapshot_id(code, location)
         if quarantined is None or quarantined != current:
             return Served(current, current, None, open_issues or 0)
+        if provider:
+            return Served(current, current, reason, open_issues or 0)
         if fallback is None:
             raise NoData(
                 f"the current data of {code} is quarantined ({reason}) and no earlier snapshot "

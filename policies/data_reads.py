@@ -131,6 +131,10 @@ def authorize(
     return facts, decision
 
 
+def _own(actor: Principal, facts: ResourceFacts) -> bool:
+    return actor.department_id == facts.provider_department_id
+
+
 # A read of at most this many rows, by key or from a small table, is quick once in memory.
 QUICK_ROWS = 1_000
 
@@ -152,7 +156,7 @@ def read(
     facts, decision = authorize(pdp, actor, request, at)
     offset, cursor_snapshot = _decode_cursor(request.cursor)
     try:
-        served = snapshots.served(request.code)
+        served = snapshots.served(request.code, provider=_own(actor, facts))
         snapshot_id = cursor_snapshot or request.snapshot_id or served.snapshot_id
         whole = snapshots.read(request.code, snapshot_id, memory_only=quick_only)
     except NoData as error:
@@ -272,7 +276,7 @@ def changes_since(
 
     facts, decision = authorize(pdp, actor, request, at)
     try:
-        served = snapshots.served(request.code)
+        served = snapshots.served(request.code, provider=_own(actor, facts))
         current = served.snapshot_id
         before = select_rows(snapshots.read(request.code, since_snapshot_id), decision, ())
         after = select_rows(snapshots.read(request.code, current), decision, ())

@@ -95,3 +95,17 @@ def _sample(sample: dict[str, Any], value_readable: bool, items: frozenset[str])
         else:  # a key of the row
             shown[name] = value if name in items else WITHHELD
     return shown
+
+
+def set_aside_rows(rows: list[dict[str, Any]], items: frozenset[str]) -> list[dict[str, Any]]:
+    """Rows ingestion set aside, with the values of items the reader may not read withheld."""
+    return [
+        {
+            **row,
+            "value": {
+                name: value if name in items else WITHHELD
+                for name, value in (row.get("value") or {}).items()
+            },
+        }
+        for row in rows
+    ]

@@ -13,11 +13,15 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from exchange import audit
 from exchange.data_status import DataStatus
+from exchange.deadlines.service import find_open_deadline
 from exchange.errors import Conflict, InvalidInput, not_found
 from exchange.identity.roles import Role
 from exchange.notifications.service import notify, users_with_role
 from exchange.principal import Principal
+from exchange.workdays import WorkingDayCalendar
+from exchange.workdays.deadline import working_days_left
 from exchange.workflow import (
     DeadlineEffect,
     DeadlineStep,
@@ -139,14 +143,24 @@ def answer(
     text: str,
     evidence: str | None = None,
 ) -> QualityIssue:
-    if not text.strip():
-        raise InvalidInput("say what was done or found", detail={"field": "text"})
-    if kind == AnswerKind.CONFIRMED and not (evidence or "").strip():
-        raise InvalidInput(
-            "confirming the data is correct needs evidence (a document number, a link, a record)",
-            detail={"field": "evidence"},
-        )
+    """Answer the whole issue at once: every finding alike."""
+    check_answer(kind, text, evidence)
     issue = _acting_on(session, actor, issue_id, "answer")
+    return record_answer(
+        session, issue, actor=actor, env=env, kind=kind, text=text, evidence=evidence
+    )
+
+
+def record_answer(
+    session: Session,
+    issue: QualityIssue,
+    *,
+    actor: Principal,
+    env: WorkflowEnvironment,
+    kind: AnswerKind,
+    text: str,
+    evidence: str | None,
+) -> QualityIssue:
     take_action(
         session, QUALITY_ISSUE, issue, "answer", actor=actor, env=env, comment=text,
         detail={"kind": kind, "evidence": evidence},
@@ -154,6 +168,47 @@ def answer(
     issue.answer_kind, issue.answer, issue.evidence = kind, text.strip(), evidence
     issue.answered_at = env.now
     return issue
+
+
+def check_answer(
+    kind: AnswerKind, text: str, evidence: str | None, *, position: int | None = None
+) -> None:
+    """An answer says what was done or found; confirming the data needs evidence."""
+    where = {} if position is None else {"position": position}
+    prefix = "" if position is None else f"answer {position}: "
+    if kind == AnswerKind.MIXED:
+        raise InvalidInput(
+            prefix + "an issue becomes mixed when its findings are answered differently; "
+            "answer corrected, confirmed or disputed",
+            detail={"field": "kind", **where},
+        )
+    if not text.strip():
+        raise InvalidInput(prefix + "say what was done or found", detail={"field": "text", **where})
+    if kind == AnswerKind.CONFIRMED and not (evidence or "").strip():
+        raise InvalidInput(
+            prefix
+            + "confirming the data is correct needs evidence (a document number, a link, a record)",
+            detail={"field": "evidence", **where},
+        )
+
+
+def require_may_answer(session: Session, actor: Principal, issue_id: int) -> QualityIssue:
+    """The issue, locked, if ``actor`` may answer it for the responsible department."""
+    return _acting_on(session, actor, issue_id, "answer")
+
+
+def record_finding_answers(
+    session: Session, issue: QualityIssue, *, actor: Principal, env: WorkflowEnvironment, count: int
+) -> None:
+    audit.record(
+        session,
+        at=env.now,
+        actor=actor,
+        action="quality.issue.answer_findings",
+        object_type="quality_issue",
+        object_id=issue.id,
+        detail={"findings": count},
+    )
 
 
 def return_answer(
@@ -235,6 +290,24 @@ def refresh_open_count(session: Session, code: str, now: datetime) -> None:
         status = DataStatus(resource_code=code, open_issues=0, updated_at=now)
         session.add(status)
     status.open_issues, status.updated_at = int(count or 0), now
+
+
+def answer_due(
+    session: Session, issue: QualityIssue, *, now: datetime, calendar: WorkingDayCalendar
+) -> dict[str, Any] | None:
+    """When the responsible department's answer is due, and the working days left (R19)."""
+    deadline = find_open_deadline(
+        session, kind=FEEDBACK, subject_type=QUALITY_ISSUE.subject_type, subject_id=issue.id
+    )
+    if deadline is None:
+        return None
+    return {
+        "due_date": deadline.due_date,
+        "due_at": deadline.due_at,
+        "working_days_left": working_days_left(now, deadline.due_date, calendar),
+        "overdue": deadline.due_at <= now,
+        "paused": deadline.status == "paused",
+    }
 
 
 def issue_view(issue: QualityIssue) -> dict[str, Any]:

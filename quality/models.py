@@ -4,7 +4,7 @@ departments' resources and their runs, and the quality issues departments must a
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from exchange.db import Base
@@ -100,9 +100,13 @@ class QualityIssue(Base):
     origin: Mapped[str] = mapped_column(String(20))
     validation_run_id: Mapped[int | None] = mapped_column(ForeignKey("quality_validation_runs.id"))
     comparison_run_id: Mapped[int | None] = mapped_column(ForeignKey("quality_comparison_runs.id"))
+    # The ingestion run that set rows aside; a plain number, not a foreign key, because quality
+    # does not depend on collection (collection reports into quality).
+    ingest_run_id: Mapped[int | None]
     resource_id: Mapped[int] = mapped_column(ForeignKey("catalog_resources.id"), index=True)
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
-    snapshot_id: Mapped[int] = mapped_column(BigInteger)
+    # None for rows set aside by a run that wrote nothing: they were found before any snapshot.
+    snapshot_id: Mapped[int | None] = mapped_column(BigInteger)
     title: Mapped[str] = mapped_column(String(200))
     row_count: Mapped[int]
     rows: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
@@ -123,3 +127,21 @@ class QualityIssue(Base):
 
     def deadline_title(self, kind: str) -> str:
         return f"质量问题反馈 Answer quality issue {self.id}: {self.title[:100]}"
+
+
+class FindingAnswer(Base):
+    """The responsible department's answer to one finding of an issue (R19). ``ref`` names the
+    finding by what it is about (check, attribute, row key or source line), so an answer stays
+    with its finding when a later run refreshes the issue's rows."""
+
+    __tablename__ = "quality_finding_answers"
+    __table_args__ = (UniqueConstraint("issue_id", "ref"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issue_id: Mapped[int] = mapped_column(ForeignKey("quality_issues.id"), index=True)
+    ref: Mapped[str] = mapped_column(String(24))
+    kind: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[str | None] = mapped_column(Text)
+    answered_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    answered_at: Mapped[datetime]

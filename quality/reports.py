@@ -20,10 +20,11 @@ from exchange.identity.models import Department
 from exchange.identity.roles import Role
 from exchange.principal import Principal
 from exchange.workdays import WorkingDayCalendar
-from quality import disclosure
+from quality import disclosure, findings
 from quality.disclosure import Readable
 from quality.issues import UNRESOLVED
 from quality.models import FEEDBACK, Comparison, ComparisonRun, QualityIssue, ValidationRun
+from quality.vocab import IssueOrigin
 
 
 @dataclass
@@ -283,6 +284,9 @@ def shown_issue_rows(
     """An issue's rows as its reader may see them: values of items it may not read withheld."""
     if disclosure.sees_every_value(viewer):
         return issue.rows
+    if issue.origin == IssueOrigin.INGEST:
+        code = session.get_one(Resource, issue.resource_id).code
+        return disclosure.set_aside_rows(issue.rows, readable(code))
     if issue.comparison_run_id is not None:
         compared = session.get_one(ComparisonRun, issue.comparison_run_id)
         return disclosure.comparison_rows(compared.report, issue.rows, readable)
@@ -291,3 +295,15 @@ def shown_issue_rows(
     return disclosure.validation_rows(
         validated.report, issue.rows, validated.resource_code, readable
     )
+
+
+def shown_findings(
+    session: Session, issue: QualityIssue, viewer: Principal, readable: Readable
+) -> list[dict[str, Any]]:
+    """The issue's findings, each with its ref, row key and name, values and answer, as
+    ``viewer`` may see them."""
+    keys, name = findings.located(session, issue)
+    shown = shown_issue_rows(session, issue, viewer, readable)
+    return [
+        findings.finding_view(f, keys, name) for f in findings.findings_of(session, issue, shown)
+    ]

@@ -50,6 +50,21 @@ def key_columns(session: Session, resource: Resource) -> list[str]:
     return [] if version is None else [i.name for i in version.items if i.is_key]
 
 
+def name_column(session: Session, resource: Resource) -> str | None:
+    """The item that names a row to a person (企业名称, name), shown beside its key in findings."""
+    version = published_version(session, resource)
+    if version is None:
+        return None
+    for item in version.items:
+        if (
+            not item.is_key
+            and item.data_type == "string"
+            and ("名称" in item.label or "姓名" in item.label or item.name.lower().endswith("name"))
+        ):
+            return str(item.name)
+    return None
+
+
 def require_may_validate(actor: Principal, resource: Resource) -> None:
     relation = relation_of(actor, provider_id=resource.provider_department_id)
     if not (
@@ -97,11 +112,13 @@ def validate_snapshot(
             if done is not None:
                 return done
         checks, keys = suite_for(session, resource), key_columns(session, resource)
+        name = name_column(session, resource)
         resource_id = resource.id
     started = timer.perf_counter()
     data = store.scan(code, snapshot_id=snapshot_id)
     today = platform.clock.now().astimezone(platform.settings.zone).date()
-    results = run_checks(data, checks, today=today, key_columns=keys)
+    located_by = keys + ([name] if name else [])
+    results = run_checks(data, checks, today=today, key_columns=located_by)
     seconds = timer.perf_counter() - started
     failed = [r for r in results if not r.success]
     with platform.database.transaction() as session:
@@ -118,7 +135,7 @@ def validate_snapshot(
             failed_checks=len(failed),
             passed=not failed,
             blocking_failed=any(r.check.blocking for r in failed),
-            report={"checks": [r.as_dict() for r in results], "keys": keys},
+            report={"checks": [r.as_dict() for r in results], "keys": keys, "name": name},
         )
         session.add(run)
         session.flush()

@@ -107,6 +107,11 @@ def language(request: Request) -> str:
     return language_of(request.cookies.get(COOKIE), request.query_params.get("lang"))
 
 
+def say(request: Request, message: str) -> str:
+    """``message`` in the reader's language, for notices and errors a handler composes."""
+    return translations(language(request)).gettext(message)
+
+
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     lang = language(request)
     gettext = translations(lang).gettext

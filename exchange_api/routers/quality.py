@@ -3,7 +3,7 @@ with their reports, quality issues and their answers, and the steward overview."
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Response, UploadFile, status
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import or_, select
@@ -13,11 +13,13 @@ from exchange import audit
 from exchange.data_status import DataStatus
 from exchange.errors import NotFound
 from exchange.identity.roles import Role
+from exchange.spreadsheets import CSV_TYPE, XLSX_TYPE
 from exchange.workflow.engine import history
 from exchange_api.deps import AppPlatform, CurrentPrincipal, DbSession, ReadableItems
 from exchange_api.errors import ERROR_RESPONSES, documented_as
 from exchange_api.middleware import offline_report
-from quality import comparisons, issues, reports
+from exchange_api.portal.i18n import LANGUAGES, translations
+from quality import comparisons, finding_sheets, findings, issues, reports
 from quality.comparisons import ComparisonDraft
 from quality.models import (
     Comparison,
@@ -42,6 +44,13 @@ class ExpectationCreate(BaseModel):
 
 
 class Answer(BaseModel):
+    kind: AnswerKind
+    text: str
+    evidence: str | None = None
+
+
+class FindingsAnswer(BaseModel):
+    refs: list[str] = Field(min_length=1, max_length=10_000, examples=[["3f2a9c0d1e4b5a6c"]])
     kind: AnswerKind
     text: str
     evidence: str | None = None
@@ -272,6 +281,104 @@ def get_issue(
             for e in events
         ],
     }  # fmt: skip
+
+
+@router.get(
+    "/issues/{issue_id}/findings",
+    summary="An issue's findings, each with its row's key and name and its answer, and the deadline",
+)
+def get_findings(
+    issue_id: int,
+    session: DbSession,
+    platform: AppPlatform,
+    viewer: CurrentPrincipal,
+    readable: ReadableItems,
+) -> dict[str, Any]:
+    issue = issues.get_issue(session, issue_id, viewer)
+    due = issues.answer_due(
+        session, issue, now=platform.clock.now(), calendar=platform.calendar(session)
+    )
+    shown = reports.shown_findings(session, issue, viewer, readable)
+    return {
+        "issue": issues.issue_view(issue),
+        "due": due,
+        "unanswered": sum(1 for f in shown if f["answer"] is None),
+        "findings": shown,
+    }
+
+
+@router.post(
+    "/issues/{issue_id}/findings/answer",
+    summary="Answer the selected findings alike; the issue is answered once every finding is",
+)
+def answer_findings(
+    issue_id: int,
+    body: FindingsAnswer,
+    session: DbSession,
+    platform: AppPlatform,
+    viewer: CurrentPrincipal,
+) -> dict[str, Any]:
+    env = platform.workflow_environment(session)
+    issue = findings.answer_findings(
+        session, actor=viewer, env=env, issue_id=issue_id,
+        answers=[(ref, body.kind, body.text, body.evidence) for ref in body.refs],
+    )  # fmt: skip
+    return {**issues.issue_view(issue), "unanswered": findings.unanswered(session, issue)}
+
+
+SHEET_TYPES = {"xlsx": XLSX_TYPE, "csv": CSV_TYPE}
+
+
+@router.get(
+    "/issues/{issue_id}/findings/sheet",
+    summary="The findings as a spreadsheet to answer offline and upload back",
+    responses=documented_as(XLSX_TYPE, CSV_TYPE),
+)
+def findings_sheet(
+    issue_id: int,
+    session: DbSession,
+    viewer: CurrentPrincipal,
+    readable: ReadableItems,
+    sheet_format: Annotated[str, Query(alias="format", pattern="^(xlsx|csv)$")] = "xlsx",
+    lang: Annotated[str, Query(pattern="^(zh|en)$")] = "zh",
+) -> Response:
+    issue = issues.get_issue(session, issue_id, viewer)
+    views = reports.shown_findings(session, issue, viewer, readable)
+    translate = translations(lang).gettext
+    write = finding_sheets.findings_xlsx if sheet_format == "xlsx" else finding_sheets.findings_csv
+    return Response(
+        write(views, translate, lang),
+        media_type=SHEET_TYPES[sheet_format],
+        headers={"Content-Disposition": f'attachment; filename="issue-{issue_id}.{sheet_format}"'},
+    )
+
+
+@router.post(
+    "/issues/{issue_id}/findings/sheet",
+    summary="Upload the answered findings sheet: every answer in it is taken, or none",
+)
+def upload_findings_sheet(
+    issue_id: int,
+    file: UploadFile,
+    session: DbSession,
+    platform: AppPlatform,
+    viewer: CurrentPrincipal,
+) -> dict[str, Any]:
+    issues.require_may_answer(session, viewer, issue_id)  # before the file is read
+    answers = finding_sheets.read_answers(
+        file.file.read(), file.filename or "upload.csv",
+        [translations(lang).gettext for lang in LANGUAGES],
+        max_rows=platform.settings.import_max_rows,
+    )  # fmt: skip
+    env = platform.workflow_environment(session)
+    issue = findings.answer_findings(
+        session, actor=viewer, env=env, issue_id=issue_id, answers=answers
+    )
+    return {
+        **issues.issue_view(issue),
+        "answered": len(answers),
+        "unanswered": findings.unanswered(session, issue),
+    }
 
 
 @router.post("/issues/{issue_id}/acknowledge", summary="Acknowledge an issue")

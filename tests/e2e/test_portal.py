@@ -220,6 +220,15 @@ def test_a_steward_sees_a_planted_inconsistency_and_the_department_answers_it(
     provider.page.goto(issue_url)
     with provider.page.expect_navigation():
         provider.page.click("button:has-text('确认收到')")
+    assert "工作日" in provider.page.inner_text("#due")  # the deadline and the days left
+    # One finding answered on its own, by selection.
+    provider.page.check("#findings input[name=ref] >> nth=0")
+    provider.page.select_option("#finding-kind", "disputed")
+    provider.page.fill("#finding-text", "该企业已于本月变更名称，社保登记待更新")
+    with provider.page.expect_navigation():
+        provider.page.click("button:has-text('答复所选问题')")
+    assert "有异议" in provider.page.inner_text("#findings")
+    provider.shot("13b-department-answers-one-finding")
     provider.page.select_option("#kind", "confirmed")
     provider.page.fill("#text", "经核对，工商登记名称为准")
     with provider.page.expect_navigation():

@@ -5,23 +5,40 @@ answers with a correction or evidence and the steward verifies and closes."""
 from typing import Any
 
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from sqlalchemy import select
+from starlette.datastructures import UploadFile
 
 from catalog.models import Resource
-from exchange.errors import InvalidInput
+from exchange.errors import InvalidInput, NotFound
 from exchange.identity.models import Department
 from exchange.identity.roles import Role
+from exchange.spreadsheets import CSV_TYPE, XLSX_TYPE
 from exchange.workflow.engine import history
 from exchange_api.deps import AppPlatform, DbSession, readable_by
 from exchange_api.middleware import offline_report
-from exchange_api.portal.web import Form, PortalUser, attempt, redirect, render
-from quality import issues, reports
+from exchange_api.portal.i18n import LANGUAGES, translations
+from exchange_api.portal.web import (
+    Form,
+    FormLists,
+    PortalUser,
+    attempt,
+    checked_form,
+    language,
+    redirect,
+    render,
+    say,
+)
+from quality import finding_sheets, findings, issues, reports
 from quality.issues import UNRESOLVED
 from quality.models import QualityIssue
 from quality.vocab import AnswerKind, IssueState
 
 router = APIRouter(include_in_schema=False)
+SHEET_TYPES = {"xlsx": XLSX_TYPE, "csv": CSV_TYPE}
+
+
 BUREAU_VIEW = (Role.DATA_STEWARD, Role.BUREAU_ADMIN, Role.AUDITOR, Role.COORDINATING_OFFICE)
 
 
@@ -69,22 +86,101 @@ def comparison_report(
 
 @router.get("/quality/issues/{issue_id}")
 def issue_page(
-    request: Request, issue_id: int, user: PortalUser, session: DbSession, error: str | None = None
+    request: Request,
+    issue_id: int,
+    user: PortalUser,
+    session: DbSession,
+    platform: AppPlatform,
+    error: str | None = None,
 ) -> Response:
     issue = issues.get_issue(session, issue_id, user)
     resource = session.get_one(Resource, issue.resource_id)
     department = session.get_one(Department, issue.department_id)
     own = user.department_id == issue.department_id
+    found = reports.shown_findings(session, issue, user, readable_by(request, user))
+    due = issues.answer_due(
+        session, issue, now=platform.clock.now(), calendar=platform.calendar(session)
+    )
     return render(
         request, "quality_issue.html", issue=issue, resource=resource, department=department,
-        rows=reports.shown_issue_rows(session, issue, user, readable_by(request, user)),
+        findings=found, due=due, unanswered=sum(1 for f in found if f["answer"] is None),
         events=history(session, subject_type="quality_issue", subject_id=issue.id),
         may_answer=own and user.has_any(Role.DATA_RESOURCE_ADMIN)
         and issue.state in (IssueState.OPEN, IssueState.ACKNOWLEDGED),
         may_acknowledge=own and user.has_any(Role.DATA_RESOURCE_ADMIN) and issue.state == IssueState.OPEN,
         may_judge=user.has_any(Role.DATA_STEWARD) and issue.state in (IssueState.ANSWERED, IssueState.VERIFIED),
-        kinds=list(AnswerKind), error=error, unresolved=[str(s) for s in UNRESOLVED],
+        kinds=[k for k in AnswerKind if k != AnswerKind.MIXED], error=error,
+        unresolved=[str(s) for s in UNRESOLVED],
     )  # fmt: skip
+
+
+@router.post("/quality/issues/{issue_id}/findings/answer")
+def answer_findings(
+    request: Request, issue_id: int, user: PortalUser, form: FormLists, platform: AppPlatform
+) -> Response:
+    """The selected findings answered alike."""
+
+    def answer(session: Any, env: Any) -> None:
+        kind = AnswerKind(form.get("kind", [""])[0])
+        text, evidence = form.get("text", [""])[0], form.get("evidence", [""])[0] or None
+        refs = form.get("ref", [])
+        findings.answer_findings(
+            session, actor=user, env=env, issue_id=issue_id,
+            answers=[(ref, kind, text, evidence) for ref in refs],
+        )  # fmt: skip
+
+    refused = attempt(request, platform, answer)
+    if refused:
+        with platform.database.transaction() as session:
+            return issue_page(request, issue_id, user, session, platform, error=refused)
+    return redirect(f"/quality/issues/{issue_id}", notice=say(request, "Saved"))
+
+
+@router.get("/quality/issues/{issue_id}/findings.{sheet_format}")
+def findings_sheet(
+    request: Request, issue_id: int, sheet_format: str, user: PortalUser, session: DbSession
+) -> Response:
+    if sheet_format not in SHEET_TYPES:
+        raise NotFound(f"no findings sheet as {sheet_format}")
+    issue = issues.get_issue(session, issue_id, user)
+    views = reports.shown_findings(session, issue, user, readable_by(request, user))
+    lang = language(request)
+    write = finding_sheets.findings_xlsx if sheet_format == "xlsx" else finding_sheets.findings_csv
+    return Response(
+        write(views, translations(lang).gettext, lang),
+        media_type=SHEET_TYPES[sheet_format],
+        headers={"Content-Disposition": f'attachment; filename="issue-{issue_id}.{sheet_format}"'},
+    )
+
+
+@router.post("/quality/issues/{issue_id}/findings/sheet")
+async def upload_findings(
+    request: Request, issue_id: int, user: PortalUser, platform: AppPlatform
+) -> Response:
+    await checked_form(request)
+    upload = (await request.form()).get("file")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        refused: str | None = say(request, "Choose a file")
+    else:
+        content, filename = await upload.read(), upload.filename
+
+        def take(session: Any, env: Any) -> None:
+            issues.require_may_answer(session, user, issue_id)
+            answers = finding_sheets.read_answers(
+                content, filename, [translations(lang).gettext for lang in LANGUAGES],
+                max_rows=platform.settings.import_max_rows,
+            )  # fmt: skip
+            findings.answer_findings(
+                session, actor=user, env=env, issue_id=issue_id, answers=answers
+            )
+
+        refused = await run_in_threadpool(attempt, request, platform, take)
+    if refused:
+        with platform.database.transaction() as session:
+            return await run_in_threadpool(
+                issue_page, request, issue_id, user, session, platform, refused
+            )
+    return redirect(f"/quality/issues/{issue_id}", notice=say(request, "Saved"))
 
 
 @router.post("/quality/issues/{issue_id}/{action}")
@@ -99,8 +195,8 @@ def act(
     refused = attempt(request, platform, lambda s, env: _take(s, user, env, issue_id, action, form))
     if refused:
         with platform.database.transaction() as session:
-            return issue_page(request, issue_id, user, session, error=refused)
-    return redirect(f"/quality/issues/{issue_id}", notice="已保存 / Saved")
+            return issue_page(request, issue_id, user, session, platform, error=refused)
+    return redirect(f"/quality/issues/{issue_id}", notice=say(request, "Saved"))
 
 
 def _take(
