@@ -257,17 +257,46 @@ def _item_share_problems(item: ItemDraft, where: str, context: Context) -> Itera
             )
 
 
+@dataclass(frozen=True)
+class Gap:
+    """Recommended metadata an entry lacks: the field, and what to fill in."""
+
+    field: str
+    message: str  # an English message id; the portal shows it from the catalogs
+
+
+def completeness_checks(entry: EntryDraft) -> list[tuple[str, str, bool]]:
+    """Each recommended piece of metadata as (field, what to fill in, whether it is there)."""
+    checks = [
+        ("abstract", "an abstract of at least 20 characters",
+         bool(entry.abstract.strip()) and len(entry.abstract) >= 20),
+        ("timeliness", "the timeliness of the data", bool(entry.timeliness)),
+        ("related_codes", "the codes of related resources", bool(entry.related_codes)),
+        ("open_condition", "the condition for opening the data to the public",
+         entry.open_condition is not None or not entry.open_to_public),
+        ("share_condition", "the sharing condition",
+         bool(entry.share_condition)
+         or derived_share_type(entry.items) == ShareType.UNCONDITIONAL),
+    ]  # fmt: skip
+    for index, item in enumerate(entry.items):
+        where = f"items[{index}]"
+        checks += [
+            (f"{where}.description", "a description of the data item", bool(item.description)),
+            (f"{where}.length", "the length of the text item",
+             item.length is not None or item.data_type != "string"),
+            (f"{where}.element", "the data element the item stands for", item.element is not None),
+        ]  # fmt: skip
+    return checks
+
+
+def completeness_gaps(entry: EntryDraft) -> list[Gap]:
+    """What to fill in for a higher completeness score."""
+    return [
+        Gap(field, message) for field, message, there in completeness_checks(entry) if not there
+    ]
+
+
 def completeness(entry: EntryDraft) -> float:
     """Share of recommended metadata filled in, from 0 to 1."""
-    checks = [
-        bool(entry.abstract.strip()) and len(entry.abstract) >= 20,
-        bool(entry.timeliness),
-        bool(entry.related_codes),
-        entry.open_condition is not None or not entry.open_to_public,
-        bool(entry.share_condition) or derived_share_type(entry.items) == ShareType.UNCONDITIONAL,
-    ]
-    for item in entry.items:
-        checks.append(bool(item.description))
-        checks.append(item.length is not None or item.data_type != "string")
-        checks.append(item.element is not None)
-    return round(sum(checks) / len(checks), 3)
+    checks = completeness_checks(entry)
+    return round(sum(there for _, _, there in checks) / len(checks), 3)

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlparse
 
+import httpx
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
@@ -186,6 +187,11 @@ def _tax_handler(rows: list[dict[str, Any]]) -> type[BaseHTTPRequestHandler]:
                 self.end_headers()
                 return
             query = parse_qs(parsed.query)
+            if "probe" in query:  # is this port the demo tax API? (see tax_api_running)
+                self.send_response(204)
+                self.send_header(DEMO_HEADER, "tax")
+                self.end_headers()
+                return
             page, size = (
                 int(query.get("page", ["1"])[0]),
                 min(int(query.get("size", ["500"])[0]), 5000),
@@ -315,18 +321,43 @@ def seed_sources(
     return done
 
 
+DEMO_HEADER = "X-Demo-System"
+
+
+class DemoPortTaken(Exception):
+    """The demo tax API's port is held by a program that is not the demo tax API."""
+
+
+def _serves_demo_tax_api(url: str) -> bool:
+    try:
+        answer = httpx.get(
+            url, params={"probe": "1"}, headers={"Authorization": TAX_TOKEN}, timeout=2
+        )
+    except httpx.HTTPError:
+        return False
+    return bool(answer.headers.get(DEMO_HEADER) == "tax")
+
+
 @contextmanager
 def tax_api_running(tax_json: Path, port: int) -> Iterator[str]:
-    """The tax API on 127.0.0.1:port for the duration of the block (unless one already answers)."""
+    """The tax API on 127.0.0.1:port for the duration of the block (unless it already answers
+    there, served by ``exchange demo-systems``)."""
+    url = f"http://127.0.0.1:{port}/taxpayers"
     try:
         server = tax_api_server(tax_json, port)
-    except OSError:  # the demo systems are already being served
-        yield f"http://127.0.0.1:{port}/taxpayers"
-        return
+    except OSError as error:
+        if _serves_demo_tax_api(url):
+            yield url
+            return
+        raise DemoPortTaken(
+            f"port {port} (the API port + 1, where the demo tax authority's API runs) is taken "
+            f"by another program; stop it, or start the demo with another EXCHANGE_API_PORT "
+            f"(and EXCHANGE_SOURCE_HOSTS=127.0.0.1:<that port + 1>)"
+        ) from error
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{port}/taxpayers"
+        yield url
     finally:
         server.shutdown()
         server.server_close()

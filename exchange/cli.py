@@ -75,10 +75,19 @@ def db() -> None:
 @pass_platform
 def db_upgrade(platform: Platform) -> None:
     """Create or migrate the schema to the newest version."""
-    from migrations import upgrade
+    from migrations import current_revision, upgrade
 
-    upgrade(platform.database.url)
-    click.echo(f"database is up to date ({platform.database.dialect})")
+    url = platform.database.url
+    before = current_revision(url)
+    upgrade(url)
+    after = current_revision(url)
+    dialect = platform.database.dialect
+    if before is None:
+        click.echo(f"created the database at revision {after} ({dialect})")
+    elif before != after:
+        click.echo(f"migrated the database from revision {before} to {after} ({dialect})")
+    else:
+        click.echo(f"the database was already up to date at revision {after} ({dialect})")
 
 
 @main.group()
@@ -642,8 +651,13 @@ def demo(platform: Platform, rows: int) -> None:
         rows=rows,
         drops=demo_systems.demo_drops(platform),
     )
-    with demo_systems.tax_api_running(systems.tax_json, platform.settings.api_port + 1) as tax_url:
-        loaded = demo_systems.seed_sources(platform, systems, tax_url)
+    try:
+        with demo_systems.tax_api_running(
+            systems.tax_json, platform.settings.api_port + 1
+        ) as tax_url:
+            loaded = demo_systems.seed_sources(platform, systems, tax_url)
+    except demo_systems.DemoPortTaken as taken:
+        raise click.ClickException(str(taken)) from taken
     with platform.database.transaction() as session:
         write_dag_specs(session, platform.settings.dag_specs_path)
     click.echo("\nDemo source systems collected into the unified store:")

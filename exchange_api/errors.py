@@ -97,7 +97,8 @@ API_PATHS = ("/api/", "/docs", "/redoc", "/openapi.json", "/healthz")
 async def _domain_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, DomainError)
     status = _status_for(error)
-    await run_in_threadpool(record_refusal, request, error)
+    if is_refusal(error) and not error.audited:  # only a refusal costs a database write
+        await run_in_threadpool(record_refusal, request, error)
     if for_people(request):
         return request.app.state.html_error(request, status, error, error.message)  # type: ignore[no-any-return]
     return error_response(status, error.code, error.message, error.detail)
@@ -120,6 +121,7 @@ def record_refusal(request: Request, error: Exception) -> None:
         actor=principal,
         action=f"{request.method} {getattr(route, 'path', request.url.path)}",
         path=request.url.path,
+        purpose=request.query_params.get("purpose") or None,
         detail={
             "message": error.message,
             **(error.detail if isinstance(error.detail, dict) else {}),

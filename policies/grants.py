@@ -33,7 +33,11 @@ def create_grant(
     basis: str,
     request_id: int | None = None,
     citation: str | None = None,
+    valid_from: datetime | None = None,
 ) -> Grant:
+    """A grant in force from ``valid_from`` (the period a request asked for) or now, whichever
+    is later: a grant never reaches back before it was given."""
+    starts = now if valid_from is None else max(now, valid_from)
     grant = Grant(
         consumer_department_id=consumer_department_id,
         resource_id=resource_id,
@@ -41,7 +45,7 @@ def create_grant(
         mode=mode,
         purpose=purpose,
         row_filter=row_filter,
-        valid_from=now,
+        valid_from=starts,
         valid_to=valid_to,
         basis=basis,
         request_id=request_id,
@@ -66,6 +70,7 @@ def create_grant(
             "items": grant.items,
             "mode": mode,
             "basis": basis,
+            "valid_from": starts.isoformat(),
             "valid_to": valid_to.isoformat() if valid_to else None,
         },
     )

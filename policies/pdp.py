@@ -77,6 +77,7 @@ class ResourceFacts:
     published: bool
     items: tuple[str, ...]  # catalog order
     unconditional: frozenset[str]
+    not_shared: tuple[tuple[str, str], ...] = ()  # (item, the legal basis for not sharing it)
 
 
 @dataclass(frozen=True)
@@ -307,9 +308,15 @@ class DataAccessPolicy:
                 f"your department's grants are suspended because {self._suspended[department_id]}; "
                 "they come back when its data is up to date again, or by a decision of the bureau"
             )
+        elif barred := [(n, basis) for n, basis in facts.not_shared if n in uncovered]:
+            bases = "; ".join(f"{n}: {basis}" for n, basis in barred)
+            reason = (
+                f"{', '.join(n for n, _ in barred)} of {facts.code} are not shared, by law — "
+                f"{bases}; only a grant a law requires can make them readable"
+            )
         elif uncovered:
             reason = f"no grant in force lets your department read {', '.join(uncovered)} of " + (
-                f"{facts.code} in the {mode} mode"
+                f"{facts.code} in the {mode} mode; request them"
             )
         else:
             reason = "no single grant covers all of these items; read them under separate grants"
@@ -367,6 +374,11 @@ def _resource_facts(session: Session, resource_id: int | None) -> Iterable[Resou
             resource.status == ResourceStatus.PUBLISHED,
             tuple(i.name for i in version_items),
             frozenset(i.name for i in version_items if i.share_type == ShareType.UNCONDITIONAL),
+            tuple(
+                (i.name, i.legal_basis or "")
+                for i in version_items
+                if i.share_type == ShareType.NOT_SHARED
+            ),
         )
 
 

@@ -388,10 +388,15 @@ def _open_access(
         mode=request.approved_mode or request.mode,
         purpose=f"{request.purpose_code}: {request.purpose}",
         row_filter=request.row_filter,
+        valid_from=_start_of(request.period_from, env),
         valid_to=request.expires_at,
         basis="approval",
         request_id=request.id,
     )
+
+
+def _start_of(day: date, env: WorkflowEnvironment) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=env.calendar.zone)
 
 
 def _end_of(day: date, env: WorkflowEnvironment) -> datetime:

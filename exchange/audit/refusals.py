@@ -33,8 +33,10 @@ def record_refusal(
     action: str,
     path: str,
     detail: dict[str, Any],
+    purpose: str | None = None,
 ) -> None:
-    """Record a refusal in a transaction of its own (the refused work rolls back)."""
+    """Record a refusal in a transaction of its own (the refused work rolls back), with the
+    purpose the caller gave for what it was refused (R15)."""
     with database.transaction() as session:
         if actor.user_id is None and actor.client_address is not None:
             if not _first_this_hour(session, actor.client_address, at, path[:MAX_PATH]):
@@ -48,6 +50,7 @@ def record_refusal(
             outcome=Outcome.DENIED,
             object_type="route",
             object_id=path[:100],
+            purpose=purpose,
             detail=detail,
         )
 

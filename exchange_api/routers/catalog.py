@@ -22,7 +22,7 @@ from catalog.schemas import EntryDraft
 from catalog.search import SearchQuery, search
 from catalog.spreadsheet import entry_rows, write_csv, write_xlsx
 from catalog.transfer import check_may_import, entries_for_export, import_catalog
-from catalog.validation import completeness, validate_entry
+from catalog.validation import completeness, completeness_gaps, validate_entry
 from catalog.vocab import LABELS_ZH, ResourceStatus, ShareType, UpdateCycle
 from exchange import audit
 from exchange.data_status import DataStatus
@@ -57,6 +57,8 @@ class ItemPublic(BaseModel):
     legal_basis: str | None
     element: str | None
     duplicate_justification: str | None
+    value_format: str | None
+    allowed_values: list[str] | None
 
 
 class VersionPublic(BaseModel):
@@ -109,6 +111,9 @@ class EntryPublic(BaseModel):
         None, description="Only for the providing department."
     )
     completeness: float = Field(description="Share of recommended metadata filled in (R6).")
+    completeness_gaps: list[dict[str, str]] = Field(
+        default_factory=list, description="What to fill in for a higher completeness score."
+    )
     retire_reason: str | None
     statutory_sharing: list[dict[str, Any]]
     open_update_tasks: list[dict[str, Any]]
@@ -202,6 +207,12 @@ def _entry(session: Session, resource: Resource, viewer: Principal) -> EntryPubl
         published=VersionPublic.model_validate(published) if published else None,
         in_progress=VersionPublic.model_validate(in_progress) if in_progress else None,
         completeness=completeness(EntryDraft.model_validate(shown)) if shown else 0.0,
+        completeness_gaps=[
+            {"field": gap.field, "message": gap.message}
+            for gap in completeness_gaps(EntryDraft.model_validate(shown))
+        ]
+        if shown
+        else [],
         retire_reason=resource.retire_reason,
         statutory_sharing=[
             {

@@ -5,7 +5,7 @@ from contextlib import suppress
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Query, status
+from fastapi import APIRouter, BackgroundTasks, Query, Response, status
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,14 +15,15 @@ from collection import sources as source_service
 from collection.dagspecs import write_dag_specs
 from collection.freshness import freshness
 from collection.ingest import IngestFailed, ingest
-from collection.models import IngestRun, RejectedRow, Source
+from collection.models import IngestRun, Source
 from exchange.errors import Hidden, NotFound
 from exchange.identity.roles import Role
 from exchange.identity.service import get_department
 from exchange.principal import Principal
 from exchange.runtime import Platform
+from exchange.spreadsheets import CSV_TYPE
 from exchange_api.deps import AppPlatform, CurrentPrincipal, DbSession
-from exchange_api.errors import ERROR_RESPONSES
+from exchange_api.errors import ERROR_RESPONSES, documented_as
 
 router = APIRouter(prefix="/api/v1/collection", tags=["collection"], responses=ERROR_RESPONSES)
 
@@ -43,6 +44,21 @@ class SourceCreate(BaseModel):
     schedule: str | None = Field(
         None, description="Cron or preset; default follows the update cycle."
     )
+    bad_row_threshold: float | None = Field(None, ge=0, le=1)
+    additional: bool = Field(
+        False,
+        description="Register it although the resource has an active source: two systems feed it.",
+    )
+
+
+class SourceUpdate(BaseModel):
+    config: dict[str, Any] | None = None
+    secret: dict[str, Any] | None = Field(
+        None, description="Replaces the stored credentials whole; omit to keep them."
+    )
+    mode: str | None = Field(None, pattern="^(full|incremental)$")
+    watermark_column: str | None = None
+    schedule: str | None = Field(None, description="Cron or preset; an empty text clears it.")
     bad_row_threshold: float | None = Field(None, ge=0, le=1)
 
 
@@ -135,11 +151,61 @@ def register(
         watermark_column=body.watermark_column,
         schedule=body.schedule,
         bad_row_threshold=body.bad_row_threshold,
+        also=body.additional,
     )
     later.add_task(
         _refresh_dag_specs, platform
     )  # after the commit: the DAG file sees only saved sources
     return _source_public(source, session.get_one(Resource, source.resource_id))
+
+
+@router.patch("/sources/{source_id}", summary="Change a source's settings after a test read")
+def update(
+    source_id: int,
+    body: SourceUpdate,
+    viewer: CurrentPrincipal,
+    session: DbSession,
+    platform: AppPlatform,
+    later: BackgroundTasks,
+) -> SourcePublic:
+    _own_source(session, source_id, viewer)
+    source = source_service.update_source(
+        session, actor=viewer, now=platform.clock.now(), settings=platform.settings,
+        source_id=source_id, change=source_service.SourceChange(**body.model_dump()),
+    )  # fmt: skip
+    later.add_task(_refresh_dag_specs, platform)
+    return _source_public(source, session.get_one(Resource, source.resource_id))
+
+
+def _activation(
+    source_id: int, active: bool, viewer: Principal, session: Session, platform: Platform,
+    later: BackgroundTasks,
+) -> SourcePublic:  # fmt: skip
+    _own_source(session, source_id, viewer)
+    source = source_service.set_active(
+        session, actor=viewer, now=platform.clock.now(), source_id=source_id, active=active
+    )
+    later.add_task(_refresh_dag_specs, platform)
+    return _source_public(source, session.get_one(Resource, source.resource_id))
+
+
+@router.post(
+    "/sources/{source_id}/deactivate",
+    summary="Deactivate a source: no more runs; its history stays",
+)
+def deactivate(
+    source_id: int, viewer: CurrentPrincipal, session: DbSession, platform: AppPlatform,
+    later: BackgroundTasks,
+) -> SourcePublic:  # fmt: skip
+    return _activation(source_id, False, viewer, session, platform, later)
+
+
+@router.post("/sources/{source_id}/activate", summary="Activate a deactivated source again")
+def activate(
+    source_id: int, viewer: CurrentPrincipal, session: DbSession, platform: AppPlatform,
+    later: BackgroundTasks,
+) -> SourcePublic:  # fmt: skip
+    return _activation(source_id, True, viewer, session, platform, later)
 
 
 @router.get("/sources", summary="Sources of my department (all, for the bureau)")
@@ -183,7 +249,8 @@ def run_now(
     platform: AppPlatform,
     later: BackgroundTasks,
 ) -> dict[str, str]:
-    _own_source(session, source_id, viewer)
+    source, _ = _own_source(session, source_id, viewer)
+    source_service.require_active(source)
     run_key = f"api-{uuid.uuid4().hex}"
     # Ingestion commits in several short transactions of its own, never inside a request's.
     later.add_task(_ingest_quietly, platform, source_id, run_key)
@@ -202,16 +269,29 @@ def runs(source_id: int, viewer: CurrentPrincipal, session: DbSession) -> list[R
     return [_run_public(r) for r in found]
 
 
-@router.get("/runs/{run_id}/rejected", summary="Rows kept aside by a run, with the reasons")
-def rejected(run_id: int, viewer: CurrentPrincipal, session: DbSession) -> list[dict[str, Any]]:
+@router.get(
+    "/runs/{run_id}/rejected",
+    summary="Rows set aside by a run, with their source line and reasons (JSON or CSV)",
+    responses=documented_as("application/json", CSV_TYPE),
+)
+def rejected(
+    run_id: int,
+    viewer: CurrentPrincipal,
+    session: DbSession,
+    rows_format: Annotated[str, Query(alias="format", pattern="^(json|csv)$")] = "json",
+) -> Any:
     run = session.get(IngestRun, run_id)
     if run is None:
         raise NotFound(f"no run {run_id}")
     _own_source(session, run.source_id, viewer)
-    rows = session.scalars(
-        select(RejectedRow).where(RejectedRow.run_id == run_id).order_by(RejectedRow.row_number)
-    )
-    return [{"row": r.row_number, "problems": r.problems, "data": r.data} for r in rows]
+    rows = source_service.set_aside_rows(session, run_id)
+    if rows_format == "csv":
+        return Response(
+            source_service.set_aside_csv(rows),
+            media_type=CSV_TYPE,
+            headers={"Content-Disposition": f'attachment; filename="run-{run_id}-set-aside.csv"'},
+        )
+    return rows
 
 
 @router.get("/freshness", summary="Each published resource's last update against its cycle (R11)")

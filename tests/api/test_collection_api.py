@@ -105,3 +105,66 @@ def test_a_failed_run_shows_its_reason(
     assert run["status"] == "failed"
     assert "missing columns: legal_representative" in run["error"]
     assert run["drift"]["missing"] == ["legal_representative"]
+
+
+def test_r9_a_source_is_edited_deactivated_and_a_second_one_is_deliberate(
+    world: CatalogWorld, client: TestClient, registered: tuple[int, str], source_db: Path
+) -> None:
+    source_id, code = registered
+    admin = bearer(world, "resource_admin")
+    url = f"/api/v1/collection/sources/{source_id}"
+    second = {
+        "resource_code": code,
+        "kind": "database",
+        "config": {"table": "enterprises"},
+        "secret": {"url": f"sqlite:///{source_db.name}"},
+        "mode": "incremental",
+        "watermark_column": "updated_at",
+    }
+    refused = client.post("/api/v1/collection/sources", json=second, headers=admin)
+    assert (refused.status_code, refused.json()["code"]) == (409, "source_exists")
+    assert refused.json()["detail"]["existing"] == [source_id]
+
+    # Another department may neither edit nor stop it: the source does not exist for it.
+    other = bearer(world, "other_registrar")
+    assert client.patch(url, json={"schedule": "@hourly"}, headers=other).status_code == 404
+    assert client.post(url + "/deactivate", headers=other).status_code == 404
+
+    # An edit is tested first: a table that does not exist is refused, the source unchanged.
+    broken = client.patch(url, json={"config": {"table": "nowhere"}}, headers=admin)
+    assert (broken.status_code, broken.json()["code"]) == (400, "source_check_failed")
+    edited = client.patch(
+        url, json={"schedule": "@hourly", "bad_row_threshold": 0.2}, headers=admin
+    )
+    assert edited.status_code == 200, edited.text
+    assert (edited.json()["schedule"], edited.json()["bad_row_threshold"]) == ("@hourly", 0.2)
+    assert edited.json()["config"] == {"table": "enterprises"}
+
+    stopped = client.post(url + "/deactivate", headers=admin)
+    assert stopped.json()["active"] is False
+    ran = client.post(url + "/runs", headers=admin)
+    assert (ran.status_code, ran.json()["code"]) == (409, "source_inactive")
+    # With the first one inactive, a new source is no second one.
+    replacement = client.post("/api/v1/collection/sources", json=second, headers=admin)
+    assert replacement.status_code == 201, replacement.text
+    assert client.post(url + "/activate", headers=admin).json()["active"] is True
+    deliberate = client.post(
+        "/api/v1/collection/sources", json={**second, "additional": True}, headers=admin
+    )
+    assert deliberate.status_code == 201
+
+
+def test_r19_set_aside_rows_download_with_their_lines(
+    world: CatalogWorld, client: TestClient, registered: tuple[int, str]
+) -> None:
+    source_id, _ = registered
+    admin = bearer(world, "resource_admin")
+    client.post(f"/api/v1/collection/sources/{source_id}/runs", headers=admin)
+    [run] = client.get(f"/api/v1/collection/sources/{source_id}/runs", headers=admin).json()
+    sheet = client.get(
+        f"/api/v1/collection/runs/{run['id']}/rejected", params={"format": "csv"}, headers=admin
+    )
+    assert sheet.status_code == 200
+    lines = sheet.content.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("file,line,problems,uscc")
+    assert lines[1].startswith(",4,registered_capital: not a valid decimal,91440300MA5D0004X4")

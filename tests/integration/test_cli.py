@@ -31,7 +31,19 @@ def run(database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  #
 def test_db_upgrade_is_idempotent(run) -> None:  # type: ignore[no-untyped-def]
     result = run("db", "upgrade")
     assert result.exit_code == 0
-    assert "up to date" in result.output
+    assert "already up to date at revision" in result.output
+
+
+def test_db_upgrade_says_it_created_a_new_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EXCHANGE_DATABASE_URL", f"sqlite:///{tmp_path / 'new.db'}")
+    monkeypatch.setenv("EXCHANGE_DATA_DIR", str(tmp_path))
+    first = CliRunner().invoke(main, ["db", "upgrade"], catch_exceptions=False)
+    assert first.exit_code == 0
+    assert "created the database at revision" in first.output
+    again = CliRunner().invoke(main, ["db", "upgrade"], catch_exceptions=False)
+    assert "already up to date" in again.output
 
 
 def test_first_admin_then_token(run) -> None:  # type: ignore[no-untyped-def]
@@ -145,6 +157,20 @@ def test_demo_is_repeatable_and_prints_how_to_log_in(run, database: Database) ->
         assert connection.execute(text("SELECT count(*) FROM quality_issues")).scalar() == issues
     validated = run("quality", "validate", "203/000001")
     assert "format(uscc; format=uscc): 2 rows" in validated.output, validated.output
+
+
+def test_demo_says_which_port_another_program_holds(run, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import socket
+
+    taken = int(os.environ["EXCHANGE_API_PORT"]) + 1
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", taken))
+        squatter.listen()
+        result = run("demo")
+    assert result.exit_code == 1
+    assert f"port {taken}" in result.output
+    assert "Traceback" not in result.output
 
 
 def test_demo_catalog_is_realistic(run, database: Database) -> None:  # type: ignore[no-untyped-def]

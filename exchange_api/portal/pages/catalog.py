@@ -7,7 +7,9 @@ from sqlalchemy import select
 
 from catalog import entries
 from catalog.models import ResourceAdministrator
+from catalog.schemas import EntryDraft
 from catalog.search import SearchQuery, search
+from catalog.validation import completeness, completeness_gaps
 from catalog.vocab import LABELS_ZH, ShareType
 from collection.models import IngestRun
 from exchange.data_status import DataStatus
@@ -66,8 +68,12 @@ def resource_page(
             ResourceAdministrator.ended_at.is_(None),
         )
     ).all()
+    shown = working or version
+    draft = EntryDraft.model_validate(shown) if own and shown is not None else None
     return render(
         request, "resource.html", resource=resource, version=version, provider=provider,
         last_load=last_load, quality=session.get(DataStatus, resource.code), labels=LABELS_ZH,
         own=own, working=working, contacts=contacts,
+        score=completeness(draft) if draft else None,
+        gaps=completeness_gaps(draft) if draft else [],
     )  # fmt: skip
