@@ -16,13 +16,17 @@ def require_provider_role(actor: Principal, resource: Resource, *roles: Role, do
     require_visible(actor, resource)  # a draft of another department does not exist for them
     if not is_provider_staff(actor, resource):
         raise PermissionDenied(
-            f"only the providing department may {doing} entry {resource.code}",
+            "only the providing department may {doing} entry {code}",
             detail={"resource": resource.code, "required_roles": sorted(roles)},
+            doing=doing,
+            code=resource.code,
         )
     if not actor.has_any(*roles):
         raise PermissionDenied(
-            f"to {doing} an entry you need one of the roles: " + ", ".join(sorted(roles)),
+            "to {doing} an entry you need one of the roles: {roles}",
             detail={"resource": resource.code, "required_roles": sorted(roles)},
+            doing=doing,
+            roles=", ".join(sorted(roles)),
         )
 
 
@@ -32,9 +36,9 @@ def require_visible(actor: Principal, resource: Resource) -> None:
         return
     if is_provider_staff(actor, resource) or actor.has_any(Role.BUREAU_ADMIN):
         return
-    raise Hidden(f"no catalog entry {resource.code}")
+    raise Hidden("no catalog entry {code}", code=resource.code)
 
 
 def require_bureau(actor: Principal, doing: str) -> None:
     if not actor.has_any(Role.BUREAU_ADMIN):
-        raise PermissionDenied(f"only the bureau's administrators {doing}")
+        raise PermissionDenied("only the bureau's administrators {doing}", doing=doing)

@@ -36,7 +36,7 @@ def level_of(code: str) -> int:
         total += width
         if len(code) == total:
             return level
-    raise InvalidInput(f"{code!r} is not a classification code (1, 3, 6 or 9 digits)")
+    raise InvalidInput("{code!r} is not a classification code (1, 3, 6 or 9 digits)", code=code)
 
 
 def parent_of(code: str) -> str | None:
@@ -46,13 +46,13 @@ def parent_of(code: str) -> str | None:
 
 def add_classification(session: Session, code: str, name: str) -> Classification:
     if session.get(Classification, code) is not None:
-        raise Conflict(f"classification {code} exists already")
+        raise Conflict("classification {code} exists already", code=code)
     if not code.isdigit():
-        raise InvalidInput(f"{code!r} is not a classification code: digits only")
+        raise InvalidInput("{code!r} is not a classification code: digits only", code=code)
     level = level_of(code)
     parent = parent_of(code)
     if parent is not None and session.get(Classification, parent) is None:
-        raise InvalidInput(f"add the parent classification {parent} first")
+        raise InvalidInput("add the parent classification {parent} first", parent=parent)
     node = Classification(code=code, name=name, level=level, parent_code=parent)
     session.add(node)
     session.flush()

@@ -23,7 +23,7 @@ EDITABLE_STATES = (VersionState.DRAFT, VersionState.RETURNED)
 def get_resource(session: Session, code: str) -> Resource:
     resource = session.scalar(select(Resource).where(Resource.code == code))
     if resource is None:
-        raise NotFound(f"no catalog entry {code}")
+        raise NotFound("no catalog entry {code}", code=code)
     return resource
 
 
@@ -115,8 +115,10 @@ def update_draft(
     if version is None or version.state not in EDITABLE_STATES:
         state = version.state if version else resource.status
         raise Conflict(
-            f"entry {code} has no draft to edit (it is {state}); start a new version to change a published entry",
+            "entry {code} has no draft to edit (it is {state}); start a new version to change a published entry",
             detail={"state": state},
+            code=code,
+            state=state,
         )
     raise_if_invalid(
         draft, validation_context(session, resource.provider_department_id, resource.code)
@@ -147,12 +149,12 @@ def start_new_version(
     resource = get_resource(session, code)
     require_provider_role(actor, resource, Role.CATALOG_REGISTRAR, doing="change")
     if resource.status == ResourceStatus.RETIRED:
-        raise Conflict(f"entry {code} is retired and cannot change")
+        raise Conflict("entry {code} is retired and cannot change", code=code)
     if working_version(session, resource) is not None:
-        raise Conflict(f"entry {code} already has a version in progress; edit that one")
+        raise Conflict("entry {code} already has a version in progress; edit that one", code=code)
     current = published_version(session, resource)
     if current is None:
-        raise Conflict(f"entry {code} has never been published; edit its draft")
+        raise Conflict("entry {code} has never been published; edit its draft", code=code)
     number = session.scalar(
         select(func.max(ResourceVersion.number)).where(ResourceVersion.resource_id == resource.id)
     )

@@ -45,7 +45,10 @@ def record_statutory_sharing(
     version = published_version(session, resource)
     if version is None or item_name not in {i.name for i in version.items}:
         raise InvalidInput(
-            f"{code} has no published item {item_name}", detail={"field": "item_name"}
+            "{code} has no published item {item_name}",
+            detail={"field": "item_name"},
+            code=code,
+            item_name=item_name,
         )
     consumer = get_department(session, consumer_code)
     record = StatutorySharing(
@@ -165,9 +168,15 @@ def assign_administrator(
     department = get_department(session, department_code)
     user = session.scalar(select(User).where(User.username == username))
     if user is None or user.department_id != department.id:
-        raise NotFound(f"no user {username} in department {department_code}")
+        raise NotFound(
+            "no user {username} in department {department_code}",
+            username=username,
+            department_code=department_code,
+        )
     if Role.DATA_RESOURCE_ADMIN not in user.roles:
-        raise InvalidInput(f"{username} does not hold the data_resource_admin role")
+        raise InvalidInput(
+            "{username} does not hold the data_resource_admin role", username=username
+        )
     for current in session.scalars(
         select(ResourceAdministrator).where(
             ResourceAdministrator.department_id == department.id,

@@ -45,7 +45,9 @@ def _version_in_progress(session: Session, resource: Resource) -> ResourceVersio
     version = working_version(session, resource)
     if version is None:
         raise Conflict(
-            f"entry {resource.code} has no version in progress", detail={"status": resource.status}
+            "entry {code} has no version in progress",
+            detail={"status": resource.status},
+            code=resource.code,
         )
     return version
 
@@ -152,7 +154,11 @@ def retire(
         actor, resource, Role.CATALOG_REVIEWER, Role.DATA_RESOURCE_ADMIN, doing="retire"
     )
     if resource.status != ResourceStatus.PUBLISHED:
-        raise Conflict(f"only a published entry can be retired; {code} is {resource.status}")
+        raise Conflict(
+            "only a published entry can be retired; {code} is {status}",
+            code=code,
+            status=resource.status,
+        )
     resource.status = ResourceStatus.RETIRED
     resource.retired_at = env.now
     resource.retire_reason = reason

@@ -6,8 +6,9 @@ from datetime import date, datetime
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from exchange.db import Base
+from exchange.db import Base, StoredMessage
 from exchange.deadlines.service import Assignment
+from exchange.i18n import Message
 from exchange.identity.roles import Role
 
 
@@ -168,6 +169,8 @@ class CatalogUpdateTask(Base):
     state: Mapped[str] = mapped_column(String(12))
     origin: Mapped[str] = mapped_column(String(20))
     description: Mapped[str] = mapped_column(Text)
+    # Set when the platform wrote the description (drift it detected), for each reader's language.
+    description_message: Mapped[Message | None] = mapped_column(StoredMessage)
     opened_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
     closed_by_version_id: Mapped[int | None] = mapped_column(ForeignKey("catalog_versions.id"))
@@ -177,8 +180,12 @@ class CatalogUpdateTask(Base):
     def deadline_assignment(self, kind: str) -> Assignment:
         return Assignment(self.provider_department_id, Role.CATALOG_REGISTRAR, Role.BUREAU_ADMIN)
 
-    def deadline_title(self, kind: str) -> str:
-        return f"更新目录 Update catalog entry {self.resource.code}: {self.description[:80]}"
+    def deadline_title(self, kind: str) -> Message:
+        return Message(
+            "Update catalog entry {code}: {what}",
+            code=self.resource.code,
+            what=self.description_message or self.description[:80],
+        )
 
 
 class SearchEntry(Base):

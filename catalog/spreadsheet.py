@@ -2,18 +2,18 @@
 
 Resource columns are filled on the first row of a resource and may be left blank (or repeated)
 on its other rows. Vocabulary cells take the code or the Chinese label (``conditional`` or
-``有条件共享``); yes/no cells take 是/否. Import is all or nothing: any problem rejects the whole
+``有条件共享``); yes/no cells take 是/否 or yes/no. The template is written in the reader's
+language (the national template's Chinese headers, or English ones) and either imports. Import is all or nothing: any problem rejects the whole
 file with a report naming sheet, row, column and the problem, in Chinese and English.
 """
 
-import csv
 import io
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from pydantic import ValidationError
 
@@ -21,17 +21,25 @@ from catalog.schemas import EntryDraft, ItemDraft
 from catalog.validation import Context, Problem, validate_entry
 from catalog.vocab import LABELS_ZH, parse_term
 from exchange.errors import InvalidInput
-from exchange.spreadsheets import append_row, csv_document
+from exchange.i18n import Message
+from exchange.spreadsheets import append_row, csv_document, uploaded_table
 
 SHEET = "目录"
 
 
 @dataclass(frozen=True)
 class Column:
-    header: str
+    header: str  # the national template's Chinese header
     field: str
     level: str  # "resource" or "item"
-    note: str
+    note: str  # an English message id, shown in the reader's language
+
+    @property
+    def english(self) -> str:
+        return ENGLISH_HEADERS[self.header]
+
+    def header_in(self, language: str) -> str:
+        return self.header if language == "zh" else self.english
 
 
 COLUMNS = (
@@ -41,29 +49,29 @@ COLUMNS = (
     Column("资源名称", "name", "resource", "Resource name"),
     Column("资源分类", "classification_code", "resource", "Classification code, e.g. 202"),
     Column("资源摘要", "abstract", "resource", "Abstract"),
-    Column("资源格式", "format", "resource", "数据库/电子表格/电子文件/…"),
-    Column("更新周期", "update_cycle", "resource", "实时/每日/每周/每月/每季度/每半年/每年/不定期"),
-    Column("共享方式", "share_mode", "resource", "接口/文件/数据库/订阅"),
+    Column("资源格式", "format", "resource", ""),
+    Column("更新周期", "update_cycle", "resource", ""),
+    Column("共享方式", "share_mode", "resource", ""),
     Column("共享条件", "share_condition", "resource", "Share condition of the entry"),
-    Column("共享范围", "share_scope", "resource", "全市/区级/指定部门"),
-    Column("是否向社会开放", "open_to_public", "resource", "是/否"),
+    Column("共享范围", "share_scope", "resource", ""),
+    Column("是否向社会开放", "open_to_public", "resource", ""),
     Column("开放条件", "open_condition", "resource", "Open condition"),
     Column("时效性要求", "timeliness", "resource", "e.g. T+1"),
-    Column("提供方式", "provision_method", "resource", "数据库对接/接口对接/文件交换"),
+    Column("提供方式", "provision_method", "resource", ""),
     Column("关联资源代码", "related_codes", "resource", "Codes separated by ;"),
-    Column("是否需保密审查", "sensitive", "resource", "是/否"),
+    Column("是否需保密审查", "sensitive", "resource", ""),
     Column("信息项标识", "name", "item", "lower-case identifier, e.g. uscc"),
-    Column("信息项名称", "label", "item", "Chinese name"),
-    Column("数据类型", "data_type", "item", "字符型/整数型/数值型/日期型/日期时间型/布尔型"),
+    Column("信息项名称", "label", "item", "The item's name in Chinese"),
+    Column("数据类型", "data_type", "item", ""),
     Column("长度", "length", "item", "Length"),
     Column("精度", "precision", "item", "Decimal places"),
-    Column("是否必填", "required", "item", "是/否"),
-    Column("是否主键", "is_key", "item", "是/否"),
+    Column("是否必填", "required", "item", ""),
+    Column("是否主键", "is_key", "item", ""),
     Column("信息项描述", "description", "item", "Description"),
-    Column("敏感级别", "sensitivity", "item", "公开/内部/敏感"),
-    Column("共享类型", "share_type", "item", "无条件共享/有条件共享/不予共享"),
-    Column("信息项共享条件", "share_condition", "item", "Required for 有条件共享"),
-    Column("不予共享依据", "legal_basis", "item", "Required for 不予共享"),
+    Column("敏感级别", "sensitivity", "item", ""),
+    Column("共享类型", "share_type", "item", ""),
+    Column("信息项共享条件", "share_condition", "item", "Required for conditional items"),
+    Column("不予共享依据", "legal_basis", "item", "Required for items that are not shared"),
     Column("数据元", "element", "item", "Data element, e.g. uscc"),
     Column(
         "重复采集理由",
@@ -71,11 +79,42 @@ COLUMNS = (
         "item",
         "Required when another department is authoritative",
     ),
-    Column(
-        "格式", "value_format", "item", "统一社会信用代码/居民身份证号/手机号码/电话号码/邮政编码/…"
-    ),
+    Column("格式", "value_format", "item", ""),
     Column("值域", "allowed_values", "item", "Allowed values separated by ;"),
 )
+ENGLISH_HEADERS = {
+    "资源代码": "Resource code",
+    "资源名称": "Resource name",
+    "资源分类": "Classification",
+    "资源摘要": "Abstract",
+    "资源格式": "Format",
+    "更新周期": "Update cycle",
+    "共享方式": "Share mode",
+    "共享条件": "Share condition",
+    "共享范围": "Share scope",
+    "是否向社会开放": "Open to the public",
+    "开放条件": "Open condition",
+    "时效性要求": "Timeliness",
+    "提供方式": "Provision method",
+    "关联资源代码": "Related resource codes",
+    "是否需保密审查": "Needs a confidentiality review",
+    "信息项标识": "Item identifier",
+    "信息项名称": "Item name",
+    "数据类型": "Data type",
+    "长度": "Length",
+    "精度": "Precision",
+    "是否必填": "Required",
+    "是否主键": "Key",
+    "信息项描述": "Item description",
+    "敏感级别": "Sensitivity",
+    "共享类型": "Share type",
+    "信息项共享条件": "Item share condition",
+    "不予共享依据": "Legal basis for not sharing",
+    "数据元": "Data element",
+    "重复采集理由": "Why collected again",
+    "格式": "Value format",
+    "值域": "Value set",
+}
 _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 YES = {"是", "yes", "y", "true", "1"}
 NO = {"否", "no", "n", "false", "0", ""}
@@ -123,43 +162,28 @@ def read_rows(
 
     The header row is checked before any other row is read, and reading stops past ``max_rows``:
     a wrong or oversized file is refused after reading what it takes to say so."""
-    if filename.lower().endswith(".xlsx"):
-        try:
-            workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except Exception as error:  # openpyxl raises several kinds for a file that is not XLSX
-            raise InvalidInput(f"{filename} is not a readable XLSX file") from error
-        sheet = workbook[SHEET] if SHEET in workbook.sheetnames else workbook.worksheets[0]
-        raw: Iterator[list[str]] = (
-            ["" if v is None else str(v).strip() for v in row]
-            for row in sheet.iter_rows(values_only=True)
-        )
-        name = sheet.title
-    elif filename.lower().endswith(".csv"):
-        try:
-            text = content.decode("utf-8-sig")
-        except UnicodeDecodeError as error:
-            raise InvalidInput("a CSV catalog must be UTF-8 text") from error
-        raw = ([cell.strip() for cell in row] for row in csv.reader(io.StringIO(text)))
-        name = filename
-    else:
-        raise InvalidInput("upload the catalog as .xlsx or .csv", detail={"filename": filename})
+    name, raw = uploaded_table(content, filename, sheet=SHEET)
     headers = next(raw, None)
+    if headers:  # an English template's headers stand for the national template's
+        chinese = {c.english: c.header for c in COLUMNS}
+        headers = [chinese.get(h, h) for h in headers]
     if not headers:
         raise InvalidInput("the file is empty")
     missing = [c.header for c in COLUMNS if c.header not in headers]
     if missing:
         raise InvalidInput(
-            "the header row does not match the template; missing columns: " + ", ".join(missing),
-            detail={"missing_columns": missing, "缺少的列": missing},
+            "the header row does not match the template; missing columns: {missing}",
+            detail={"missing_columns": missing},
+            missing=", ".join(missing),
         )
     rows = []
     for number, values in enumerate(raw, start=2):
         if number - 1 > max_rows:
             raise InvalidInput(
-                f"the file has more than {max_rows} rows; import it in parts / "
-                f"文件超过{max_rows}行，请分批导入",
+                "the file has more than {max_rows} rows; import it in parts",
                 detail={"max_rows": max_rows},
-                code="import_too_large",
+                error_code="import_too_large",
+                max_rows=max_rows,
             )
         if any(values):
             rows.append(
@@ -192,10 +216,11 @@ def parse_entries(
     if problems:
         problems.sort(key=lambda p: (p.row, p.column))
         raise InvalidInput(
-            f"the catalog file has {len(problems)} problem(s); nothing was imported / 文件有{len(problems)}处错误，未导入任何内容",
+            "the catalog file has {problems_count} problem(s); nothing was imported",
             # The first ones, in file order: enough to start correcting, bounded in size.
             detail=[p.as_dict() for p in problems[:MAX_PROBLEMS_SHOWN]],
-            code="import_rejected",
+            error_code="import_rejected",
+            problems_count=len(problems),
         )
     return parsed
 
@@ -336,8 +361,8 @@ def _header_of(level: str, field: str) -> str:
     return "资源名称" if level == "resource" else "信息项标识"
 
 
-def entry_rows(code: str | None, draft: EntryDraft) -> Iterable[list[str]]:
-    """The template rows of one entry, for export."""
+def entry_rows(code: str | None, draft: EntryDraft, language: str = "zh") -> Iterable[list[str]]:
+    """The template rows of one entry, for export; vocabulary as Chinese labels or as codes."""
     resource = draft.model_dump(mode="json", exclude={"items"})
     resource["code"] = code or ""
     for index, item in enumerate(draft.model_dump(mode="json")["items"]):
@@ -347,50 +372,61 @@ def entry_rows(code: str | None, draft: EntryDraft) -> Iterable[list[str]]:
                 value = resource.get(column.field) if index == 0 else None
             else:
                 value = item.get(column.field)
-            row.append(_cell_text(value, column))
+            row.append(_cell_text(value, column, language))
         yield row
 
 
-def _cell_text(value: Any, column: Column) -> str:
+def _cell_text(value: Any, column: Column, language: str) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
-        return "是" if value else "否"
+        return ("是" if value else "否") if language == "zh" else ("yes" if value else "no")
     if isinstance(value, list):
         return ";".join(value)
     model = EntryDraft if column.level == "resource" else ItemDraft
     field = model.model_fields.get(column.field)
     if _enum_of(getattr(field, "annotation", None)) is None:  # free text stays as written
         return str(value)
-    return LABELS_ZH.get(str(value), str(value))
+    return LABELS_ZH.get(str(value), str(value)) if language == "zh" else str(value)
 
 
-def write_xlsx(rows: Iterable[list[str]]) -> bytes:
+def note_in(column: Column, language: str) -> str:
+    """What to write in a column, in ``language``: its vocabulary, or its note."""
+    model = EntryDraft if column.level == "resource" else ItemDraft
+    annotation = getattr(model.model_fields.get(column.field), "annotation", None)
+    kind = _enum_of(annotation)
+    if kind is not None:
+        return "/".join(LABELS_ZH.get(m, m.value) if language == "zh" else m.value for m in kind)
+    if annotation is bool:
+        return "是/否" if language == "zh" else "yes/no"
+    return Message(column.note).in_language(language) if column.note else ""
+
+
+def write_xlsx(rows: Iterable[list[str]], language: str = "zh") -> bytes:
+    """The template with ``rows``, its headers and guidance in ``language``; either language's
+    template imports."""
+    words = {w: Message(w).in_language(language) for w in ("Column", "Guidance", "Level")}
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
-    sheet.title = SHEET
-    sheet.append([c.header for c in COLUMNS])
+    sheet.title = SHEET if language == "zh" else "catalog"
+    sheet.append([c.header_in(language) for c in COLUMNS])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
     for row in rows:
         append_row(sheet, row)
-    notes = workbook.create_sheet("填写说明")
-    notes.append(["列 Column", "填写说明 Guidance", "层级 Level"])
+    notes = workbook.create_sheet(Message("Guidance").in_language(language))
+    notes.append([words["Column"], words["Guidance"], words["Level"]])
     for column in COLUMNS:
-        notes.append(
-            [
-                column.header,
-                column.note,
-                "资源 resource" if column.level == "resource" else "信息项 item",
-            ]
-        )
+        level = Message("resource") if column.level == "resource" else Message("data item")
+        notes.append([column.header_in(language), note_in(column, language),
+                      level.in_language(language)])  # fmt: skip
     sheet.freeze_panes = "B2"
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
 
 
-def write_csv(rows: Iterable[list[str]]) -> bytes:
-    return csv_document([c.header for c in COLUMNS], rows)
+def write_csv(rows: Iterable[list[str]], language: str = "zh") -> bytes:
+    return csv_document([c.header_in(language) for c in COLUMNS], rows)

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from catalog.access import require_provider_role
 from catalog.entries import get_resource
 from catalog.models import CatalogUpdateTask, Resource, ResourceVersion
+from exchange.i18n import Message
 from exchange.identity.roles import Role
 from exchange.principal import Principal
 from exchange.workflow import (
@@ -51,10 +52,12 @@ def open_update_task(
     actor: Principal,
     env: WorkflowEnvironment,
     code: str,
-    description: str,
+    description: str | Message,
     origin: str = "declared",
 ) -> CatalogUpdateTask:
-    """Open the R7 task for ``code``, or return the one already open."""
+    """Open the R7 task for ``code``, or return the one already open. A description the
+    platform writes (``Message``) is shown to each reader in their language; a person's is
+    kept as written."""
     resource = get_resource(session, code)
     require_provider_role(actor, resource, *DECLARERS, doing="declare a key change of")
     existing = session.scalar(
@@ -70,7 +73,8 @@ def open_update_task(
         provider_department_id=resource.provider_department_id,
         state="new",
         origin=origin,
-        description=description,
+        description=str(description),
+        description_message=description if isinstance(description, Message) else None,
         opened_at=env.now,
     )
     session.add(task)

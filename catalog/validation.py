@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from catalog.schemas import EntryDraft, ItemDraft
 from catalog.vocab import ResourceFormat, Sensitivity, ShareType, ValueFormat
 from exchange.errors import InvalidInput
+from exchange.i18n import Message
 
 ITEM_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 FORBIDDEN_IN_NAMES = re.compile(r"[\s/\\<>|\"']")
@@ -52,9 +53,10 @@ def raise_if_invalid(entry: EntryDraft, context: Context) -> None:
     problems = validate_entry(entry, context)
     if problems:
         raise InvalidInput(
-            f"the entry has {len(problems)} problem(s); nothing was saved",
+            "the entry has {problems_count} problem(s); nothing was saved",
             detail=[p.as_dict() for p in problems],
-            code="catalog_invalid",
+            error_code="catalog_invalid",
+            problems_count=len(problems),
         )
 
 
@@ -262,29 +264,29 @@ class Gap:
     """Recommended metadata an entry lacks: the field, and what to fill in."""
 
     field: str
-    message: str  # an English message id; the portal shows it from the catalogs
+    message: Message
 
 
-def completeness_checks(entry: EntryDraft) -> list[tuple[str, str, bool]]:
+def completeness_checks(entry: EntryDraft) -> list[tuple[str, Message, bool]]:
     """Each recommended piece of metadata as (field, what to fill in, whether it is there)."""
     checks = [
-        ("abstract", "an abstract of at least 20 characters",
+        ("abstract", Message("an abstract of at least 20 characters"),
          bool(entry.abstract.strip()) and len(entry.abstract) >= 20),
-        ("timeliness", "the timeliness of the data", bool(entry.timeliness)),
-        ("related_codes", "the codes of related resources", bool(entry.related_codes)),
-        ("open_condition", "the condition for opening the data to the public",
+        ("timeliness", Message("the timeliness of the data"), bool(entry.timeliness)),
+        ("related_codes", Message("the codes of related resources"), bool(entry.related_codes)),
+        ("open_condition", Message("the condition for opening the data to the public"),
          entry.open_condition is not None or not entry.open_to_public),
-        ("share_condition", "the sharing condition",
+        ("share_condition", Message("the sharing condition"),
          bool(entry.share_condition)
          or derived_share_type(entry.items) == ShareType.UNCONDITIONAL),
     ]  # fmt: skip
     for index, item in enumerate(entry.items):
         where = f"items[{index}]"
         checks += [
-            (f"{where}.description", "a description of the data item", bool(item.description)),
-            (f"{where}.length", "the length of the text item",
+            (f"{where}.description", Message("a description of the data item"), bool(item.description)),
+            (f"{where}.length", Message("the length of the text item"),
              item.length is not None or item.data_type != "string"),
-            (f"{where}.element", "the data element the item stands for", item.element is not None),
+            (f"{where}.element", Message("the data element the item stands for"), item.element is not None),
         ]  # fmt: skip
     return checks
 

@@ -86,7 +86,7 @@ def _resolve(host: str, port: int) -> list[IPAddress]:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except OSError as error:
         raise SourceRefused(
-            f"the host {host} could not be resolved", detail={"host": host}
+            "the host {host} could not be resolved", detail={"host": host}, host=host
         ) from error
     addresses: list[IPAddress] = []
     for info in infos:
@@ -147,7 +147,10 @@ class Reach:
     @classmethod
     def of(cls, settings: Settings, department_code: str) -> "Reach":
         if not re.fullmatch(r"[0-9A-Za-z_-]+", department_code):
-            raise SourceRefused(f"department code {department_code!r} cannot name a drop folder")
+            raise SourceRefused(
+                "department code {department_code!r} cannot name a drop folder",
+                department_code=department_code,
+            )
         return cls(
             department_code,
             (settings.resolved_drop_root / department_code).resolve(),
@@ -164,9 +167,10 @@ class Reach:
         resolved = path.resolve()
         if not (resolved == self.drop_root or resolved.is_relative_to(self.drop_root)):
             raise SourceRefused(
-                f"{given} is outside your department's drop folder: sources read only files "
-                f"under the drop folder of department {self.department_code}",
+                "{given} is outside your department's drop folder: sources read only files under the drop folder of department {department_code}",
                 detail={"path": given},
+                given=given,
+                department_code=self.department_code,
             )
         # The drop root usually lies in the data folder; when it does not, nothing of the data
         # folder may be reached through it (a drop root set to a parent of the data folder).
@@ -175,16 +179,19 @@ class Reach:
         )
         if data_dir_reached or any(_overlaps(resolved, own) for own in self.own_paths):
             raise SourceRefused(
-                f"{given} is one of the platform's own files and is never a source",
+                "{given} is one of the platform's own files and is never a source",
                 detail={"path": given},
+                given=given,
             )
         return resolved
 
     def _relative(self, given: str, what: str) -> Path:
         if not given or PurePath(given).is_absolute() or given.startswith("~"):
             raise SourceRefused(
-                f"give the {what} relative to your department's drop folder, not {given!r}",
+                "give the {what} relative to your department's drop folder, not {given!r}",
                 detail={"path": given},
+                what=what,
+                given=given,
             )
         return self._inside(self.drop_root / given, given)
 
@@ -192,20 +199,24 @@ class Reach:
         """The drop folder a file source names (``""`` or ``"."`` for the drop root itself)."""
         folder = self._relative(given or ".", "folder")
         if not folder.is_dir():
-            raise SourceRefused(f"there is no folder {given!r} in your drop folder")
+            raise SourceRefused("there is no folder {given!r} in your drop folder", given=given)
         return folder
 
     def files(self, folder: Path, pattern: str) -> list[Path]:
         """Files matching ``pattern`` in ``folder``, each checked again once resolved."""
         if PurePath(pattern).is_absolute() or ".." in PurePath(pattern).parts:
-            raise SourceRefused(f"the file pattern {pattern!r} must stay inside the folder")
+            raise SourceRefused(
+                "the file pattern {pattern!r} must stay inside the folder", pattern=pattern
+            )
         own_files = self._own_file_ids()
         found = []
         for path in sorted(folder.glob(pattern)):
             relative = path.relative_to(folder).as_posix()
             resolved = self._inside(path, relative)
             if resolved.is_file() and _file_id(resolved) in own_files:
-                raise SourceRefused(f"{relative} is one of the platform's own files")
+                raise SourceRefused(
+                    "{relative} is one of the platform's own files", relative=relative
+                )
             found.append(resolved)
         return found
 
@@ -213,9 +224,13 @@ class Reach:
         """The SQLite file a database source names: inside the drop folder, an existing file."""
         path = self._relative(given, "database file")
         if not path.is_file():
-            raise SourceRefused(f"there is no database file {given!r} in your drop folder")
+            raise SourceRefused(
+                "there is no database file {given!r} in your drop folder", given=given
+            )
         if _file_id(path) in self._own_file_ids():
-            raise SourceRefused(f"{given} is one of the platform's own files and is never a source")
+            raise SourceRefused(
+                "{given} is one of the platform's own files and is never a source", given=given
+            )
         return path
 
     def _own_file_ids(self) -> set[tuple[int, int]]:
@@ -230,8 +245,10 @@ class Reach:
         addresses = [] if (host, port) in self.own_endpoints else _resolve(host, port)
         if not addresses or any(self._is_own(address, port) for address in addresses):
             raise SourceRefused(
-                f"{host}:{port} is one of the platform's own services and is never a source",
+                "{host}:{port} is one of the platform's own services and is never a source",
                 detail={"host": host, "port": port},
+                host=host,
+                port=port,
             )
         name_listed = any(r.name == host and r.admits_port(port) for r in self.host_rules)
         for address in addresses:
@@ -241,9 +258,10 @@ class Reach:
             )
             if not (listed or (name_listed and not _special(address))):
                 raise SourceRefused(
-                    f"{host}:{port} is not among the hosts sources may reach; the platform's "
-                    "operator lists them in EXCHANGE_SOURCE_HOSTS",
+                    "{host}:{port} is not among the hosts sources may reach; the platform's operator lists them in EXCHANGE_SOURCE_HOSTS",
                     detail={"host": host, "port": port},
+                    host=host,
+                    port=port,
                 )
         return str(addresses[0])
 

@@ -23,6 +23,8 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from exchange.i18n import Message, joined
+
 ROW_HASH = "_row_hash"
 # Where a row came from, added by the file extractor; not data, never stored.
 SOURCE_FILE = "_source_file"
@@ -55,18 +57,18 @@ class Drift:
     def __bool__(self) -> bool:
         return bool(self.missing or self.added or self.mismatched)
 
-    def describe(self) -> str:
+    def describe(self) -> Message:
         parts = []
         if self.missing:
-            parts.append("missing columns: " + ", ".join(self.missing))
+            parts.append(Message("missing columns: {columns}", columns=", ".join(self.missing)))
         if self.added:
-            parts.append("columns not in the catalog: " + ", ".join(self.added))
-        if self.mismatched:
             parts.append(
-                "columns of another type: "
-                + ", ".join(f"{k} ({v})" for k, v in self.mismatched.items())
+                Message("columns not in the catalog: {columns}", columns=", ".join(self.added))
             )
-        return "; ".join(parts)
+        if self.mismatched:
+            listed = ", ".join(f"{k} ({v})" for k, v in self.mismatched.items())
+            parts.append(Message("columns of another type: {columns}", columns=listed))
+        return joined(parts)
 
     def as_dict(self) -> dict[str, Any]:
         return {"missing": self.missing, "added": self.added, "mismatched": self.mismatched}

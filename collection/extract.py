@@ -23,7 +23,7 @@ from sqlalchemy.dialects.sqlite.base import SQLiteDialect as sqlite_dialect
 
 from collection.confinement import DEFAULT_PORTS, Reach, SourceRefused
 from collection.conform import SOURCE_FILE, SOURCE_LINE
-from exchange.errors import InvalidInput
+from exchange.errors import Explained, InvalidInput
 
 FILE_KINDS = (".csv", ".xlsx", ".parquet", ".jsonl")
 MAX_PAGES = 100_000
@@ -33,7 +33,7 @@ MAX_REDIRECTS = 5
 DATABASE_OPTIONS = {"sslmode", "connect_timeout", "application_name", "target_session_attrs"}
 
 
-class ExtractError(Exception):
+class ExtractError(Explained):
     """The source could not be read; the message says what to check."""
 
 
@@ -57,18 +57,22 @@ def extract(
     except (ExtractError, SourceRefused):
         raise
     except pa.ArrowInvalid as error:  # a file of the department's own drop folder
-        raise ExtractError(f"reading the {kind} source failed: {error}") from error
+        raise ExtractError(
+            "reading the {kind} source failed: {error}", kind=kind, error=error
+        ) from error
     except httpx.HTTPError as error:
         raise ExtractError(
-            f"reading the {kind} source failed: {type(error).__name__} (check the address and "
-            "that the system answers)"
+            "reading the {kind} source failed: {name} (check the address and that the system answers)",
+            kind=kind,
+            name=type(error).__name__,
         ) from error
     except Exception as error:  # database drivers raise their own kinds
         raise ExtractError(
-            f"reading the {kind} source failed: {type(error).__name__} (check the connection "
-            "settings, the table or query, and the account's rights)"
+            "reading the {kind} source failed: {name} (check the connection settings, the table or query, and the account's rights)",
+            kind=kind,
+            name=type(error).__name__,
         ) from error
-    raise InvalidInput(f"unknown source kind {kind!r}: database, http or file")
+    raise InvalidInput("unknown source kind {kind!r}: database, http or file", kind=kind)
 
 
 def _database(
@@ -110,8 +114,9 @@ def _pinned_database_url(url: URL, reach: Reach) -> URL:
     unknown = sorted(set(url.query) - DATABASE_OPTIONS)
     if unknown:
         raise SourceRefused(
-            f"the database URL may not set {', '.join(unknown)}",
+            "the database URL may not set {unknown}",
             detail={"allowed": sorted(DATABASE_OPTIONS)},
+            unknown=", ".join(unknown),
         )
     port = url.port or DEFAULT_PORTS.get(url.get_backend_name(), 0)
     address = reach.address(url.host, port)
@@ -254,7 +259,9 @@ def _get(client: httpx.Client, url: str, params: dict[str, Any], reach: Reach) -
         if not response.is_redirect:
             return response
         url = urljoin(url, response.headers["location"])
-    raise ExtractError(f"the API redirected more than {MAX_REDIRECTS} times")
+    raise ExtractError(
+        "the API redirected more than {max_redirects} times", max_redirects=MAX_REDIRECTS
+    )
 
 
 def _pages(
@@ -267,11 +274,15 @@ def _pages(
     for _ in range(MAX_PAGES):
         response = _get(client, url, {page_param: page, size_param: size}, reach)
         if response.status_code >= 400:
-            raise ExtractError(f"the API answered {response.status_code} for page {page}")
+            raise ExtractError(
+                "the API answered {status_code} for page {page}",
+                status_code=response.status_code,
+                page=page,
+            )
         try:
             document = response.json()
         except ValueError as error:
-            raise ExtractError(f"the API's answer to page {page} is not JSON") from error
+            raise ExtractError("the API's answer to page {page} is not JSON", page=page) from error
         items = _at_path(document, config.get("items_path", "items"))
         if not items:
             return
@@ -279,7 +290,7 @@ def _pages(
         if len(items) < size:
             return
         page += 1
-    raise ExtractError(f"the API returned more than {MAX_PAGES} pages")
+    raise ExtractError("the API returned more than {max_pages} pages", max_pages=MAX_PAGES)
 
 
 def _at_path(document: Any, path: str | None) -> list[dict[str, Any]]:
@@ -288,7 +299,7 @@ def _at_path(document: Any, path: str | None) -> list[dict[str, Any]]:
         if key and isinstance(value, dict):
             value = value.get(key)
     if not isinstance(value, list):
-        raise ExtractError(f"the response has no list at {path!r}")
+        raise ExtractError("the response has no list at {path!r}", path=path)
     return value
 
 
@@ -298,7 +309,12 @@ def _files(config: dict[str, Any], reach: Reach, limit: int | None) -> pa.Table:
     pattern = str(config.get("pattern", "*"))
     files = [p for p in reach.files(folder, pattern) if p.suffix.lower() in FILE_KINDS]
     if not files:
-        raise ExtractError(f"no {', '.join(FILE_KINDS)} files matching {pattern} in {given}")
+        raise ExtractError(
+            "no {file_kinds} files matching {pattern} in {given}",
+            file_kinds=", ".join(FILE_KINDS),
+            pattern=pattern,
+            given=given,
+        )
     tables = [_located(_read_file(path), path, folder) for path in files]
     combined = pa.concat_tables(tables, promote_options="permissive")
     return combined.slice(0, limit) if limit else combined

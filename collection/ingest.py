@@ -22,6 +22,7 @@ from collection.sources import get_source, reach_of, secret_of
 from exchange import audit
 from exchange.audit import Outcome
 from exchange.errors import DomainError
+from exchange.i18n import Message
 from exchange.principal import Principal
 from exchange.runtime import Platform
 from exchange.store import UnifiedStore
@@ -74,20 +75,22 @@ def ingest(
     try:
         data = extract(kind, config, secret, reach=reach, watermark=watermark)
     except (ExtractError, SourceRefused) as error:
-        _fail(platform, run_id, str(error))
-        raise IngestFailed(str(error), detail={"source": source_id}) from error
+        _fail(platform, run_id, error.text)
+        raise IngestFailed(error.text, detail={"source": source_id}) from error
     ignore = frozenset({watermark_column}) if watermark_column else frozenset()
     conformed = conform(data, items, row_hash=certificate, ignore=ignore)
     if conformed.drift:
         _drift(platform, run_id, code, conformed)
     if conformed.rejected_share > threshold:
-        message = (
-            f"{len(conformed.rejected)} of {conformed.rows_read} rows do not conform "
-            f"({conformed.rejected_share:.1%} > {threshold:.1%}); nothing was written"
-        )
-        _fail(platform, run_id, message, rejected=conformed)
+        too_many = Message(
+            "{rejected} of {rows} rows do not conform ({share:.1%} > {threshold:.1%}); "
+            "nothing was written",
+            rejected=len(conformed.rejected), rows=conformed.rows_read,
+            share=conformed.rejected_share, threshold=threshold,
+        )  # fmt: skip
+        _fail(platform, run_id, too_many, rejected=conformed)
         raise IngestFailed(
-            message, detail={"source": source_id, "rejected": len(conformed.rejected)}
+            too_many, detail={"source": source_id, "rejected": len(conformed.rejected)}
         )
     digest = content_hash(conformed.table)
     snapshot_id = store.write(
@@ -204,7 +207,7 @@ def _finish(
 def _fail(
     platform: Platform,
     run_id: int,
-    message: str,
+    message: Message,
     *,
     rejected: Conformed | None = None,
     drift: dict[str, object] | None = None,
@@ -212,7 +215,8 @@ def _fail(
     now = platform.clock.now()
     with platform.database.transaction() as session:
         run = session.get_one(IngestRun, run_id)
-        run.status, run.finished_at, run.error, run.drift = "failed", now, message, drift
+        run.status, run.finished_at, run.drift = "failed", now, drift
+        run.error, run.error_message = message.english, message
         if rejected is not None:
             run.rows_read, run.rows_rejected = rejected.rows_read, len(rejected.rejected)
             _store_rejected(platform, session, run, rejected)
@@ -224,12 +228,14 @@ def _fail(
             outcome=Outcome.FAILED,
             object_type="resource",
             object_id=session.get_one(Resource, run.resource_id).code,
-            detail={"run": run.run_key, "error": message},
+            detail={"run": run.run_key, "error": message.english},
         )
 
 
 def _drift(platform: Platform, run_id: int, code: str, conformed: Conformed) -> None:
-    message = f"schema drift: {conformed.drift.describe()}; the previous data stays current"
+    message = Message(
+        "schema drift: {drift}; the previous data stays current", drift=conformed.drift.describe()
+    )
     _fail(platform, run_id, message, drift=conformed.drift.as_dict())
     with platform.database.transaction() as session:
         open_update_task(
@@ -237,7 +243,11 @@ def _drift(platform: Platform, run_id: int, code: str, conformed: Conformed) -> 
             actor=INGESTER,
             env=platform.workflow_environment(session),
             code=code,
-            description=f"采集发现数据结构变化 / ingestion found schema drift: {conformed.drift.describe()}",
+            description=Message(
+                "ingestion found schema drift: {drift}", drift=conformed.drift.describe()
+            ),
             origin="detected",
         )
-    raise IngestFailed(message, detail={"drift": conformed.drift.as_dict()}, code="schema_drift")
+    raise IngestFailed(
+        message, detail={"drift": conformed.drift.as_dict()}, error_code="schema_drift"
+    )

@@ -4,7 +4,8 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from exchange.db import Base
+from exchange.db import Base, StoredMessage
+from exchange.i18n import Message
 
 
 class Source(Base):
@@ -46,7 +47,8 @@ class IngestRun(Base):
     rows_rejected: Mapped[int | None]
     snapshot_id: Mapped[int | None] = mapped_column(BigInteger)
     content_hash: Mapped[str | None] = mapped_column(String(64))
-    error: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)  # in English, for programs
+    error_message: Mapped[Message | None] = mapped_column(StoredMessage)
     drift: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 

@@ -14,10 +14,11 @@ from sqlalchemy.orm import Session
 from catalog.models import Resource
 from collection.conform import SetAside
 from collection.models import IngestRun
+from exchange.i18n import Message
 from exchange.principal import Principal
 from exchange.workflow import WorkflowEnvironment
 from quality.compare import MAX_FINDINGS
-from quality.issues import STILL_FAILING, UNRESOLVED, open_issue
+from quality.issues import STILL_FAILING, report_findings, unresolved_issue
 from quality.models import QualityIssue
 from quality.vocab import IssueOrigin
 
@@ -44,30 +45,27 @@ def report_set_aside(
     if not rows:
         return
     resource = session.get_one(Resource, run.resource_id)
-    title = f"Ingestion of {resource.code} set aside {len(rows)} rows that could not be stored"
+    title = Message(
+        "Ingestion of {code} set aside {count} rows that could not be stored",
+        code=resource.code, count=len(rows),
+    )  # fmt: skip
     findings = [finding(row) for row in rows[:MAX_FINDINGS]]
-    existing = session.scalar(
-        select(QualityIssue).where(
-            QualityIssue.resource_id == resource.id,
-            QualityIssue.origin == IssueOrigin.INGEST,
-            QualityIssue.state.in_([str(s) for s in UNRESOLVED]),
-        )
-    )
+    existing = unresolved_issue(session, resource_id=resource.id, origin=IssueOrigin.INGEST)
     if existing is not None:
         existing.ingest_run_id, existing.snapshot_id = run.id, run.snapshot_id
-        existing.rows, existing.row_count, existing.title = findings, len(rows), title
-        return
-    open_issue(
+    report_findings(
         session,
         actor=actor,
         env=env,
-        issue=QualityIssue(
+        existing=existing,
+        found=QualityIssue(
             origin=IssueOrigin.INGEST,
             ingest_run_id=run.id,
             resource_id=resource.id,
             department_id=resource.provider_department_id,
             snapshot_id=run.snapshot_id,
-            title=title,
+            title=title.english[:200],
+            title_message=title,
             row_count=len(rows),
             rows=findings,
         ),

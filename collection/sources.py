@@ -21,7 +21,8 @@ from collection.conform import LOCATION, match_columns
 from collection.extract import ExtractError, extract
 from collection.models import RejectedRow, Source
 from exchange import audit
-from exchange.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from exchange.errors import Conflict, Hidden, InvalidInput, NotFound, PermissionDenied
+from exchange.i18n import Message
 from exchange.identity.models import Department
 from exchange.identity.roles import Role
 from exchange.principal import Principal
@@ -39,7 +40,12 @@ class ConnectionReport:
     columns: list[str] = field(default_factory=list)
     sample: list[dict[str, Any]] = field(default_factory=list)
     drift: dict[str, Any] | None = None
-    error: str | None = None
+    error: Message | None = None
+
+    def public(self) -> dict[str, Any]:
+        """For JSON: the error in English (readers in another language get ``in_language``)."""
+        return {**self.__dict__, "error": None if self.error is None else self.error.english}
+
     # One row per catalog item and per extra source column: what was found against what the
     # catalog says, so that a person sees at a glance which column is missing or of another type.
     matches: list[dict[str, Any]] = field(default_factory=list)
@@ -49,7 +55,8 @@ def items_of(session: Session, resource: Resource) -> list[DataItem]:
     version = published_version(session, resource)
     if version is None:
         raise Conflict(
-            f"entry {resource.code} is not published: only published resources are collected"
+            "entry {code} is not published: only published resources are collected",
+            code=resource.code,
         )
     return list(version.items)
 
@@ -72,7 +79,7 @@ def check_connection(
     try:
         sample = extract(kind, config, secret, reach=reach, limit=5)
     except ExtractError as error:
-        return ConnectionReport(False, error=str(error))
+        return ConnectionReport(False, error=error.text)
     sample = sample.drop_columns([c for c in sample.column_names if c in LOCATION])
     mapping, drift = match_columns(sample, items, ignore)
     rows = [{k: str(v) for k, v in row.items()} for row in sample.slice(0, 3).to_pylist()]
@@ -104,10 +111,15 @@ def check_connection(
 
 def _validate_config(kind: str, config: dict[str, Any], secret: dict[str, Any]) -> None:
     if kind not in KINDS:
-        raise InvalidInput(f"a source is one of: {', '.join(KINDS)}", detail={"field": "kind"})
+        raise InvalidInput(
+            "a source is one of: {kinds}", detail={"field": "kind"}, kinds=", ".join(KINDS)
+        )
     if not any(config.get(key) for key in KINDS[kind]):
         raise InvalidInput(
-            f"a {kind} source needs one of: {', '.join(KINDS[kind])}", detail={"field": "config"}
+            "a {kind} source needs one of: {kinds}",
+            detail={"field": "config"},
+            kind=kind,
+            kinds=", ".join(KINDS[kind]),
         )
     leaked = [
         key for key in ("url", "password", "header_value") if kind == "database" and key in config
@@ -117,7 +129,10 @@ def _validate_config(kind: str, config: dict[str, Any], secret: dict[str, Any]) 
     missing = [key for key in SECRET_KEYS[kind] if kind == "database" and not secret.get(key)]
     if missing:
         raise InvalidInput(
-            f"a {kind} source needs secret {', '.join(missing)}", detail={"field": "secret"}
+            "a {kind} source needs secret {missing}",
+            detail={"field": "secret"},
+            kind=kind,
+            missing=", ".join(missing),
         )
 
 
@@ -141,16 +156,21 @@ def register_source(
     resource = get_resource(session, code)
     require_may_manage(actor, resource)
     if resource.status != ResourceStatus.PUBLISHED:
-        raise Conflict(f"entry {code} is {resource.status}: only published resources are collected")
+        raise Conflict(
+            "entry {code} is {status}: only published resources are collected",
+            code=code,
+            status=resource.status,
+        )
     existing = session.scalars(
         select(Source.id).where(Source.resource_id == resource.id, Source.active.is_(True))
     ).all()
     if existing and not also:
         raise Conflict(
-            f"{code} already has source {', '.join(map(str, existing))}; edit it, or register "
-            "this one as an additional source if two systems really feed this resource",
+            "{code} already has source {existing}; edit it, or register this one as an additional source if two systems really feed this resource",
             detail={"existing": list(existing)},
-            code="source_exists",
+            error_code="source_exists",
+            code=code,
+            existing=", ".join(map(str, existing)),
         )
     _validate_config(kind, config, secret)
     _validate_mode(mode, watermark_column)
@@ -220,10 +240,10 @@ def _require_reads(
     )  # fmt: skip
     if not report.ok:
         raise InvalidInput(
-            f"the source was not saved: {report.error}",
-            detail={"columns": report.columns, "drift": report.drift, "error": report.error,
-                    "matches": report.matches},
-            code="source_check_failed",
+            "the source was not saved: {error}",
+            detail={"columns": report.columns, "drift": report.drift,
+                    "error": str(report.error), "matches": report.matches},
+            error_code="source_check_failed", error=report.error,
         )  # fmt: skip
 
 
@@ -293,8 +313,20 @@ def set_active(
 def get_source(session: Session, source_id: int) -> Source:
     source = session.get(Source, source_id)
     if source is None:
-        raise NotFound(f"no source {source_id}")
+        raise NotFound("no source {source_id}", source_id=source_id)
     return source
+
+
+def visible_source(session: Session, source_id: int, viewer: Principal) -> tuple[Source, Resource]:
+    """A source and its resource, for its department and the bureau; to anyone else it does
+    not exist (R22)."""
+    source = get_source(session, source_id)
+    resource = session.get_one(Resource, source.resource_id)
+    if not (
+        viewer.has_any(Role.BUREAU_ADMIN) or viewer.department_id == resource.provider_department_id
+    ):
+        raise Hidden("no source {source_id} of your department", source_id=source_id)
+    return source, resource
 
 
 def secret_of(settings: Settings, source: Source) -> dict[str, Any]:
@@ -315,8 +347,9 @@ def sources_of(session: Session, viewer: Principal) -> list[tuple[Source, Resour
 def require_active(source: Source) -> None:
     if not source.active:
         raise Conflict(
-            f"source {source.id} is deactivated: activate it before running it",
-            code="source_inactive",
+            "source {id} is deactivated: activate it before running it",
+            error_code="source_inactive",
+            id=source.id,
         )
 
 

@@ -10,11 +10,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import DateTime, Engine, MetaData, Table, create_engine, event
+from sqlalchemy import JSON, DateTime, Engine, MetaData, Table, create_engine, event
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from exchange.i18n import Message
 from exchange.policy_changes import ChangeBus
 
 NAMING_CONVENTION = {
@@ -45,6 +46,20 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+class StoredMessage(TypeDecorator[Message]):
+    """A message kept to be shown later (a notification, a deadline's title), stored as its
+    template and values so that each reader gets it in their own language."""
+
+    impl = JSON
+    cache_ok = True
+
+    def process_bind_param(self, value: Message | None, dialect: Dialect) -> Any:
+        return None if value is None else value.as_json()
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Message | None:
+        return None if value is None else Message.from_json(value)
 
 
 class Base(DeclarativeBase):

@@ -1,21 +1,47 @@
-"""Domain errors. Each says what was wrong and what to do; the API maps each kind to a status."""
+"""Domain errors. Each says what was wrong and what to do; the API maps each kind to a status.
+
+The message is an English template with named values (``NotFound("no source {source}",
+source=7)``), so that each reader gets it from the message catalogs in their language
+(:mod:`exchange.i18n`); ``message`` is the English text, for logs and programs.
+"""
 
 from typing import Any
 
+from exchange.i18n import Message
 
-class DomainError(Exception):
+
+class Explained(Exception):
+    """An exception whose message is for people: a :class:`Message` each reader gets in their
+    language; ``message`` is its English."""
+
+    def __init__(self, message: str | Message, **params: Any) -> None:
+        self.text = message if isinstance(message, Message) else Message(message, **params)
+        self.message = self.text.english
+        super().__init__(self.message)
+
+    def in_language(self, language: str) -> str:
+        return self.text.in_language(language)
+
+
+class DomainError(Explained):
     """Base class; ``code`` is a stable machine-readable identifier. ``audited`` is set by code
     that recorded the refusal itself, so the API does not record it twice."""
 
     code = "error"
     audited = False
 
-    def __init__(self, message: str, *, detail: Any = None, code: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(
+        self,
+        message: str | Message,
+        *,
+        detail: Any = None,
+        error_code: str | None = None,
+        **params: Any,
+    ) -> None:
+        super().__init__(message, **params)
         self.detail = detail
-        if code is not None:
-            self.code = code
+        if error_code is not None:
+            self.code = error_code
 
 
 class InvalidInput(DomainError):
@@ -53,10 +79,10 @@ class TooManyAttempts(DomainError):
     code = "too_many_attempts"
 
 
-def not_found(found: object, message: str) -> NotFound:
+def not_found(found: object, message: str, **params: Any) -> NotFound:
     """The 404 for a lookup that missed or is not the caller's to see: the same answer either way,
     but ``Hidden`` (recorded as a refusal) when ``found`` exists."""
-    return NotFound(message) if found is None else Hidden(message)
+    return NotFound(message, **params) if found is None else Hidden(message, **params)
 
 
 def is_refusal(error: Exception) -> bool:

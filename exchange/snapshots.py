@@ -18,14 +18,15 @@ from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
 
 from exchange.db import Database
+from exchange.errors import Explained
 from exchange.store import NAMESPACE, UnifiedStore, table_name
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
 
-class NoData(LookupError):
-    pass
+class NoData(Explained):
+    """The store has no data to serve for a resource (yet, or none that passed its checks)."""
 
 
 class NotInMemory(Exception):
@@ -72,7 +73,7 @@ class SnapshotCache:
         quarantine stated: it must see what to correct."""
         row = self._served_row(code)
         if row is None:
-            raise NoData(f"resource {code} has no data in the store yet")
+            raise NoData("resource {code} has no data in the store yet", code=code)
         location, quarantined, fallback, reason, open_issues = row
         current = self._current_snapshot_id(code, location)
         if quarantined is None or quarantined != current:
@@ -81,8 +82,9 @@ class SnapshotCache:
             return Served(current, current, reason, open_issues or 0)
         if fallback is None:
             raise NoData(
-                f"the current data of {code} is quarantined ({reason}) and no earlier snapshot "
-                "passed its checks; the provider has been asked to correct it"
+                "the current data of {code} is quarantined ({reason}) and no earlier snapshot passed its checks; the provider has been asked to correct it",
+                code=code,
+                reason=reason,
             )
         return Served(int(fallback), current, reason, open_issues or 0)
 
@@ -125,7 +127,7 @@ class SnapshotCache:
             return known[1]
         snapshot_id = self.store.current_snapshot_id(code)
         if snapshot_id is None:
-            raise NoData(f"resource {code} has no data in the store yet")
+            raise NoData("resource {code} has no data in the store yet", code=code)
         self._current[code] = (location, snapshot_id)
         return snapshot_id
 
@@ -142,7 +144,9 @@ class SnapshotCache:
         try:
             data = _contiguous(self.store.scan(code, snapshot_id=snapshot_id))
         except ValueError as error:  # pyiceberg: unknown snapshot id
-            raise NoData(f"resource {code} has no snapshot {snapshot_id}") from error
+            raise NoData(
+                "resource {code} has no snapshot {snapshot_id}", code=code, snapshot_id=snapshot_id
+            ) from error
         if data.nbytes <= self.max_bytes:
             with self._lock:
                 self._tables[key] = data

@@ -10,8 +10,10 @@ be formulas. XLSX cells are written with the string type, never as formulas.
 import csv
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
+
+from exchange.errors import InvalidInput
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -66,3 +68,33 @@ def neutralised_table(table: "pa.Table") -> "pa.Table":
         quoted = pc.binary_join_element_wise(pa.scalar("'", field.type), column, "")
         table = table.set_column(index, field, pc.if_else(risky, quoted, column))
     return table
+
+
+def uploaded_table(
+    content: bytes, filename: str, *, sheet: str | None = None
+) -> tuple[str, Iterator[list[str]]]:
+    """An uploaded XLSX or CSV as (sheet name, rows of trimmed text), read lazily so that a
+    caller may stop at a bad header or too many rows. ``sheet`` names the XLSX sheet to read when
+    it is there (the first one otherwise)."""
+    if filename.lower().endswith(".xlsx"):
+        from openpyxl import load_workbook
+
+        try:
+            workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        except Exception as error:  # openpyxl raises several kinds for a file that is not XLSX
+            raise InvalidInput(
+                "{filename} is not a readable XLSX file", filename=filename
+            ) from error
+        chosen = workbook[sheet] if sheet in workbook.sheetnames else workbook.worksheets[0]
+        rows = (
+            ["" if v is None else str(v).strip() for v in row]
+            for row in chosen.iter_rows(values_only=True)
+        )
+        return chosen.title, rows
+    if filename.lower().endswith(".csv"):
+        try:
+            text = content.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise InvalidInput("a CSV file must be UTF-8 text") from error
+        return filename, ([cell.strip() for cell in row] for row in csv.reader(io.StringIO(text)))
+    raise InvalidInput("upload the file as .xlsx or .csv", detail={"filename": filename})

@@ -86,8 +86,9 @@ def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
     def check(principal: CurrentPrincipal) -> Principal:
         if not principal.has_any(*roles):
             raise PermissionDenied(
-                "this needs one of the roles: " + ", ".join(sorted(roles)),
+                "this needs one of the roles: {roles}",
                 detail={"required_roles": sorted(roles)},
+                roles=", ".join(sorted(roles)),
             )
         return principal
 

@@ -101,7 +101,20 @@ async def _domain_error(request: Request, error: Exception) -> Response:
         await run_in_threadpool(record_refusal, request, error)
     if for_people(request):
         return request.app.state.html_error(request, status, error, error.message)  # type: ignore[no-any-return]
-    return error_response(status, error.code, error.message, error.detail)
+    message = error.in_language(api_language(request))
+    return error_response(status, error.code, message, error.detail)
+
+
+def api_language(request: Request) -> str:
+    """The API speaks English unless the caller asks for Chinese (``Accept-Language: zh``): its
+    readers are mostly the integrators of other systems; codes are the same in both."""
+    for tag in request.headers.get("accept-language", "").split(","):
+        primary = tag.split(";")[0].strip().lower()
+        if primary.startswith("zh"):
+            return "zh"
+        if primary.startswith("en"):
+            return "en"
+    return "en"
 
 
 def record_refusal(request: Request, error: Exception) -> None:

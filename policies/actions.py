@@ -13,6 +13,7 @@ from typing import Literal
 import casbin
 
 from exchange.errors import PermissionDenied
+from exchange.i18n import Message
 from exchange.identity.roles import Role
 from exchange.principal import Principal
 
@@ -39,13 +40,15 @@ class ActionPolicy:
         return any(self._enforcer.enforce(str(role), relation, obj, action) for role in roles)
 
     def require(
-        self, actor: Principal, relation: Relation, obj: str, action: str, *, explain: str
+        self, actor: Principal, relation: Relation, obj: str, action: str, *, explain: str | Message
     ) -> None:
         if not self.allows(actor, relation, obj, action):
             needed = self.roles_for(obj, action)
             raise PermissionDenied(
-                f"{explain} (roles that may: {', '.join(sorted(needed))})",
+                "{explain} (roles that may: {needed})",
                 detail={"object": obj, "action": action, "required_roles": sorted(needed)},
+                explain=explain if isinstance(explain, Message) else Message(explain),
+                needed=", ".join(sorted(needed)),
             )
 
     def roles_for(self, obj: str, action: str) -> frozenset[Role]:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import orjson
 
 from exchange.errors import InvalidInput, NotFound, PermissionDenied
+from exchange.i18n import Message
 from exchange.principal import Principal
 from exchange.snapshots import NoData, NotInMemory, Served, SnapshotCache
 from policies.actions import ACTIONS, relation_of
@@ -41,16 +42,17 @@ class Filter:
         op, _, value = rest.partition(":")
         if not item or op not in ("eq", "in", "range"):
             raise InvalidInput(
-                f"cannot read the filter {text!r}: write item:eq:value, item:in:a|b or "
-                "item:range:low..high",
+                "cannot read the filter {text!r}: write item:eq:value, item:in:a|b or item:range:low..high",
                 detail={"field": "filter", "value": text},
+                text=text,
             )
         if op == "range":
             low, dots, high = value.partition("..")
             if not dots or not (low or high):
                 raise InvalidInput(
-                    f"a range is low..high, either end may be left open: {text!r}",
+                    "a range is low..high, either end may be left open: {text!r}",
                     detail={"field": "filter", "value": text},
+                    text=text,
                 )
             return cls(item, "range", (low, high))
         return cls(item, op, tuple(value.split("|")) if op == "in" else (value,))  # type: ignore[arg-type]
@@ -87,17 +89,23 @@ def authorize(
         raise InvalidInput("say what the data is for (R15)", detail={"field": "purpose"})
     facts = pdp.resource(request.code)
     if facts is None or actor.department_id is None:
-        raise NotFound(f"no published data resource {request.code}")
+        raise NotFound("no published data resource {code}", code=request.code)
     relation = relation_of(actor, provider_id=facts.provider_department_id)
     ACTIONS.require(
-        actor, relation, "data", "read", explain=f"your roles do not read data of {request.code}"
+        actor,
+        relation,
+        "data",
+        "read",
+        explain=Message("your roles do not read data of {code}", code=request.code),
     )
     if request.items is not None:
         unknown = sorted(set(request.items) - set(facts.items))
         if unknown:
             raise InvalidInput(
-                f"not data items of {request.code}: {', '.join(unknown)}",
+                "not data items of {code}: {unknown}",
                 detail={"field": "columns", "unknown": unknown},
+                code=request.code,
+                unknown=", ".join(unknown),
             )
     decision = pdp.decide(
         department_id=actor.department_id,
@@ -118,15 +126,17 @@ def authorize(
         )
     if not decision.items:
         raise PermissionDenied(
-            f"nothing of {request.code} is open to your department in the {request.mode} mode; "
-            "request the items you need",
+            "nothing of {code} is open to your department in the {mode} mode; request the items you need",
             detail={"resource": request.code, "mode": request.mode},
+            code=request.code,
+            mode=request.mode,
         )
     for each in request.filters:
         if each.item not in decision.items:
             raise PermissionDenied(
-                f"you may not filter on {each.item}: it is not granted to you",
+                "you may not filter on {item}: it is not granted to you",
                 detail={"resource": request.code, "not_granted": [each.item]},
+                item=each.item,
             )
     return facts, decision
 
@@ -160,7 +170,7 @@ def read(
         snapshot_id = cursor_snapshot or request.snapshot_id or served.snapshot_id
         whole = snapshots.read(request.code, snapshot_id, memory_only=quick_only)
     except NoData as error:
-        raise NotFound(str(error)) from error
+        raise NotFound(error.text) from error
     positions = _key_positions(snapshots, request, snapshot_id, whole, quick_only)
     if positions is not None and len(request.filters) == 1 and not decision.row_filter:
         # The index alone selects the rows: take just this page's.
@@ -239,8 +249,11 @@ def _typed(whole: "pa.Table", item: str, values: list[Any]) -> "pa.Array":
         return pa.array([str(v) for v in values]).cast(target)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
         raise InvalidInput(
-            f"{item} holds {target}; cannot compare it with {', '.join(map(str, values))}",
+            "{item} holds {target}; cannot compare it with {values}",
             detail={"field": "filter", "item": item},
+            item=item,
+            target=target,
+            values=", ".join(map(str, values)),
         ) from error
 
 
@@ -281,7 +294,7 @@ def changes_since(
         before = select_rows(snapshots.read(request.code, since_snapshot_id), decision, ())
         after = select_rows(snapshots.read(request.code, current), decision, ())
     except NoData as error:
-        raise NotFound(str(error)) from error
+        raise NotFound(error.text) from error
     connection = duckdb.connect()
     connection.register("before_rows", before)
     connection.register("after_rows", after)

@@ -67,7 +67,10 @@ def open_dispute(
     if not ground.strip():
         raise InvalidInput("state the grounds of the dispute", detail={"field": "ground"})
     if session.scalar(select(Dispute.id).where(Dispute.request_id == request_id)) is not None:
-        raise Conflict(f"request {request_id} has been disputed already; a ruling is final")
+        raise Conflict(
+            "request {request_id} has been disputed already; a ruling is final",
+            request_id=request_id,
+        )
     dispute = Dispute(
         request_id=request_id,
         state="new",
@@ -106,7 +109,7 @@ def rule(
     )
     dispute = session.get(Dispute, dispute_id, with_for_update=True)
     if dispute is None:
-        raise NotFound(f"no dispute {dispute_id}")
+        raise NotFound("no dispute {dispute_id}", dispute_id=dispute_id)
     if not note.strip():
         raise InvalidInput("a ruling gives its reasons", detail={"field": "note"})
     request = session.get_one(AccessRequest, dispute.request_id)
@@ -116,7 +119,8 @@ def rule(
         extra = sorted(set(grant_items) - set(request.items))
         if extra or not grant_items:
             raise InvalidInput(
-                f"grant requested items only; not requested: {', '.join(extra) or '(none)'}"
+                "grant requested items only; not requested: {extra}",
+                extra=", ".join(extra) or "(none)",
             )
         take_action(
             session,

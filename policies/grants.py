@@ -104,12 +104,14 @@ def statutory_grant(
     resource = get_resource(session, code)
     version = published_version(session, resource)
     if version is None:
-        raise Conflict(f"entry {code} is not published")
+        raise Conflict("entry {code} is not published", code=code)
     unknown = sorted(set(items) - {i.name for i in version.items})
     if unknown or not items:
         raise InvalidInput(
-            f"not items of {code}: {', '.join(unknown) or '(none given)'}",
+            "not items of {code}: {unknown}",
             detail={"items": unknown},
+            code=code,
+            unknown=", ".join(unknown) or "(none given)",
         )
     consumer = get_department(session, consumer_code)
     return create_grant(
@@ -134,7 +136,7 @@ def revoke_grant(
     """The provider or the bureau withdraws a grant, with a reason; it stops at once."""
     grant = session.get(Grant, grant_id)
     if grant is None:
-        raise NotFound(f"no grant {grant_id}")
+        raise NotFound("no grant {grant_id}", grant_id=grant_id)
     provider_id = session.get_one(Resource, grant.resource_id).provider_department_id
     ACTIONS.require(
         actor,
@@ -146,7 +148,7 @@ def revoke_grant(
     if not reason.strip():
         raise InvalidInput("revoking a grant needs a reason", detail={"field": "reason"})
     if grant.revoked_at is not None:
-        raise Conflict(f"grant {grant_id} was revoked already")
+        raise Conflict("grant {grant_id} was revoked already", grant_id=grant_id)
     grant.revoked_at, grant.revoked_by, grant.revoke_reason = now, actor.username, reason
     announce(session, "grant", grant.id)
     audit.record(

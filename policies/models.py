@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from exchange.db import Base
 from exchange.deadlines.service import Assignment
+from exchange.i18n import Message
 from exchange.identity.roles import Role
 
 REVIEW = "access_review"
@@ -58,8 +59,8 @@ class AccessRequest(Base):
     def deadline_assignment(self, kind: str) -> Assignment:
         return Assignment(self.provider_department_id, Role.DATA_REVIEWER, Role.COORDINATING_OFFICE)
 
-    def deadline_title(self, kind: str) -> str:
-        return f"审核数据共享申请 Decide access request {self.id}"
+    def deadline_title(self, kind: str) -> Message:
+        return Message("Decide access request {id}", id=self.id)
 
 
 class Grant(Base):
@@ -105,8 +106,10 @@ class Dispute(Base):
     def deadline_assignment(self, kind: str) -> Assignment:
         return Assignment(None, Role.COORDINATING_OFFICE, Role.BUREAU_ADMIN)
 
-    def deadline_title(self, kind: str) -> str:
-        return f"裁决共享争议 Rule on dispute {self.id} (request {self.request_id})"
+    def deadline_title(self, kind: str) -> Message:
+        return Message(
+            "Rule on dispute {id} (request {request_id})", id=self.id, request_id=self.request_id
+        )
 
 
 class DataUsage(Base):
@@ -167,14 +170,17 @@ class Suspension(Base):
     end_reason: Mapped[str | None] = mapped_column(Text)
 
     @property
-    def reason(self) -> str:
-        late = ", ".join(self.late_resources)
-        return f"its resources {late} missed their update cycle (R11)"
+    def reason(self) -> Message:
+        return Message(
+            "its resources {resources} missed their update cycle (R11)",
+            resources=", ".join(self.late_resources),
+        )
 
     def deadline_assignment(self, kind: str) -> Assignment:
         return Assignment(self.department_id, Role.DATA_RESOURCE_ADMIN, Role.BUREAU_ADMIN)
 
-    def deadline_title(self, kind: str) -> str:
-        return f"按时更新数据 Update late data before grants are suspended: {', '.join(self.late_resources)}"[
-            :200
-        ]
+    def deadline_title(self, kind: str) -> Message:
+        return Message(
+            "Update late data before grants are suspended: {resources}",
+            resources=", ".join(self.late_resources),
+        )

@@ -12,7 +12,7 @@ pycasbin's key filter is state on the shared policy object, so decisions and upd
 
 import threading
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from catalog.models import DataItem, Resource
 from catalog.vocab import ResourceStatus, ShareType
+from exchange.i18n import Message
 from exchange.policy_changes import PolicyChange
 from policies.models import Grant, Suspension
 
@@ -88,7 +89,7 @@ class Decision:
     row_filter: dict[str, Any] | None = None
     grant_id: int | None = None
     denied_items: tuple[str, ...] = ()
-    reason: str = ""
+    reason: Message = field(default_factory=lambda: Message(""))
 
 
 class DataAccessPolicy:
@@ -100,7 +101,7 @@ class DataAccessPolicy:
         self._resources: dict[str, ResourceFacts] = {}
         self._codes: dict[int, str] = {}
         # R11: departments whose grants are suspended, with the reason readers are told.
-        self._suspended: dict[int, str] = {}
+        self._suspended: dict[int, Message] = {}
         self._lock = threading.RLock()
 
     # -- loading ---------------------------------------------------------------------------
@@ -203,7 +204,9 @@ class DataAccessPolicy:
         with self._lock:
             facts = self._resources.get(code)
             if facts is None:
-                return Decision(False, "denied", reason=f"no data resource {code}")
+                return Decision(
+                    False, "denied", reason=Message("no data resource {code}", code=code)
+                )
             sub = subject(department_id)
             wanted = (
                 frozenset(items)
@@ -293,33 +296,46 @@ class DataAccessPolicy:
                     False,
                     "denied",
                     denied_items=tuple(sorted(wanted)),
-                    reason=f"grant {grant_id} is not in force for your department, "
-                    f"this resource and the {mode} mode",
+                    reason=Message(
+                        "grant {grant_id} is not in force for your department, this resource "
+                        "and the {mode} mode",
+                        grant_id=grant_id,
+                        mode=mode,
+                    ),
                 )
             grants = named
         open_items = facts.unconditional if facts.published else frozenset()
         covered = set(open_items).union(*(g.items for g in grants))
         unknown = sorted(wanted - set(facts.items))
         uncovered = sorted(wanted - covered)
+        code = facts.code
         if unknown:
-            reason = f"not data items of {facts.code}: {', '.join(unknown)}"
+            reason = Message(
+                "not data items of {code}: {items}", code=code, items=", ".join(unknown)
+            )
         elif uncovered and department_id in self._suspended:
-            reason = (
-                f"your department's grants are suspended because {self._suspended[department_id]}; "
-                "they come back when its data is up to date again, or by a decision of the bureau"
+            reason = Message(
+                "your department's grants are suspended because {why}; they come back when its "
+                "data is up to date again, or by a decision of the bureau",
+                why=self._suspended[department_id],
             )
         elif barred := [(n, basis) for n, basis in facts.not_shared if n in uncovered]:
-            bases = "; ".join(f"{n}: {basis}" for n, basis in barred)
-            reason = (
-                f"{', '.join(n for n, _ in barred)} of {facts.code} are not shared, by law — "
-                f"{bases}; only a grant a law requires can make them readable"
-            )
+            reason = Message(
+                "{items} of {code} are not shared, by law — {bases}; only a grant a law requires "
+                "can make them readable",
+                items=", ".join(n for n, _ in barred), code=code,
+                bases="; ".join(f"{n}: {basis}" for n, basis in barred),
+            )  # fmt: skip
         elif uncovered:
-            reason = f"no grant in force lets your department read {', '.join(uncovered)} of " + (
-                f"{facts.code} in the {mode} mode; request them"
-            )
+            reason = Message(
+                "no grant in force lets your department read {items} of {code} in the {mode} "
+                "mode; request them",
+                items=", ".join(uncovered), code=code, mode=mode,
+            )  # fmt: skip
         else:
-            reason = "no single grant covers all of these items; read them under separate grants"
+            reason = Message(
+                "no single grant covers all of these items; read them under separate grants"
+            )
         return Decision(
             False,
             "denied",
@@ -349,8 +365,10 @@ class DataAccessPolicy:
         return len(self._grants)
 
 
-def _suspension_reason(suspension: Suspension) -> str:
-    return f"{suspension.reason}, since {suspension.suspended_at:%Y-%m-%d}"
+def _suspension_reason(suspension: Suspension) -> Message:
+    return Message(
+        "{reason}, since {day}", reason=suspension.reason, day=f"{suspension.suspended_at:%Y-%m-%d}"
+    )
 
 
 def _resource_facts(session: Session, resource_id: int | None) -> Iterable[ResourceFacts]:

@@ -111,7 +111,7 @@ def file_request(
     resource = get_resource(session, draft.code)
     version = published_version(session, resource)
     if version is None or resource.status != ResourceStatus.PUBLISHED:
-        raise Conflict(f"entry {draft.code} is not published: nothing to request")
+        raise Conflict("entry {code} is not published: nothing to request", code=draft.code)
     if resource.provider_department_id == actor.department_id:
         raise InvalidInput("a department reads its own data without a request")
     if actor.department_id is None:
@@ -158,8 +158,10 @@ def _check_draft(draft: RequestDraft, items: dict[str, Any]) -> None:
     unknown = sorted(set(draft.items) - items.keys())
     if unknown or not draft.items:
         raise InvalidInput(
-            f"not data items of {draft.code}: {', '.join(unknown) or '(none named)'}",
+            "not data items of {code}: {unknown}",
             detail={"field": "items", "unknown": unknown},
+            code=draft.code,
+            unknown=", ".join(unknown) or "(none named)",
         )
     forbidden = {
         n: items[n].legal_basis for n in draft.items if items[n].share_type == ShareType.NOT_SHARED
@@ -167,15 +169,17 @@ def _check_draft(draft: RequestDraft, items: dict[str, Any]) -> None:
     if forbidden:
         bases = "; ".join(f"{n}: {b}" for n, b in sorted(forbidden.items()))
         raise InvalidInput(
-            f"these items are not shared by law and cannot be requested — {bases}",
+            "these items are not shared by law and cannot be requested — {bases}",
             detail={"field": "items", "not_shared": forbidden},
-            code="not_shared",
+            error_code="not_shared",
+            bases=bases,
         )
     direct = sorted(n for n in draft.items if items[n].share_type == ShareType.UNCONDITIONAL)
     if direct:
         raise InvalidInput(
-            f"these items are shared unconditionally and need no request: {', '.join(direct)}",
+            "these items are shared unconditionally and need no request: {direct}",
             detail={"field": "items", "unconditional": direct},
+            direct=", ".join(direct),
         )
     if not draft.purpose.strip() or not draft.duty_basis.strip():
         raise InvalidInput(
@@ -195,7 +199,7 @@ def get_request(
         or actor.department_id in (request.consumer_department_id, request.provider_department_id)
         or actor.has_any(Role.COORDINATING_OFFICE, Role.BUREAU_ADMIN, Role.AUDITOR)
     ):
-        raise not_found(request, f"no access request {request_id}")
+        raise not_found(request, "no access request {request_id}", request_id=request_id)
     return request
 
 
@@ -284,8 +288,9 @@ def approve(
     extra = sorted(set(approved) - set(request.items))
     if extra or not approved:
         raise InvalidInput(
-            f"approve a subset of the requested items; not requested: {', '.join(extra) or '(none left)'}",
+            "approve a subset of the requested items; not requested: {extra}",
             detail={"field": "items", "not_requested": extra},
+            extra=", ".join(extra) or "(none left)",
         )
     if row_filter:
         version = published_version(session, session.get_one(Resource, request.resource_id))
@@ -293,8 +298,9 @@ def approve(
         unknown = sorted(set(row_filter) - {i.name for i in version.items})
         if unknown:
             raise InvalidInput(
-                f"the row filter names unknown items: {', '.join(unknown)}",
+                "the row filter names unknown items: {unknown}",
                 detail={"field": "row_filter"},
+                unknown=", ".join(unknown),
             )
     action = "approve_pending_review" if request.sensitive else "approve"
     take_action(

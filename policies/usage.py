@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from catalog.models import Resource
 from exchange import audit
 from exchange.errors import InvalidInput, NotFound, not_found
+from exchange.i18n import Message
 from exchange.identity.models import Department
 from exchange.principal import Principal
 from policies.actions import ACTIONS
@@ -46,7 +47,11 @@ def usage(
     city_wide = ACTIONS.allows(actor, "other", "usage", "view")
     if not city_wide:
         ACTIONS.require(
-            actor, side, "usage", "view", explain=f"your roles do not see {side}-side usage"
+            actor,
+            side,
+            "usage",
+            "view",
+            explain=Message("your roles do not see {side}-side usage", side=side),
         )
     provider, consumer = Department.__table__.alias("p"), Department.__table__.alias("c")
     query = (
@@ -88,7 +93,7 @@ def report_use(
     """The consumer tells the provider what the data served (R17), for one period of a grant."""
     grant = session.get(Grant, grant_id)
     if grant is None or grant.consumer_department_id != actor.department_id:
-        raise not_found(grant, f"no grant {grant_id} of your department")
+        raise not_found(grant, "no grant {grant_id} of your department", grant_id=grant_id)
     ACTIONS.require(
         actor, "consumer", "usage", "report", explain="use is reported by the consumer's staff"
     )
@@ -125,12 +130,12 @@ def reports_for(session: Session, *, actor: Principal, grant_id: int) -> list[Us
     """A grant's use reports, for its consumer, its provider, the bureau and auditors."""
     grant = session.get(Grant, grant_id)
     if grant is None:
-        raise NotFound(f"no grant {grant_id}")
+        raise NotFound("no grant {grant_id}", grant_id=grant_id)
     provider_id = session.get_one(Resource, grant.resource_id).provider_department_id
     if actor.department_id not in (grant.consumer_department_id, provider_id) and not (
         ACTIONS.allows(actor, "other", "usage", "view")
     ):
-        raise NotFound(f"no grant {grant_id}")
+        raise NotFound("no grant {grant_id}", grant_id=grant_id)
     return list(
         session.scalars(
             select(UseReport).where(UseReport.grant_id == grant_id).order_by(UseReport.id)

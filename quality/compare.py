@@ -26,6 +26,8 @@ class ComparisonSpec:
     keys: tuple[tuple[str, str], ...]
     attributes: tuple[AttributePair, ...]
     normalise: frozenset[Normalisation] = frozenset()
+    # The items naming a row on each side (企业名称), shown beside the keys of findings.
+    names: tuple[str | None, str | None] = (None, None)
 
 
 @dataclass
@@ -72,6 +74,10 @@ def compare_tables(left: "pa.Table", right: "pa.Table", spec: ComparisonSpec) ->
         columns |= {f"{prefix}{i}": table[a.left if prefix == "_l" else a.right]
                     for i, a in enumerate(spec.attributes)}  # fmt: skip
         columns |= {f"{prefix}_key{i}": table[name] for i, name in enumerate(names)}
+        naming = spec.names[0 if prefix == "_l" else 1]
+        columns[f"{prefix}_name"] = (
+            table[naming] if naming else pa.nulls(table.num_rows, pa.string())
+        )
         columns[f"{prefix}_present"] = pa.repeat(True, table.num_rows)
         return pa.table(columns)
 
@@ -137,6 +143,10 @@ def _rows(
 
     rows: list[dict[str, Any]] = []
 
+    def name_of(position: int) -> Any:
+        named = joined["_l_name"][position].as_py()
+        return named if named is not None else joined["_r_name"][position].as_py()
+
     def keys_of(prefix: str, position: int) -> dict[str, Any]:
         names = [k[0] if prefix == "_l" else k[1] for k in spec.keys]
         return {
@@ -148,7 +158,7 @@ def _rows(
         for position in pc.indices_nonzero(mask).to_pylist()[: MAX_FINDINGS - len(rows)]:
             rows.append({
                 "kind": "mismatch", "attribute": pair.left, "right_attribute": pair.right,
-                "key": keys_of("_l", position),
+                "key": keys_of("_l", position), "name": name_of(position),
                 "left": _plain(joined[f"_l{i}"][position].as_py()),
                 "right": _plain(joined[f"_r{i}"][position].as_py()),
             })  # fmt: skip
@@ -157,7 +167,7 @@ def _rows(
         ("right_only", pc.and_not(in_right, in_left), "_r"),
     ):
         for position in pc.indices_nonzero(mask).to_pylist()[: max(0, MAX_FINDINGS - len(rows))]:
-            rows.append({"kind": kind, "key": keys_of(prefix, position)})
+            rows.append({"kind": kind, "key": keys_of(prefix, position), "name": name_of(position)})
     # The join's order varies from run to run; reports should not.
     return sorted(rows, key=lambda r: (r["kind"], r.get("attribute", ""), str(r["key"])))
 

@@ -10,6 +10,7 @@ the left is the reference the steward compares against.
 
 import time as timer
 from collections import defaultdict
+from dataclasses import replace
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -20,14 +21,15 @@ from catalog.entries import get_resource, published_version
 from catalog.models import AuthoritativeSource, DataItem, Resource
 from exchange import audit
 from exchange.errors import InvalidInput, NotFound
+from exchange.i18n import Message
 from exchange.principal import Principal
 from exchange.runtime import Platform
-from exchange.snapshots import NoData
 from exchange.store import UnifiedStore
 from policies.actions import ACTIONS
 from quality.compare import AttributePair, ComparisonSpec, Findings, compare_tables
-from quality.issues import STILL_FAILING, UNRESOLVED, open_issue
+from quality.issues import STILL_FAILING, UNRESOLVED, report_findings
 from quality.models import Comparison, ComparisonRun, QualityIssue
+from quality.suites import naming_item
 from quality.vocab import IssueOrigin, Normalisation
 
 
@@ -59,7 +61,7 @@ def _items(session: Session, code: str) -> tuple[Resource, dict[str, DataItem]]:
     resource = get_resource(session, code)
     version = published_version(session, resource)
     if version is None:
-        raise InvalidInput(f"entry {code} is not published", detail={"field": "resource"})
+        raise InvalidInput("entry {code} is not published", detail={"field": "resource"}, code=code)
     return resource, {i.name: i for i in version.items}
 
 
@@ -75,7 +77,9 @@ def create_comparison(
     unknown = [f"{draft.left}.{name}" for name, _ in pairs if name not in left_items]
     unknown += [f"{draft.right}.{name}" for _, name in pairs if name not in right_items]
     if unknown:
-        raise InvalidInput(f"not data items: {', '.join(unknown)}", detail={"unknown": unknown})
+        raise InvalidInput(
+            "not data items: {unknown}", detail={"unknown": unknown}, unknown=", ".join(unknown)
+        )
     comparison = Comparison(
         name=draft.name.strip(),
         left_resource_id=left.id,
@@ -93,6 +97,11 @@ def create_comparison(
         object_type="comparison", object_id=comparison.id, detail=draft.model_dump(mode="json"),
     )  # fmt: skip
     return comparison
+
+
+def _naming(session: Session, resource: Resource) -> str | None:
+    version = published_version(session, resource)
+    return None if version is None else naming_item(list(version.items))
 
 
 def spec_of(comparison: Comparison) -> ComparisonSpec:
@@ -121,15 +130,16 @@ def run_comparison(
             require_steward(actor)
         comparison = session.get(Comparison, comparison_id)
         if comparison is None or comparison.retired_at is not None:
-            raise NotFound(f"no comparison {comparison_id}")
+            raise NotFound("no comparison {comparison_id}", comparison_id=comparison_id)
         left = session.get_one(Resource, comparison.left_resource_id)
         right = session.get_one(Resource, comparison.right_resource_id)
-        codes, spec = (left.code, right.code), spec_of(comparison)
+        codes = (left.code, right.code)
+        spec = replace(spec_of(comparison), names=(_naming(session, left), _naming(session, right)))
     snapshots = []
     for code in codes:
         snapshot_id = store.current_snapshot_id(code)
         if snapshot_id is None:
-            raise NotFound(str(NoData(f"resource {code} has no data in the store yet")))
+            raise NotFound("resource {code} has no data in the store yet", code=code)
         snapshots.append(snapshot_id)
     if only_if_changed:
         with platform.database.transaction() as session:
@@ -144,11 +154,16 @@ def run_comparison(
                 return done
     started = timer.perf_counter()
     left_columns = list(
-        dict.fromkeys([k for k, _ in spec.keys] + [a.left for a in spec.attributes])
+        dict.fromkeys(
+            [k for k, _ in spec.keys]
+            + [a.left for a in spec.attributes]
+            + [n for n in spec.names[:1] if n]
+        )
     )
     right_columns = list(
-        dict.fromkeys([k for _, k in spec.keys] + [a.right for a in spec.attributes])
-    )
+        dict.fromkeys([k for _, k in spec.keys] + [a.right for a in spec.attributes]
+                      + [n for n in spec.names[1:] if n])
+    )  # fmt: skip
     findings = compare_tables(
         store.scan(codes[0], snapshot_id=snapshots[0], columns=tuple(left_columns)),
         store.scan(codes[1], snapshot_id=snapshots[1], columns=tuple(right_columns)),
@@ -170,23 +185,24 @@ def run_comparison(
             mismatched_rows=findings.mismatched_rows,
             left_only=findings.left_only,
             right_only=findings.right_only,
-            report=_report(comparison, codes, findings),
+            report=_report(comparison, codes, findings, spec.names),
         )
         session.add(run)
         session.flush()
         for department_id, (resource, rows, count) in _responsible(
             session, comparison, findings
         ).items():
-            title = f"数据比对不一致 {comparison.name}: {count} findings in {resource.code}"
-            existing = _unresolved_issue(session, comparison_id, department_id)
-            if existing is not None:  # it keeps the run and snapshot it was found on
-                existing.rows, existing.row_count, existing.title = rows, count, title[:200]
-                continue
-            open_issue(
+            title = Message(
+                "Comparison {name} found {count} inconsistencies in {code}",
+                name=comparison.name, count=count, code=resource.code,
+            )  # fmt: skip
+            report_findings(
                 session,
                 actor=actor,
                 env=env,
-                issue=QualityIssue(
+                # an issue found earlier keeps the run and snapshot it was found on
+                existing=_unresolved_issue(session, comparison_id, department_id),
+                found=QualityIssue(
                     origin=IssueOrigin.COMPARISON,
                     comparison_run_id=run.id,
                     resource_id=resource.id,
@@ -194,7 +210,8 @@ def run_comparison(
                     snapshot_id=snapshots[0]
                     if resource.id == comparison.left_resource_id
                     else snapshots[1],
-                    title=title[:200],
+                    title=title.english[:200],
+                    title_message=title,
                     row_count=count,
                     rows=rows,
                 ),
@@ -209,7 +226,12 @@ def run_comparison(
         return run
 
 
-def _report(comparison: Comparison, codes: tuple[str, str], findings: Findings) -> dict[str, Any]:
+def _report(
+    comparison: Comparison,
+    codes: tuple[str, str],
+    findings: Findings,
+    names: tuple[str | None, str | None],
+) -> dict[str, Any]:
     return {
         "comparison": comparison.name,
         "left": codes[0],
@@ -217,6 +239,7 @@ def _report(comparison: Comparison, codes: tuple[str, str], findings: Findings) 
         "keys": comparison.keys,
         "attributes": comparison.attributes,
         "normalise": comparison.normalise,
+        "names": list(names),
         "mismatches": findings.mismatches,
         "findings": findings.rows,
         "findings_shown": len(findings.rows),

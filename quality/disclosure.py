@@ -53,6 +53,12 @@ def comparison_rows(
             key_readable = all(pair[0] in left or pair[1] in right for pair in key_pairs)
         if not key_readable:
             row["key"] = dict.fromkeys(row["key"], WITHHELD)
+        named_left, named_right = report.get("names") or [None, None]
+        name_item, side = (
+            (named_right, right) if row["kind"] == "right_only" else (named_left, left)
+        )
+        if row.get("name") is not None and name_item not in side:
+            row["name"] = WITHHELD
         if row["kind"] == "mismatch":
             if row["attribute"] not in left:
                 row["left"] = WITHHELD

@@ -7,7 +7,6 @@ Rows left without an answer are skipped; any row that cannot be read refuses the
 naming its line, so an upload is taken whole or not at all.
 """
 
-import csv
 import io
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -15,7 +14,7 @@ from typing import Any
 import orjson
 
 from exchange.errors import InvalidInput
-from exchange.spreadsheets import append_row, csv_document
+from exchange.spreadsheets import append_row, csv_document, uploaded_table
 from quality.vocab import AnswerKind
 
 Translate = Callable[[str], str]
@@ -105,17 +104,17 @@ def read_answers(
     content: bytes, filename: str, translations: list[Translate], *, max_rows: int
 ) -> list[tuple[str, AnswerKind, str, str | None]]:
     """The answers filled in, as ``(ref, kind, text, evidence)``; headers in either language."""
-    table = _table(content, filename)
+    _, table = uploaded_table(content, filename)
     header = next(table, None)
     if not header:
-        raise InvalidInput("the file is empty", code="empty_upload")
+        raise InvalidInput("the file is empty", error_code="empty_upload")
     columns = _columns(header, translations)
     answers: list[tuple[str, AnswerKind, str, str | None]] = []
     for line, values in enumerate(table, start=2):
         if line - 1 > max_rows:
             raise InvalidInput(
-                f"the file has more than {max_rows} rows", detail={"max_rows": max_rows},
-                code="import_too_large",
+                "the file has more than {max_rows} rows", detail={"max_rows": max_rows},
+                error_code="import_too_large", max_rows=max_rows,
             )  # fmt: skip
         cells = {
             code: (values[i].strip() if i < len(values) else "") for code, i in columns.items()
@@ -127,7 +126,7 @@ def read_answers(
             raise InvalidInput(
                 f"line {line}: {cells['answer']!r} is not an answer; write corrected, confirmed "
                 "or disputed" if cells["ref"] else f"line {line}: the finding column is empty",
-                detail={"line": line}, code="bad_answer_row",
+                detail={"line": line}, error_code="bad_answer_row",
             )  # fmt: skip
         answers.append((cells["ref"], kind, cells["text"], cells["evidence"] or None))
     return answers
@@ -144,29 +143,8 @@ def _columns(header: list[str], translations: list[Translate]) -> dict[str, int]
         index = next((positions[n] for n in names if n in positions), None)
         if index is None:
             raise InvalidInput(
-                f"the header row has no {english!r} column; start from the downloaded sheet",
-                detail={"missing_column": code}, code="bad_header",
+                "the header row has no {english!r} column; start from the downloaded sheet",
+                detail={"missing_column": code}, error_code="bad_header", english=english,
             )  # fmt: skip
         found[code] = index
     return found
-
-
-def _table(content: bytes, filename: str) -> Iterator[list[str]]:
-    if filename.lower().endswith(".xlsx"):
-        from openpyxl import load_workbook
-
-        try:
-            workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except Exception as error:  # openpyxl raises several kinds for a file that is not XLSX
-            raise InvalidInput(f"{filename} is not a readable XLSX file") from error
-        return (
-            ["" if v is None else str(v) for v in row]
-            for row in workbook.worksheets[0].iter_rows(values_only=True)
-        )
-    if filename.lower().endswith(".csv"):
-        try:
-            text = content.decode("utf-8-sig")
-        except UnicodeDecodeError as error:
-            raise InvalidInput("a CSV file must be UTF-8 text") from error
-        return iter(list(csv.reader(io.StringIO(text))))
-    raise InvalidInput("upload the findings as .xlsx or .csv", detail={"filename": filename})

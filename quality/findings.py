@@ -23,7 +23,7 @@ from quality.models import FindingAnswer, QualityIssue
 from quality.vocab import AnswerKind, IssueState
 
 # Fields that describe a finding rather than name it: a changed wording is the same finding.
-DESCRIPTIVE = frozenset({"description", "problems"})
+DESCRIPTIVE = frozenset({"description", "problems", "name"})
 
 
 def finding_ref(row: dict[str, Any]) -> str:
@@ -65,9 +65,10 @@ def answer_findings(
     issue = issues.require_may_answer(session, actor, issue_id)
     if issue.state not in (IssueState.OPEN, IssueState.ACKNOWLEDGED):
         raise InvalidInput(
-            f"the issue is {issue.state}: its findings are answered while it is open",
+            "the issue is {state}: its findings are answered while it is open",
             detail={"state": issue.state},
-            code="issue_not_open",
+            error_code="issue_not_open",
+            state=issue.state,
         )
     known = {finding_ref(row) for row in issue.rows}
     if not answers:
@@ -75,8 +76,11 @@ def answer_findings(
     for position, (ref, kind, text, evidence) in enumerate(answers, start=1):
         if ref not in known:
             raise InvalidInput(
-                f"answer {position}: {ref} is not a finding of issue {issue_id}",
+                "answer {position}: {ref} is not a finding of issue {issue_id}",
                 detail={"field": "refs", "ref": ref, "position": position},
+                position=position,
+                ref=ref,
+                issue_id=issue_id,
             )
         issues.check_answer(kind, text, evidence, position=position)
     stored = {

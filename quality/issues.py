@@ -11,12 +11,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from exchange import audit
 from exchange.data_status import DataStatus
 from exchange.deadlines.service import find_open_deadline
 from exchange.errors import Conflict, InvalidInput, not_found
+from exchange.i18n import Message
 from exchange.identity.roles import Role
 from exchange.notifications.service import notify, users_with_role
 from exchange.principal import Principal
@@ -32,7 +33,7 @@ from exchange.workflow import (
 )
 from policies.actions import ACTIONS, Relation
 from quality.models import FEEDBACK, QualityIssue
-from quality.vocab import AnswerKind, IssueState
+from quality.vocab import AnswerKind, IssueOrigin, IssueState
 
 S = IssueState
 _start = DeadlineStep(DeadlineEffect.START, FEEDBACK, "quality_feedback_days")
@@ -84,15 +85,55 @@ def open_issue(
         session,
         users=users_with_role(session, Role(str(due.role)), issue.department_id),
         kind="quality.issue",
-        title=f"数据质量问题待反馈 / Quality issue to answer: {issue.title}"[:200],
-        body=(
-            f"{issue.row_count} findings in {code}. Verify or correct them and answer within "
-            f"{env.settings.quality_feedback_days} working days (R19)."
+        title=Message("Quality issue to answer: {title}", title=heading(issue)),
+        body=Message(
+            "{count} findings in {code}. Verify or correct them and answer within {days} working "
+            "days (R19).",
+            count=issue.row_count,
+            code=code,
+            days=env.settings.quality_feedback_days,
         ),
         link=f"/quality/issues/{issue.id}",
         now=env.now,
     )
     return issue
+
+
+def unresolved_issue(
+    session: Session, *, resource_id: int, origin: IssueOrigin, department_id: int | None = None
+) -> QualityIssue | None:
+    """The unresolved issue of one kind for a resource (and department), if there is one."""
+    query = select(QualityIssue).where(
+        QualityIssue.resource_id == resource_id,
+        QualityIssue.origin == origin,
+        QualityIssue.state.in_([str(s) for s in UNRESOLVED]),
+    )
+    if department_id is not None:
+        query = query.where(QualityIssue.department_id == department_id)
+    return session.scalar(query)
+
+
+def report_findings(
+    session: Session,
+    *,
+    actor: Principal,
+    env: WorkflowEnvironment,
+    found: QualityIssue,
+    existing: QualityIssue | None,
+    code: str,
+) -> QualityIssue:
+    """Open ``found`` as a new issue or, while the same issue is unresolved, give that one what
+    was found now: one issue per check and department, never one per run (or per row)."""
+    if existing is None:
+        return open_issue(session, actor=actor, env=env, issue=found, code=code)
+    existing.rows, existing.row_count = found.rows, found.row_count
+    existing.title, existing.title_message = found.title, found.title_message
+    return existing
+
+
+def heading(issue: QualityIssue) -> Message:
+    """The issue's title, in each reader's language."""
+    return issue.title_message or Message("{title}", title=issue.title)
 
 
 def get_issue(
@@ -107,7 +148,7 @@ def get_issue(
             Role.DATA_STEWARD, Role.COORDINATING_OFFICE, Role.BUREAU_ADMIN, Role.AUDITOR
         )
     ):
-        raise not_found(issue, f"no quality issue {issue_id}")
+        raise not_found(issue, "no quality issue {issue_id}", issue_id=issue_id)
     return issue
 
 
@@ -120,7 +161,7 @@ def _acting_on(session: Session, actor: Principal, issue_id: int, action: str) -
         relation,
         "quality_issue",
         action,
-        explain=f"you may not {action} this quality issue",
+        explain=Message("you may not {action} this quality issue", action=action),
     )
     return issue
 
@@ -174,21 +215,32 @@ def check_answer(
     kind: AnswerKind, text: str, evidence: str | None, *, position: int | None = None
 ) -> None:
     """An answer says what was done or found; confirming the data needs evidence."""
-    where = {} if position is None else {"position": position}
-    prefix = "" if position is None else f"answer {position}: "
+
+    def refused(problem: Message, field: str) -> InvalidInput:
+        if position is None:
+            return InvalidInput(problem, detail={"field": field})
+        return InvalidInput(
+            Message("answer {position}: {problem}", position=position, problem=problem),
+            detail={"field": field, "position": position},
+        )
+
     if kind == AnswerKind.MIXED:
-        raise InvalidInput(
-            prefix + "an issue becomes mixed when its findings are answered differently; "
-            "answer corrected, confirmed or disputed",
-            detail={"field": "kind", **where},
+        raise refused(
+            Message(
+                "an issue becomes mixed when its findings are answered differently; answer "
+                "corrected, confirmed or disputed"
+            ),
+            "kind",
         )
     if not text.strip():
-        raise InvalidInput(prefix + "say what was done or found", detail={"field": "text", **where})
+        raise refused(Message("say what was done or found"), "text")
     if kind == AnswerKind.CONFIRMED and not (evidence or "").strip():
-        raise InvalidInput(
-            prefix
-            + "confirming the data is correct needs evidence (a document number, a link, a record)",
-            detail={"field": "evidence", **where},
+        raise refused(
+            Message(
+                "confirming the data is correct needs evidence (a document number, a link, a "
+                "record)"
+            ),
+            "evidence",
         )
 
 
@@ -255,10 +307,10 @@ def close(
         problem = STILL_FAILING[issue.origin](session, issue)
         if problem is not None:
             raise Conflict(
-                f"the issue was answered as corrected, but {problem}; it closes when the check "
-                "passes on a newer snapshot",
+                "the issue was answered as corrected, but {problem}; it closes when the check passes on a newer snapshot",
                 detail={"issue": issue.id, "origin": issue.origin},
-                code="check_still_fails",
+                error_code="check_still_fails",
+                problem=problem,
             )
     take_action(session, QUALITY_ISSUE, issue, "close", actor=actor, env=env, comment=note)
     issue.closed_at = env.now
@@ -310,12 +362,20 @@ def answer_due(
     }
 
 
-def issue_view(issue: QualityIssue) -> dict[str, Any]:
+def issue_view(issue: QualityIssue, language: str = "en") -> dict[str, Any]:
+    """An issue for the API: its title in ``language``, its department by code and name."""
+    from exchange.identity.models import Department
+
+    session = object_session(issue)
+    department = session.get(Department, issue.department_id) if session else None
     return {
         "id": issue.id,
         "origin": issue.origin,
-        "title": issue.title,
+        "title": heading(issue).in_language(language),
         "state": issue.state,
+        "department": None
+        if department is None
+        else {"code": department.code, "name": department.name},
         "department_id": issue.department_id,
         "resource_id": issue.resource_id,
         "snapshot_id": issue.snapshot_id,

@@ -7,8 +7,9 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from exchange.db import Base
+from exchange.db import Base, StoredMessage
 from exchange.deadlines.service import Assignment
+from exchange.i18n import Message
 from exchange.identity.roles import Role
 
 FEEDBACK = "quality_feedback"
@@ -107,7 +108,8 @@ class QualityIssue(Base):
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
     # None for rows set aside by a run that wrote nothing: they were found before any snapshot.
     snapshot_id: Mapped[int | None] = mapped_column(BigInteger)
-    title: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(200))  # in English, for programs
+    title_message: Mapped[Message | None] = mapped_column(StoredMessage)
     row_count: Mapped[int]
     rows: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     state: Mapped[str] = mapped_column(String(20))
@@ -125,8 +127,12 @@ class QualityIssue(Base):
     def deadline_assignment(self, kind: str) -> Assignment:
         return Assignment(self.department_id, Role.DATA_RESOURCE_ADMIN, Role.COORDINATING_OFFICE)
 
-    def deadline_title(self, kind: str) -> str:
-        return f"质量问题反馈 Answer quality issue {self.id}: {self.title[:100]}"
+    def deadline_title(self, kind: str) -> Message:
+        return Message(
+            "Answer quality issue {id}: {title}",
+            id=self.id,
+            title=self.title_message or self.title[:100],
+        )
 
 
 class FindingAnswer(Base):

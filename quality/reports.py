@@ -16,14 +16,16 @@ from catalog.entries import get_resource
 from catalog.models import Resource
 from exchange.deadlines.models import Deadline, DeadlineStatus
 from exchange.errors import not_found
+from exchange.i18n import Message
 from exchange.identity.models import Department
 from exchange.identity.roles import Role
 from exchange.principal import Principal
 from exchange.workdays import WorkingDayCalendar
 from quality import disclosure, findings
 from quality.disclosure import Readable
-from quality.issues import UNRESOLVED
+from quality.issues import UNRESOLVED, heading
 from quality.models import FEEDBACK, Comparison, ComparisonRun, QualityIssue, ValidationRun
+from quality.suites import check_message
 from quality.vocab import IssueOrigin
 
 
@@ -55,7 +57,7 @@ def visible_validation_run(session: Session, run_id: int, viewer: Principal) -> 
     if run is None or not may_see_runs(
         viewer, get_resource(session, run.resource_code).provider_department_id
     ):
-        raise not_found(run, f"no validation run {run_id}")
+        raise not_found(run, "no validation run {run_id}", run_id=run_id)
     return run
 
 
@@ -66,12 +68,24 @@ def visible_comparison_run(session: Session, run_id: int, viewer: Principal) -> 
         for code in (run.report["left"], run.report["right"])
     ]  # fmt: skip
     if run is None or not any(may_see_runs(viewer, p) for p in providers):
-        raise not_found(run, f"no comparison run {run_id}")
+        raise not_found(run, "no comparison run {run_id}", run_id=run_id)
     return run
 
 
-def _verdict(ok: bool) -> str:
-    return "通过 passed" if ok else "未通过 failed"
+class _Words:
+    """A report's words in one language: each a message id of the catalogs."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+
+    def __call__(self, message: str, **params: Any) -> str:
+        return Message(message, **params).in_language(self.language)
+
+    def verdict(self, ok: bool) -> str:
+        return (Message("passed") if ok else Message("failed")).in_language(self.language)
+
+    def yes_no(self, value: bool) -> str:
+        return (Message("yes") if value else Message("no")).in_language(self.language)
 
 
 def validation_json(run: ValidationRun, report: dict[str, Any]) -> dict[str, Any]:
@@ -90,36 +104,38 @@ def validation_json(run: ValidationRun, report: dict[str, Any]) -> dict[str, Any
     }
 
 
-def validation_html(run: ValidationRun, report: dict[str, Any]) -> str:
+def validation_html(run: ValidationRun, report: dict[str, Any], language: str = "zh") -> str:
+    say = _Words(language)
     checks = report["checks"]
     summary = Section(
-        "检查项 Checks",
-        ["检查 Check", "说明 Description", "阻断 Blocking", "结果 Result", "不符行数 Failing rows"],
+        say("Checks"),
+        [say("Check"), say("Description"), say("Blocking"), say("Result"), say("Failing rows")],
         [
-            [c["check"], c["description"], "是 yes" if c["blocking"] else "否 no",
-             _verdict(c["success"]), c["failed_rows"]]
+            [c["check"], check_message(c["kind"], c["columns"]).in_language(language),
+             say.yes_no(c["blocking"]), say.verdict(c["success"]), c["failed_rows"]]
             for c in checks
         ],
     )  # fmt: skip
-    samples = Section("不符的值 Failing values", ["检查 Check", "值 Value", "行 Row keys"])
+    samples = Section(say("Failing values"), [say("Check"), say("Value"), say("Row keys")])
     for check in checks:
         for sample in check["samples"]:
             keys = {k: v for k, v in sample.items() if k != "value"}
             samples.rows.append(
                 [check["check"], sample.get("value"), json.dumps(keys, ensure_ascii=False)]
             )
-    samples.note = "每项检查最多列出 200 行 · at most 200 rows are listed per check"
+    samples.note = say("at most {count} rows are listed per check", count=200)
     facts = [
-        ("资源 Resource", run.resource_code),
-        ("快照 Snapshot", run.snapshot_id),
-        ("时间 Finished", run.finished_at.isoformat(timespec="seconds")),
-        ("行数 Rows", run.rows),
-        ("结论 Verdict", _verdict(run.passed)),
-        ("隔离 Quarantined", "是 yes" if run.blocking_failed else "否 no"),
+        (say("Resource"), run.resource_code),
+        (say("Snapshot"), run.snapshot_id),
+        (say("Finished"), run.finished_at.isoformat(timespec="seconds")),
+        (say("Rows"), run.rows),
+        (say("Verdict"), say.verdict(run.passed)),
+        (say("Quarantined"), say.yes_no(run.blocking_failed)),
     ]
     return _templates().get_template("report.html").render(
-        title_zh=f"数据校验报告 {run.resource_code}", title_en=f"Validation report, run {run.id}",
-        facts=facts, sections=[summary, samples],
+        title=say("Validation report {code}, run {run}", code=run.resource_code, run=run.id),
+        facts=facts, sections=[summary, samples], language=language,
+        failed=say.verdict(False), passed=say.verdict(True), none=say("none"),
     )  # fmt: skip
 
 
@@ -142,41 +158,40 @@ def comparison_json(run: ComparisonRun, report: dict[str, Any]) -> dict[str, Any
     }
 
 
-def comparison_html(run: ComparisonRun, report: dict[str, Any]) -> str:
+def comparison_html(run: ComparisonRun, report: dict[str, Any], language: str = "zh") -> str:
+    say = _Words(language)
     counts = Section(
-        "差异统计 Differences",
-        ["信息项 Attribute", "不一致 Mismatched"],
+        say("Differences"),
+        [say("Attribute"), say("Mismatched")],
         [[name, count] for name, count in report["mismatches"].items()],
     )
     findings = Section(
-        "明细 Findings",
-        ["类型 Kind", "键 Key", "信息项 Attribute", f"{report['left']}", f"{report['right']}"],
+        say("Findings"),
+        [say("Kind"), say("Key"), say("Attribute"), f"{report['left']}", f"{report['right']}"],
         [
-            [{"mismatch": "不一致 mismatch", "left_only": "仅左侧 left only",
-              "right_only": "仅右侧 right only"}[f["kind"]],
-             json.dumps(f["key"], ensure_ascii=False), f.get("attribute", ""),
+            [say(f["kind"]), json.dumps(f["key"], ensure_ascii=False), f.get("attribute", ""),
              f.get("left", ""), f.get("right", "")]
             for f in report["findings"]
         ],
-        note=f"列出 {report['findings_shown']} / {report['findings_total']} 条 · "
-        f"{report['findings_shown']} of {report['findings_total']} findings listed",
+        note=say("{shown} of {total} findings listed", shown=report["findings_shown"],
+                 total=report["findings_total"]),
     )  # fmt: skip
+    rows = say("rows")
     facts = [
-        ("比对 Comparison", report["comparison"]),
-        (
-            "左 Left (reference)",
-            f"{report['left']} @ {run.left_snapshot_id} · {run.left_rows} rows",
-        ),
-        ("右 Right", f"{report['right']} @ {run.right_snapshot_id} · {run.right_rows} rows"),
-        ("规范化 Normalisation", ", ".join(report["normalise"]) or "—"),
-        ("匹配 Matched keys", run.matched),
-        ("仅左侧 Left only", run.left_only),
-        ("仅右侧 Right only", run.right_only),
-        ("时间 Finished", run.finished_at.isoformat(timespec="seconds")),
-    ]
+        (say("Comparison"), report["comparison"]),
+        (say("Left (reference)"),
+         f"{report['left']} @ {run.left_snapshot_id} · {run.left_rows} {rows}"),
+        (say("Right"), f"{report['right']} @ {run.right_snapshot_id} · {run.right_rows} {rows}"),
+        (say("Normalisation"), ", ".join(say(n) for n in report["normalise"]) or "—"),
+        (say("Matched keys"), run.matched),
+        (say("left_only"), run.left_only),
+        (say("right_only"), run.right_only),
+        (say("Finished"), run.finished_at.isoformat(timespec="seconds")),
+    ]  # fmt: skip
     return _templates().get_template("report.html").render(
-        title_zh=f"数据比对报告 {report['comparison']}", title_en=f"Comparison report, run {run.id}",
-        facts=facts, sections=[counts, findings],
+        title=say("Comparison report {name}, run {run}", name=report["comparison"], run=run.id),
+        facts=facts, sections=[counts, findings], language=language,
+        failed=say.verdict(False), passed=say.verdict(True), none=say("none"),
     )  # fmt: skip
 
 
@@ -194,10 +209,10 @@ def working_days_between(start: datetime, end: datetime, calendar: WorkingDayCal
 
 
 def steward_overview(
-    session: Session, *, now: datetime, calendar: WorkingDayCalendar
+    session: Session, *, now: datetime, calendar: WorkingDayCalendar, language: str = "en"
 ) -> dict[str, Any]:
     """Pass rate per resource and day, open issues per department with their age in working
-    days, and how many are overdue."""
+    days, and how many are overdue; issue titles in ``language``."""
     day = func.date(ValidationRun.finished_at)
     pass_rates: dict[str, list[dict[str, Any]]] = {}
     for code, on, runs, passed in session.execute(
@@ -226,8 +241,8 @@ def steward_overview(
         )
     )
     departments: dict[int, dict[str, Any]] = {}
-    for issue, name in session.execute(
-        select(QualityIssue, Department.name)
+    for issue, name, department_code in session.execute(
+        select(QualityIssue, Department.name, Department.code)
         .join(Department, Department.id == QualityIssue.department_id)
         .where(QualityIssue.state.in_([str(s) for s in UNRESOLVED]))
         .order_by(QualityIssue.id)
@@ -237,6 +252,7 @@ def steward_overview(
             {
                 "department_id": issue.department_id,
                 "department": name,
+                "department_code": department_code,
                 "open": 0,
                 "overdue": 0,
                 "issues": [],
@@ -246,7 +262,8 @@ def steward_overview(
         entry["open"] += 1
         entry["overdue"] += overdue
         entry["issues"].append({
-            "id": issue.id, "title": issue.title, "state": issue.state, "overdue": overdue,
+            "id": issue.id, "title": heading(issue).in_language(language),
+            "state": issue.state, "overdue": overdue,
             "age_working_days": working_days_between(issue.opened_at, now, calendar),
         })  # fmt: skip
     recent = session.execute(

@@ -12,6 +12,7 @@ from typing import Any
 
 from catalog.vocab import DataType, ValueFormat
 from exchange.errors import InvalidInput
+from exchange.i18n import Message
 
 # The kinds a check may have; stewards may add any of them but the type checks.
 KINDS = {
@@ -48,6 +49,24 @@ class Check:
         return f"{'、'.join(self.columns)}: {KINDS[self.kind]}"
 
 
+def check_message(kind: str, columns: Sequence[str]) -> Message:
+    """What a check requires, in the reader's language: "uscc: values have the format"."""
+    return Message("{columns}: {rule}", columns="、".join(columns), rule=Message(KINDS[kind]))
+
+
+def naming_item(items: Sequence[Any]) -> str | None:
+    """The item that names a row to a person (企业名称, 姓名, …_name), shown beside its key in
+    findings, so that a department sees which company or person a finding is about."""
+    for item in items:
+        if (
+            not item.is_key
+            and item.data_type == DataType.STRING
+            and ("名称" in item.label or "姓名" in item.label or item.name.lower().endswith("name"))
+        ):
+            return str(item.name)
+    return None
+
+
 def generated_checks(items: Sequence[Any]) -> list[Check]:
     checks: list[Check] = []
     keys = tuple(i.name for i in items if i.is_key)
@@ -78,16 +97,25 @@ def steward_check(
     """A steward's check, refused with a clear message when it cannot run."""
     if kind not in STEWARD_KINDS:
         raise InvalidInput(
-            f"unknown kind of check {kind!r}; use one of: {', '.join(sorted(STEWARD_KINDS))}",
+            "unknown kind of check {kind!r}; use one of: {steward_kinds}",
             detail={"field": "kind"},
+            kind=kind,
+            steward_kinds=", ".join(sorted(STEWARD_KINDS)),
         )
     if column not in set(item_names):
         raise InvalidInput(
-            f"{column} is not a data item of this resource", detail={"field": "column"}
+            "{column} is not a data item of this resource",
+            detail={"field": "column"},
+            column=column,
         )
     needed = {"in_set": "values", "matches": "pattern", "format": "format", "max_length": "max"}
     if kind in needed and needed[kind] not in params:
-        raise InvalidInput(f"a {kind} check needs {needed[kind]!r}", detail={"field": "params"})
+        raise InvalidInput(
+            "a {kind} check needs {needed!r}",
+            detail={"field": "params"},
+            kind=kind,
+            needed=needed[kind],
+        )
     if kind == "between" and not ({"min", "max"} & params.keys()):
         raise InvalidInput("a between check needs min, max or both", detail={"field": "params"})
     if kind == "format":
@@ -96,7 +124,7 @@ def steward_check(
         except ValueError as error:
             formats = ", ".join(f.value for f in ValueFormat)
             raise InvalidInput(
-                f"unknown format; use one of: {formats}", detail={"field": "params"}
+                "unknown format; use one of: {formats}", detail={"field": "params"}, formats=formats
             ) from error
     if kind == "matches":
         import re
@@ -105,6 +133,6 @@ def steward_check(
             re.compile(str(params["pattern"]))
         except re.error as error:
             raise InvalidInput(
-                f"the pattern does not compile: {error}", detail={"field": "params"}
+                "the pattern does not compile: {error}", detail={"field": "params"}, error=error
             ) from error
     return Check(kind, (column,), dict(params), blocking=blocking, origin="steward")

@@ -15,13 +15,14 @@ from exchange import audit
 from exchange.audit import Outcome
 from exchange.data_status import DataStatus
 from exchange.errors import Conflict, NotFound
+from exchange.i18n import Message, joined
 from exchange.principal import Principal
 from exchange.runtime import Platform
 from exchange.store import UnifiedStore
 from policies.actions import ACTIONS, relation_of
-from quality.issues import STILL_FAILING, UNRESOLVED, open_issue
+from quality.issues import STILL_FAILING, report_findings, unresolved_issue
 from quality.models import QualityIssue, StewardExpectation, ValidationRun
-from quality.suites import Check, generated_checks, steward_check
+from quality.suites import Check, check_message, generated_checks, naming_item, steward_check
 from quality.vocab import IssueOrigin, RunTrigger
 
 VALIDATOR = Principal.system("validation")
@@ -30,7 +31,7 @@ VALIDATOR = Principal.system("validation")
 def suite_for(session: Session, resource: Resource) -> list[Check]:
     version = published_version(session, resource)
     if version is None:
-        raise Conflict(f"entry {resource.code} is not published: it has no suite yet")
+        raise Conflict("entry {code} is not published: it has no suite yet", code=resource.code)
     items = list(version.items)
     extra = session.scalars(
         select(StewardExpectation)
@@ -51,18 +52,8 @@ def key_columns(session: Session, resource: Resource) -> list[str]:
 
 
 def name_column(session: Session, resource: Resource) -> str | None:
-    """The item that names a row to a person (企业名称, name), shown beside its key in findings."""
     version = published_version(session, resource)
-    if version is None:
-        return None
-    for item in version.items:
-        if (
-            not item.is_key
-            and item.data_type == "string"
-            and ("名称" in item.label or "姓名" in item.label or item.name.lower().endswith("name"))
-        ):
-            return str(item.name)
-    return None
+    return None if version is None else naming_item(list(version.items))
 
 
 def require_may_validate(actor: Principal, resource: Resource) -> None:
@@ -100,7 +91,7 @@ def validate_snapshot(
         current = store.current_snapshot_id(code)
         snapshot_id = snapshot_id or current
         if snapshot_id is None:
-            raise NotFound(f"resource {code} has no data in the store yet")
+            raise NotFound("resource {code} has no data in the store yet", code=code)
         if trigger == RunTrigger.INGEST:
             done = session.scalar(
                 select(ValidationRun).where(
@@ -204,30 +195,28 @@ def _record_issue(session: Session, run: ValidationRun, *, env: Any) -> None:
     """One issue per resource while it is unresolved: a later failing run updates its rows."""
     resource = session.get_one(Resource, run.resource_id)
     failed = sum(c["failed_rows"] for c in run.report["checks"] if not c["success"])
-    names = ", ".join(c["check"] for c in run.report["checks"] if not c["success"])
-    title = f"数据校验未通过 Validation of {run.resource_code} failed: {names}"[:200]
-    existing = session.scalar(
-        select(QualityIssue).where(
-            QualityIssue.resource_id == run.resource_id,
-            QualityIssue.origin == IssueOrigin.VALIDATION,
-            QualityIssue.state.in_([str(s) for s in UNRESOLVED]),
-        )
+    failing = [c for c in run.report["checks"] if not c["success"]]
+    title = Message(
+        "Validation of {code} failed: {checks}",
+        code=run.resource_code,
+        checks=joined([check_message(c["kind"], c["columns"]) for c in failing]),
     )
+    existing = unresolved_issue(session, resource_id=run.resource_id, origin=IssueOrigin.VALIDATION)
     if existing is not None:
         existing.validation_run_id = run.id  # its snapshot stays the one it was found on
-        existing.rows, existing.row_count, existing.title = _failing_rows(run), failed, title
-        return
-    open_issue(
+    report_findings(
         session,
         actor=VALIDATOR,
         env=env,
-        issue=QualityIssue(
+        existing=existing,
+        found=QualityIssue(
             origin=IssueOrigin.VALIDATION,
             validation_run_id=run.id,
             resource_id=run.resource_id,
             department_id=resource.provider_department_id,
             snapshot_id=run.snapshot_id,
-            title=title,
+            title=title.english[:200],
+            title_message=title,
             row_count=failed,
             rows=_failing_rows(run),
         ),

@@ -15,6 +15,7 @@ from collection.freshness import freshness
 from exchange import audit
 from exchange.deadlines.service import find_open_deadline, start_deadline, stop_deadline
 from exchange.errors import InvalidInput, NotFound
+from exchange.i18n import Message
 from exchange.identity.models import Department
 from exchange.identity.roles import Role
 from exchange.identity.service import require_bureau_admin
@@ -59,7 +60,10 @@ def enforce_freshness(session: Session, *, env: WorkflowEnvironment) -> Enforcem
     episodes = session.scalars(select(Suspension).where(Suspension.state != "ended")).all()
     for episode in episodes:
         if episode.department_id not in late:
-            _end(session, episode, env=env, actor=ENFORCER, reason="data up to date again")
+            _end(
+                session, episode, env=env, actor=ENFORCER,
+                reason=Message("data up to date again"),
+            )  # fmt: skip
             result.restored.append(episode.department_id)
             continue
         episode.late_resources = sorted(late[episode.department_id])
@@ -79,12 +83,12 @@ def enforce_freshness(session: Session, *, env: WorkflowEnvironment) -> Enforcem
 
 
 def _tell(
-    session: Session, episode: Suspension, kind: str, title: str, body: str, now: datetime
+    session: Session, episode: Suspension, kind: str, title: Message, body: Message, now: datetime
 ) -> None:
     people = users_with_role(session, Role.DATA_RESOURCE_ADMIN, episode.department_id)
     people += users_with_role(session, Role.CONSUMER, episode.department_id)
     people += users_with_role(session, Role.BUREAU_ADMIN)
-    notify(session, users={u.id: u for u in people}.values(), kind=kind, title=title[:200],
+    notify(session, users={u.id: u for u in people}.values(), kind=kind, title=title,
            body=body, now=now, link="/supervision/suspensions")  # fmt: skip
 
 
@@ -103,10 +107,13 @@ def _warn(
     )  # fmt: skip
     _tell(
         session, episode, "supervision.freshness_warning",
-        f"数据更新逾期警告 / Late data warning: {', '.join(codes)}",
-        f"Resources {', '.join(codes)} missed their update cycle. Unless they are updated by the end "
-        f"of {deadline.due_date}, your department's grants to read other departments' data are "
-        "suspended (R11).",
+        Message("Late data warning: {resources}", resources=", ".join(codes)),
+        Message(
+            "Resources {resources} missed their update cycle. Unless they are updated by the end "
+            "of {day}, your department's grants to read other departments' data are suspended "
+            "(R11).",
+            resources=", ".join(codes), day=str(deadline.due_date),
+        ),
         env.now,
     )  # fmt: skip
     audit.record(session, at=env.now, actor=ENFORCER, action="supervision.warn", object_type="department",
@@ -121,9 +128,12 @@ def _suspend(session: Session, episode: Suspension, *, env: WorkflowEnvironment)
     announce(session, "suspension", episode.department_id)
     _tell(
         session, episode, "supervision.suspended",
-        f"共享授权已暂停 / Grants suspended: {', '.join(episode.late_resources)}",
-        f"Your department's grants are suspended because {episode.reason}. They come back when the "
-        "data is up to date again, or by a decision of the bureau.",
+        Message("Grants suspended: {resources}", resources=", ".join(episode.late_resources)),
+        Message(
+            "Your department's grants are suspended because {why}. They come back when the data "
+            "is up to date again, or by a decision of the bureau.",
+            why=episode.reason,
+        ),
         env.now,
     )  # fmt: skip
     audit.record(session, at=env.now, actor=ENFORCER, action="supervision.suspend", object_type="department",
@@ -136,10 +146,10 @@ def _end(
     *,
     env: WorkflowEnvironment,
     actor: Principal,
-    reason: str,
+    reason: Message,
 ) -> None:
     was_suspended = episode.state == "suspended"
-    episode.state, episode.ended_at, episode.end_reason = "ended", env.now, reason
+    episode.state, episode.ended_at, episode.end_reason = "ended", env.now, reason.english
     episode.ended_by = actor.username
     deadline = find_open_deadline(session, kind=GRACE, subject_type=SUBJECT, subject_id=episode.id)
     if deadline is not None:
@@ -148,12 +158,14 @@ def _end(
         announce(session, "suspension", episode.department_id)
     _tell(
         session, episode, "supervision.restored",
-        "共享授权已恢复 / Grants restored" if was_suspended else "逾期警告已解除 / Warning lifted",
-        f"{'Grants restored' if was_suspended else 'Warning lifted'}: {reason}.", env.now,
+        Message("Grants restored") if was_suspended else Message("Warning lifted"),
+        Message("{what}: {reason}.", what=Message("Grants restored") if was_suspended
+                else Message("Warning lifted"), reason=reason),
+        env.now,
     )  # fmt: skip
     audit.record(session, at=env.now, actor=actor, action="supervision.restore",
                  object_type="department", object_id=episode.department_id,
-                 detail={"reason": reason, "was_suspended": was_suspended})  # fmt: skip
+                 detail={"reason": reason.english, "was_suspended": was_suspended})  # fmt: skip
 
 
 def lift(
@@ -165,8 +177,14 @@ def lift(
         raise InvalidInput("a bureau decision gives its reason", detail={"field": "reason"})
     episode = current(session, department_id)
     if episode is None:
-        raise NotFound(f"department {department_id} is neither warned nor suspended")
-    _end(session, episode, env=env, actor=actor, reason=f"bureau decision: {reason.strip()}")
+        raise NotFound(
+            "department {department_id} is neither warned nor suspended",
+            department_id=department_id,
+        )
+    _end(
+        session, episode, env=env, actor=actor,
+        reason=Message("bureau decision: {reason}", reason=reason.strip()),
+    )  # fmt: skip
     return episode
 
 

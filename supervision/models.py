@@ -6,7 +6,8 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from exchange.db import Base
+from exchange.db import Base, StoredMessage
+from exchange.i18n import Message
 
 
 class Scorecard(Base):
@@ -32,7 +33,8 @@ class Violation(Base):
     key: Mapped[str] = mapped_column(String(200), unique=True)
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
     kind: Mapped[str] = mapped_column(String(40))
-    summary: Mapped[str] = mapped_column(Text)
+    summary: Mapped[str] = mapped_column(Text)  # in English, for programs
+    summary_message: Mapped[Message | None] = mapped_column(StoredMessage)
     evidence: Mapped[list[dict[str, str]]] = mapped_column(JSON)
     detected_at: Mapped[datetime]
     decision: Mapped[str | None] = mapped_column(String(20))  # confirmed, dismissed

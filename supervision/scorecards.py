@@ -66,8 +66,9 @@ def period_bounds(period: str, zone: ZoneInfo) -> tuple[datetime, datetime]:
             last = date(year + month // 12, month % 12 + 1, 1)
     except ValueError as error:
         raise InvalidInput(
-            f"a period is a year (2026) or a month (2026-11), not {period!r}",
+            "a period is a year (2026) or a month (2026-11), not {period!r}",
             detail={"field": "period"},
+            period=period,
         ) from error
     return datetime.combine(first, time.min, zone), datetime.combine(last, time.min, zone)
 

@@ -83,13 +83,19 @@ def confirm(
     statement = session.get(UsageStatement, statement_id, with_for_update=True)
     grant = None if statement is None else session.get(Grant, statement.grant_id)
     if statement is None or grant is None or grant.consumer_department_id != actor.department_id:
-        raise not_found(statement, f"no usage statement {statement_id} of your department")
+        raise not_found(
+            statement,
+            "no usage statement {statement_id} of your department",
+            statement_id=statement_id,
+        )
     if not actor.has_any(Role.CONSUMER):
         raise PermissionDenied("a consumer of the department confirms its usage statements",
                                detail={"required_roles": ["consumer"]})  # fmt: skip
     if statement.confirmed_at is not None:
         raise Conflict(
-            f"usage statement {statement_id} was confirmed on {statement.confirmed_at:%Y-%m-%d}"
+            "usage statement {statement_id} was confirmed on {confirmed_at:%Y-%m-%d}",
+            statement_id=statement_id,
+            confirmed_at=statement.confirmed_at,
         )
     statement.confirmed_by, statement.confirmed_at, statement.note = (
         actor.user_id,

@@ -11,6 +11,7 @@ for the bureau to confirm or dismiss with a reason.
 """
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import String, cast, select
 from sqlalchemy.orm import Session
@@ -22,10 +23,12 @@ from collection.freshness import freshness
 from exchange import audit
 from exchange.deadlines.models import Deadline
 from exchange.errors import InvalidInput, NotFound
+from exchange.i18n import Message
 from exchange.identity.models import Department
 from exchange.identity.service import require_bureau_admin
 from exchange.principal import Principal
 from policies.models import DataUsage, Grant
+from quality.issues import heading
 from quality.models import QualityIssue
 from supervision import SUPERVISORS
 from supervision.models import Violation
@@ -33,6 +36,11 @@ from supervision.models import Violation
 DETECTOR = Principal.system("violation-detection")
 KINDS = ("not_provided", "untrue_data", "catalog_late", "duplicate_collection", "purpose_mismatch")
 DECISIONS = ("confirmed", "dismissed")
+
+
+def _summary(message: Message) -> dict[str, Any]:
+    """A finding's summary: in English for programs, and as a message for each reader."""
+    return {"summary": message.english[:500], "summary_message": message}
 
 
 def _findings(session: Session, now: datetime) -> list[Violation]:
@@ -43,7 +51,9 @@ def _findings(session: Session, now: datetime) -> list[Violation]:
         if item.status == "never":
             found.append(Violation(
                 key=f"not_provided:{item.code}", department_id=departments[item.provider_code],
-                kind="not_provided", summary=f"{item.code} {item.name}: published, never provided",
+                kind="not_provided",
+                **_summary(Message("{code} {name}: published, never provided",
+                                   code=item.code, name=item.name)),
                 evidence=[{"label": item.code, "link": f"/catalog/{item.code}"}],
             ))  # fmt: skip
     for issue, code in session.execute(
@@ -53,7 +63,8 @@ def _findings(session: Session, now: datetime) -> list[Violation]:
     ):
         found.append(Violation(
             key=f"untrue_data:issue:{issue.id}", department_id=issue.department_id, kind="untrue_data",
-            summary=f"{code}: {issue.row_count} values found wrong and corrected ({issue.title})"[:500],
+            **_summary(Message("{code}: {count} values found wrong and corrected ({title})",
+                               code=code, count=issue.row_count, title=heading(issue))),
             evidence=[{"label": f"quality issue {issue.id}", "link": f"/quality/issues/{issue.id}"}],
         ))  # fmt: skip
     for task, code in session.execute(
@@ -65,7 +76,9 @@ def _findings(session: Session, now: datetime) -> list[Violation]:
     ):  # fmt: skip
         found.append(Violation(
             key=f"catalog_late:task:{task.id}", department_id=task.provider_department_id,
-            kind="catalog_late", summary=f"{code}: catalog not updated in time — {task.description}"[:500],
+            kind="catalog_late",
+            **_summary(Message("{code}: catalog not updated in time — {what}", code=code,
+                               what=task.description_message or task.description)),
             evidence=[{"label": code, "link": f"/catalog/{code}/history"}],
         ))  # fmt: skip
     for row in duplicate_collection_report(session):
@@ -73,8 +86,11 @@ def _findings(session: Session, now: datetime) -> list[Violation]:
             found.append(Violation(
                 key=f"duplicate_collection:{row.resource_code}:{row.item_name}",
                 department_id=by_name[row.provider], kind="duplicate_collection",
-                summary=f"{row.resource_code} collects {row.element} ({row.item_label}) without a "
-                f"justification; {row.authoritative_department} is authoritative",
+                **_summary(Message(
+                    "{code} collects {element} ({label}) without a justification; {authority} "
+                    "is authoritative", code=row.resource_code, element=row.element,
+                    label=row.item_label, authority=row.authoritative_department,
+                )),
                 evidence=[{"label": row.resource_code, "link": f"/catalog/{row.resource_code}"}],
             ))  # fmt: skip
     for usage, grant, code in session.execute(
@@ -86,8 +102,10 @@ def _findings(session: Session, now: datetime) -> list[Violation]:
             found.append(Violation(
                 key=f"purpose_mismatch:usage:{usage.id}", department_id=usage.consumer_department_id,
                 kind="purpose_mismatch",
-                summary=f"read {code} for “{usage.purpose}” under grant {grant.id} approved for "
-                f"“{grant.purpose}”"[:500],
+                **_summary(Message(
+                    "read {code} for “{purpose}” under grant {grant} approved for “{approved}”",
+                    code=code, purpose=usage.purpose, grant=grant.id, approved=grant.purpose,
+                )),
                 evidence=[{"label": f"grant {grant.id}", "link": "/access/grants"},
                           {"label": "audit log", "link": f"/audit?object_id={code}"}],
             ))  # fmt: skip
@@ -119,12 +137,14 @@ def decide(
 ) -> Violation:
     require_bureau_admin(actor)
     if decision not in DECISIONS:
-        raise InvalidInput(f"decide {' or '.join(DECISIONS)}", detail={"field": "decision"})
+        raise InvalidInput(
+            "decide {decisions}", detail={"field": "decision"}, decisions=" or ".join(DECISIONS)
+        )
     if not reason.strip():
         raise InvalidInput("a decision gives its reason", detail={"field": "reason"})
     violation = session.get(Violation, violation_id)
     if violation is None:
-        raise NotFound(f"no violation {violation_id}")
+        raise NotFound("no violation {violation_id}", violation_id=violation_id)
     violation.decision, violation.decision_reason = decision, reason.strip()
     violation.decided_by, violation.decided_at = actor.username, now
     audit.record(session, at=now, actor=actor, action="supervision.violation.decide",

@@ -54,9 +54,10 @@ def purge(session: Session, *, before: datetime, now: datetime, actor: Principal
     limit = retention_limit(now)
     if before > limit:
         raise InvalidInput(
-            f"audit records are kept for {RETENTION_YEARS} years: only records before "
-            f"{limit.date().isoformat()} may be purged",
+            "audit records are kept for {retention_years} years: only records before {date} may be purged",
             detail={"before": before.isoformat(), "earliest_allowed": limit.isoformat()},
+            retention_years=RETENTION_YEARS,
+            date=limit.date().isoformat(),
         )
     records = table_of(AuditRecord)
     heads = table_of(AuditChainHead)

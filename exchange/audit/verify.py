@@ -7,6 +7,7 @@ from sqlalchemy import Connection, select
 from exchange.audit.chain import HASHED_COLUMNS, record_hash
 from exchange.audit.models import AuditChainHead, AuditRecord
 from exchange.db import table_of
+from exchange.i18n import Message
 
 
 @dataclass(frozen=True)
@@ -18,12 +19,22 @@ class ChainReport:
     problem: str | None = None
 
     @property
-    def message(self) -> str:
+    def said(self) -> Message:
+        """The verdict for people (the problem itself is technical, and stays as found)."""
         if self.ok:
-            return f"audit chain intact: {self.records_checked} records verified"
+            return Message(
+                "audit chain intact: {count} records verified", count=self.records_checked
+            )
         if self.chain is None:
-            return f"audit chain cannot be trusted: {self.problem}"
-        return f"audit chain broken at record {self.position} of chain {self.chain}: {self.problem}"
+            return Message("audit chain cannot be trusted: {problem}", problem=self.problem)
+        return Message(
+            "audit chain broken at record {position} of chain {chain}: {problem}",
+            position=self.position, chain=self.chain, problem=self.problem,
+        )  # fmt: skip
+
+    @property
+    def message(self) -> str:
+        return self.said.english
 
 
 @dataclass

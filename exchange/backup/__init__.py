@@ -55,7 +55,10 @@ def _checkpoint(settings: Settings, now: datetime) -> None:
 def take_backup(settings: Settings, destination: Path, *, now: datetime) -> BackupSummary:
     """Copy the database, then the warehouse, into the new folder ``destination``."""
     if destination.exists():
-        raise Conflict(f"{destination} already exists: a backup never overwrites another")
+        raise Conflict(
+            "{destination} already exists: a backup never overwrites another",
+            destination=destination,
+        )
     partial = destination.with_name(destination.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
@@ -106,7 +109,9 @@ def restore_backup(settings: Settings, source: Path, *, replace: bool = False) -
     dialect = manifest["database"]["dialect"]
     if database.dialect_of(url) != dialect:
         raise InvalidInput(
-            f"the backup is of a {dialect} database; this platform uses {database.dialect_of(url)}"
+            "the backup is of a {dialect} database; this platform uses {dialect_of}",
+            dialect=dialect,
+            dialect_of=database.dialect_of(url),
         )
     if not replace:
         if not database.is_empty(url):
@@ -128,10 +133,17 @@ def restore_backup(settings: Settings, source: Path, *, replace: bool = False) -
 def read_manifest(source: Path) -> dict[str, Any]:
     path = source / MANIFEST
     if not path.is_file():
-        raise InvalidInput(f"{source} is not a complete backup: it has no {MANIFEST}")
+        raise InvalidInput(
+            "{source} is not a complete backup: it has no {manifest}",
+            source=source,
+            manifest=MANIFEST,
+        )
     manifest: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     if manifest.get("format") != FORMAT:
-        raise InvalidInput(f"backup format {manifest.get('format')} is not one this version reads")
+        raise InvalidInput(
+            "backup format {backup_format} is not one this version reads",
+            backup_format=manifest.get("format"),
+        )
     return manifest
 
 
@@ -155,8 +167,9 @@ def _verify_files(root: Path, expected: dict[str, dict[str, Any]]) -> None:
     ]
     if damaged:
         raise InvalidInput(
-            f"the backup is damaged: {len(damaged)} files are missing or changed; nothing was restored",
+            "the backup is damaged: {damaged_count} files are missing or changed; nothing was restored",
             detail=damaged[:20],
+            damaged_count=len(damaged),
         )
 
 

@@ -92,7 +92,7 @@ def _revision(url: str) -> str | None:
 def _sqlite(url: str) -> sqlite3.Connection:
     path = make_url(url).database
     if not path or not Path(path).is_file():
-        raise InvalidInput(f"no SQLite database at {path}")
+        raise InvalidInput("no SQLite database at {path}", path=path)
     return sqlite3.connect(path)
 
 
@@ -101,8 +101,8 @@ def _run_pg_tool(tool: str, url: str, *arguments: str) -> None:
     executable = shutil.which(tool)
     if executable is None:
         raise InvalidInput(
-            f"{tool} is not installed: install the PostgreSQL client tools of the server's "
-            "major version (Debian: postgresql-client)"
+            "{tool} is not installed: install the PostgreSQL client tools of the server's major version (Debian: postgresql-client)",
+            tool=tool,
         )
     parsed: URL = make_url(url)
     environment = {**os.environ}
@@ -117,4 +117,4 @@ def _run_pg_tool(tool: str, url: str, *arguments: str) -> None:
         check=False,
     )
     if done.returncode != 0:
-        raise InvalidInput(f"{tool} failed: {done.stderr.strip()[-2000:]}")
+        raise InvalidInput("{tool} failed: {stderr}", tool=tool, stderr=done.stderr.strip()[-2000:])

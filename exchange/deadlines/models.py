@@ -4,7 +4,8 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from exchange.db import Base
+from exchange.db import Base, StoredMessage
+from exchange.i18n import Message
 
 
 class DeadlineStatus(StrEnum):
@@ -31,7 +32,8 @@ class Deadline(Base):
     kind: Mapped[str] = mapped_column(String(60))
     subject_type: Mapped[str] = mapped_column(String(60))
     subject_id: Mapped[str] = mapped_column(String(100))
-    title: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(200))  # in English, for programs
+    title_message: Mapped[Message | None] = mapped_column(StoredMessage)
     link: Mapped[str | None] = mapped_column(String(500))
     assignee_department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     assignee_role: Mapped[str | None] = mapped_column(String(40))

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from exchange.deadlines.models import Deadline, DeadlineStatus
 from exchange.errors import Conflict
+from exchange.i18n import Message
 from exchange.workdays import WorkingDayCalendar, working_day_deadline, working_days_left
 
 
@@ -26,7 +27,7 @@ def start_deadline(
     kind: str,
     subject_type: str,
     subject_id: str | int,
-    title: str,
+    title: Message,
     working_days: int,
     assignment: Assignment,
     now: datetime,
@@ -34,13 +35,19 @@ def start_deadline(
     link: str | None = None,
 ) -> Deadline:
     if find_open_deadline(session, kind=kind, subject_type=subject_type, subject_id=subject_id):
-        raise Conflict(f"a {kind} deadline is already open for {subject_type} {subject_id}")
+        raise Conflict(
+            "a {kind} deadline is already open for {subject_type} {subject_id}",
+            kind=kind,
+            subject_type=subject_type,
+            subject_id=subject_id,
+        )
     computed = working_day_deadline(now, working_days, calendar)
     deadline = Deadline(
         kind=kind,
         subject_type=subject_type,
         subject_id=str(subject_id),
-        title=title,
+        title=title.english[:200],
+        title_message=title,
         link=link,
         assignee_department_id=assignment.department_id,
         assignee_role=assignment.role,
@@ -99,7 +106,7 @@ def resume_deadline(deadline: Deadline, *, now: datetime, calendar: WorkingDayCa
 
 def stop_deadline(deadline: Deadline, *, now: datetime) -> None:
     if deadline.status == DeadlineStatus.STOPPED:
-        raise Conflict(f"deadline {deadline.id} has already stopped")
+        raise Conflict("deadline {id} has already stopped", id=deadline.id)
     deadline.status = DeadlineStatus.STOPPED
     deadline.stopped_at = now
 
@@ -123,4 +130,9 @@ def recompute_provisional(session: Session, *, calendar: WorkingDayCalendar) -> 
 
 def _require_status(deadline: Deadline, status: DeadlineStatus, verb: str) -> None:
     if deadline.status != status:
-        raise Conflict(f"cannot {verb} deadline {deadline.id}: it is {deadline.status}")
+        raise Conflict(
+            "cannot {verb} deadline {id}: it is {status}",
+            verb=verb,
+            id=deadline.id,
+            status=deadline.status,
+        )

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from exchange import audit
 from exchange.db import table_of
 from exchange.deadlines.models import Deadline, DeadlineStatus
+from exchange.i18n import Message
 from exchange.identity.models import User
 from exchange.identity.roles import Role
 from exchange.notifications.service import notify, users_with_role
@@ -43,10 +44,15 @@ def sweep(session: Session, *, now: datetime, email: bool = False) -> SweepResul
                 session,
                 users=_assignees(session, deadline),
                 kind="deadline.reminder",
-                title=f"明日到期 / Due by end of {deadline.due_date}: {deadline.title}",
-                body=(
-                    f"{deadline.title} must be completed by the end of {deadline.due_date} "
-                    f"(one working day left)."
+                title=Message(
+                    "Due by the end of {day}: {task}",
+                    day=str(deadline.due_date),
+                    task=titled(deadline),
+                ),
+                body=Message(
+                    "{task} must be completed by the end of {day} (one working day left).",
+                    task=titled(deadline),
+                    day=str(deadline.due_date),
                 ),
                 link=deadline.link,
                 now=now,
@@ -64,6 +70,11 @@ def sweep(session: Session, *, now: datetime, email: bool = False) -> SweepResul
             _escalate(session, deadline, now=now, email=email)
             escalated += 1
     return SweepResult(reminded, escalated)
+
+
+def titled(deadline: Deadline) -> Message:
+    """A deadline's title, in each reader's language when it was given as a message."""
+    return deadline.title_message or Message("{title}", title=deadline.title)
 
 
 def _claim(session: Session, deadline_id: int, column: str, now: datetime) -> bool:
@@ -92,8 +103,14 @@ def _escalate(session: Session, deadline: Deadline, *, now: datetime, email: boo
         session,
         users=recipients.values(),
         kind="deadline.overdue",
-        title=f"已逾期 / Overdue since {deadline.due_date}: {deadline.title}",
-        body=f"{deadline.title} was due by the end of {deadline.due_date} and is overdue.",
+        title=Message(
+            "Overdue since {day}: {task}", day=str(deadline.due_date), task=titled(deadline)
+        ),
+        body=Message(
+            "{task} was due by the end of {day} and is overdue.",
+            task=titled(deadline),
+            day=str(deadline.due_date),
+        ),
         link=deadline.link,
         now=now,
         email=email,

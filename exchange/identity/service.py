@@ -42,14 +42,14 @@ def require_bureau_admin(actor: Principal) -> None:
 def get_department(session: Session, code: str) -> Department:
     department = session.scalar(select(Department).where(Department.code == code))
     if department is None:
-        raise NotFound(f"no department with code {code}")
+        raise NotFound("no department with code {code}", code=code)
     return department
 
 
 def get_user(session: Session, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None:
-        raise NotFound(f"no user with id {user_id}")
+        raise NotFound("no user with id {user_id}", user_id=user_id)
     return user
 
 
@@ -67,8 +67,9 @@ def create_department(
     code = code.strip().upper()
     if not is_valid_uscc(code):
         raise InvalidInput(
-            f"{code!r} is not a valid unified social credit code (18 characters, GB 32100 check digit)",
+            "{code!r} is not a valid unified social credit code (18 characters, GB 32100 check digit)",
             detail={"field": "code"},
+            code=code,
         )
     name = name.strip()
     if not name:
@@ -76,7 +77,11 @@ def create_department(
     if session.scalar(
         select(Department.id).where((Department.code == code) | (Department.name == name))
     ):
-        raise Conflict(f"a department with code {code} or name {name} already exists")
+        raise Conflict(
+            "a department with code {code} or name {name} already exists",
+            code=code,
+            name=name,
+        )
     parent = get_department(session, parent_code) if parent_code else None
     department = Department(
         code=code, name=name, kind=kind, parent_id=parent.id if parent else None, created_at=now
@@ -114,7 +119,7 @@ def create_user(
             "a user name uses letters, digits, '.', '-' and '_' only", detail={"field": "username"}
         )
     if session.scalar(select(User.id).where(User.username == username)):
-        raise Conflict(f"user name {username} is taken")
+        raise Conflict("user name {username} is taken", username=username)
     department = get_department(session, department_code)
     user = User(
         username=username,
@@ -164,8 +169,9 @@ def set_roles(
 def _checked_password_hash(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidInput(
-            f"a password has at least {MIN_PASSWORD_LENGTH} characters",
+            "a password has at least {min_password_length} characters",
             detail={"field": "password"},
+            min_password_length=MIN_PASSWORD_LENGTH,
         )
     return hash_password(password)
 
@@ -244,7 +250,7 @@ def list_tokens(session: Session, *, user_id: int) -> list[ApiToken]:
 def revoke_token(session: Session, *, actor: Principal, now: datetime, token_id: int) -> ApiToken:
     token = session.get(ApiToken, token_id)
     if token is None or (token.user_id != actor.user_id and not actor.has_any(Role.BUREAU_ADMIN)):
-        raise NotFound(f"no token {token_id} of yours")
+        raise NotFound("no token {token_id} of yours", token_id=token_id)
     if token.revoked_at is None:
         token.revoked_at = now
         audit.record(

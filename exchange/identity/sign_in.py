@@ -105,8 +105,9 @@ def check_password(
     if wait:
         _refusal(database, now, username, client_address, "throttled")
         error: AuthenticationFailed | TooManyAttempts = TooManyAttempts(
-            f"too many failed sign-ins; try again in {wait} seconds",
+            "too many failed sign-ins; try again in {wait} seconds",
             detail={"retry_after": wait},
+            wait=wait,
         )
     elif user_id is None:
         _refusal(database, now, username, client_address, "bad_credentials")

@@ -3,7 +3,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from exchange.db import Base
+from exchange.db import Base, StoredMessage
+from exchange.i18n import Message
 
 
 class Notification(Base):
@@ -12,8 +13,11 @@ class Notification(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     kind: Mapped[str] = mapped_column(String(60))
-    title: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(200))  # in English, for programs
     body: Mapped[str] = mapped_column(Text)
+    # The same, to be shown in each reader's language.
+    title_message: Mapped[Message | None] = mapped_column(StoredMessage)
+    body_message: Mapped[Message | None] = mapped_column(StoredMessage)
     link: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime]
     read_at: Mapped[datetime | None]

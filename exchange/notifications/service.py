@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from exchange.errors import NotFound
+from exchange.i18n import DEFAULT, Message
 from exchange.identity.models import User, UserRole
 from exchange.identity.roles import Role
 from exchange.notifications.models import Notification, OutboxEmail
@@ -17,18 +18,22 @@ def notify(
     *,
     users: Iterable[User],
     kind: str,
-    title: str,
-    body: str,
+    title: str | Message,
+    body: str | Message,
     now: datetime,
     link: str | None = None,
     email: bool = False,
 ) -> list[Notification]:
-    """Put a notification in each user's inbox; with ``email``, also queue an e-mail."""
+    """Put a notification in each user's inbox, shown in the reader's language; with ``email``,
+    also queue an e-mail, written in the platform's language (an address has no language)."""
+    title = title if isinstance(title, Message) else Message(title)
+    body = body if isinstance(body, Message) else Message(body)
     created = []
     for user in users:
         notification = Notification(
-            user_id=user.id, kind=kind, title=title, body=body, link=link, created_at=now
-        )
+            user_id=user.id, kind=kind, title=title.english[:200], body=body.english,
+            title_message=title, body_message=body, link=link, created_at=now,
+        )  # fmt: skip
         session.add(notification)
         created.append(notification)
         if email and user.email:
@@ -37,8 +42,8 @@ def notify(
                 OutboxEmail(
                     notification_id=notification.id,
                     recipient=user.email,
-                    subject=title,
-                    body=body,
+                    subject=title.in_language(DEFAULT)[:200],
+                    body=body.in_language(DEFAULT),
                     created_at=now,
                     next_attempt_at=now,
                 )
@@ -68,7 +73,9 @@ def mark_read(
 ) -> Notification:
     notification = session.get(Notification, notification_id)
     if notification is None or notification.user_id != user_id:
-        raise NotFound(f"no notification {notification_id} in your inbox")
+        raise NotFound(
+            "no notification {notification_id} in your inbox", notification_id=notification_id
+        )
     if notification.read_at is None:
         notification.read_at = now
     return notification

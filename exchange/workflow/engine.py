@@ -25,6 +25,7 @@ from exchange.deadlines.service import (
     stop_deadline,
 )
 from exchange.errors import IllegalTransition, PermissionDenied
+from exchange.i18n import Message
 from exchange.identity.roles import Role
 from exchange.principal import Principal
 from exchange.settings import Settings
@@ -72,7 +73,7 @@ class DeadlineSubject(WorkflowSubject, Protocol):
         """Who must act before the deadline ``kind`` of this record, and who hears if it passes."""
         ...
 
-    def deadline_title(self, kind: str) -> str: ...
+    def deadline_title(self, kind: str) -> Message: ...
 
 
 @dataclass(frozen=True)
@@ -111,9 +112,14 @@ class Workflow:
         allowed = self.actions_from(state)
         known = {t.action for t in self.transitions}
         if action not in known:
-            message = f"{self.name} has no action {action!r}"
+            message = Message(
+                "{workflow} has no action {action!r}", workflow=self.name, action=action
+            )
         else:
-            message = f"cannot {action}: the {self.subject_type.replace('_', ' ')} is {state}"
+            message = Message(
+                "cannot {action}: the {subject} is {state}",
+                action=action, subject=Message(self.subject_type.replace("_", " ")), state=state,
+            )  # fmt: skip
         raise IllegalTransition(
             message, detail={"state": state, "action": action, "allowed_actions": allowed}
         )
@@ -142,8 +148,11 @@ def take_action(
     if not actor.has_any(*transition.roles):
         needed = ", ".join(sorted(transition.roles))
         raise PermissionDenied(
-            f"to {action} a {workflow.subject_type} you need one of the roles: {needed}",
+            "to {action} a {subject_type} you need one of the roles: {needed}",
             detail={"action": action, "required_roles": sorted(transition.roles)},
+            action=action,
+            subject_type=workflow.subject_type,
+            needed=needed,
         )
     from_state = subject.state
     subject.state = transition.target
@@ -205,7 +214,10 @@ def _apply_deadline_step(
     )
     if deadline is None:
         raise IllegalTransition(
-            f"{workflow.subject_type} {subject.id} has no open {step.kind} deadline"
+            "{subject_type} {id} has no open {kind} deadline",
+            subject_type=workflow.subject_type,
+            id=subject.id,
+            kind=step.kind,
         )
     if step.effect == DeadlineEffect.PAUSE:
         pause_deadline(deadline, now=env.now, calendar=env.calendar)

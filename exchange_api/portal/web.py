@@ -21,7 +21,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
-from exchange.errors import AuthenticationFailed, DomainError, InvalidInput, PermissionDenied
+from exchange.errors import (
+    AuthenticationFailed,
+    DomainError,
+    Explained,
+    InvalidInput,
+    PermissionDenied,
+)
+from exchange.i18n import LANGUAGE_NAMES, Message
 from exchange.identity.roles import Role
 from exchange.identity.token_cache import TokenCache
 from exchange.principal import Principal
@@ -72,7 +79,7 @@ class Submitted(dict[str, FieldValue]):
     """A submitted form: a field it lacks is the sender's mistake, named, not a server error."""
 
     def __missing__(self, key: str) -> FieldValue:
-        raise InvalidInput(f"the form lacks the field {key}", detail={"field": key})
+        raise InvalidInput("the form lacks the field {key}", detail={"field": key}, key=key)
 
 
 async def checked_form(request: Request) -> dict[str, str]:
@@ -99,6 +106,11 @@ async def checked_form_lists(request: Request) -> dict[str, list[str]]:
     return lists
 
 
+def field(form: dict[str, list[str]], name: str, default: str = "") -> str:
+    """The first value of a field of a form with repeated fields, trimmed."""
+    return (form.get(name) or [default])[0].strip()
+
+
 Form = Annotated[dict[str, str], Depends(checked_form)]
 FormLists = Annotated[dict[str, list[str]], Depends(checked_form_lists)]
 
@@ -107,9 +119,16 @@ def language(request: Request) -> str:
     return language_of(request.cookies.get(COOKIE), request.query_params.get("lang"))
 
 
-def say(request: Request, message: str) -> str:
+def say(request: Request, message: str | Message, **params: Any) -> str:
     """``message`` in the reader's language, for notices and errors a handler composes."""
-    return translations(language(request)).gettext(message)
+    text = message if isinstance(message, Message) else Message(message, **params)
+    return text.in_language(language(request))
+
+
+def _shown(language: str, stored: Message | None, english: str) -> str:
+    """A message the platform stored (a notification, a title) in the reader's language;
+    ``english`` for records made before their message was kept."""
+    return english if stored is None else stored.in_language(language)
 
 
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
@@ -122,8 +141,10 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
         template,
         {
             "_": gettext,
+            "shown": lambda stored, english="": _shown(lang, stored, english),
             "lang": lang,
             "other_lang": "en" if lang == "zh" else "zh",
+            "language_names": LANGUAGE_NAMES,
             "user": principal,
             "Role": Role,
             "csrf_token": csrf_token(secret) if secret else "",
@@ -153,14 +174,14 @@ def attempt(
 def shown(request: Request, error: Exception) -> str:
     """The message of an error a page shows inline; a refusal is recorded first, as in the API."""
     record_refusal(request, error)
-    return error.message if isinstance(error, DomainError) else str(error)
+    return error.in_language(language(request)) if isinstance(error, Explained) else str(error)
 
 
 def done(
     request: Request, url: str, platform: Platform, action: Callable[[Session, Any], object]
 ) -> Response:
     """:func:`attempt`, then back to ``url`` with what happened as its notice."""
-    return redirect(url, notice=attempt(request, platform, action) or "已保存 / Saved")
+    return redirect(url, notice=attempt(request, platform, action) or say(request, "Saved"))
 
 
 def redirect(url: str, *, notice: str | None = None) -> RedirectResponse:
@@ -174,4 +195,5 @@ def error_page(request: Request, status: int, error: DomainError | None, message
     if isinstance(error, SignInNeeded):
         target = quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
         return RedirectResponse(f"/login?next={target}", status_code=303)
-    return render(request, "error.html", status_code=status, status=status, message=message)
+    shown = error.in_language(language(request)) if error is not None else say(request, message)
+    return render(request, "error.html", status_code=status, status=status, message=shown)

@@ -433,7 +433,7 @@ def revoke(
     grant_id: int, body: Text, viewer: CurrentPrincipal, session: DbSession, platform: AppPlatform
 ) -> GrantPublic:
     if session.get(Grant, grant_id) is None:
-        raise NotFound(f"no grant {grant_id}")
+        raise NotFound("no grant {grant_id}", grant_id=grant_id)
     grant = grants.revoke_grant(
         session, actor=viewer, now=platform.clock.now(), grant_id=grant_id, reason=body.text
     )

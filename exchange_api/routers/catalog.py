@@ -208,7 +208,7 @@ def _entry(session: Session, resource: Resource, viewer: Principal) -> EntryPubl
         in_progress=VersionPublic.model_validate(in_progress) if in_progress else None,
         completeness=completeness(EntryDraft.model_validate(shown)) if shown else 0.0,
         completeness_gaps=[
-            {"field": gap.field, "message": gap.message}
+            {"field": gap.field, "message": gap.message.english}
             for gap in completeness_gaps(EntryDraft.model_validate(shown))
         ]
         if shown
@@ -507,7 +507,10 @@ def diff(
     by_number = {v.number: v for v in _visible_versions(session, resource, viewer)}
     if from_version not in by_number or to_version not in by_number:
         raise NotFound(
-            f"entry {resource.code} has no version {from_version} or {to_version} you may see"
+            "entry {code} has no version {from_version} or {to_version} you may see",
+            code=resource.code,
+            from_version=from_version,
+            to_version=to_version,
         )
     result = diff_versions(by_number[from_version], by_number[to_version])
     return {
@@ -657,6 +660,9 @@ def export(
     platform: AppPlatform,
     export_format: Annotated[str, Query(alias="format", pattern="^(xlsx|csv|json|dcat)$")] = "xlsx",
     provider: str | None = None,
+    lang: Annotated[
+        str, Query(pattern="^(zh|en)$", description="The template's language (xlsx, csv)")
+    ] = "zh",
 ) -> Response:
     if export_format == "dcat":
         document = dcat_catalog(session, base_url=platform.settings.public_base_url)
@@ -668,8 +674,8 @@ def export(
             {"code": r.code, "status": r.status, **d.model_dump(mode="json")} for r, d in chosen
         ]
         return Response(orjson.dumps(body), media_type="application/json")
-    rows = (row for resource, draft in chosen for row in entry_rows(resource.code, draft))
-    content = write_xlsx(rows) if export_format == "xlsx" else write_csv(rows)
+    rows = (row for resource, draft in chosen for row in entry_rows(resource.code, draft, lang))
+    content = write_xlsx(rows, lang) if export_format == "xlsx" else write_csv(rows, lang)
     return Response(
         content,
         media_type=EXPORT_TYPES[export_format],

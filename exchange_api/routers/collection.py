@@ -16,8 +16,7 @@ from collection.dagspecs import write_dag_specs
 from collection.freshness import freshness
 from collection.ingest import IngestFailed, ingest
 from collection.models import IngestRun, Source
-from exchange.errors import Hidden, NotFound
-from exchange.identity.roles import Role
+from exchange.errors import NotFound
 from exchange.identity.service import get_department
 from exchange.principal import Principal
 from exchange.runtime import Platform
@@ -113,16 +112,6 @@ def _run_public(run: IngestRun) -> RunPublic:
     return RunPublic.model_validate(run, from_attributes=True)
 
 
-def _own_source(session: Session, source_id: int, viewer: Principal) -> tuple[Source, Resource]:
-    source = source_service.get_source(session, source_id)
-    resource = session.get_one(Resource, source.resource_id)
-    if not (
-        viewer.has_any(Role.BUREAU_ADMIN) or viewer.department_id == resource.provider_department_id
-    ):
-        raise Hidden(f"no source {source_id} of your department")
-    return source, resource
-
-
 def _refresh_dag_specs(platform: Platform) -> None:
     with platform.database.transaction() as session:
         write_dag_specs(session, platform.settings.dag_specs_path)
@@ -168,7 +157,7 @@ def update(
     platform: AppPlatform,
     later: BackgroundTasks,
 ) -> SourcePublic:
-    _own_source(session, source_id, viewer)
+    source_service.visible_source(session, source_id, viewer)
     source = source_service.update_source(
         session, actor=viewer, now=platform.clock.now(), settings=platform.settings,
         source_id=source_id, change=source_service.SourceChange(**body.model_dump()),
@@ -181,7 +170,7 @@ def _activation(
     source_id: int, active: bool, viewer: Principal, session: Session, platform: Platform,
     later: BackgroundTasks,
 ) -> SourcePublic:  # fmt: skip
-    _own_source(session, source_id, viewer)
+    source_service.visible_source(session, source_id, viewer)
     source = source_service.set_active(
         session, actor=viewer, now=platform.clock.now(), source_id=source_id, active=active
     )
@@ -219,7 +208,7 @@ def list_sources(viewer: CurrentPrincipal, session: DbSession) -> list[SourcePub
 def test_source(
     source_id: int, viewer: CurrentPrincipal, session: DbSession, platform: AppPlatform
 ) -> dict[str, Any]:
-    source, resource = _own_source(session, source_id, viewer)
+    source, resource = source_service.visible_source(session, source_id, viewer)
     report = source_service.check_connection(
         source.kind,
         source.config,
@@ -228,7 +217,7 @@ def test_source(
         source_service.reach_of(session, platform.settings, resource),
         frozenset({source.watermark_column}) if source.watermark_column else frozenset(),
     )
-    return report.__dict__
+    return report.public()
 
 
 def _ingest_quietly(platform: Platform, source_id: int, run_key: str) -> None:
@@ -249,7 +238,7 @@ def run_now(
     platform: AppPlatform,
     later: BackgroundTasks,
 ) -> dict[str, str]:
-    source, _ = _own_source(session, source_id, viewer)
+    source, _ = source_service.visible_source(session, source_id, viewer)
     source_service.require_active(source)
     run_key = f"api-{uuid.uuid4().hex}"
     # Ingestion commits in several short transactions of its own, never inside a request's.
@@ -259,7 +248,7 @@ def run_now(
 
 @router.get("/sources/{source_id}/runs", summary="Runs of a source, newest first")
 def runs(source_id: int, viewer: CurrentPrincipal, session: DbSession) -> list[RunPublic]:
-    _own_source(session, source_id, viewer)
+    source_service.visible_source(session, source_id, viewer)
     found = session.scalars(
         select(IngestRun)
         .where(IngestRun.source_id == source_id)
@@ -282,8 +271,8 @@ def rejected(
 ) -> Any:
     run = session.get(IngestRun, run_id)
     if run is None:
-        raise NotFound(f"no run {run_id}")
-    _own_source(session, run.source_id, viewer)
+        raise NotFound("no run {run_id}", run_id=run_id)
+    source_service.visible_source(session, run.source_id, viewer)
     rows = source_service.set_aside_rows(session, run_id)
     if rows_format == "csv":
         return Response(

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 
 import pytest
 from openpyxl import load_workbook
@@ -18,6 +19,7 @@ from tests.catalog.test_lifecycle import publish
 from tests.catalog_fixtures import CatalogWorld, enterprise_register, insured_persons
 
 HEADERS = [c.header for c in COLUMNS]
+CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def template_rows() -> list[list[str]]:
@@ -52,6 +54,30 @@ def test_template_rows_are_in_chinese() -> None:
     assert (
         dict(zip(HEADERS, rows[1], strict=True))["资源名称"] == ""
     )  # resource columns only on the first row
+
+
+def test_the_english_template_speaks_english_and_imports_alike(world: CatalogWorld) -> None:
+    rows = [
+        *entry_rows(None, enterprise_register(), "en"),
+        *entry_rows(None, insured_persons(), "en"),
+    ]
+    content = write_xlsx(rows, "en")
+    book = load_workbook(io.BytesIO(content))
+    header = [cell.value for cell in book.worksheets[0][1]]
+    assert header[:3] == ["Resource code", "Resource name", "Classification"]
+    first = dict(zip(header, rows[0], strict=True))
+    assert (first["Update cycle"], first["Share type"], first["Required"]) == (
+        "daily",
+        "unconditional",
+        "yes",
+    )
+    guidance = [[cell.value for cell in row] for row in book.worksheets[1].iter_rows()]
+    assert guidance[0] == ["Column", "Guidance", "Level"]
+    assert not any(CJK.search(str(cell)) for row in guidance for cell in row)
+    chinese = load_workbook(io.BytesIO(write_xlsx(template_rows(), "zh"))).worksheets[1]
+    assert next(chinese.iter_rows(values_only=True)) == ("列", "填写说明", "层级")
+    result = run_import(world, content, "catalog.xlsx")
+    assert len(result.created) == 2
 
 
 def test_xlsx_import_creates_every_entry(world: CatalogWorld) -> None:

@@ -14,6 +14,7 @@ from exchange.deadlines.models import Deadline, DeadlineStatus
 from exchange.deadlines.service import Assignment, find_open_deadline
 from exchange.deadlines.sweep import sweep
 from exchange.errors import IllegalTransition, PermissionDenied
+from exchange.i18n import Message
 from exchange.identity.models import Department
 from exchange.identity.roles import Role
 from exchange.identity.service import principal_for
@@ -70,8 +71,8 @@ class SampleRequest:
     def deadline_assignment(self, kind: str) -> Assignment:
         return Assignment(self.provider.id, Role.DATA_REVIEWER, Role.COORDINATING_OFFICE)
 
-    def deadline_title(self, kind: str) -> str:
-        return f"审核申请 {self.id}"
+    def deadline_title(self, kind: str) -> Message:
+        return Message("Decide access request {id}", id=self.id)
 
 
 @dataclass

@@ -118,3 +118,30 @@ def test_outbox_survives_a_down_server_and_is_retried(
     finally:
         controller.stop()
     assert len(handler.messages) == 1
+
+
+def test_a_notification_reads_in_each_readers_language_and_its_email_in_chinese(
+    platform: Platform, clock: FrozenClock
+) -> None:
+    from exchange.i18n import Message as Text
+
+    with platform.database.transaction() as session:
+        department = make_department(session, platform)
+        user = make_user(
+            session, platform, department, Role.DATA_RESOURCE_ADMIN, email="a@example.org"
+        )
+        notify(
+            session, users=[user], kind="quality.issue", now=clock.now(), email=True,
+            title=Text("Quality issue to answer: {title}", title=Text("Warning lifted")),
+            body=Text("{count} findings in {code}. Verify or correct them and answer within "
+                      "{days} working days (R19).", count=3, code="202/000001", days=5),
+        )  # fmt: skip
+    with platform.database.transaction() as session:
+        [note] = inbox(session, user_id=user.id)
+        assert note.title == "Quality issue to answer: Warning lifted"  # English, for programs
+        assert note.title_message is not None
+        assert note.title_message.in_language("zh") == "数据质量问题待反馈：逾期警告已解除"
+        assert note.body_message is not None
+        assert "5 个工作日内" in note.body_message.in_language("zh")
+        email = session.scalars(select(OutboxEmail)).one()
+        assert email.subject == "数据质量问题待反馈：逾期警告已解除"

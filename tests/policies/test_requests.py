@@ -56,7 +56,7 @@ def request_draft(code: str, items: list[str] | None = None) -> RequestDraft:
         purpose="核验企业法定代表人",
         duty_basis="《社会保险法》第五十七条",
         mode=SharingMode.API_QUERY,
-        period_from=date(2026, 10, 1),
+        period_from=date(2026, 9, 1),
         period_to=date(2027, 9, 30),
     )
 

@@ -77,7 +77,7 @@ def test_the_confidentiality_review_opens_access_from_the_request_page(
     )  # not theirs
     refused = client.post(f"/access/requests/{request_id}/review",
                           data={"csrf_token": reviewer, "cleared": "yes", "note": "可以"})  # fmt: skip
-    assert "roles that may" in refused.text
+    assert "可执行的角色" in refused.text  # the refusal, in the reader's language
     admin = sign_in(client, world, world.provider, Role.DATA_RESOURCE_ADMIN)
     page = client.post(f"/access/requests/{request_id}/review",
                        data={"csrf_token": admin, "cleared": "yes", "note": "已完成保密审查"})  # fmt: skip

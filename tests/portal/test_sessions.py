@@ -1,19 +1,15 @@
 """Portal sessions without a browser: sign-in with CSRF protection, HttpOnly SameSite cookies,
-forms refused without their token, sign-out that really ends the session, pages in both
-languages, and every message of the templates translated."""
+forms refused without their token, sign-out that really ends the session, and pages in both
+languages (that every message is translated is checked in tests/unit/test_messages.py)."""
 
 import re
-from pathlib import Path
 
 from fastapi.testclient import TestClient
 
 from exchange.identity.roles import Role
 from exchange.identity.service import get_user
-from exchange_api.portal.i18n import translations
 from tests.catalog_fixtures import CatalogWorld
 from tests.factories import PASSWORD, make_user
-
-TEMPLATES = Path(__file__).resolve().parents[2] / "exchange_api" / "portal" / "templates"
 
 
 def login_token(client: TestClient) -> str:
@@ -94,15 +90,3 @@ def test_pages_switch_language_and_errors_are_pages(
     assert missing.status_code == 404
     assert missing.headers["content-type"].startswith("text/html")
     assert client.get("/api/v1/access/requests/999").headers["content-type"] == "application/json"
-
-
-def test_every_message_of_the_templates_has_a_chinese_translation() -> None:
-    chinese = translations("zh")
-    messages = {
-        match.group(2)
-        for template in TEMPLATES.glob("*.html")
-        for match in re.finditer(r"""_\((["'])(.+?)\1\)""", template.read_text(encoding="utf-8"))
-    }
-    untranslated = sorted(m for m in messages if chinese.gettext(m) == m)
-    assert untranslated == []
-    assert len(messages) > 80

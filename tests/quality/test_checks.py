@@ -179,7 +179,7 @@ def test_comparison_normalises_tolerates_and_reports_both_sides() -> None:
     assert found.mismatched_rows == 3  # A2 capital, A3 since, A4 name and since
     mismatched = {(r["attribute"], r["key"]["code"]) for r in found.rows if r["kind"] == "mismatch"}
     assert mismatched == {("name", "A4"), ("capital", "A2"), ("since", "A3"), ("since", "A4")}
-    assert {"kind": "right_only", "key": {"id": "B9"}} in found.rows
+    assert {"kind": "right_only", "key": {"id": "B9"}, "name": None} in found.rows
     raw = compare_tables(left, right, ComparisonSpec(spec.keys, spec.attributes[:1]))
     assert raw.mismatches == {"name": 3}  # without normalising, width and spaces differ too
 

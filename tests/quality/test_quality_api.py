@@ -102,7 +102,13 @@ def test_issues_stay_within_their_department_and_reports_open_offline(
 
     report = client.get(f"/api/v1/quality/validation-runs/{run.id}/report", headers=provider)
     assert report.status_code == 200
-    assert "数据校验报告" in report.text
+    assert "Validation report" in report.text  # one language at a time: the API's is English
+    chinese = client.get(
+        f"/api/v1/quality/validation-runs/{run.id}/report",
+        headers={**provider, "Accept-Language": "zh-CN,zh;q=0.9"},
+    )
+    assert "数据校验报告" in chinese.text
+    assert "Validation report" not in chinese.text
     assert "http://" not in report.text
     assert "https://" not in report.text
     assert (

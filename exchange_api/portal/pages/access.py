@@ -17,7 +17,16 @@ from exchange.identity.models import Department
 from exchange.identity.roles import Role
 from exchange.workflow.engine import history
 from exchange_api.deps import AppPlatform, DbSession
-from exchange_api.portal.web import FormLists, PortalUser, attempt, redirect, render, shown
+from exchange_api.portal.web import (
+    FormLists,
+    PortalUser,
+    attempt,
+    field,
+    redirect,
+    render,
+    say,
+    shown,
+)
 from policies import requests
 from policies.models import AccessRequest, Grant
 from policies.requests import RequestDraft
@@ -31,16 +40,12 @@ VOCAB: dict[str, Any] = {
 }
 
 
-def _one(form: dict[str, list[str]], name: str, default: str = "") -> str:
-    return (form.get(name) or [default])[0].strip()
-
-
 def _day(text: str, field: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError as error:
         raise InvalidInput(
-            f"{field}: give a date as YYYY-MM-DD", detail={"field": field}
+            "{field}: give a date as YYYY-MM-DD", detail={"field": field}, field=field
         ) from error
 
 
@@ -68,17 +73,17 @@ def new_request(request: Request, resource: str, user: PortalUser, session: DbSe
 def file_request(
     request: Request, user: PortalUser, form: FormLists, platform: AppPlatform
 ) -> Response:
-    code = _one(form, "resource")
+    code = field(form, "resource")
     try:
         draft = RequestDraft(
             code=code,
             items=form.get("items", []),
-            purpose_code=Purpose(_one(form, "purpose_code", "other")),
-            purpose=_one(form, "purpose"),
-            duty_basis=_one(form, "duty_basis"),
-            mode=SharingMode(_one(form, "mode", "api_query")),
-            period_from=_day(_one(form, "period_from"), "period_from"),
-            period_to=_day(_one(form, "period_to"), "period_to"),
+            purpose_code=Purpose(field(form, "purpose_code", "other")),
+            purpose=field(form, "purpose"),
+            duty_basis=field(form, "duty_basis"),
+            mode=SharingMode(field(form, "mode", "api_query")),
+            period_from=_day(field(form, "period_from"), "period_from"),
+            period_to=_day(field(form, "period_to"), "period_to"),
         )
         with platform.database.transaction() as session:
             filed = requests.file_request(
@@ -88,7 +93,7 @@ def file_request(
         message = shown(request, error)
         with platform.database.transaction() as session:
             return _request_form(request, session, code, form=form, error=message)
-    return redirect(f"/access/requests/{filed.id}", notice="申请已提交 / Request filed")
+    return redirect(f"/access/requests/{filed.id}", notice=say(request, "Request filed"))
 
 
 @router.get("/access/requests")
@@ -161,7 +166,7 @@ def decide(
     if refused:
         with platform.database.transaction() as session:
             return request_page(request, request_id, user, session, error=refused)
-    return redirect(f"/access/requests/{request_id}", notice="已保存 / Saved")
+    return redirect(f"/access/requests/{request_id}", notice=say(request, "Saved"))
 
 
 def _take(
@@ -169,32 +174,32 @@ def _take(
 ) -> None:
     common = {"actor": user, "env": env, "request_id": request_id}
     if action == "approve":
-        expires = _one(form, "expires_on")
+        expires = field(form, "expires_on")
         requests.approve(
             session, **common, items=form.get("items") or None,
-            mode=SharingMode(_one(form, "mode")) if _one(form, "mode") else None,
+            mode=SharingMode(field(form, "mode")) if field(form, "mode") else None,
             expires_at=datetime.combine(_day(expires, "expires_on"), time.max, tzinfo=env.calendar.zone) if expires else None,
-            note=_one(form, "note") or None,
+            note=field(form, "note") or None,
         )  # fmt: skip
     elif action == "reject":
         requests.reject(
             session,
             **common,
-            code=RejectReason(_one(form, "code", "other")),
-            reason=_one(form, "reason"),
+            code=RejectReason(field(form, "code", "other")),
+            reason=field(form, "reason"),
         )
     elif action == "ask":
-        requests.ask_info(session, **common, question=_one(form, "question"))
+        requests.ask_info(session, **common, question=field(form, "question"))
     elif action == "answer":
-        requests.answer(session, **common, text=_one(form, "text"))
+        requests.answer(session, **common, text=field(form, "text"))
     elif action == "withdraw":
         requests.withdraw(session, **common)
     elif action == "review":
         requests.confidentiality_review(
-            session, **common, cleared=_one(form, "cleared") == "yes", note=_one(form, "note")
+            session, **common, cleared=field(form, "cleared") == "yes", note=field(form, "note")
         )
     else:
-        raise InvalidInput(f"no action {action!r} on a request")
+        raise InvalidInput("no action {action!r} on a request", action=action)
 
 
 @router.get("/access/grants")

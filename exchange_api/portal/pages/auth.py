@@ -19,7 +19,15 @@ from exchange.identity.service import (
 )
 from exchange.identity.sign_in import check_password
 from exchange_api.deps import AppPlatform, DbSession, client_address
-from exchange_api.portal.web import SESSION_COOKIE, SESSION_DAYS, Form, PortalUser, redirect, render
+from exchange_api.portal.web import (
+    SESSION_COOKIE,
+    SESSION_DAYS,
+    Form,
+    PortalUser,
+    redirect,
+    render,
+    say,
+)
 
 router = APIRouter(include_in_schema=False)
 LOGIN_CSRF = "exchange_login_csrf"
@@ -63,10 +71,11 @@ def login(
     except (AuthenticationFailed, TooManyAttempts) as error:
         token = secrets.token_urlsafe(24)
         message = (
-            f"登录失败次数过多，请{error.detail['retry_after']}秒后再试 / {error.message}"
+            say(request, "Too many failed sign-ins: try again in {seconds} seconds",
+                seconds=error.detail["retry_after"])
             if isinstance(error, TooManyAttempts)
-            else "用户名或密码错误 / Wrong user name or password"
-        )
+            else say(request, "Wrong user name or password")
+        )  # fmt: skip
         refused = render(
             request, "login.html", status_code=429 if isinstance(error, TooManyAttempts) else 401,
             login_csrf=token, next=_safe_next(next), error=message,
@@ -76,7 +85,7 @@ def login(
     user = get_user(session, user_id)
     issued = issue_token(
         session, actor=principal_for(user), now=platform.clock.now(), user_id=user.id,
-        name="网页登录 portal sign-in", days=SESSION_DAYS,
+        name="portal sign-in", days=SESSION_DAYS,
     )  # fmt: skip
     response = redirect(_safe_next(next))
     secure = request.url.scheme == "https"

@@ -23,7 +23,16 @@ from exchange.principal import Principal
 from exchange.runtime import Platform
 from exchange_api.deps import AppPlatform, DbSession
 from exchange_api.errors import record_refusal
-from exchange_api.portal.web import Form, PortalUser, checked_form, redirect, render, shown
+from exchange_api.portal.web import (
+    Form,
+    PortalUser,
+    checked_form,
+    language,
+    redirect,
+    render,
+    say,
+    shown,
+)
 
 router = APIRouter(include_in_schema=False)
 BLANK_ITEM_ROWS = 6
@@ -67,14 +76,14 @@ def _draft_from(form: dict[str, str]) -> EntryDraft:
     })  # fmt: skip
 
 
-def _problems(error: Exception) -> list[str]:
+def _problems(request: Request, error: Exception) -> list[str]:
+    """What to correct, in the reader's language (catalog problems carry both)."""
     if isinstance(error, ValidationError):
         return [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()]
     if isinstance(error, DomainError) and isinstance(error.detail, list):
-        return [
-            f"{p.get('field', '')}: {p.get('message_zh') or p.get('message')}" for p in error.detail
-        ]
-    return [error.message if isinstance(error, DomainError) else str(error)]
+        key = "message_zh" if language(request) == "zh" else "message"
+        return [f"{p.get('field', '')}: {p.get(key) or p.get('message')}" for p in error.detail]
+    return [error.in_language(language(request)) if isinstance(error, DomainError) else str(error)]
 
 
 def _form_page(request: Request, session: Any, values: dict[str, str], **more: Any) -> Response:
@@ -106,8 +115,8 @@ def create_entry(request: Request, user: PortalUser, form: Form, platform: AppPl
         record_refusal(request, error)
         with platform.database.transaction() as session:
             return _form_page(request, session, form, action="/catalog/new", title_key="Register an entry",
-                              problems=_problems(error))  # fmt: skip
-    return redirect(f"/catalog/{code}", notice="已保存 / Saved")
+                              problems=_problems(request, error))  # fmt: skip
+    return redirect(f"/catalog/{code}", notice=say(request, "Saved"))
 
 
 def _values_of(version: ResourceVersion) -> dict[str, str]:
@@ -135,7 +144,7 @@ def edit_entry(
         session, resource
     )
     if version is None:
-        raise InvalidInput(f"entry {code} has no version to edit")
+        raise InvalidInput("entry {code} has no version to edit", code=code)
     return _form_page(request, session, _values_of(version), action=f"/catalog/{code}/edit",
                       title_key="Edit the entry", code=code)  # fmt: skip
 
@@ -167,8 +176,8 @@ def save_entry(
         record_refusal(request, error)
         with platform.database.transaction() as session:
             return _form_page(request, session, form, action=f"/catalog/{code}/edit",
-                              title_key="Edit the entry", code=code, problems=_problems(error))  # fmt: skip
-    return redirect(f"/catalog/{code}", notice="已保存 / Saved")
+                              title_key="Edit the entry", code=code, problems=_problems(request, error))  # fmt: skip
+    return redirect(f"/catalog/{code}", notice=say(request, "Saved"))
 
 
 @router.post("/catalog/{classification}/{sequence}/{action}")
@@ -186,13 +195,13 @@ async def review_action(
                                                               comment=form.get("comment", "")),
     }  # fmt: skip
     if action not in steps:
-        raise InvalidInput(f"no action {action!r} on a catalog entry")
+        raise InvalidInput("no action {action!r} on a catalog entry", action=action)
     try:
         with platform.database.transaction() as session:
             steps[action](session, platform.workflow_environment(session))
     except DomainError as error:
         return redirect(f"/catalog/{code}", notice=await run_in_threadpool(shown, request, error))
-    return redirect(f"/catalog/{code}", notice="已保存 / Saved")
+    return redirect(f"/catalog/{code}", notice=say(request, "Saved"))
 
 
 @router.get("/catalog/review")
@@ -241,7 +250,7 @@ async def import_file(request: Request, user: PortalUser, platform: AppPlatform)
     upload = (await request.form()).get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
         return render(
-            request, "catalog_import.html", problems=None, error="选择要导入的文件 / Choose a file"
+            request, "catalog_import.html", problems=None, error=say(request, "Choose a file")
         )
     try:
         check_may_import(user)  # before the file is read
@@ -252,7 +261,11 @@ async def import_file(request: Request, user: PortalUser, platform: AppPlatform)
         await run_in_threadpool(record_refusal, request, error)
         problems = error.detail if isinstance(error.detail, list) else []
         return render(
-            request, "catalog_import.html", problems=problems, error=error.message, status_code=400
+            request,
+            "catalog_import.html",
+            problems=problems,
+            error=error.in_language(language(request)),
+            status_code=400,
         )
     done = ", ".join(result.created + result.changed)
-    return redirect("/catalog/import", notice=f"已导入 / Imported: {done}")
+    return redirect("/catalog/import", notice=say(request, "Imported: {entries}", entries=done))

@@ -55,8 +55,9 @@ def overview(
         ).all()
         return render(request, "quality_mine.html", issues=mine)
     summary = reports.steward_overview(
-        session, now=platform.clock.now(), calendar=platform.calendar(session)
-    )
+        session, now=platform.clock.now(), calendar=platform.calendar(session),
+        language=language(request),
+    )  # fmt: skip
     return render(request, "quality_overview.html", summary=summary)
 
 
@@ -67,7 +68,7 @@ def validation_report(
     run = reports.visible_validation_run(session, run_id, user)
     return offline_report(
         reports.validation_html(
-            run, reports.shown_validation(run, user, readable_by(request, user))
+            run, reports.shown_validation(run, user, readable_by(request, user)), language(request)
         )
     )
 
@@ -79,7 +80,7 @@ def comparison_report(
     run = reports.visible_comparison_run(session, run_id, user)
     return offline_report(
         reports.comparison_html(
-            run, reports.shown_comparison(run, user, readable_by(request, user))
+            run, reports.shown_comparison(run, user, readable_by(request, user)), language(request)
         )
     )
 
@@ -141,7 +142,7 @@ def findings_sheet(
     request: Request, issue_id: int, sheet_format: str, user: PortalUser, session: DbSession
 ) -> Response:
     if sheet_format not in SHEET_TYPES:
-        raise NotFound(f"no findings sheet as {sheet_format}")
+        raise NotFound("no findings sheet as {sheet_format}", sheet_format=sheet_format)
     issue = issues.get_issue(session, issue_id, user)
     views = reports.shown_findings(session, issue, user, readable_by(request, user))
     lang = language(request)
@@ -217,4 +218,4 @@ def _take(
     elif action == "close":
         issues.close(session, **common, note=form.get("note") or None)
     else:
-        raise InvalidInput(f"no action {action!r} on a quality issue")
+        raise InvalidInput("no action {action!r} on a quality issue", action=action)
