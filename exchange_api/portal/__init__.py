@@ -16,6 +16,8 @@ from exchange_api.portal.pages import (
     disputes,
     home,
     quality,
+    sources,
+    stewardship,
     supervision,
 )
 from exchange_api.portal.web import error_page
@@ -32,7 +34,9 @@ def install_portal(app: FastAPI) -> None:
         disputes,
         access,
         data,
+        stewardship,
         quality,
+        sources,
         supervision,
         audit,
         admin,

@@ -3,31 +3,28 @@ with their reports, quality issues and their answers, and the steward overview."
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response, UploadFile, status
+from fastapi import APIRouter, Query, Request, Response, UploadFile, status
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import or_, select
 
 from catalog.entries import get_resource
-from exchange import audit
 from exchange.data_status import DataStatus
 from exchange.errors import NotFound
 from exchange.identity.roles import Role
 from exchange.spreadsheets import CSV_TYPE, XLSX_TYPE
 from exchange.workflow.engine import history
 from exchange_api.deps import AppPlatform, CurrentPrincipal, DbSession, ReadableItems
-from exchange_api.errors import ERROR_RESPONSES, documented_as
+from exchange_api.errors import ERROR_RESPONSES, api_language, documented_as
 from exchange_api.middleware import offline_report
 from exchange_api.portal.i18n import LANGUAGES, translations
-from quality import comparisons, finding_sheets, findings, issues, reports
+from quality import comparisons, expectations, finding_sheets, findings, issues, reports
 from quality.comparisons import ComparisonDraft
 from quality.models import (
     Comparison,
     QualityIssue,
-    StewardExpectation,
     ValidationRun,
 )
-from quality.suites import steward_check
 from quality.validation import suite_for, validate_snapshot
 from quality.vocab import AnswerKind, IssueState
 
@@ -87,22 +84,27 @@ def add_expectation(
     classification: str, sequence: str, body: ExpectationCreate, session: DbSession,
     platform: AppPlatform, viewer: CurrentPrincipal,
 ) -> dict[str, Any]:  # fmt: skip
-    comparisons.require_steward(viewer)
-    resource = get_resource(session, f"{classification}/{sequence}")
-    names = [c.columns[0] for c in suite_for(session, resource) if c.kind == "type"]
-    steward_check(body.kind, body.column, body.params, body.blocking, names)
-    now = platform.clock.now()
-    expectation = StewardExpectation(
-        resource_id=resource.id, kind=body.kind, column=body.column, params=body.params,
-        blocking=body.blocking, description=body.description, added_by=viewer.user_id, added_at=now,
-    )  # fmt: skip
-    session.add(expectation)
-    session.flush()
-    audit.record(
-        session, at=now, actor=viewer, action="quality.expectation.add", object_type="resource",
-        object_id=resource.code, detail={"id": expectation.id, **body.model_dump()},
+    expectation = expectations.add_expectation(
+        session, actor=viewer, now=platform.clock.now(), code=f"{classification}/{sequence}",
+        **body.model_dump(),
     )  # fmt: skip
     return {"id": expectation.id, **body.model_dump()}
+
+
+class Blocking(BaseModel):
+    blocking: bool = Field(description="A failing snapshot is quarantined while this is true.")
+
+
+@router.patch("/expectations/{expectation_id}", summary="Make a steward's check blocking or not")
+def set_blocking(
+    expectation_id: int, body: Blocking, session: DbSession, platform: AppPlatform,
+    viewer: CurrentPrincipal,
+) -> dict[str, Any]:  # fmt: skip
+    expectation = expectations.set_blocking(
+        session, actor=viewer, now=platform.clock.now(), expectation_id=expectation_id,
+        blocking=body.blocking,
+    )  # fmt: skip
+    return {"id": expectation.id, "blocking": expectation.blocking}
 
 
 @router.delete(
@@ -112,15 +114,9 @@ def add_expectation(
 def remove_expectation(
     expectation_id: int, session: DbSession, platform: AppPlatform, viewer: CurrentPrincipal
 ) -> None:
-    comparisons.require_steward(viewer)
-    expectation = session.get(StewardExpectation, expectation_id)
-    if expectation is None or expectation.removed_at is not None:
-        raise NotFound(f"no check {expectation_id}")
-    expectation.removed_at = platform.clock.now()
-    audit.record(
-        session, at=expectation.removed_at, actor=viewer, action="quality.expectation.remove",
-        object_type="quality_expectation", object_id=expectation_id,
-    )  # fmt: skip
+    expectations.remove_expectation(
+        session, actor=viewer, now=platform.clock.now(), expectation_id=expectation_id
+    )
 
 
 @router.post(RESOURCE + "/validate", status_code=status.HTTP_201_CREATED, summary="Validate now")
@@ -167,7 +163,7 @@ def list_validation_runs(
 ) -> list[dict[str, Any]]:  # fmt: skip
     resource = get_resource(session, f"{classification}/{sequence}")
     if not reports.may_see_runs(viewer, resource.provider_department_id):
-        raise NotFound(f"no validation runs of {resource.code} for you")
+        raise NotFound("no validation runs of {code} for you", code=resource.code)
     runs = session.scalars(
         select(ValidationRun).where(ValidationRun.resource_id == resource.id)
         .order_by(ValidationRun.id.desc()).limit(limit)
@@ -192,12 +188,15 @@ def validation_run(
     "/validation-runs/{run_id}/report", summary="… as HTML", responses=documented_as("text/html")
 )
 def validation_report(
-    run_id: int, session: DbSession, viewer: CurrentPrincipal, readable: ReadableItems
+    request: Request,
+    run_id: int,
+    session: DbSession,
+    viewer: CurrentPrincipal,
+    readable: ReadableItems,
 ) -> HTMLResponse:
     run = reports.visible_validation_run(session, run_id, viewer)
-    return offline_report(
-        reports.validation_html(run, reports.shown_validation(run, viewer, readable))
-    )
+    shown = reports.shown_validation(run, viewer, readable)
+    return offline_report(reports.validation_html(run, shown, api_language(request)))
 
 
 @router.post(
@@ -243,12 +242,15 @@ def comparison_run(
     "/comparison-runs/{run_id}/report", summary="… as HTML", responses=documented_as("text/html")
 )
 def comparison_report(
-    run_id: int, session: DbSession, viewer: CurrentPrincipal, readable: ReadableItems
+    request: Request,
+    run_id: int,
+    session: DbSession,
+    viewer: CurrentPrincipal,
+    readable: ReadableItems,
 ) -> HTMLResponse:
     run = reports.visible_comparison_run(session, run_id, viewer)
-    return offline_report(
-        reports.comparison_html(run, reports.shown_comparison(run, viewer, readable))
-    )
+    shown = reports.shown_comparison(run, viewer, readable)
+    return offline_report(reports.comparison_html(run, shown, api_language(request)))
 
 
 @router.get("/issues", summary="Quality issues: my department's, or all for the bureau")
@@ -448,7 +450,9 @@ def close(
 @router.get(
     "/overview", summary="The steward overview: pass rates, open issues by department and age"
 )
-def overview(session: DbSession, platform: AppPlatform, viewer: CurrentPrincipal) -> dict[str, Any]:
+def overview(
+    request: Request, session: DbSession, platform: AppPlatform, viewer: CurrentPrincipal
+) -> dict[str, Any]:
     if not viewer.has_any(
         Role.DATA_STEWARD, Role.BUREAU_ADMIN, Role.AUDITOR, Role.COORDINATING_OFFICE
     ):
@@ -458,5 +462,6 @@ def overview(session: DbSession, platform: AppPlatform, viewer: CurrentPrincipal
             "the overview is for the bureau's stewards", detail={"required_roles": ["data_steward"]}
         )
     return reports.steward_overview(
-        session, now=platform.clock.now(), calendar=platform.calendar(session)
-    )
+        session, now=platform.clock.now(), calendar=platform.calendar(session),
+        language=api_language(request),
+    )  # fmt: skip

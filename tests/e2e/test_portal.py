@@ -8,8 +8,10 @@ import io
 import re
 import shutil
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -86,8 +88,10 @@ def test_request_narrow_approve_download_and_no_peeking(server: str, browser: An
     consumer.page.check("input[name=items][value=person_name]")
     consumer.page.fill("#purpose", "核验企业参保人员身份")
     consumer.page.fill("#duty_basis", "《企业信息公示暂行条例》第十四条")
-    consumer.page.fill("#period_from", "2026-12-01")
-    consumer.page.fill("#period_to", "2027-11-30")
+    # The grant starts on the first day asked for: today, so the preview below reads now.
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    consumer.page.fill("#period_from", today.isoformat())
+    consumer.page.fill("#period_to", (today + timedelta(days=365)).isoformat())
     consumer.shot("03-request-form")
     consumer.page.click("text=提交申请")
     consumer.page.wait_for_url(re.compile(r".*/access/requests/\d+.*"))
@@ -145,7 +149,7 @@ PAGES = [
     "/access/inbox", "/access/grants", "/access/usage", "/access/disputes", "/quality", "/audit",
     "/admin", "/admin/calendar", "/account/tokens", "/supervision/suspensions",
     "/supervision/scorecards", "/supervision/violations", "/supervision/usage-statements",
-    "/login",
+    "/sources", "/quality/comparisons", "/login",
 ]  # fmt: skip
 
 
@@ -233,7 +237,7 @@ def test_a_steward_sees_a_planted_inconsistency_and_the_department_answers_it(
     provider.page.fill("#text", "经核对，工商登记名称为准")
     with provider.page.expect_navigation():
         provider.page.click("button:has-text('提交反馈')")
-    assert "evidence" in provider.page.inner_text("[role=alert]")  # confirming needs evidence
+    assert "须提供依据" in provider.page.inner_text("[role=alert]")  # confirming needs evidence
     provider.page.select_option("#kind", "confirmed")
     provider.page.fill("#text", "经核对，工商登记名称为准")
     provider.page.fill("#evidence", "营业执照档案 440300-2026-0815")
@@ -250,6 +254,70 @@ def test_a_steward_sees_a_planted_inconsistency_and_the_department_answers_it(
     for visitor in (steward, provider):
         assert all(url.startswith(server) for url in visitor.requested)
         visitor.close()
+
+
+def test_r9_a_data_administrator_runs_and_tests_sources_without_curl(
+    server: str, browser: Any
+) -> None:
+    admin = Visitor(browser, server)
+    admin.sign_in("scjg.data_resource_admin")
+    admin.page.click("nav >> text=数据来源")
+    assert "平台从何处采集本部门数据" in admin.page.inner_text("main")
+    admin.shot("23-sources")
+    admin.page.click("#sources a >> nth=0")
+    source_url = admin.page.url
+    with admin.page.expect_navigation():
+        admin.page.click("button:has-text('立即运行')")
+    assert "已开始运行" in admin.page.inner_text("main")
+    admin.page.goto(source_url)
+    runs = admin.page.inner_text("#runs")
+    assert "成功" in runs
+    admin.shot("24-source-runs")
+
+    # The connection test shows each catalog item against the column found, before saving.
+    admin.page.goto(f"{server}/sources")
+    options = admin.page.locator("#resource_code option").all_inner_texts()
+    register = next(o for o in options if o.startswith("企业登记信息"))
+    admin.page.select_option("#resource_code", label=register)
+    admin.page.select_option("#kind", "database")
+    admin.page.fill("#config_table", "enterprise_register")
+    admin.page.fill("#secret_url", "sqlite:///market_regulation.db")
+    with admin.page.expect_navigation():
+        admin.page.click("button:has-text('测试连接')")
+    matches = admin.page.inner_text("#column-matches")
+    assert "匹配" in matches
+    admin.shot("25-connection-test")
+    admin.page.fill("#secret_url", "sqlite:///market_regulation.db")
+    with admin.page.expect_navigation():
+        admin.page.click("button:has-text('登记该数据来源')")
+    assert "附加来源" in admin.page.inner_text("[role=alert]")  # a second source is deliberate
+    admin.shot("26-second-source-refused")
+    admin.close()
+
+
+def test_r18_a_steward_defines_and_runs_a_comparison_by_picking(server: str, browser: Any) -> None:
+    steward = Visitor(browser, server)
+    steward.sign_in("dsj.data_steward")
+    steward.page.goto(f"{server}/quality")
+    steward.page.click("main >> text=数据比对")
+    options = steward.page.locator("#pick-left option").all_inner_texts()
+    enterprise = next(o for o in options if o.startswith("企业登记信息"))
+    taxpayers = next(o for o in options if o.startswith("纳税人"))
+    steward.page.select_option("#pick-left", label=enterprise)
+    steward.page.select_option("#pick-right", label=taxpayers)
+    with steward.page.expect_navigation():
+        steward.page.click("button:has-text('显示两者的信息项')")
+    steward.page.fill("#name", "浏览器中定义的企业名称核对")
+    steward.shot("27-comparison-pairs")
+    with steward.page.expect_navigation():
+        steward.page.click("button:has-text('保存数据比对')")
+    assert "浏览器中定义的企业名称核对" in steward.page.inner_text("#comparisons")
+    row = steward.page.locator("#comparisons tr", has_text="浏览器中定义的企业名称核对")
+    with steward.page.expect_navigation():
+        row.locator("button:has-text('立即运行')").click()
+    assert "数据比对报告" in steward.page.title()
+    steward.shot("28-comparison-report")
+    steward.close()
 
 
 def test_every_page_has_chinese_and_english_titles_and_loads_nothing_from_outside(
