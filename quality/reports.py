@@ -25,6 +25,7 @@ from quality import disclosure, findings
 from quality.disclosure import Readable
 from quality.issues import UNRESOLVED, heading
 from quality.models import FEEDBACK, Comparison, ComparisonRun, QualityIssue, ValidationRun
+from quality.runner import SAMPLE_ROWS
 from quality.suites import check_message
 from quality.vocab import IssueOrigin
 
@@ -123,7 +124,7 @@ def validation_html(run: ValidationRun, report: dict[str, Any], language: str = 
             samples.rows.append(
                 [check["check"], sample.get("value"), json.dumps(keys, ensure_ascii=False)]
             )
-    samples.note = say("at most {count} rows are listed per check", count=200)
+    samples.note = say("at most {count} rows are listed per check", count=SAMPLE_ROWS)
     facts = [
         (say("Resource"), run.resource_code),
         (say("Snapshot"), run.snapshot_id),

@@ -27,8 +27,9 @@ from quality.suites import Check
 if TYPE_CHECKING:
     import pyarrow as pa
 
-# Failing rows kept per check, with their keys: enough to act on, bounded for a million failures.
-SAMPLE_ROWS = 200
+# Failing rows kept per check, with their keys and names: each is a finding the department
+# answers (R19), so as many as a department can work through; bounded for a million failures.
+SAMPLE_ROWS = 5_000
 ARROW_TYPES = {
     "string": ("string", "large_string"),
     "integer": ("int8", "int16", "int32", "int64"),
