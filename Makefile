@@ -45,6 +45,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 # wrk (Debian) drives the small-read benchmark; without it, Python clients do, less faithfully.
 bench: $(STAMP)

@@ -6,6 +6,8 @@ provider's R7 catalog-update task. Rows that cannot be stored are set aside as t
 findings (R19); beyond the threshold they fail the run and nothing is written.
 """
 
+from collections.abc import Iterator
+
 import pyarrow.compute as pc
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,6 +23,7 @@ from collection.set_aside import report_set_aside
 from collection.sources import get_source, reach_of, secret_of
 from exchange import audit
 from exchange.audit import Outcome
+from exchange.backup.consistency import CommittedSnapshot
 from exchange.errors import DomainError
 from exchange.i18n import Message
 from exchange.principal import Principal
@@ -251,3 +254,22 @@ def _drift(platform: Platform, run_id: int, code: str, conformed: Conformed) -> 
     raise IngestFailed(
         message, detail={"drift": conformed.drift.as_dict()}, error_code="schema_drift"
     )
+
+
+def committed_snapshots(session: Session) -> Iterator[CommittedSnapshot]:
+    """Every snapshot a successful ingest run committed: what a restored store must hold."""
+    for code, run_id, snapshot_id in session.execute(
+        select(Resource.code, IngestRun.id, IngestRun.snapshot_id)
+        .join(IngestRun, IngestRun.resource_id == Resource.id)
+        .where(IngestRun.status == "succeeded", IngestRun.snapshot_id.is_not(None))
+    ):
+        if snapshot_id is not None:  # the query selects none without one; this tells the types
+            yield CommittedSnapshot(code, f"ingest run {run_id}", snapshot_id, run_id)
+
+
+def latest_snapshots(session: Session) -> dict[str, int]:
+    """Each resource's snapshot of its latest successful run, by resource code."""
+    return {
+        entry.code: entry.snapshot_id
+        for entry in sorted(committed_snapshots(session), key=lambda e: e.run_id)
+    }

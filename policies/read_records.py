@@ -12,7 +12,6 @@ import weakref
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
@@ -122,7 +121,7 @@ class ReadRecorder:
                 if self._commit_on_loop:
                     self._commit(records)
                 else:
-                    await run_in_threadpool(self._commit, records)
+                    await asyncio.to_thread(self._commit, records)
             except Exception as error:  # every read in the batch fails, none is sent
                 for _, done in batch:
                     if not done.done():

@@ -1,12 +1,12 @@
 """The demonstration's quality work: every loaded resource validated, and the steward's
 comparison of the enterprise register with the taxpayer register run once."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import select
 
 from catalog.models import Resource, ResourceVersion
-from collection.models import IngestRun
 from exchange.identity.models import User
 from exchange.identity.service import principal_for
 from exchange.runtime import Platform
@@ -47,14 +47,10 @@ class QualitySummary:
     findings: int
 
 
-def seed_quality(platform: Platform) -> QualitySummary:
+def seed_quality(platform: Platform, loaded: Mapping[str, int]) -> QualitySummary:
+    """Validate each loaded snapshot (``loaded``: resource code → snapshot, as collection's runs
+    committed them) as on ingest, and run the demo comparison once."""
     with platform.database.transaction() as session:
-        loaded = session.execute(
-            select(Resource.code, IngestRun.snapshot_id)
-            .join(IngestRun, IngestRun.resource_id == Resource.id)
-            .where(IngestRun.status == "succeeded")
-            .order_by(IngestRun.id)
-        ).all()
         steward = session.scalar(select(User).where(User.username == "dsj.data_steward"))
         assert steward is not None
         actor = principal_for(steward)
@@ -62,7 +58,7 @@ def seed_quality(platform: Platform) -> QualitySummary:
             select(Comparison.id).where(Comparison.name == DEMO_COMPARISON)
         )
     validated = []
-    for code, snapshot_id in dict(loaded).items():
+    for code, snapshot_id in loaded.items():
         run = validate_snapshot(
             platform, code=code, snapshot_id=snapshot_id, trigger=RunTrigger.INGEST
         )

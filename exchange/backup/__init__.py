@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from importlib.metadata import version
@@ -23,7 +24,7 @@ from typing import Any
 
 from exchange.audit.checkpoint import write_checkpoint
 from exchange.backup import database, warehouse
-from exchange.backup.consistency import RestoreCheck, check_restored
+from exchange.backup.consistency import RestoreCheck, SnapshotLedger, check_restored
 from exchange.db import Database
 from exchange.errors import Conflict, InvalidInput
 from exchange.settings import Settings
@@ -91,9 +92,16 @@ def take_backup(settings: Settings, destination: Path, *, now: datetime) -> Back
     )
 
 
-def restore_backup(settings: Settings, source: Path, *, replace: bool = False) -> RestoreCheck:
+def restore_backup(
+    settings: Settings,
+    source: Path,
+    *,
+    ledgers: Sequence[SnapshotLedger],
+    replace: bool = False,
+) -> RestoreCheck:
     """Put a backup back: refused before anything is written if the backup is damaged, was taken
-    of another warehouse location, or the targets are not empty (unless ``replace``)."""
+    of another warehouse location, or the targets are not empty (unless ``replace``). The
+    ``ledgers`` say which snapshots the restored records expect (see ``consistency``)."""
     manifest = read_manifest(source)
     _verify_files(source, manifest["files"])
     if manifest["warehouse_uri"] != settings.resolved_warehouse_uri:
@@ -125,7 +133,7 @@ def restore_backup(settings: Settings, source: Path, *, replace: bool = False) -
     # The warehouse first: the database must never point at files that are not there yet.
     warehouse.copy_in(settings, source / "warehouse", replace=replace)
     database.load(url, source / manifest["database"]["file"], replace=replace)
-    check = check_restored(settings)
+    check = check_restored(settings, ledgers)
     check.taken_at = manifest["created_at"]
     return check
 

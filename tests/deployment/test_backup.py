@@ -16,18 +16,21 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 import exchange.backup
-from collection.ingest import ingest
+from collection.ingest import committed_snapshots, ingest
 from collection.models import IngestRun
 from exchange.audit.models import AuditRecord
 from exchange.backup import database as backup_database
 from exchange.backup import read_manifest, restore_backup, take_backup
-from exchange.cli import main
 from exchange.db import Database
 from exchange.errors import Conflict, InvalidInput
 from exchange.settings import Settings
 from exchange.store import UnifiedStore
+from exchange_cli import main
 from tests.catalog_fixtures import CatalogWorld
 from tests.collection_fixtures import full_load_source, use_s3_warehouse
+
+# What the command line passes: collection's record of the snapshots its runs committed.
+LEDGERS = [committed_snapshots]
 
 
 @pytest.fixture
@@ -128,7 +131,7 @@ def test_a_damaged_backup_is_refused_before_anything_is_written(
     shutil.rmtree(settings.resolved_warehouse_path)
     target = _restored_settings(settings, empty_database_url, tmp_path)
     with pytest.raises(InvalidInput, match="damaged") as refused:
-        restore_backup(target, backup)
+        restore_backup(target, backup, ledgers=LEDGERS)
     assert parquet.relative_to(backup).as_posix() in refused.value.detail
     assert backup_database.is_empty(target.resolved_database_url)
     assert not settings.resolved_warehouse_path.exists()
@@ -179,7 +182,7 @@ def test_a_backup_taken_while_ingest_commits_restores_consistently(
 
     shutil.rmtree(settings.resolved_warehouse_path)
     target = _restored_settings(settings, empty_database_url, tmp_path)
-    check = restore_backup(target, tmp_path / "backup")
+    check = restore_backup(target, tmp_path / "backup", ledgers=LEDGERS)
     assert check.ok, (check.audit.message, check.problems)
     assert check.tables == 1
     assert check.data_files >= 1
@@ -214,8 +217,10 @@ def test_backup_of_a_warehouse_in_object_storage(
     target = _restored_settings(settings, empty_database_url, tmp_path)
     with pytest.raises(InvalidInput, match="another location"):
         restore_backup(
-            target.model_copy(update={"warehouse_uri": "s3://elsewhere/t"}), tmp_path / "backup"
+            target.model_copy(update={"warehouse_uri": "s3://elsewhere/t"}),
+            tmp_path / "backup",
+            ledgers=LEDGERS,
         )
-    check = restore_backup(target, tmp_path / "backup")
+    check = restore_backup(target, tmp_path / "backup", ledgers=LEDGERS)
     assert check.ok, check.problems
     assert UnifiedStore(target).scan(code).num_rows == 3

@@ -6,9 +6,9 @@ import pytest
 from click.testing import CliRunner
 from cryptography.fernet import Fernet
 
-from exchange.cli import main
 from exchange.deployment_check import findings
 from exchange.settings import Settings
+from exchange_cli import main
 
 GOOD = {
     "EXCHANGE_PRODUCTION": "true",

@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import text
 
-from exchange.cli import main
 from exchange.db import Database
+from exchange_cli import main
 from tests.servers import free_port_pair
 
 

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from collection.demo import PLANTED
+from collection.ingest import latest_snapshots
 from exchange.errors import Conflict, NotFound
 from exchange.identifiers import is_valid_resident_id, is_valid_uscc
 from quality import issues
@@ -147,7 +148,9 @@ def test_a_corrected_issue_closes_only_when_the_check_passes_on_a_newer_snapshot
 
 
 def test_the_demo_seeds_validation_and_one_comparison(demo: DemoWorld) -> None:
-    summary = seed_quality(demo.platform)
+    with demo.platform.database.transaction() as session:
+        snapshots = latest_snapshots(session)
+    summary = seed_quality(demo.platform, snapshots)
     assert sorted(failing for _, _, failing in summary.validated) == [0, 2, 2, 2]
     assert summary.findings == 3 + 2 * PLANTED["bad_uscc_tax"] + PLANTED["tax_only"]
-    assert seed_quality(demo.platform).comparison_run_id == summary.comparison_run_id
+    assert seed_quality(demo.platform, snapshots).comparison_run_id == summary.comparison_run_id

@@ -11,10 +11,10 @@ from sqlalchemy import func, select, text
 from exchange.audit.checkpoint import write_checkpoint
 from exchange.audit.models import AuditChainHead, AuditRecord
 from exchange.audit.refusals import summarise_closed_hours
-from exchange.cli import main
 from exchange.clock import FrozenClock
 from exchange.identity.roles import Role
 from exchange.runtime import Platform
+from exchange_cli import main
 from tests.catalog_fixtures import CatalogWorld, enterprise_register, submitted_entry
 from tests.factories import PASSWORD, make_user
 from tests.portal.test_sessions import login_token

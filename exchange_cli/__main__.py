@@ -1,0 +1,3 @@
+from exchange_cli import main
+
+main()
