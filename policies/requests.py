@@ -17,6 +17,7 @@ from catalog.models import Resource
 from catalog.vocab import ResourceStatus, ShareType
 from exchange.errors import Conflict, InvalidInput, PermissionDenied, not_found
 from exchange.identity.roles import Role
+from exchange.identity.visibility import Records, sees_all
 from exchange.principal import Principal
 from exchange.workflow import (
     DeadlineEffect,
@@ -195,9 +196,8 @@ def get_request(
     """A request, for its consumer, its provider, the coordinating office and the bureau; 404 for others."""
     request = session.get(AccessRequest, request_id, with_for_update=for_update)
     if request is None or not (
-        actor.is_system
-        or actor.department_id in (request.consumer_department_id, request.provider_department_id)
-        or actor.has_any(Role.COORDINATING_OFFICE, Role.BUREAU_ADMIN, Role.AUDITOR)
+        actor.department_id in (request.consumer_department_id, request.provider_department_id)
+        or sees_all(actor, Records.ACCESS_REQUEST)
     ):
         raise not_found(request, "no access request {request_id}", request_id=request_id)
     return request

@@ -19,6 +19,7 @@ from exchange.deadlines.service import find_open_deadline
 from exchange.errors import Conflict, InvalidInput, not_found
 from exchange.i18n import Message
 from exchange.identity.roles import Role
+from exchange.identity.visibility import Records, sees_all
 from exchange.notifications.service import notify, users_with_role
 from exchange.principal import Principal
 from exchange.workdays import WorkingDayCalendar
@@ -142,11 +143,7 @@ def get_issue(
     """An issue, for its department, the bureau's stewards, coordinating office and auditors."""
     issue = session.get(QualityIssue, issue_id, with_for_update=lock)
     if issue is None or not (
-        actor.is_system
-        or actor.department_id == issue.department_id
-        or actor.has_any(
-            Role.DATA_STEWARD, Role.COORDINATING_OFFICE, Role.BUREAU_ADMIN, Role.AUDITOR
-        )
+        actor.department_id == issue.department_id or sees_all(actor, Records.QUALITY_ISSUE)
     ):
         raise not_found(issue, "no quality issue {issue_id}", issue_id=issue_id)
     return issue

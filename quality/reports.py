@@ -3,7 +3,7 @@ opens offline (no scripts, fonts or styles from anywhere else), and the steward 
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -18,9 +18,10 @@ from exchange.deadlines.models import Deadline, DeadlineStatus
 from exchange.errors import not_found
 from exchange.i18n import Message
 from exchange.identity.models import Department
-from exchange.identity.roles import Role
+from exchange.identity.visibility import Records, sees_all
 from exchange.principal import Principal
 from exchange.workdays import WorkingDayCalendar
+from exchange.workdays.deadline import working_days_left
 from quality import disclosure, findings
 from quality.disclosure import Readable
 from quality.issues import UNRESOLVED, heading
@@ -48,9 +49,7 @@ def _templates() -> Environment:
 
 def may_see_runs(actor: Principal, provider_id: int) -> bool:
     """Runs and reports are for the department whose data was checked and the city's offices."""
-    return actor.department_id == provider_id or actor.has_any(
-        Role.DATA_STEWARD, Role.BUREAU_ADMIN, Role.AUDITOR, Role.COORDINATING_OFFICE
-    )
+    return actor.department_id == provider_id or sees_all(actor, Records.QUALITY_ISSUE)
 
 
 def visible_validation_run(session: Session, run_id: int, viewer: Principal) -> ValidationRun:
@@ -196,19 +195,6 @@ def comparison_html(run: ComparisonRun, report: dict[str, Any], language: str = 
     )  # fmt: skip
 
 
-def working_days_between(start: datetime, end: datetime, calendar: WorkingDayCalendar) -> int:
-    """Whole working days from the day after ``start`` up to and including ``end``'s day."""
-    day, last, count = (
-        start.astimezone(calendar.zone).date(),
-        end.astimezone(calendar.zone).date(),
-        0,
-    )
-    while day < last:
-        day += timedelta(days=1)
-        count += calendar.is_working_day(day)
-    return count
-
-
 def steward_overview(
     session: Session, *, now: datetime, calendar: WorkingDayCalendar, language: str = "en"
 ) -> dict[str, Any]:
@@ -265,7 +251,9 @@ def steward_overview(
         entry["issues"].append({
             "id": issue.id, "title": heading(issue).in_language(language),
             "state": issue.state, "overdue": overdue,
-            "age_working_days": working_days_between(issue.opened_at, now, calendar),
+            "age_working_days": working_days_left(
+                issue.opened_at, now.astimezone(calendar.zone).date(), calendar
+            ),
         })  # fmt: skip
     recent = session.execute(
         select(ComparisonRun, Comparison.name)

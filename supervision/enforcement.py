@@ -19,12 +19,12 @@ from exchange.i18n import Message
 from exchange.identity.models import Department
 from exchange.identity.roles import Role
 from exchange.identity.service import require_bureau_admin
+from exchange.identity.visibility import Records, sees_all
 from exchange.notifications.service import notify, users_with_role
 from exchange.policy_changes import announce
 from exchange.principal import Principal
 from exchange.workflow import WorkflowEnvironment
 from policies.models import GRACE, Suspension
-from supervision import SUPERVISORS
 
 ENFORCER = Principal.system("freshness-enforcement")
 SUBJECT = "grant_suspension"
@@ -192,6 +192,6 @@ def visible(session: Session, *, actor: Principal, limit: int) -> list[Suspensio
     """Warnings and suspensions, newest first: every department's for supervisors, else the
     actor's own department's."""
     query = select(Suspension).order_by(Suspension.id.desc()).limit(limit)
-    if not actor.has_any(*SUPERVISORS):
+    if not sees_all(actor, Records.SUPERVISION):
         query = query.where(Suspension.department_id == actor.department_id)
     return list(session.scalars(query))

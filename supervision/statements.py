@@ -14,6 +14,7 @@ from catalog.models import Resource
 from exchange import audit
 from exchange.errors import Conflict, InvalidInput, PermissionDenied, not_found
 from exchange.identity.roles import Role
+from exchange.identity.visibility import Records, own_only
 from exchange.principal import Principal
 from policies.models import DataUsage, Grant
 from supervision.models import UsageStatement
@@ -69,11 +70,10 @@ def visible(
         .join(Resource, Resource.id == Grant.resource_id)
         .order_by(UsageStatement.period.desc(), UsageStatement.id)
     )
-    if not actor.has_any(Role.BUREAU_ADMIN, Role.AUDITOR):
-        column = (
-            Grant.consumer_department_id if side == "consumer" else Resource.provider_department_id
-        )
-        query = query.where(column == actor.department_id)
+    column = Grant.consumer_department_id if side == "consumer" else Resource.provider_department_id
+    mine = own_only(actor, Records.USAGE_STATEMENT, column)
+    if mine is not None:
+        query = query.where(mine)
     return [(s, g, c) for s, g, c in session.execute(query.limit(1000))]
 
 

@@ -26,11 +26,11 @@ from exchange.errors import InvalidInput, NotFound
 from exchange.i18n import Message
 from exchange.identity.models import Department
 from exchange.identity.service import require_bureau_admin
+from exchange.identity.visibility import Records, sees_all
 from exchange.principal import Principal
 from policies.models import DataUsage, Grant
 from quality.issues import heading
 from quality.models import QualityIssue
-from supervision import SUPERVISORS
 from supervision.models import Violation
 
 DETECTOR = Principal.system("violation-detection")
@@ -156,6 +156,6 @@ def decide(
 def visible(session: Session, *, actor: Principal, limit: int) -> list[Violation]:
     """The register, newest first: every department's for supervisors, else the actor's own."""
     query = select(Violation).order_by(Violation.id.desc()).limit(limit)
-    if not actor.has_any(*SUPERVISORS):
+    if not sees_all(actor, Records.SUPERVISION):
         query = query.where(Violation.department_id == actor.department_id)
     return list(session.scalars(query))

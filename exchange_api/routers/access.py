@@ -5,12 +5,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, status
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.models import Resource
 from exchange.errors import NotFound
-from exchange.identity.roles import Role
+from exchange.identity.visibility import Records, own_only
 from exchange.principal import Principal
 from exchange.workflow.engine import history
 from exchange_api.deps import AppPlatform, BureauAdmin, CurrentPrincipal, DbSession
@@ -337,13 +337,12 @@ def list_disputes(
     query = select(Dispute, AccessRequest).join(
         AccessRequest, AccessRequest.id == Dispute.request_id
     )
-    if not viewer.has_any(Role.COORDINATING_OFFICE, Role.BUREAU_ADMIN):
-        query = query.where(
-            or_(
-                AccessRequest.consumer_department_id == viewer.department_id,
-                AccessRequest.provider_department_id == viewer.department_id,
-            )
-        )
+    mine = own_only(
+        viewer, Records.DISPUTE,
+        AccessRequest.consumer_department_id, AccessRequest.provider_department_id,
+    )  # fmt: skip
+    if mine is not None:
+        query = query.where(mine)
     if state:
         query = query.where(Dispute.state == state)
     return [

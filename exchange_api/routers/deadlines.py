@@ -5,7 +5,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
 from exchange.deadlines.models import Deadline, DeadlineStatus
-from exchange.identity.roles import Role
+from exchange.identity.visibility import Records, own_only
 from exchange_api.deps import CurrentPrincipal, DbSession
 from exchange_api.errors import ERROR_RESPONSES
 
@@ -37,6 +37,7 @@ def list_deadlines(
     query = select(Deadline).order_by(Deadline.due_at)
     if not include_stopped:
         query = query.where(Deadline.status != DeadlineStatus.STOPPED)
-    if not principal.has_any(Role.BUREAU_ADMIN, Role.COORDINATING_OFFICE, Role.AUDITOR):
-        query = query.where(Deadline.assignee_department_id == principal.department_id)
+    mine = own_only(principal, Records.DEADLINE, Deadline.assignee_department_id)
+    if mine is not None:
+        query = query.where(mine)
     return [DeadlinePublic.model_validate(d) for d in session.scalars(query.limit(1000))]

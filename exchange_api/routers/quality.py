@@ -6,12 +6,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response, UploadFile, status
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from catalog.entries import get_resource
 from exchange.data_status import DataStatus
-from exchange.errors import NotFound
-from exchange.identity.roles import Role
+from exchange.errors import NotFound, PermissionDenied
+from exchange.identity.visibility import Records, own_only, sees_all
 from exchange.spreadsheets import CSV_TYPE, XLSX_TYPE
 from exchange.workflow.engine import history
 from exchange_api.deps import AppPlatform, CurrentPrincipal, DbSession, ReadableItems
@@ -259,10 +259,9 @@ def list_issues(
     state: Annotated[IssueState | None, Query()] = None,
 ) -> list[dict[str, Any]]:  # fmt: skip
     query = select(QualityIssue).order_by(QualityIssue.id.desc())
-    if not viewer.has_any(
-        Role.DATA_STEWARD, Role.BUREAU_ADMIN, Role.AUDITOR, Role.COORDINATING_OFFICE
-    ):
-        query = query.where(or_(QualityIssue.department_id == viewer.department_id))
+    mine = own_only(viewer, Records.QUALITY_ISSUE, QualityIssue.department_id)
+    if mine is not None:
+        query = query.where(mine)
     if state is not None:
         query = query.where(QualityIssue.state == state)
     return [issues.issue_view(i) for i in session.scalars(query.limit(500))]
@@ -453,11 +452,7 @@ def close(
 def overview(
     request: Request, session: DbSession, platform: AppPlatform, viewer: CurrentPrincipal
 ) -> dict[str, Any]:
-    if not viewer.has_any(
-        Role.DATA_STEWARD, Role.BUREAU_ADMIN, Role.AUDITOR, Role.COORDINATING_OFFICE
-    ):
-        from exchange.errors import PermissionDenied
-
+    if not sees_all(viewer, Records.QUALITY_ISSUE):
         raise PermissionDenied(
             "the overview is for the bureau's stewards", detail={"required_roles": ["data_steward"]}
         )

@@ -6,8 +6,7 @@ from fastapi.responses import Response
 from sqlalchemy import select
 
 from catalog.models import Resource
-from exchange.errors import PermissionDenied
-from exchange.identity.roles import Role
+from exchange.identity.visibility import Records, own_only
 from exchange_api.deps import AppPlatform, DbSession
 from exchange_api.portal.web import FormLists, PortalUser, done, render
 from policies import disputes
@@ -30,16 +29,18 @@ def open_dispute(
 
 @router.get("/access/disputes")
 def dispute_queue(request: Request, user: PortalUser, session: DbSession) -> Response:
-    if not user.has_any(Role.COORDINATING_OFFICE, Role.BUREAU_ADMIN, Role.AUDITOR):
-        raise PermissionDenied("disputes are ruled by the coordinating office",
-                               detail={"required_roles": ["coordinating_office"]})  # fmt: skip
-    rows = session.execute(
+    query = (
         select(Dispute, AccessRequest, Resource.code)
         .join(AccessRequest, AccessRequest.id == Dispute.request_id)
         .join(Resource, Resource.id == AccessRequest.resource_id)
         .order_by(Dispute.id.desc())
         .limit(200)
-    ).all()
+    )
+    mine = own_only(
+        user, Records.DISPUTE,
+        AccessRequest.consumer_department_id, AccessRequest.provider_department_id,
+    )  # fmt: skip
+    rows = session.execute(query if mine is None else query.where(mine)).all()
     return render(request, "disputes.html", rows=rows)
 
 

@@ -14,6 +14,7 @@ from catalog.models import Resource
 from exchange.errors import InvalidInput, NotFound
 from exchange.identity.models import Department
 from exchange.identity.roles import Role
+from exchange.identity.visibility import Records, sees_all
 from exchange.spreadsheets import CSV_TYPE, XLSX_TYPE
 from exchange.workflow.engine import history
 from exchange_api.deps import AppPlatform, DbSession, readable_by
@@ -39,14 +40,11 @@ router = APIRouter(include_in_schema=False)
 SHEET_TYPES = {"xlsx": XLSX_TYPE, "csv": CSV_TYPE}
 
 
-BUREAU_VIEW = (Role.DATA_STEWARD, Role.BUREAU_ADMIN, Role.AUDITOR, Role.COORDINATING_OFFICE)
-
-
 @router.get("/quality")
 def overview(
     request: Request, user: PortalUser, session: DbSession, platform: AppPlatform
 ) -> Response:
-    if not user.has_any(*BUREAU_VIEW):
+    if not sees_all(user, Records.QUALITY_ISSUE):
         mine = session.scalars(
             select(QualityIssue)
             .where(QualityIssue.department_id == user.department_id)

@@ -1,0 +1,54 @@
+"""Who sees every department's records, by kind of record: the one place it is written.
+
+A department sees its own records of every kind; these roles see every department's, because
+their duty is oversight of that kind (R16, R19, R20). The API and the portal, lists and single
+records, all ask here, so the two cannot drift apart: :func:`sees_all` for one record,
+:func:`own_only` for the filter a list query adds.
+"""
+
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import ColumnElement, false, or_
+
+from exchange.identity.roles import Role
+from exchange.principal import Principal
+
+
+class Records(StrEnum):
+    QUALITY_ISSUE = "quality_issue"  # and the validation and comparison runs behind them
+    ACCESS_REQUEST = "access_request"
+    DISPUTE = "dispute"
+    DEADLINE = "deadline"
+    USAGE_STATEMENT = "usage_statement"
+    SUPERVISION = "supervision"  # freshness warnings, suspensions, violations
+
+
+OVERSIGHT: dict[Records, frozenset[Role]] = {
+    Records.QUALITY_ISSUE: frozenset(
+        {Role.DATA_STEWARD, Role.COORDINATING_OFFICE, Role.BUREAU_ADMIN, Role.AUDITOR}
+    ),
+    Records.ACCESS_REQUEST: frozenset({Role.COORDINATING_OFFICE, Role.BUREAU_ADMIN, Role.AUDITOR}),
+    Records.DISPUTE: frozenset({Role.COORDINATING_OFFICE, Role.BUREAU_ADMIN, Role.AUDITOR}),
+    Records.DEADLINE: frozenset({Role.COORDINATING_OFFICE, Role.BUREAU_ADMIN, Role.AUDITOR}),
+    Records.USAGE_STATEMENT: frozenset({Role.BUREAU_ADMIN, Role.AUDITOR}),
+    Records.SUPERVISION: frozenset({Role.BUREAU_ADMIN, Role.AUDITOR, Role.DATA_STEWARD}),
+}
+
+
+def sees_all(viewer: Principal, records: Records) -> bool:
+    """Whether ``viewer`` sees every department's records of this kind."""
+    return viewer.is_system or viewer.has_any(*OVERSIGHT[records])
+
+
+def own_only(
+    viewer: Principal, records: Records, *department_columns: Any
+) -> ColumnElement[bool] | None:
+    """The filter a list query adds for ``viewer``: none for oversight roles, else rows whose
+    department (any of ``department_columns``: a request has a consumer and a provider) is the
+    viewer's."""
+    if sees_all(viewer, records):
+        return None
+    if viewer.department_id is None:
+        return false()
+    return or_(*(column == viewer.department_id for column in department_columns))
