@@ -71,7 +71,7 @@ def rows_url(code: str) -> str:
     return f"/api/v1/data/{code}/rows"
 
 
-def test_unconditional_items_are_read_directly_and_recorded(
+def test_r13_unconditional_items_are_read_directly_and_recorded(
     world: CatalogWorld, client: TestClient
 ) -> None:
     code = publish_with_data(world)
@@ -97,7 +97,7 @@ def test_unconditional_items_are_read_directly_and_recorded(
     assert no_purpose.status_code == 422
 
 
-def test_conditional_and_not_shared_items_are_refused_by_name(
+def test_r14_conditional_and_not_shared_items_are_refused_by_name(
     world: CatalogWorld, client: TestClient
 ) -> None:
     code = publish_with_data(world)
@@ -304,7 +304,7 @@ def test_bulk_download_and_subscription_need_their_own_mode(
     assert sneaky.status_code == 403
 
 
-def test_providers_see_use_of_their_data_and_consumers_their_own(
+def test_r17_providers_see_use_of_their_data_and_consumers_their_own(
     world: CatalogWorld, client: TestClient
 ) -> None:
     code = publish_with_data(world)

@@ -228,3 +228,37 @@ def test_codes_follow_the_classification_with_a_sequence(world: CatalogWorld) ->
     assert register(world) == "202/000001"
     assert register(world, name="个体工商户登记信息") == "202/000002"
     assert register(world, name="企业信用信息", classification_code="206") == "206/000001"
+
+
+def test_r2_an_entry_without_its_core_metadata_is_refused_naming_each_rule(
+    world: CatalogWorld,
+) -> None:
+    draft = enterprise_register().model_dump()
+    draft["abstract"] = " "
+    draft["classification_code"] = "999"
+    with world.platform.database.transaction() as session, pytest.raises(InvalidInput) as raised:
+        entries.create_entry(
+            session,
+            actor=world.actor("registrar"),
+            now=world.platform.clock.now(),
+            draft=EntryDraft.model_validate(draft),
+        )
+    rules = {p["rule"] for p in raised.value.detail}
+    assert {"R2.required", "R2.classification"} <= rules
+
+
+def test_r5_no_entry_can_declare_classified_data(world: CatalogWorld) -> None:
+    """State secrets are never on the platform: the sensitivity levels stop at 'sensitive', and
+    an entry that says its data is classified (涉密) is refused before it is stored."""
+    from pydantic import ValidationError
+
+    from catalog.vocab import Sensitivity
+
+    assert {s.value for s in Sensitivity} == {"public", "internal", "sensitive"}
+    draft = enterprise_register().model_dump()
+    draft["items"][0]["sensitivity"] = "classified"
+    with pytest.raises(ValidationError):
+        EntryDraft.model_validate(draft)
+    draft["items"][0]["sensitivity"] = "涉密"
+    with pytest.raises(ValidationError):
+        EntryDraft.model_validate(draft)

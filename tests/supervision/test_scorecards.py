@@ -22,7 +22,7 @@ from tests.policies.test_requests import act, file, publish
 PURPOSE = {"purpose": "核验企业法定代表人"}
 
 
-def test_scorecard_figures_match_counts_made_from_the_raw_records(
+def test_r20_scorecard_figures_match_counts_made_from_the_raw_records(
     world: CatalogWorld, clock: FrozenClock, client: TestClient
 ) -> None:
     clock.set(local(2026, 11, 2, 10, 0))  # Monday

@@ -15,7 +15,7 @@ from tests.conftest import local
 from tests.policies.test_requests import act, file, publish
 
 
-def test_a_months_reads_become_a_statement_the_consumer_confirms_and_the_provider_sees(
+def test_r17_a_months_reads_become_a_statement_the_consumer_confirms_and_the_provider_sees(
     world: CatalogWorld, clock: FrozenClock, client: TestClient
 ) -> None:
     clock.set(local(2026, 11, 2, 10, 0))

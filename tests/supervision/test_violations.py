@@ -16,7 +16,7 @@ from tests.conftest import local
 from tests.policies.test_requests import act, file, publish
 
 
-def test_findings_are_registered_once_and_decided_by_the_bureau(
+def test_r20_findings_are_registered_once_and_decided_by_the_bureau(
     world: CatalogWorld, clock: FrozenClock, client: TestClient
 ) -> None:
     clock.set(local(2026, 11, 2, 10, 0))
