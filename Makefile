@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # PostgreSQL used by the test suite when it answers; override to point elsewhere.
 TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: demo test lint bench venv clean constraints migration browser
+.PHONY: demo test test-fast lint bench venv clean constraints migration browser
 
 venv: $(STAMP)
 
@@ -34,6 +34,10 @@ test: $(STAMP) browser
 		echo "PostgreSQL does not answer at $(TEST_POSTGRES_URL): PostgreSQL tests will be skipped"; \
 		$(BIN)/python -m pytest -p no:cacheprovider; \
 	fi
+
+# A developer's loop: SQLite only, without the tests marked slow (tests/conftest.py says which).
+test-fast: $(STAMP)
+	env -u EXCHANGE_TEST_POSTGRES_URL $(BIN)/python -m pytest -p no:cacheprovider -q -m "not slow"
 
 # The portal's browser tests drive Debian's Chromium; without a CJK font Chinese renders as boxes.
 browser:

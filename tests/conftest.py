@@ -23,6 +23,30 @@ from exchange.settings import Settings
 from migrations import upgrade
 from migrations.models import Base
 
+# Tests that start real services, browsers or subprocess servers, build the wheel, fuzz the API or
+# generate the demo: `make test` runs them, `make test-fast` (SQLite only) leaves them out.
+SLOW_PATHS = (
+    "tests/dags/test_real_airflow.py",
+    "tests/deployment/",
+    "tests/e2e/",
+    "tests/security/test_api_fuzz.py",
+)
+SLOW_TESTS = frozenset({
+    "test_demo_is_repeatable_and_prints_how_to_log_in",
+    "test_demo_says_which_port_another_program_holds",
+    "test_demo_catalog_is_realistic",
+})  # fmt: skip
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    root = Path(str(config.rootpath))
+    for item in items:
+        path = Path(str(item.path)).relative_to(root).as_posix()
+        name = getattr(item, "originalname", item.name)
+        if path.startswith(SLOW_PATHS) or name in SLOW_TESTS:
+            item.add_marker(pytest.mark.slow)
+
+
 pytest_plugins = ("tests.catalog_fixtures", "tests.collection_fixtures")
 
 POSTGRES_URL = os.environ.get("EXCHANGE_TEST_POSTGRES_URL")
