@@ -37,7 +37,7 @@ test: $(STAMP) browser
 
 # A developer's loop: SQLite only, without the tests marked slow (tests/conftest.py says which).
 test-fast: $(STAMP)
-	env -u EXCHANGE_TEST_POSTGRES_URL $(BIN)/python -m pytest -p no:cacheprovider -q -m "not slow"
+	env -u EXCHANGE_TEST_POSTGRES_URL $(BIN)/python -m pytest -p no:cacheprovider -q -rfE -m "not slow"
 
 # The portal's browser tests drive Debian's Chromium; without a CJK font Chinese renders as boxes.
 browser:

@@ -3,18 +3,10 @@
 from fastapi.testclient import TestClient
 
 from exchange.identity.roles import Role
-from exchange.identity.service import get_user
 from tests.catalog_fixtures import CatalogWorld
 from tests.factories import make_department, make_token, make_user
-from tests.policies.test_requests import publish
-
-
-def bearer(world: CatalogWorld, who: str) -> dict[str, str]:
-    with world.platform.database.transaction() as session:
-        return {
-            "Authorization": f"Bearer {make_token(session, world.platform, get_user(session, world.users[who]))}"
-        }
-
+from tests.scenarios.people import bearer
+from tests.scenarios.requests import publish
 
 BODY = {
     "items": ["legal_representative", "phone"],

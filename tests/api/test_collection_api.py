@@ -6,18 +6,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from exchange.identity.service import get_user
 from exchange.runtime import Platform
 from tests.catalog_fixtures import CatalogWorld
 from tests.collection_fixtures import publish_enterprises
-from tests.factories import make_token
-
-
-def bearer(world: CatalogWorld, who: str) -> dict[str, str]:
-    with world.platform.database.transaction() as session:
-        return {
-            "Authorization": f"Bearer {make_token(session, world.platform, get_user(session, world.users[who]))}"
-        }
+from tests.scenarios.people import bearer
 
 
 @pytest.fixture

@@ -13,9 +13,9 @@ from exchange_api.app import create_app
 from policies import read_records
 from policies.models import DataUsage
 from policies.read_records import ReadRecorder
-from tests.api.test_access_api import bearer
-from tests.api.test_data_api import PURPOSE, publish_with_data, rows_url
 from tests.catalog_fixtures import CatalogWorld
+from tests.scenarios.data import PURPOSE, publish_with_data, rows_url
+from tests.scenarios.people import bearer
 
 READS = 40
 

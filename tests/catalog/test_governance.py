@@ -12,9 +12,9 @@ from exchange.deadlines.models import Deadline
 from exchange.deadlines.sweep import sweep
 from exchange.errors import InvalidInput, PermissionDenied
 from exchange.notifications.models import Notification
-from tests.catalog.test_lifecycle import act, publish, register
 from tests.catalog_fixtures import CatalogWorld, enterprise_register
 from tests.conftest import local
+from tests.scenarios.catalog import act, publish, register
 
 
 def declare(world: CatalogWorld, who: str, code: str) -> int:

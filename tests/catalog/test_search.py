@@ -2,8 +2,8 @@
 
 from catalog import entries, lifecycle
 from catalog.search import SearchQuery, index_tokens, query_tokens, search
-from tests.catalog.test_lifecycle import publish, register
 from tests.catalog_fixtures import CatalogWorld, enterprise_register, insured_persons
+from tests.scenarios.catalog import publish, register
 
 
 def find(

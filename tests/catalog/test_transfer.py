@@ -15,8 +15,8 @@ from catalog.spreadsheet import COLUMNS, entry_rows, write_csv, write_xlsx
 from catalog.transfer import entries_for_export, import_catalog
 from catalog.vocab import ValueFormat
 from exchange.errors import InvalidInput
-from tests.catalog.test_lifecycle import publish
 from tests.catalog_fixtures import CatalogWorld, enterprise_register, insured_persons
+from tests.scenarios.catalog import publish
 
 HEADERS = [c.header for c in COLUMNS]
 CJK = re.compile(r"[\u4e00-\u9fff]")

@@ -13,37 +13,12 @@ from collection.conform import ROW_HASH
 from collection.freshness import freshness
 from collection.ingest import IngestFailed, ingest
 from collection.models import RejectedRow, Source
-from collection.sources import register_source
 from exchange.clock import FrozenClock
 from exchange.errors import InvalidInput, PermissionDenied
 from exchange.store import UnifiedStore
 from tests.catalog_fixtures import CatalogWorld
 from tests.collection_fixtures import ROWS, drop_folder, publish_enterprises
-
-
-def register(
-    world: CatalogWorld,
-    code: str,
-    kind: str,
-    config: dict,
-    secret: dict,
-    who: str = "resource_admin",
-    **options: object,
-) -> int:  # type: ignore[type-arg]
-    platform = world.platform
-    with platform.database.transaction() as session:
-        source = register_source(
-            session,
-            actor=world.actor(who),
-            now=platform.clock.now(),
-            settings=platform.settings,
-            code=code,
-            kind=kind,
-            config=config,
-            secret=secret,
-            **options,  # type: ignore[arg-type]
-        )
-        return source.id
+from tests.scenarios.collection import register
 
 
 def db_source(world: CatalogWorld, source_db: Path, **options: object) -> tuple[str, int]:

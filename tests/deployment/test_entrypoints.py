@@ -19,7 +19,6 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from exchange.store import UnifiedStore
-from tests.api.test_access_api import bearer
 from tests.catalog_fixtures import CatalogWorld
 from tests.collection_fixtures import ROWS, S3_KEY, use_s3_warehouse
 from tests.dags.test_real_airflow import (
@@ -30,6 +29,7 @@ from tests.dags.test_real_airflow import (
     stop_all,
     wait_for,
 )
+from tests.scenarios.people import bearer
 from tests.servers import answers
 
 ENTRYPOINT = Path(__file__).resolve().parents[2] / "docker" / "entrypoint.sh"

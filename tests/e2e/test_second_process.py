@@ -17,10 +17,10 @@ from exchange.identity.service import revoke_token
 from exchange.runtime import Platform
 from policies import grants, requests
 from policies.models import Grant
-from tests.api.test_access_api import bearer
-from tests.api.test_data_api import publish_with_data
 from tests.catalog_fixtures import CatalogWorld
-from tests.policies.test_requests import act, file
+from tests.scenarios.data import publish_with_data
+from tests.scenarios.people import bearer
+from tests.scenarios.requests import act, file
 from tests.servers import EXCHANGE, answers, free_port_pair
 
 PROPAGATION_SECONDS = 1.0

@@ -25,7 +25,7 @@ from policies.requests import RequestDraft
 from policies.vocab import Purpose, RejectReason, SharingMode
 from tests.catalog_fixtures import CatalogWorld
 from tests.factories import make_user
-from tests.policies.test_requests import act, file, publish
+from tests.scenarios.requests import act, file, publish
 
 ITEM_OF = {
     "unconditional": "enterprise_name",

@@ -10,10 +10,10 @@ from exchange.audit.models import AuditRecord
 from exchange.clock import FrozenClock
 from policies import requests
 from policies.models import Grant
-from tests.api.test_access_api import bearer
 from tests.catalog_fixtures import CatalogWorld
 from tests.conftest import local
-from tests.policies.test_requests import LAW, act, file, publish, request_draft
+from tests.scenarios.people import bearer
+from tests.scenarios.requests import LAW, act, file, publish, request_draft
 
 
 def test_r3_reading_a_not_shared_item_quotes_its_legal_basis_not_a_grant(

@@ -6,7 +6,6 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from catalog.schemas import ItemDraft
 from exchange.clock import FrozenClock
 from exchange.deadlines.models import Deadline
 from exchange.deadlines.sweep import sweep
@@ -15,72 +14,11 @@ from exchange.identity.roles import Role
 from exchange.notifications.models import Notification
 from policies import disputes, grants, requests
 from policies.models import Grant
-from policies.requests import RequestDraft
-from policies.vocab import Purpose, RejectReason, SharingMode
-from tests.catalog_fixtures import CatalogWorld, enterprise_register, publish_entry
+from policies.vocab import RejectReason
+from tests.catalog_fixtures import CatalogWorld
 from tests.conftest import local
 from tests.factories import make_department, make_user
-
-LAW = "《中华人民共和国个人信息保护法》第二十八条"
-
-
-def publish(world: CatalogWorld, *, sensitive: bool = False) -> str:
-    draft = enterprise_register(sensitive=sensitive)
-    draft.items += [
-        ItemDraft(
-            name="phone",
-            label="联系电话",
-            data_type="string",
-            length=20,
-            share_type="conditional",
-            share_condition="仅用于行政审批",
-        ),
-        ItemDraft(
-            name="id_number",
-            label="法定代表人身份证号",
-            data_type="string",
-            length=18,
-            share_type="not_shared",
-            legal_basis=LAW,
-            sensitivity="sensitive",
-        ),
-    ]
-    return publish_entry(world, draft)
-
-
-def request_draft(code: str, items: list[str] | None = None) -> RequestDraft:
-    return RequestDraft(
-        code=code,
-        items=items or ["legal_representative", "phone"],
-        purpose_code=Purpose.ADMINISTRATIVE_APPROVAL,
-        purpose="核验企业法定代表人",
-        duty_basis="《社会保险法》第五十七条",
-        mode=SharingMode.API_QUERY,
-        period_from=date(2026, 9, 1),
-        period_to=date(2027, 9, 30),
-    )
-
-
-def file(
-    world: CatalogWorld, code: str, items: list[str] | None = None, who: str = "consumer"
-) -> int:
-    with world.platform.database.transaction() as session:
-        return requests.file_request(
-            session,
-            actor=world.actor(who),
-            env=world.platform.workflow_environment(session),
-            draft=request_draft(code, items),
-        ).id
-
-
-def act(world: CatalogWorld, who: str, function, **kwargs):  # type: ignore[no-untyped-def]
-    with world.platform.database.transaction() as session:
-        return function(
-            session,
-            actor=world.actor(who),
-            env=world.platform.workflow_environment(session),
-            **kwargs,
-        )
+from tests.scenarios.requests import LAW, act, file, publish
 
 
 def review_deadline(world: CatalogWorld, request_id: int) -> Deadline:

@@ -9,11 +9,10 @@ from exchange.identity.roles import Role
 from exchange.identity.visibility import OVERSIGHT, Records, own_only, sees_all
 from policies import disputes, requests
 from policies.models import Dispute
-from tests.api.test_access_api import bearer
 from tests.catalog_fixtures import CatalogWorld
 from tests.factories import make_department, make_user
-from tests.policies.test_requests import act, file, publish
-from tests.portal.test_dispute_pages import sign_in
+from tests.scenarios.people import bearer, sign_in
+from tests.scenarios.requests import act, file, publish
 
 
 def a_dispute(world: CatalogWorld) -> int:

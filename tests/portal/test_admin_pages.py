@@ -11,7 +11,7 @@ from exchange.identity.models import User
 from exchange.identity.roles import Role
 from tests.catalog_fixtures import CatalogWorld
 from tests.factories import PASSWORD, make_user
-from tests.portal.test_sessions import login_token
+from tests.scenarios.people import login_token
 
 
 def sign_in_as(client: TestClient, world: CatalogWorld, *roles: Role) -> str:

@@ -11,7 +11,7 @@ from catalog.models import Resource
 from catalog.spreadsheet import COLUMNS, entry_rows, write_xlsx
 from tests.catalog_fixtures import CatalogWorld, enterprise_register
 from tests.factories import PASSWORD
-from tests.portal.test_sessions import login_token, username
+from tests.scenarios.people import login_token, username
 
 
 def sign_in(client: TestClient, world: CatalogWorld, who: str) -> str:

@@ -2,8 +2,6 @@
 coordinating office grants from its queue; another department's consumer cannot dispute; the
 provider sees the use of its data."""
 
-import re
-
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -11,19 +9,8 @@ from exchange.identity.roles import Role
 from policies import requests
 from policies.models import Dispute, Grant
 from tests.catalog_fixtures import CatalogWorld
-from tests.factories import PASSWORD, make_user
-from tests.policies.test_requests import act, file, publish
-from tests.portal.test_sessions import login_token
-
-
-def sign_in(client: TestClient, world: CatalogWorld, department: object, *roles: Role) -> str:
-    with world.platform.database.transaction() as session:
-        name = make_user(session, world.platform, department, *roles, password=PASSWORD).username  # type: ignore[arg-type]
-    client.cookies.clear()
-    client.post(
-        "/login", data={"username": name, "password": PASSWORD, "csrf_token": login_token(client)}
-    )
-    return re.search(r'name="csrf_token" value="([^"]+)"', client.get("/").text).group(1)  # type: ignore[union-attr]
+from tests.scenarios.people import sign_in
+from tests.scenarios.requests import act, file, publish
 
 
 def test_a_narrowing_is_disputed_and_the_coordinating_office_grants(

@@ -6,27 +6,9 @@ import re
 
 from fastapi.testclient import TestClient
 
-from exchange.identity.roles import Role
-from exchange.identity.service import get_user
 from tests.catalog_fixtures import CatalogWorld
-from tests.factories import PASSWORD, make_user
-
-
-def login_token(client: TestClient) -> str:
-    page = client.get("/login")
-    match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert match
-    return match.group(1)
-
-
-def username(world: CatalogWorld, who: str) -> str:
-    """A user who signs in with a password, in the department and roles of ``who``."""
-    with world.platform.database.transaction() as session:
-        model = get_user(session, world.users[who])
-        user = make_user(
-            session, world.platform, model.department, *map(Role, model.roles), password=PASSWORD
-        )
-        return user.username
+from tests.factories import PASSWORD
+from tests.scenarios.people import login_token, username
 
 
 def test_sign_in_needs_the_form_token_and_sets_a_protected_cookie(

@@ -9,7 +9,7 @@ from collection.models import IngestRun, Source
 from exchange.identity.roles import Role
 from tests.catalog_fixtures import CatalogWorld, enterprise_register, publish_entry
 from tests.collection_fixtures import drop_folder
-from tests.portal.test_dispute_pages import sign_in
+from tests.scenarios.people import sign_in
 
 HEADER = "统一社会信用代码,企业名称,法定代表人,注册资本"
 LINES = ["91440300MA5D000001,甲公司,张一,100.00", "91440300MA5D000002,乙公司,张二,abc"]

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from exchange.identity.roles import Role
 from quality.models import Comparison, ComparisonRun, StewardExpectation
 from tests.catalog_fixtures import CatalogWorld, enterprise_register, publish_entry
-from tests.portal.test_dispute_pages import sign_in
-from tests.quality.test_quality_api import write
+from tests.scenarios.people import sign_in
+from tests.scenarios.quality import write
 
 
 def test_r18_a_steward_defines_and_runs_a_comparison_and_adds_a_blocking_check(

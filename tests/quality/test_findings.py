@@ -14,10 +14,10 @@ from openpyxl import load_workbook
 from collection.ingest import ingest
 from exchange.store import UnifiedStore
 from quality.validation import validate_snapshot
-from tests.api.test_access_api import bearer
 from tests.catalog_fixtures import CatalogWorld, enterprise_register, publish_entry
-from tests.collection.test_ingest import register
 from tests.collection_fixtures import drop_folder
+from tests.scenarios.collection import register
+from tests.scenarios.people import bearer
 
 HEADER = "统一社会信用代码,企业名称,法定代表人,注册资本"
 # Line 2 on: good, empty required name (stored), capital not a number (set aside), name longer

@@ -3,9 +3,7 @@ so), consumers see a resource under verification, issues stay within their depar
 5-working-day feedback deadline runs across the National Day holiday."""
 
 from datetime import date
-from decimal import Decimal
 
-import pyarrow as pa
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -13,25 +11,14 @@ from exchange.clock import FrozenClock
 from exchange.deadlines.models import Deadline
 from exchange.deadlines.sweep import sweep
 from exchange.notifications.models import Notification
-from exchange.store import UnifiedStore
 from quality.models import FEEDBACK, QualityIssue
 from quality.validation import validate_snapshot
-from tests.api.test_access_api import bearer
 from tests.catalog_fixtures import CatalogWorld, enterprise_register, publish_entry
 from tests.conftest import local
+from tests.scenarios.people import bearer
+from tests.scenarios.quality import write
 
 PURPOSE = {"purpose": "核验企业登记信息"}
-
-
-def write(world: CatalogWorld, code: str, codes: list[str], run_key: str) -> int:
-    table = pa.table({
-        "uscc": codes,
-        "enterprise_name": [f"深圳市示例{i}有限公司" for i in range(len(codes))],
-        "legal_representative": [f"张{i}" for i in range(len(codes))],
-        "registered_capital": pa.array([Decimal("100.00")] * len(codes), pa.decimal128(18, 2)),
-    })  # fmt: skip
-    store = UnifiedStore(world.platform.settings)
-    return store.write(code, table, overwrite=True, run_key=run_key, properties={})
 
 
 def test_a_blocking_failure_keeps_the_last_passing_snapshot_served(

@@ -21,10 +21,10 @@ from fastapi.testclient import TestClient
 from catalog.schemas import EntryDraft, ItemDraft
 from exchange.identifiers import uscc_check_character
 from exchange.identity.roles import Role
-from tests.api.test_access_api import bearer
 from tests.catalog_fixtures import CatalogWorld, publish_entry
 from tests.collection_fixtures import drop_folder
 from tests.factories import make_department, make_user
+from tests.scenarios.people import bearer
 
 COMPANIES = 2_000
 EMPTY_NAMES = range(0, 30)

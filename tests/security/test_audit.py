@@ -17,7 +17,7 @@ from exchange.runtime import Platform
 from exchange_cli import main
 from tests.catalog_fixtures import CatalogWorld, enterprise_register, submitted_entry
 from tests.factories import PASSWORD, make_user
-from tests.portal.test_sessions import login_token
+from tests.scenarios.people import login_token
 
 
 def portal_sign_in(

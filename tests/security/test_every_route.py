@@ -14,10 +14,10 @@ from sqlalchemy import select
 from starlette.routing import Route
 
 from exchange.audit.models import AuditRecord
-from tests.api.test_data_api import approved_grant, publish_with_data
 from tests.catalog_fixtures import CatalogWorld
 from tests.factories import PASSWORD, make_token, make_user
-from tests.portal.test_sessions import login_token
+from tests.scenarios.data import approved_grant, publish_with_data
+from tests.scenarios.people import login_token
 
 # Anyone, signed in or not.
 PUBLIC = {

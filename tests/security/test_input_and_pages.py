@@ -8,10 +8,10 @@ from fastapi.testclient import TestClient
 from catalog import entries, lifecycle
 from exchange.errors import PermissionDenied
 from exchange.identity.roles import Role
-from tests.api.test_access_api import bearer
 from tests.catalog_fixtures import CatalogWorld, enterprise_register, submitted_entry
 from tests.factories import make_user
-from tests.policies.test_requests import file, publish
+from tests.scenarios.people import bearer
+from tests.scenarios.requests import file, publish
 
 HUGE = 2**70
 

@@ -10,10 +10,10 @@ from policies import requests
 from quality.comparisons import AttributeDraft, ComparisonDraft, create_comparison, run_comparison
 from quality.disclosure import WITHHELD
 from quality.models import QualityIssue
-from tests.api.test_access_api import bearer
 from tests.catalog_fixtures import CatalogWorld, enterprise_register, publish_entry
 from tests.factories import make_token, make_user
-from tests.policies.test_requests import act, file
+from tests.scenarios.people import bearer
+from tests.scenarios.requests import act, file
 
 LEFT_SECRET, RIGHT_SECRET = "张左侧", "李右侧"
 

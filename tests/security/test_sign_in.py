@@ -14,7 +14,7 @@ from exchange.identity.roles import Role
 from exchange.runtime import Platform
 from tests.catalog_fixtures import CatalogWorld
 from tests.factories import PASSWORD, make_user
-from tests.portal.test_sessions import login_token
+from tests.scenarios.people import login_token
 
 
 def password_user(world: CatalogWorld, department: str = "provider") -> str:

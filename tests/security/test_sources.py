@@ -20,9 +20,9 @@ from exchange.audit.models import AuditRecord
 from exchange.audit.verify import verify_chain
 from exchange.db import Database
 from exchange.runtime import Platform
-from tests.api.test_access_api import bearer
 from tests.catalog_fixtures import CatalogWorld
 from tests.collection_fixtures import drop_folder, publish_enterprises
+from tests.scenarios.people import bearer
 
 STEAL_USERS = (
     "SELECT username AS uscc, password_hash AS enterprise_name, username AS legal_representative,"

@@ -12,8 +12,8 @@ from bench.upload_bench import import_from_another_process
 from catalog.demo import large_catalog
 from catalog.spreadsheet import COLUMNS, entry_rows, write_csv
 from exchange.runtime import Platform
-from tests.api.test_access_api import bearer
 from tests.catalog_fixtures import CatalogWorld, enterprise_register
+from tests.scenarios.people import bearer
 from tests.servers import serving
 
 TEN_MIB = 10 * 1024 * 1024

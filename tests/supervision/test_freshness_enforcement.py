@@ -16,13 +16,13 @@ from exchange.identity.roles import Role
 from exchange.notifications.models import Notification
 from policies import requests
 from supervision.enforcement import enforce_freshness
-from tests.api.test_access_api import bearer
-from tests.api.test_data_api import write
 from tests.catalog_fixtures import CatalogWorld, insured_persons
 from tests.collection_fixtures import drop_folder
 from tests.conftest import local
 from tests.factories import make_user
-from tests.policies.test_requests import act, file, publish
+from tests.scenarios.data import write
+from tests.scenarios.people import bearer
+from tests.scenarios.requests import act, file, publish
 
 PURPOSE = {"purpose": "核验企业法定代表人"}
 

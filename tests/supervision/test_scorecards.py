@@ -13,11 +13,11 @@ from exchange.clock import FrozenClock
 from exchange.deadlines.models import Deadline
 from policies import requests
 from policies.models import REVIEW, DataUsage
-from tests.api.test_access_api import bearer
-from tests.api.test_data_api import write
 from tests.catalog_fixtures import CatalogWorld
 from tests.conftest import local
-from tests.policies.test_requests import act, file, publish
+from tests.scenarios.data import write
+from tests.scenarios.people import bearer
+from tests.scenarios.requests import act, file, publish
 
 PURPOSE = {"purpose": "核验企业法定代表人"}
 

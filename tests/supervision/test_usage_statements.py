@@ -8,11 +8,11 @@ from sqlalchemy import select
 from exchange.clock import FrozenClock
 from policies import requests
 from policies.models import DataUsage
-from tests.api.test_access_api import bearer
-from tests.api.test_data_api import write
 from tests.catalog_fixtures import CatalogWorld
 from tests.conftest import local
-from tests.policies.test_requests import act, file, publish
+from tests.scenarios.data import write
+from tests.scenarios.people import bearer
+from tests.scenarios.requests import act, file, publish
 
 
 def test_r17_a_months_reads_become_a_statement_the_consumer_confirms_and_the_provider_sees(

@@ -9,11 +9,11 @@ from exchange.clock import FrozenClock
 from exchange.deadlines.sweep import sweep
 from policies import requests
 from supervision.models import Violation
-from tests.api.test_access_api import bearer
-from tests.api.test_data_api import write
 from tests.catalog_fixtures import CatalogWorld
 from tests.conftest import local
-from tests.policies.test_requests import act, file, publish
+from tests.scenarios.data import write
+from tests.scenarios.people import bearer
+from tests.scenarios.requests import act, file, publish
 
 
 def test_r20_findings_are_registered_once_and_decided_by_the_bureau(

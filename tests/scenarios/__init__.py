@@ -1,0 +1,1 @@
+"""Scenario helpers shared by the tests: one place for each, by domain."""
