@@ -2,7 +2,8 @@
 
 A resource is *late* once its last success is older than its update cycle plus one day of grace
 (one hour for real-time resources), *never* if it has not been collected yet, *on time* otherwise.
-Irregular resources are never late.
+Irregular resources are never late. The one rule serves the live view (R11 enforcement) and the
+scorecards (R20), which ask it as of a period's end: only loads finished by then count.
 """
 
 from dataclasses import dataclass
@@ -45,9 +46,10 @@ def grace(cycle: timedelta) -> timedelta:
 def freshness(
     session: Session, *, now: datetime, provider_department_id: int | None = None
 ) -> list[Freshness]:
+    """Each published resource's freshness as of ``now``, from the loads finished by then."""
     last = (
         select(IngestRun.resource_id, func.max(IngestRun.finished_at).label("at"))
-        .where(IngestRun.status == "succeeded")
+        .where(IngestRun.status == "succeeded", IngestRun.finished_at <= now)
         .group_by(IngestRun.resource_id)
         .subquery()
     )

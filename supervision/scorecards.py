@@ -4,8 +4,8 @@ across departments and exportable for the budget process.
 Figures of a period [start, end):
 - catalog completeness: mean share of recommended metadata filled in, over its published entries;
 - validation pass rate: share of its resources' validation runs in the period that passed;
-- fresh share: share of its published resources whose last load before the period's end was
-  within the update cycle (and its grace) at the end;
+- fresh share: share of its published resources on time at the period's end, by the one
+  freshness rule (collection.freshness): loaded by then, within the update cycle and its grace;
 - requests answered on time (R14) and quality issues answered on time (R19): of the deadlines of
   the department that stopped in the period, the share stopped before they were due;
 - disputes lost: rulings in the period that granted what the department had refused or narrowed;
@@ -15,7 +15,7 @@ Figures of a period [start, end):
 
 import io
 from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func, select
@@ -24,9 +24,8 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from catalog.models import Resource, ResourceVersion
 from catalog.schemas import EntryDraft
 from catalog.validation import completeness
-from catalog.vocab import ResourceStatus, UpdateCycle
-from collection.freshness import CYCLE, grace
-from collection.models import IngestRun
+from catalog.vocab import ResourceStatus
+from collection.freshness import freshness
 from exchange.deadlines.models import Deadline
 from exchange.errors import InvalidInput
 from exchange.identity.models import Department
@@ -89,12 +88,6 @@ def _on_time(
     return _share(sum(1 for d in stopped if d.met_in_time), len(stopped)), len(stopped)
 
 
-def _aware(at: datetime | None) -> datetime | None:
-    if at is not None and at.tzinfo is None:  # an aggregate loses the column's type on SQLite
-        return datetime.fromisoformat(str(at)).replace(tzinfo=UTC)
-    return at
-
-
 def figures(session: Session, department_id: int, start: datetime, end: datetime) -> Figures:
     resources = session.execute(
         select(Resource, ResourceVersion)
@@ -108,17 +101,11 @@ def figures(session: Session, department_id: int, start: datetime, end: datetime
         .where(Resource.provider_department_id == department_id,
                ValidationRun.finished_at >= start, ValidationRun.finished_at < end)
     ).one()  # fmt: skip
-    fresh = 0
-    for resource, version in resources:
-        period = CYCLE.get(UpdateCycle(version.update_cycle))
-        last = _aware(session.scalar(
-            select(func.max(IngestRun.finished_at)).where(
-                IngestRun.resource_id == resource.id, IngestRun.status == "succeeded",
-                IngestRun.finished_at < end,
-            )
-        ))  # fmt: skip
-        if period is None or (last is not None and end <= last + period + grace(period)):
-            fresh += 1
+    fresh = sum(
+        1
+        for state in freshness(session, now=end, provider_department_id=department_id)
+        if state.status == "on_time"
+    )
     requests_rate, decided = _on_time(session, REVIEW, department_id, start, end)
     issues_rate, answered = _on_time(session, FEEDBACK, department_id, start, end)
     lost = session.scalar(
