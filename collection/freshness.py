@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session
 from catalog.models import Resource, ResourceVersion
 from catalog.vocab import ResourceStatus, UpdateCycle
 from collection.models import IngestRun
+from collection.vocab import Freshness as State
+from collection.vocab import RunStatus
 from exchange.identity.models import Department
 
 CYCLE = {
@@ -36,7 +38,7 @@ class Freshness:
     update_cycle: str
     last_success_at: datetime | None
     due_by: datetime | None
-    status: str  # on_time, late, never
+    status: State
 
 
 def grace(cycle: timedelta) -> timedelta:
@@ -49,7 +51,7 @@ def freshness(
     """Each published resource's freshness as of ``now``, from the loads finished by then."""
     last = (
         select(IngestRun.resource_id, func.max(IngestRun.finished_at).label("at"))
-        .where(IngestRun.status == "succeeded", IngestRun.finished_at <= now)
+        .where(IngestRun.status == RunStatus.SUCCEEDED, IngestRun.finished_at <= now)
         .group_by(IngestRun.resource_id)
         .subquery()
     )
@@ -75,6 +77,10 @@ def freshness(
             at = datetime.fromisoformat(str(at)).replace(tzinfo=UTC)
         period = CYCLE.get(UpdateCycle(cycle))
         due = at + period + grace(period) if at is not None and period is not None else None
-        status = "never" if at is None else "late" if due is not None and now > due else "on_time"
+        status = (
+            State.NEVER if at is None
+            else State.LATE if due is not None and now > due
+            else State.ON_TIME
+        )  # fmt: skip
         result.append(Freshness(code, name, provider, cycle, at, due, status))
     return result

@@ -21,6 +21,7 @@ from collection.extract import ExtractError, extract
 from collection.models import IngestRun, RejectedRow, Source
 from collection.set_aside import report_set_aside
 from collection.sources import get_source, reach_of, secret_of
+from collection.vocab import LoadMode, RunStatus
 from exchange import audit
 from exchange.audit import Outcome
 from exchange.backup.consistency import CommittedSnapshot
@@ -68,10 +69,14 @@ def ingest(
             secret_of(platform.settings, source),
         )
         watermark = None
-        if source.mode == "incremental" and source.watermark_column and source.last_watermark:
+        if (
+            source.mode == LoadMode.INCREMENTAL
+            and source.watermark_column
+            and source.last_watermark
+        ):
             watermark = (source.watermark_column, source.last_watermark)
         overwrite, threshold, watermark_column = (
-            source.mode == "full",
+            source.mode == LoadMode.FULL,
             source.bad_row_threshold,
             source.watermark_column,
         )
@@ -127,7 +132,7 @@ def _start(platform: Platform, source_id: int, run_key: str) -> tuple[int, str, 
         run = session.scalar(
             select(IngestRun).where(IngestRun.source_id == source_id, IngestRun.run_key == run_key)
         )
-        if run is not None and run.status == "succeeded":
+        if run is not None and run.status == RunStatus.SUCCEEDED:
             return run.id, code, True
         now = platform.clock.now()
         if run is None:
@@ -135,12 +140,12 @@ def _start(platform: Platform, source_id: int, run_key: str) -> tuple[int, str, 
                 source_id=source_id,
                 resource_id=source.resource_id,
                 run_key=run_key,
-                status="running",
+                status=RunStatus.RUNNING,
                 started_at=now,
             )
             session.add(run)
         else:  # a retry of a failed attempt
-            run.status, run.started_at, run.error, run.drift = "running", now, None, None
+            run.status, run.started_at, run.error, run.drift = RunStatus.RUNNING, now, None, None
         session.flush()
         return run.id, code, False
 
@@ -181,7 +186,7 @@ def _finish(
     now = platform.clock.now()
     with platform.database.transaction() as session:
         run = session.get_one(IngestRun, run_id)
-        run.status, run.finished_at, run.snapshot_id = "succeeded", now, snapshot_id
+        run.status, run.finished_at, run.snapshot_id = RunStatus.SUCCEEDED, now, snapshot_id
         if conformed is not None:
             run.rows_read, run.rows_written = conformed.rows_read, conformed.table.num_rows
             run.rows_rejected, run.content_hash = len(conformed.rejected), digest
@@ -218,7 +223,7 @@ def _fail(
     now = platform.clock.now()
     with platform.database.transaction() as session:
         run = session.get_one(IngestRun, run_id)
-        run.status, run.finished_at, run.drift = "failed", now, drift
+        run.status, run.finished_at, run.drift = RunStatus.FAILED, now, drift
         run.error, run.error_message = message.english, message
         if rejected is not None:
             run.rows_read, run.rows_rejected = rejected.rows_read, len(rejected.rejected)
@@ -261,7 +266,7 @@ def committed_snapshots(session: Session) -> Iterator[CommittedSnapshot]:
     for code, run_id, snapshot_id in session.execute(
         select(Resource.code, IngestRun.id, IngestRun.snapshot_id)
         .join(IngestRun, IngestRun.resource_id == Resource.id)
-        .where(IngestRun.status == "succeeded", IngestRun.snapshot_id.is_not(None))
+        .where(IngestRun.status == RunStatus.SUCCEEDED, IngestRun.snapshot_id.is_not(None))
     ):
         if snapshot_id is not None:  # the query selects none without one; this tells the types
             yield CommittedSnapshot(code, f"ingest run {run_id}", snapshot_id, run_id)

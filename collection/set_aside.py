@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from catalog.models import Resource
 from collection.conform import SetAside
 from collection.models import IngestRun
+from collection.vocab import RunStatus
 from exchange.i18n import Message
 from exchange.principal import Principal
 from exchange.workflow import WorkflowEnvironment
@@ -79,7 +80,7 @@ def _still_set_aside(session: Session, issue: QualityIssue) -> str | None:
         .where(
             IngestRun.resource_id == issue.resource_id,
             IngestRun.id > (issue.ingest_run_id or 0),
-            IngestRun.status.in_(("succeeded", "failed")),
+            IngestRun.status.in_((RunStatus.SUCCEEDED, RunStatus.FAILED)),
             IngestRun.rows_read.is_not(None),
         )
         .order_by(IngestRun.id.desc())

@@ -20,6 +20,7 @@ from collection.confinement import Reach
 from collection.conform import LOCATION, match_columns
 from collection.extract import ExtractError, extract
 from collection.models import RejectedRow, Source
+from collection.vocab import LoadMode
 from exchange import audit
 from exchange.errors import Conflict, Hidden, InvalidInput, NotFound, PermissionDenied
 from exchange.i18n import Message
@@ -146,7 +147,7 @@ def register_source(
     kind: str,
     config: dict[str, Any],
     secret: dict[str, Any],
-    mode: str = "full",
+    mode: str = LoadMode.FULL,
     watermark_column: str | None = None,
     schedule: str | None = None,
     bad_row_threshold: float | None = None,
@@ -217,7 +218,7 @@ def require_may_manage(actor: Principal, resource: Resource) -> None:
 
 
 def _validate_mode(mode: str, watermark_column: str | None) -> None:
-    if mode not in ("full", "incremental") or (mode == "incremental") != bool(watermark_column):
+    if mode not in set(LoadMode) or (mode == LoadMode.INCREMENTAL) != bool(watermark_column):
         raise InvalidInput(
             "incremental sources name their watermark column; full sources do not",
             detail={"field": "watermark_column"},

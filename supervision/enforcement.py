@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from collection.freshness import freshness
+from collection.vocab import Freshness
 from exchange import audit
 from exchange.deadlines.service import find_open_deadline, start_deadline, stop_deadline
 from exchange.errors import InvalidInput, NotFound
@@ -41,7 +42,7 @@ def late_by_department(session: Session, now: datetime) -> dict[int, list[str]]:
     codes = dict(session.execute(select(Department.code, Department.id)).all())
     late: dict[int, list[str]] = defaultdict(list)
     for item in freshness(session, now=now):
-        if item.status == "late":
+        if item.status == Freshness.LATE:
             late[codes[item.provider_code]].append(item.code)
     return dict(late)
 

@@ -26,6 +26,7 @@ from catalog.schemas import EntryDraft
 from catalog.validation import completeness
 from catalog.vocab import ResourceStatus
 from collection.freshness import freshness
+from collection.vocab import Freshness
 from exchange.deadlines.models import Deadline
 from exchange.errors import InvalidInput
 from exchange.identity.models import Department
@@ -104,7 +105,7 @@ def figures(session: Session, department_id: int, start: datetime, end: datetime
     fresh = sum(
         1
         for state in freshness(session, now=end, provider_department_id=department_id)
-        if state.status == "on_time"
+        if state.status == Freshness.ON_TIME
     )
     requests_rate, decided = _on_time(session, REVIEW, department_id, start, end)
     issues_rate, answered = _on_time(session, FEEDBACK, department_id, start, end)

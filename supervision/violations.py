@@ -20,6 +20,7 @@ from catalog.governance import duplicate_collection_report
 from catalog.models import CatalogUpdateTask, Resource
 from catalog.search import query_tokens
 from collection.freshness import freshness
+from collection.vocab import Freshness
 from exchange import audit
 from exchange.deadlines.models import Deadline
 from exchange.errors import InvalidInput, NotFound
@@ -48,7 +49,7 @@ def _findings(session: Session, now: datetime) -> list[Violation]:
     by_name = dict(session.execute(select(Department.name, Department.id)).all())
     found = []
     for item in freshness(session, now=now):
-        if item.status == "never":
+        if item.status == Freshness.NEVER:
             found.append(Violation(
                 key=f"not_provided:{item.code}", department_id=departments[item.provider_code],
                 kind="not_provided",

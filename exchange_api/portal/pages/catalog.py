@@ -12,6 +12,7 @@ from catalog.search import SearchQuery, search
 from catalog.validation import completeness, completeness_gaps
 from catalog.vocab import LABELS_ZH, ShareType
 from collection.models import IngestRun
+from collection.vocab import RunStatus
 from exchange.data_status import DataStatus
 from exchange.identity.models import Department, User
 from exchange_api.deps import DbSession
@@ -54,7 +55,7 @@ def resource_page(
     provider = session.get_one(Department, resource.provider_department_id)
     last_load = session.scalar(
         select(IngestRun)
-        .where(IngestRun.resource_id == resource.id, IngestRun.status == "succeeded")
+        .where(IngestRun.resource_id == resource.id, IngestRun.status == RunStatus.SUCCEEDED)
         .order_by(IngestRun.id.desc())
         .limit(1)
     )
