@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from catalog.access import require_provider_role, require_visible
+from catalog.access import may_register, require_provider_action, require_visible
 from catalog.models import AuthoritativeSource, Classification, DataItem, Resource, ResourceVersion
 from catalog.schemas import EntryDraft
 from catalog.search import reindex
@@ -13,7 +13,6 @@ from catalog.validation import Context, derived_share_type, raise_if_invalid
 from catalog.vocab import ResourceStatus, VersionState
 from exchange import audit
 from exchange.errors import Conflict, NotFound, PermissionDenied
-from exchange.identity.roles import Role
 from exchange.principal import Principal
 
 WORKING_STATES = (VersionState.DRAFT, VersionState.SUBMITTED, VersionState.RETURNED)
@@ -71,7 +70,7 @@ def create_entry(
     session: Session, *, actor: Principal, now: datetime, draft: EntryDraft
 ) -> ResourceVersion:
     """A registrar drafts a new entry of their own department."""
-    if actor.department_id is None or not actor.has_any(Role.CATALOG_REGISTRAR):
+    if actor.department_id is None or not may_register(actor):
         raise PermissionDenied("registering an entry needs the catalog_registrar role")
     raise_if_invalid(draft, validation_context(session, actor.department_id, None))
     resource = Resource(
@@ -110,7 +109,7 @@ def update_draft(
 ) -> ResourceVersion:
     """Replace the working version's metadata and items. Published versions are never edited."""
     resource = get_resource(session, code)
-    require_provider_role(actor, resource, Role.CATALOG_REGISTRAR, doing="edit")
+    require_provider_action(actor, resource, "edit", doing="edit")
     version = working_version(session, resource)
     if version is None or version.state not in EDITABLE_STATES:
         state = version.state if version else resource.status
@@ -147,7 +146,7 @@ def start_new_version(
 ) -> ResourceVersion:
     """A new draft copied from the published version: how a published entry is changed."""
     resource = get_resource(session, code)
-    require_provider_role(actor, resource, Role.CATALOG_REGISTRAR, doing="change")
+    require_provider_action(actor, resource, "edit", doing="change")
     if resource.status == ResourceStatus.RETIRED:
         raise Conflict("entry {code} is retired and cannot change", code=code)
     if working_version(session, resource) is not None:

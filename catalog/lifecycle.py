@@ -3,14 +3,14 @@ approves or returns it; approval publishes the version and closes open R7 update
 
 from sqlalchemy.orm import Session
 
-from catalog.access import require_provider_role
+from catalog.access import require_provider_action
 from catalog.entries import get_resource, published_version, working_version
 from catalog.models import Resource, ResourceVersion
 from catalog.search import reindex
 from catalog.vocab import ResourceStatus, VersionState
 from exchange import audit
+from exchange.actions import ACTIONS
 from exchange.errors import Conflict, InvalidInput, PermissionDenied
-from exchange.identity.roles import Role
 from exchange.policy_changes import announce
 from exchange.principal import Principal
 from exchange.workflow import Transition, Workflow, WorkflowEnvironment, take_action
@@ -23,19 +23,19 @@ REVIEW = Workflow(
             "submit",
             frozenset({VersionState.DRAFT, VersionState.RETURNED}),
             VersionState.SUBMITTED,
-            frozenset({Role.CATALOG_REGISTRAR}),
+            ACTIONS.roles_for("catalog_entry", "submit"),
         ),
         Transition(
             "approve",
             frozenset({VersionState.SUBMITTED}),
             VersionState.PUBLISHED,
-            frozenset({Role.CATALOG_REVIEWER}),
+            ACTIONS.roles_for("catalog_entry", "approve"),
         ),
         Transition(
             "return",
             frozenset({VersionState.SUBMITTED}),
             VersionState.RETURNED,
-            frozenset({Role.CATALOG_REVIEWER}),
+            ACTIONS.roles_for("catalog_entry", "return"),
         ),
     ),
 )
@@ -56,7 +56,7 @@ def submit(
     session: Session, *, actor: Principal, env: WorkflowEnvironment, code: str
 ) -> ResourceVersion:
     resource = get_resource(session, code)
-    require_provider_role(actor, resource, Role.CATALOG_REGISTRAR, doing="submit")
+    require_provider_action(actor, resource, "submit", doing="submit")
     version = _version_in_progress(session, resource)
     take_action(session, REVIEW, version, "submit", actor=actor, env=env, detail={"resource": code})
     version.submitted_by = actor.user_id
@@ -68,7 +68,7 @@ def submit(
 
 
 def _check_reviewer(actor: Principal, resource: Resource, version: ResourceVersion) -> None:
-    require_provider_role(actor, resource, Role.CATALOG_REVIEWER, doing="review")
+    require_provider_action(actor, resource, "approve", doing="review")
     authors = {version.created_by, version.submitted_by, *version.edited_by}
     if actor.user_id is not None and actor.user_id in authors:
         raise PermissionDenied(
@@ -150,9 +150,7 @@ def retire(
     if not reason.strip():
         raise InvalidInput("retiring an entry needs a reason", detail={"field": "reason"})
     resource = get_resource(session, code)
-    require_provider_role(
-        actor, resource, Role.CATALOG_REVIEWER, Role.DATA_RESOURCE_ADMIN, doing="retire"
-    )
+    require_provider_action(actor, resource, "retire", doing="retire")
     if resource.status != ResourceStatus.PUBLISHED:
         raise Conflict(
             "only a published entry can be retired; {code} is {status}",

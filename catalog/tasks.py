@@ -6,11 +6,11 @@ and escalates to the bureau."""
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalog.access import require_provider_role
+from catalog.access import require_provider_action
 from catalog.entries import get_resource
 from catalog.models import CatalogUpdateTask, Resource, ResourceVersion
+from exchange.actions import ACTIONS
 from exchange.i18n import Message
-from exchange.identity.roles import Role
 from exchange.principal import Principal
 from exchange.workflow import (
     DeadlineEffect,
@@ -22,7 +22,6 @@ from exchange.workflow import (
 )
 
 DEADLINE_KIND = "catalog_update"
-DECLARERS = frozenset({Role.CATALOG_REGISTRAR, Role.CATALOG_REVIEWER, Role.DATA_RESOURCE_ADMIN})
 
 UPDATE_TASK = Workflow(
     name="catalog_update",
@@ -32,14 +31,14 @@ UPDATE_TASK = Workflow(
             "open",
             frozenset({"new"}),
             "open",
-            DECLARERS,
+            ACTIONS.roles_for("catalog_update_task", "open"),
             (DeadlineStep(DeadlineEffect.START, DEADLINE_KIND, "catalog_update_days"),),
         ),
         Transition(
             "complete",
             frozenset({"open"}),
             "done",
-            frozenset({Role.CATALOG_REVIEWER}),
+            ACTIONS.roles_for("catalog_update_task", "complete"),
             (DeadlineStep(DeadlineEffect.STOP, DEADLINE_KIND),),
         ),
     ),
@@ -59,7 +58,9 @@ def open_update_task(
     platform writes (``Message``) is shown to each reader in their language; a person's is
     kept as written."""
     resource = get_resource(session, code)
-    require_provider_role(actor, resource, *DECLARERS, doing="declare a key change of")
+    require_provider_action(
+        actor, resource, "open", doing="declare a key change of", obj="catalog_update_task"
+    )
     existing = session.scalar(
         select(CatalogUpdateTask).where(
             CatalogUpdateTask.resource_id == resource.id, CatalogUpdateTask.state == "open"

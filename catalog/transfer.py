@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from catalog.access import may_register
 from catalog.entries import (
     create_entry,
     get_resource,
@@ -21,7 +22,6 @@ from catalog.spreadsheet import parse_entries, read_rows
 from catalog.vocab import ResourceStatus
 from exchange import audit
 from exchange.errors import PermissionDenied
-from exchange.identity.roles import Role
 from exchange.principal import Principal
 
 
@@ -33,7 +33,7 @@ class ImportResult:
 
 def check_may_import(actor: Principal) -> int:
     """The importing department, if ``actor`` may import its catalog; checked before any reading."""
-    if actor.department_id is None or not actor.has_any(Role.CATALOG_REGISTRAR):
+    if actor.department_id is None or not may_register(actor):
         raise PermissionDenied("a catalog is imported by a registrar of the providing department")
     return actor.department_id
 

@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import orjson
 
+from exchange.actions import ACTIONS, relation_of
 from exchange.errors import InvalidInput, NotFound, PermissionDenied
 from exchange.i18n import Message
 from exchange.principal import Principal
 from exchange.snapshots import NoData, NotInMemory, Served, SnapshotCache
-from policies.actions import ACTIONS, relation_of
 from policies.pdp import DataAccessPolicy, Decision, ResourceFacts
 from policies.read_records import ReadRecord
 

@@ -4,6 +4,7 @@ within its own deadline, upholding the provider or granting (possibly narrowed).
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from exchange.actions import ACTIONS
 from exchange.errors import Conflict, InvalidInput, NotFound
 from exchange.principal import Principal
 from exchange.workflow import (
@@ -14,7 +15,6 @@ from exchange.workflow import (
     WorkflowEnvironment,
     take_action,
 )
-from policies.actions import ACTIONS
 from policies.grants import create_grant
 from policies.models import RULING, AccessRequest, Dispute
 from policies.requests import acting_on

@@ -9,11 +9,11 @@ from sqlalchemy.orm import Session
 from catalog.entries import get_resource, published_version
 from catalog.models import Resource
 from exchange import audit
+from exchange.actions import ACTIONS, relation_of
 from exchange.errors import Conflict, InvalidInput, NotFound
 from exchange.identity.service import get_department
 from exchange.policy_changes import announce
 from exchange.principal import Principal
-from policies.actions import ACTIONS, relation_of
 from policies.models import Grant
 from policies.vocab import SharingMode
 

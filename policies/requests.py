@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from catalog.entries import get_resource, published_version
 from catalog.models import Resource
 from catalog.vocab import ResourceStatus, ShareType
+from exchange.actions import ACTIONS, relation_of
 from exchange.errors import Conflict, InvalidInput, PermissionDenied, not_found
 from exchange.identity.roles import Role
 from exchange.identity.visibility import Records, sees_all
@@ -27,7 +28,6 @@ from exchange.workflow import (
     WorkflowEnvironment,
     take_action,
 )
-from policies.actions import ACTIONS, relation_of
 from policies.grants import create_grant
 from policies.models import REVIEW, AccessRequest
 from policies.vocab import Purpose, RejectReason, RequestState, SharingMode

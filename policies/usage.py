@@ -9,11 +9,11 @@ from sqlalchemy.orm import Session
 
 from catalog.models import Resource
 from exchange import audit
+from exchange.actions import ACTIONS
 from exchange.errors import InvalidInput, NotFound, not_found
 from exchange.i18n import Message
 from exchange.identity.models import Department
 from exchange.principal import Principal
-from policies.actions import ACTIONS
 from policies.models import DataUsage, Grant, UseReport
 
 Side = Literal["provider", "consumer"]

@@ -20,12 +20,12 @@ from sqlalchemy.orm import Session
 from catalog.entries import get_resource, published_version
 from catalog.models import AuthoritativeSource, DataItem, Resource
 from exchange import audit
+from exchange.actions import ACTIONS
 from exchange.errors import InvalidInput, NotFound
 from exchange.i18n import Message
 from exchange.principal import Principal
 from exchange.runtime import Platform
 from exchange.store import UnifiedStore
-from policies.actions import ACTIONS
 from quality.compare import AttributePair, ComparisonSpec, Findings, compare_tables
 from quality.issues import STILL_FAILING, UNRESOLVED, report_findings
 from quality.models import Comparison, ComparisonRun, QualityIssue

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, object_session
 
 from exchange import audit
+from exchange.actions import ACTIONS, Relation
 from exchange.data_status import DataStatus
 from exchange.deadlines.service import find_open_deadline
 from exchange.errors import Conflict, InvalidInput, not_found
@@ -32,7 +33,6 @@ from exchange.workflow import (
     WorkflowEnvironment,
     take_action,
 )
-from policies.actions import ACTIONS, Relation
 from quality.models import FEEDBACK, QualityIssue
 from quality.vocab import AnswerKind, IssueOrigin, IssueState
 

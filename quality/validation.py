@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from catalog.entries import get_resource, published_version
 from catalog.models import Resource
 from exchange import audit
+from exchange.actions import ACTIONS, relation_of
 from exchange.audit import Outcome
 from exchange.data_status import DataStatus
 from exchange.errors import Conflict, NotFound
@@ -19,7 +20,6 @@ from exchange.i18n import Message, joined
 from exchange.principal import Principal
 from exchange.runtime import Platform
 from exchange.store import UnifiedStore
-from policies.actions import ACTIONS, relation_of
 from quality.issues import STILL_FAILING, report_findings, unresolved_issue
 from quality.models import QualityIssue, StewardExpectation, ValidationRun
 from quality.suites import Check, check_message, generated_checks, naming_item, steward_check

@@ -16,6 +16,7 @@ from exchange.principal import Principal
 
 
 class Records(StrEnum):
+    CATALOG_DRAFT = "catalog_draft"  # entries not published yet (published ones are for all)
     QUALITY_ISSUE = "quality_issue"  # and the validation and comparison runs behind them
     ACCESS_REQUEST = "access_request"
     DISPUTE = "dispute"
@@ -25,6 +26,7 @@ class Records(StrEnum):
 
 
 OVERSIGHT: dict[Records, frozenset[Role]] = {
+    Records.CATALOG_DRAFT: frozenset({Role.BUREAU_ADMIN}),
     Records.QUALITY_ISSUE: frozenset(
         {Role.DATA_STEWARD, Role.COORDINATING_OFFICE, Role.BUREAU_ADMIN, Role.AUDITOR}
     ),

@@ -1,7 +1,7 @@
 """Every role, in the providing, the requesting and a third department, against every share type and
 action: reading data, filing a request, seeing a request by id, deciding it, revoking a grant.
 
-The expected outcome is written out here from RULES.md, independently of policies/actions.csv, so
+The expected outcome is written out here from RULES.md, independently of exchange/actions.csv, so
 a change to the rule table that breaks a rule fails this test.
 """
 
