@@ -22,10 +22,11 @@ from collection.extract import ExtractError, extract
 from collection.models import RejectedRow, Source
 from collection.vocab import LoadMode
 from exchange import audit
-from exchange.errors import Conflict, Hidden, InvalidInput, NotFound, PermissionDenied
+from exchange.actions import ACTIONS, relation_of
+from exchange.errors import Conflict, Hidden, InvalidInput, NotFound
 from exchange.i18n import Message
 from exchange.identity.models import Department
-from exchange.identity.roles import Role
+from exchange.identity.visibility import Records, own_only, sees_all
 from exchange.principal import Principal
 from exchange.secrets_box import seal, unseal
 from exchange.settings import Settings
@@ -205,16 +206,12 @@ def register_source(
 
 
 def require_may_manage(actor: Principal, resource: Resource) -> None:
-    if not (
-        actor.has_any(Role.BUREAU_ADMIN)
-        or (
-            actor.department_id == resource.provider_department_id
-            and actor.has_any(Role.DATA_RESOURCE_ADMIN)
-        )
-    ):
-        raise PermissionDenied(
+    ACTIONS.require(
+        actor, relation_of(actor, provider_id=resource.provider_department_id), "source", "manage",
+        explain=Message(
             "sources are managed by the provider's data resource administrator or the bureau"
-        )
+        ),
+    )  # fmt: skip
 
 
 def _validate_mode(mode: str, watermark_column: str | None) -> None:
@@ -324,7 +321,7 @@ def visible_source(session: Session, source_id: int, viewer: Principal) -> tuple
     source = get_source(session, source_id)
     resource = session.get_one(Resource, source.resource_id)
     if not (
-        viewer.has_any(Role.BUREAU_ADMIN) or viewer.department_id == resource.provider_department_id
+        viewer.department_id == resource.provider_department_id or sees_all(viewer, Records.SOURCE)
     ):
         raise Hidden("no source {source_id} of your department", source_id=source_id)
     return source, resource
@@ -340,8 +337,9 @@ def sources_of(session: Session, viewer: Principal) -> list[tuple[Source, Resour
         .join(Resource, Resource.id == Source.resource_id)
         .order_by(Source.id)
     )
-    if not viewer.has_any(Role.BUREAU_ADMIN) and not viewer.is_system:
-        query = query.where(Resource.provider_department_id == viewer.department_id)
+    mine = own_only(viewer, Records.SOURCE, Resource.provider_department_id)
+    if mine is not None:
+        query = query.where(mine)
     return [(source, resource) for source, resource in session.execute(query)]
 
 

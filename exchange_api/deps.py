@@ -9,8 +9,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
+from exchange.actions import ACTIONS
 from exchange.errors import AuthenticationFailed, PermissionDenied
-from exchange.identity.roles import Role
 from exchange.identity.token_cache import TokenCache
 from exchange.principal import Principal
 from exchange.runtime import Platform
@@ -80,11 +80,13 @@ async def get_principal(
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 
 
-def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
-    """A dependency that lets through only callers holding one of ``roles``."""
+def require_action(obj: str, action: str) -> Callable[[Principal], Principal]:
+    """A dependency that lets through only callers the action table lets take ``action`` on
+    ``obj`` for the whole city."""
 
     def check(principal: CurrentPrincipal) -> Principal:
-        if not principal.has_any(*roles):
+        roles = ACTIONS.roles_for(obj, action)
+        if not ACTIONS.allows(principal, "other", obj, action):
             raise PermissionDenied(
                 "this needs one of the roles: {roles}",
                 detail={"required_roles": sorted(roles)},
@@ -95,8 +97,8 @@ def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
     return check
 
 
-BureauAdmin = Annotated[Principal, Depends(require_roles(Role.BUREAU_ADMIN))]
-Auditor = Annotated[Principal, Depends(require_roles(Role.AUDITOR, Role.BUREAU_ADMIN))]
+BureauAdmin = Annotated[Principal, Depends(require_action("platform", "administer"))]
+Auditor = Annotated[Principal, Depends(require_action("audit", "search"))]
 
 
 def _readable_items(

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from catalog.models import Resource
 from exchange import audit
+from exchange.actions import ACTIONS
 from exchange.errors import Conflict, InvalidInput, PermissionDenied, not_found
-from exchange.identity.roles import Role
 from exchange.identity.visibility import Records, own_only
 from exchange.principal import Principal
 from policies.models import DataUsage, Grant
@@ -88,7 +88,7 @@ def confirm(
             "no usage statement {statement_id} of your department",
             statement_id=statement_id,
         )
-    if not actor.has_any(Role.CONSUMER):
+    if not ACTIONS.allows(actor, "consumer", "usage_statement", "confirm"):
         raise PermissionDenied("a consumer of the department confirms its usage statements",
                                detail={"required_roles": ["consumer"]})  # fmt: skip
     if statement.confirmed_at is not None:

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from exchange import audit
+from exchange.actions import ACTIONS
 from exchange.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound, PermissionDenied
 from exchange.identifiers import is_valid_uscc
 from exchange.identity.models import ApiToken, Department, User, UserRole
@@ -35,8 +36,13 @@ def principal_for(user: User, client_address: str | None = None) -> Principal:
 
 
 def require_bureau_admin(actor: Principal) -> None:
-    if not actor.has_any(Role.BUREAU_ADMIN):
+    if not may_administer(actor):
         raise PermissionDenied("only the bureau's administrators manage departments and users")
+
+
+def may_administer(actor: Principal) -> bool:
+    """The platform's administration: departments, users, others' tokens (the action table)."""
+    return ACTIONS.allows(actor, "other", "platform", "administer")
 
 
 def get_department(session: Session, code: str) -> Department:
@@ -249,7 +255,7 @@ def list_tokens(session: Session, *, user_id: int) -> list[ApiToken]:
 
 def revoke_token(session: Session, *, actor: Principal, now: datetime, token_id: int) -> ApiToken:
     token = session.get(ApiToken, token_id)
-    if token is None or (token.user_id != actor.user_id and not actor.has_any(Role.BUREAU_ADMIN)):
+    if token is None or (token.user_id != actor.user_id and not may_administer(actor)):
         raise NotFound("no token {token_id} of yours", token_id=token_id)
     if token.revoked_at is None:
         token.revoked_at = now

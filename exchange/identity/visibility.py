@@ -17,6 +17,9 @@ from exchange.principal import Principal
 
 class Records(StrEnum):
     CATALOG_DRAFT = "catalog_draft"  # entries not published yet (published ones are for all)
+    SOURCE = "source"  # where a department's data is pulled from, and its runs
+    USER = "user"  # people and their roles
+    VALUES_IN_REPORTS = "values_in_reports"  # data values quality reports show (R18, R22)
     QUALITY_ISSUE = "quality_issue"  # and the validation and comparison runs behind them
     ACCESS_REQUEST = "access_request"
     DISPUTE = "dispute"
@@ -27,6 +30,10 @@ class Records(StrEnum):
 
 OVERSIGHT: dict[Records, frozenset[Role]] = {
     Records.CATALOG_DRAFT: frozenset({Role.BUREAU_ADMIN}),
+    Records.SOURCE: frozenset({Role.BUREAU_ADMIN}),
+    Records.USER: frozenset({Role.BUREAU_ADMIN}),
+    # A steward's duty is to compare the departments' data; everyone else sees what they may read.
+    Records.VALUES_IN_REPORTS: frozenset({Role.DATA_STEWARD}),
     Records.QUALITY_ISSUE: frozenset(
         {Role.DATA_STEWARD, Role.COORDINATING_OFFICE, Role.BUREAU_ADMIN, Role.AUDITOR}
     ),

@@ -28,12 +28,11 @@ from exchange import audit
 from exchange.data_status import DataStatus
 from exchange.errors import InvalidInput, NotFound
 from exchange.identity.models import Department
-from exchange.identity.roles import Role
 from exchange.identity.service import get_department
 from exchange.principal import Principal
 from exchange.spreadsheets import CSV_TYPE, XLSX_TYPE
 from exchange.workflow.engine import history
-from exchange_api.deps import AppPlatform, BureauAdmin, CurrentPrincipal, DbSession, require_roles
+from exchange_api.deps import AppPlatform, BureauAdmin, CurrentPrincipal, DbSession, require_action
 from exchange_api.errors import ERROR_RESPONSES, documented_as
 
 router = APIRouter(prefix="/api/v1/catalog", tags=["catalog"], responses=ERROR_RESPONSES)
@@ -620,7 +619,7 @@ def authoritative_source(
     summary="Items collected again although another department is authoritative (R8)",
 )
 def duplicate_collection(
-    _: Annotated[Principal, Depends(require_roles(Role.BUREAU_ADMIN, Role.DATA_STEWARD))],
+    _: Annotated[Principal, Depends(require_action("catalog", "review_duplicates"))],
     session: DbSession,
 ) -> list[dict[str, Any]]:
     return [row.__dict__ for row in governance.duplicate_collection_report(session)]

@@ -10,6 +10,7 @@ from exchange.identity import service
 from exchange.identity.models import ApiToken, Department, User
 from exchange.identity.roles import DepartmentKind, Role
 from exchange.identity.sign_in import check_password
+from exchange.identity.visibility import Records, own_only
 from exchange_api.deps import AppPlatform, BureauAdmin, CurrentPrincipal, DbSession, client_address
 from exchange_api.errors import ERROR_RESPONSES
 
@@ -209,8 +210,9 @@ def create_department(
 @router.get("/users", summary="Users: all for the bureau, my department's for others")
 def list_users(principal: CurrentPrincipal, session: DbSession) -> list[UserPublic]:
     query = select(User).order_by(User.username)
-    if not principal.has_any(Role.BUREAU_ADMIN):
-        query = query.where(User.department_id == principal.department_id)
+    mine = own_only(principal, Records.USER, User.department_id)
+    if mine is not None:
+        query = query.where(mine)
     return [UserPublic.of(u) for u in session.scalars(query)]
 
 

@@ -51,3 +51,26 @@ def test_a_domain_may_not_import_the_web_framework(tree: Path) -> None:
     result = lint_imports(tree)
     assert result.returncode != 0
     assert "policies.web -> fastapi" in result.stdout
+
+
+# The decision point: the action table, the visibility rule, and the workflow engine applying
+# the table's roles to a transition. A role check anywhere else is a rule written twice.
+ROLE_CHECKS_ALLOWED = {
+    "exchange/actions.py",
+    "exchange/identity/visibility.py",
+    "exchange/workflow/engine.py",
+    "exchange/principal.py",
+}
+
+
+def test_r22_no_role_check_outside_the_decision_point() -> None:
+    found = []
+    for package in PACKAGES:
+        for path in (ROOT / package).rglob("*.py"):
+            relative = path.relative_to(ROOT).as_posix()
+            if relative in ROLE_CHECKS_ALLOWED or path.name == "demo.py":
+                continue
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                if "has_any(" in line:
+                    found.append(f"{relative}:{number}: {line.strip()}")
+    assert found == []

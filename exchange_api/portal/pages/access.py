@@ -12,9 +12,9 @@ from sqlalchemy import or_, select
 from catalog import entries
 from catalog.models import Resource
 from catalog.vocab import ShareType
+from exchange.actions import ACTIONS, relation_of
 from exchange.errors import DomainError, InvalidInput
 from exchange.identity.models import Department
-from exchange.identity.roles import Role
 from exchange.workflow.engine import history
 from exchange_api.deps import AppPlatform, DbSession
 from exchange_api.portal.web import (
@@ -140,17 +140,23 @@ def request_page(
     found = requests.get_request(session, request_id, user)
     resource = session.get_one(Resource, found.resource_id)
     departments = dict(session.execute(select(Department.id, Department.name)).all())
-    provider_side = user.department_id == found.provider_department_id
+    # The buttons are what the workflow opens from this state to the user's roles (their roles
+    # come from the action table), on the user's side of the request.
+    relation = relation_of(
+        user, provider_id=found.provider_department_id, consumer_id=found.consumer_department_id
+    )
+    open_now = set(requests.ACCESS_REQUEST.actions_from(found.state, user.roles))
+    provider_side, consumer_side = relation == "provider", relation == "consumer"
     return render(
         request, "request.html", item=found, resource=resource, departments=departments,
         events=history(session, subject_type="access_request", subject_id=found.id),
-        may_decide=provider_side and user.has_any(Role.DATA_REVIEWER) and found.state == RequestState.SUBMITTED,
-        may_answer=not provider_side and user.has_any(Role.CONSUMER) and found.state == RequestState.AWAITING_INFO,
-        may_clear=provider_side and user.has_any(Role.DATA_RESOURCE_ADMIN)
-        and found.state == RequestState.CONFIDENTIALITY_REVIEW,
-        may_withdraw=not provider_side and user.has_any(Role.CONSUMER)
-        and found.state in (RequestState.SUBMITTED, RequestState.AWAITING_INFO),
-        may_dispute=not provider_side and user.has_any(Role.CONSUMER) and (found.state == RequestState.REJECTED or found.narrowed),
+        may_decide=provider_side and "approve" in open_now,
+        may_answer=consumer_side and "answer" in open_now,
+        may_clear=provider_side and "clear" in open_now,
+        may_withdraw=consumer_side and "withdraw" in open_now,
+        may_dispute=consumer_side
+        and ACTIONS.allows(user, relation, "access_request", "dispute")
+        and (found.state == RequestState.REJECTED or found.narrowed),
         labels=LABELS_ZH, error=error, **VOCAB,
     )  # fmt: skip
 

@@ -7,10 +7,10 @@ import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from exchange.actions import ACTIONS
 from exchange.audit.checkpoint import verify_audit
 from exchange.audit.query import AuditFilter, search_records
 from exchange.errors import InvalidInput, PermissionDenied
-from exchange.identity.roles import Role
 from exchange_api.deps import AppPlatform, DbSession
 from exchange_api.portal.web import PortalUser, render
 
@@ -34,7 +34,7 @@ def audit_log(
     action: str = "", actor: str = "", outcome: str = "", object_id: str = "",
     start: str = "", end: str = "", before: int | None = None, verify: bool = False,
 ) -> Response:  # fmt: skip
-    if not user.has_any(Role.AUDITOR, Role.BUREAU_ADMIN):
+    if not ACTIONS.allows(user, "other", "audit", "search"):
         raise PermissionDenied(
             "the audit log is for auditors", detail={"required_roles": ["auditor"]}
         )

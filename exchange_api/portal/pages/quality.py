@@ -13,7 +13,6 @@ from starlette.datastructures import UploadFile
 from catalog.models import Resource
 from exchange.errors import InvalidInput, NotFound
 from exchange.identity.models import Department
-from exchange.identity.roles import Role
 from exchange.identity.visibility import Records, sees_all
 from exchange.spreadsheets import CSV_TYPE, XLSX_TYPE
 from exchange.workflow.engine import history
@@ -34,7 +33,7 @@ from exchange_api.portal.web import (
 from quality import finding_sheets, findings, issues, reports
 from quality.issues import UNRESOLVED
 from quality.models import QualityIssue
-from quality.vocab import AnswerKind, IssueState
+from quality.vocab import AnswerKind
 
 router = APIRouter(include_in_schema=False)
 SHEET_TYPES = {"xlsx": XLSX_TYPE, "csv": CSV_TYPE}
@@ -96,6 +95,8 @@ def issue_page(
     resource = session.get_one(Resource, issue.resource_id)
     department = session.get_one(Department, issue.department_id)
     own = user.department_id == issue.department_id
+    # What the workflow opens from this state to the user's roles (from the action table).
+    open_now = set(issues.QUALITY_ISSUE.actions_from(issue.state, user.roles))
     found = reports.shown_findings(session, issue, user, readable_by(request, user))
     due = issues.answer_due(
         session, issue, now=platform.clock.now(), calendar=platform.calendar(session)
@@ -104,10 +105,9 @@ def issue_page(
         request, "quality_issue.html", issue=issue, resource=resource, department=department,
         findings=found, due=due, unanswered=sum(1 for f in found if f["answer"] is None),
         events=history(session, subject_type="quality_issue", subject_id=issue.id),
-        may_answer=own and user.has_any(Role.DATA_RESOURCE_ADMIN)
-        and issue.state in (IssueState.OPEN, IssueState.ACKNOWLEDGED),
-        may_acknowledge=own and user.has_any(Role.DATA_RESOURCE_ADMIN) and issue.state == IssueState.OPEN,
-        may_judge=user.has_any(Role.DATA_STEWARD) and issue.state in (IssueState.ANSWERED, IssueState.VERIFIED),
+        may_answer=own and "answer" in open_now,
+        may_acknowledge=own and "acknowledge" in open_now,
+        may_judge=bool({"verify", "close"} & open_now),
         kinds=[k for k in AnswerKind if k != AnswerKind.MIXED], error=error,
         unresolved=[str(s) for s in UNRESOLVED],
     )  # fmt: skip

@@ -17,8 +17,9 @@ from catalog.vocab import ResourceStatus
 from collection import sources as source_service
 from collection.ingest import IngestFailed, ingest
 from collection.models import IngestRun
+from exchange.actions import ACTIONS
 from exchange.errors import DomainError, InvalidInput, not_found
-from exchange.identity.roles import Role
+from exchange.identity.visibility import Records, own_only
 from exchange.principal import Principal
 from exchange.runtime import Platform
 from exchange.spreadsheets import CSV_TYPE
@@ -89,8 +90,9 @@ def _resources(session: Any, user: Principal) -> list[tuple[str, str]]:
         .join(ResourceVersion, ResourceVersion.id == Resource.published_version_id)
         .where(Resource.status == ResourceStatus.PUBLISHED)
     )
-    if not user.has_any(Role.BUREAU_ADMIN):
-        query = query.where(Resource.provider_department_id == user.department_id)
+    mine = own_only(user, Records.SOURCE, Resource.provider_department_id)
+    if mine is not None:
+        query = query.where(mine)
     return [(code, name) for code, name in session.execute(query.order_by(Resource.code))]
 
 
@@ -121,7 +123,7 @@ def _list_page(
         request, "sources.html", status_code=status_code, pairs=pairs, resource=resource,
         resources=_resources(session, user), last_runs=_last_runs(session, [s.id for s, _ in pairs]),
         form={k: v[0] for k, v in (form or {}).items() if v}, report=report, error=error,
-        may_manage=user.has_any(Role.DATA_RESOURCE_ADMIN, Role.BUREAU_ADMIN),
+        may_manage=ACTIONS.allows(user, "provider", "source", "manage"),
     )  # fmt: skip
 
 
@@ -185,7 +187,7 @@ def source_page(
         request, "source.html", source=source, resource=resource, runs=runs, error=error,
         report=report, config_fields=CONFIG_FIELDS[source.kind],
         secret_fields=SECRET_FIELDS[source.kind],
-        may_manage=user.has_any(Role.DATA_RESOURCE_ADMIN, Role.BUREAU_ADMIN),
+        may_manage=ACTIONS.allows(user, "provider", "source", "manage"),
     )  # fmt: skip
 
 

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from catalog.entries import get_resource, published_version
 from catalog.models import Resource, ResourceVersion
 from catalog.vocab import ResourceStatus
+from exchange.actions import ACTIONS
 from exchange.errors import InvalidInput
-from exchange.identity.roles import Role
 from exchange_api.deps import AppPlatform, DbSession
 from exchange_api.portal.web import (
     FormLists,
@@ -77,7 +77,7 @@ def comparisons_page(
         request, "comparisons.html", status_code=400 if error else 200, comparisons=defined,
         last=last, codes=codes, resources=_published(session), left=left, right=right,
         left_items=_items(session, left), right_items=_items(session, right), error=error,
-        normalisations=list(Normalisation), may_manage=user.has_any(Role.DATA_STEWARD),
+        normalisations=list(Normalisation), may_manage=ACTIONS.allows(user, "other", "quality", "manage"),
     )  # fmt: skip
 
 
@@ -158,7 +158,7 @@ def checks_page(
     return render(
         request, "checks.html", status_code=400 if error else 200, resource=resource,
         suite=suite_for(session, resource), extra=extra, items=_items(session, resource.code),
-        kinds=sorted(STEWARD_KINDS), error=error, may_manage=user.has_any(Role.DATA_STEWARD),
+        kinds=sorted(STEWARD_KINDS), error=error, may_manage=ACTIONS.allows(user, "other", "quality", "manage"),
         check_message=check_message,
     )  # fmt: skip
 
