@@ -46,6 +46,8 @@ def is_certificate(classification_code: str, resource_format: str) -> bool:
 def ingest(
     platform: Platform, *, source_id: int, run_key: str, store: UnifiedStore | None = None
 ) -> IngestRun:
+    """Run a source once. Several short transactions of its own around the store's I/O: no
+    transaction is held while the source is read or the snapshot written."""
     store = store or UnifiedStore(platform.settings)
     run_id, code, done = _start(platform, source_id, run_key)
     if done:

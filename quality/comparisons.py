@@ -120,7 +120,8 @@ def run_comparison(
     store: UnifiedStore | None = None,
     only_if_changed: bool = False,
 ) -> ComparisonRun:
-    """Compare the current snapshots. With ``only_if_changed`` (the daily schedule), snapshots
+    """Compare the current snapshots, in transactions of its own around reading them (none is
+    held while the store is read). With ``only_if_changed`` (the daily schedule), snapshots
     already compared return that run instead of repeating it. Findings of a department that
     still has an unresolved issue from this comparison update that issue: one issue per
     comparison and department at a time, never one a day."""

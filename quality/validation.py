@@ -77,7 +77,8 @@ def validate_snapshot(
     actor: Principal = VALIDATOR,
     store: UnifiedStore | None = None,
 ) -> ValidationRun:
-    """Run the suite on a snapshot (the current one by default) and act on the result.
+    """Run the suite on a snapshot (the current one by default) and act on the result. Two
+    transactions of its own, around reading the snapshot and running the checks.
 
     For an ingest, validating the same snapshot again returns the run already stored: a retried
     Airflow task never opens a second issue."""
