@@ -3,10 +3,12 @@
 from dataclasses import dataclass
 from datetime import datetime
 
+import orjson
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.access import may_register
+from catalog.dcat import dcat_catalog
 from catalog.entries import (
     create_entry,
     get_resource,
@@ -18,11 +20,12 @@ from catalog.entries import (
 )
 from catalog.models import Resource
 from catalog.schemas import EntryDraft
-from catalog.spreadsheet import parse_entries, read_rows
+from catalog.spreadsheet import entry_rows, parse_entries, read_rows, write_csv, write_xlsx
 from catalog.vocab import ResourceStatus
 from exchange import audit
-from exchange.errors import PermissionDenied
+from exchange.errors import InvalidInput, PermissionDenied
 from exchange.principal import Principal
+from exchange.spreadsheets import CSV_TYPE, XLSX_TYPE
 
 
 @dataclass(frozen=True)
@@ -96,3 +99,46 @@ def entries_for_export(
         if version is not None:
             result.append((resource, EntryDraft.model_validate(version)))
     return result
+
+
+EXPORT_FORMATS = ("xlsx", "csv", "json", "dcat")
+
+
+@dataclass(frozen=True)
+class Export:
+    content: bytes
+    media_type: str
+    extension: str
+
+
+def export_catalog(
+    session: Session,
+    *,
+    viewer: Principal,
+    export_format: str,
+    base_url: str,
+    provider_department_id: int | None = None,
+    language: str = "zh",
+) -> Export:
+    """The catalog as ``viewer`` may take it: the spreadsheet template (xlsx or csv, in
+    ``language``), JSON, or DCAT-AP JSON-LD; the one export the API and the command line share."""
+    if export_format == "dcat":
+        document = dcat_catalog(session, base_url=base_url)
+        return Export(orjson.dumps(document), "application/ld+json", "jsonld")
+    chosen = entries_for_export(
+        session, viewer=viewer, provider_department_id=provider_department_id
+    )
+    if export_format == "json":
+        body = [
+            {"code": r.code, "status": r.status, **d.model_dump(mode="json")} for r, d in chosen
+        ]
+        return Export(orjson.dumps(body), "application/json", "json")
+    if export_format not in ("xlsx", "csv"):
+        raise InvalidInput(
+            "export as one of: {formats}", formats=", ".join(EXPORT_FORMATS),
+            detail={"field": "format"},
+        )  # fmt: skip
+    rows = (row for resource, draft in chosen for row in entry_rows(resource.code, draft, language))
+    if export_format == "xlsx":
+        return Export(write_xlsx(rows, language), XLSX_TYPE, "xlsx")
+    return Export(write_csv(rows, language), CSV_TYPE, "csv")

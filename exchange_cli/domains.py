@@ -52,28 +52,13 @@ def catalog_import(platform: Platform, file: Path, username: str) -> None:
 @pass_platform
 def catalog_export(platform: Platform, export_format: str, output: Path) -> None:
     """Export the published catalog."""
-    import orjson
-
-    from catalog.dcat import dcat_catalog
-    from catalog.spreadsheet import entry_rows, write_csv, write_xlsx
-    from catalog.transfer import entries_for_export
+    from catalog.transfer import export_catalog
 
     with platform.database.transaction() as session:
-        if export_format == "dcat":
-            content = orjson.dumps(
-                dcat_catalog(session, base_url=platform.settings.public_base_url)
-            )
-        else:
-            chosen = entries_for_export(session, viewer=CLI_ACTOR)
-            if export_format == "json":
-                content = orjson.dumps(
-                    [{"code": r.code, **d.model_dump(mode="json")} for r, d in chosen]
-                )
-            else:
-                rows = (
-                    row for resource, draft in chosen for row in entry_rows(resource.code, draft)
-                )
-                content = write_xlsx(rows) if export_format == "xlsx" else write_csv(rows)
+        content = export_catalog(
+            session, viewer=CLI_ACTOR, export_format=export_format,
+            base_url=platform.settings.public_base_url,
+        ).content  # fmt: skip
     output.write_bytes(content)
     click.echo(f"wrote {output}")
 
