@@ -18,6 +18,12 @@ from exchange_api.deps import AppPlatform, CurrentPrincipal, DbSession, Readable
 from exchange_api.errors import ERROR_RESPONSES, api_language, documented_as
 from exchange_api.middleware import offline_report
 from exchange_api.portal.i18n import LANGUAGES, translations
+from exchange_api.schemas.quality import (
+    FindingsPage,
+    IssueAnswered,
+    IssueDetail,
+    IssuePublic,
+)
 from quality import comparisons, expectations, finding_sheets, findings, issues, reports
 from quality.comparisons import ComparisonDraft
 from quality.models import (
@@ -257,23 +263,25 @@ def comparison_report(
 def list_issues(
     session: DbSession, viewer: CurrentPrincipal,
     state: Annotated[IssueState | None, Query()] = None,
-) -> list[dict[str, Any]]:  # fmt: skip
+) -> list[IssuePublic]:  # fmt: skip
     query = select(QualityIssue).order_by(QualityIssue.id.desc())
     mine = own_only(viewer, Records.QUALITY_ISSUE, QualityIssue.department_id)
     if mine is not None:
         query = query.where(mine)
     if state is not None:
         query = query.where(QualityIssue.state == state)
-    return [issues.issue_view(i) for i in session.scalars(query.limit(500))]
+    return [
+        IssuePublic.model_validate(issues.issue_view(i)) for i in session.scalars(query.limit(500))
+    ]
 
 
 @router.get("/issues/{issue_id}", summary="A quality issue with its rows and history")
 def get_issue(
     issue_id: int, session: DbSession, viewer: CurrentPrincipal, readable: ReadableItems
-) -> dict[str, Any]:
+) -> IssueDetail:
     issue = issues.get_issue(session, issue_id, viewer)
     events = history(session, subject_type="quality_issue", subject_id=issue.id)
-    return {
+    return IssueDetail.model_validate({
         **issues.issue_view(issue),
         "rows": reports.shown_issue_rows(session, issue, viewer, readable),
         "history": [
@@ -281,7 +289,7 @@ def get_issue(
              "at": e.at, "comment": e.comment}
             for e in events
         ],
-    }  # fmt: skip
+    })  # fmt: skip
 
 
 @router.get(
@@ -294,18 +302,18 @@ def get_findings(
     platform: AppPlatform,
     viewer: CurrentPrincipal,
     readable: ReadableItems,
-) -> dict[str, Any]:
+) -> FindingsPage:
     issue = issues.get_issue(session, issue_id, viewer)
     due = issues.answer_due(
         session, issue, now=platform.clock.now(), calendar=platform.calendar(session)
     )
     shown = reports.shown_findings(session, issue, viewer, readable)
-    return {
+    return FindingsPage.model_validate({
         "issue": issues.issue_view(issue),
         "due": due,
         "unanswered": sum(1 for f in shown if f["answer"] is None),
         "findings": shown,
-    }
+    })  # fmt: skip
 
 
 @router.post(
@@ -318,13 +326,15 @@ def answer_findings(
     session: DbSession,
     platform: AppPlatform,
     viewer: CurrentPrincipal,
-) -> dict[str, Any]:
+) -> IssueAnswered:
     env = platform.workflow_environment(session)
     issue = findings.answer_findings(
         session, actor=viewer, env=env, issue_id=issue_id,
         answers=[(ref, body.kind, body.text, body.evidence) for ref in body.refs],
     )  # fmt: skip
-    return {**issues.issue_view(issue), "unanswered": findings.unanswered(session, issue)}
+    return IssueAnswered.model_validate(
+        {**issues.issue_view(issue), "unanswered": findings.unanswered(session, issue)}
+    )
 
 
 SHEET_TYPES = {"xlsx": XLSX_TYPE, "csv": CSV_TYPE}
@@ -364,7 +374,7 @@ def upload_findings_sheet(
     session: DbSession,
     platform: AppPlatform,
     viewer: CurrentPrincipal,
-) -> dict[str, Any]:
+) -> IssueAnswered:
     issues.require_may_answer(session, viewer, issue_id)  # before the file is read
     answers = finding_sheets.read_answers(
         file.file.read(), file.filename or "upload.csv",
@@ -375,19 +385,21 @@ def upload_findings_sheet(
     issue = findings.answer_findings(
         session, actor=viewer, env=env, issue_id=issue_id, answers=answers
     )
-    return {
+    return IssueAnswered.model_validate({
         **issues.issue_view(issue),
         "answered": len(answers),
         "unanswered": findings.unanswered(session, issue),
-    }
+    })  # fmt: skip
 
 
 @router.post("/issues/{issue_id}/acknowledge", summary="Acknowledge an issue")
 def acknowledge(
     issue_id: int, session: DbSession, platform: AppPlatform, viewer: CurrentPrincipal
-) -> dict[str, Any]:
+) -> IssuePublic:
     env = platform.workflow_environment(session)
-    return issues.issue_view(issues.acknowledge(session, actor=viewer, env=env, issue_id=issue_id))
+    return IssuePublic.model_validate(
+        issues.issue_view(issues.acknowledge(session, actor=viewer, env=env, issue_id=issue_id))
+    )
 
 
 @router.post(
@@ -395,22 +407,26 @@ def acknowledge(
 )
 def answer(
     issue_id: int, body: Answer, session: DbSession, platform: AppPlatform, viewer: CurrentPrincipal
-) -> dict[str, Any]:
+) -> IssuePublic:
     env = platform.workflow_environment(session)
     issue = issues.answer(
         session, actor=viewer, env=env, issue_id=issue_id, kind=body.kind, text=body.text,
         evidence=body.evidence,
     )  # fmt: skip
-    return issues.issue_view(issue)
+    return IssuePublic.model_validate(issues.issue_view(issue))
 
 
 @router.post("/issues/{issue_id}/return", summary="Return an answer that does not settle the issue")
 def return_answer(
     issue_id: int, body: Reason, session: DbSession, platform: AppPlatform, viewer: CurrentPrincipal
-) -> dict[str, Any]:
+) -> IssuePublic:
     env = platform.workflow_environment(session)
-    return issues.issue_view(
-        issues.return_answer(session, actor=viewer, env=env, issue_id=issue_id, reason=body.reason)
+    return IssuePublic.model_validate(
+        issues.issue_view(
+            issues.return_answer(
+                session, actor=viewer, env=env, issue_id=issue_id, reason=body.reason
+            )
+        )
     )
 
 
@@ -421,11 +437,13 @@ def verify(
     platform: AppPlatform,
     viewer: CurrentPrincipal,
     body: Note | None = None,
-) -> dict[str, Any]:
+) -> IssuePublic:
     env = platform.workflow_environment(session)
-    return issues.issue_view(
-        issues.verify(
-            session, actor=viewer, env=env, issue_id=issue_id, note=body.note if body else None
+    return IssuePublic.model_validate(
+        issues.issue_view(
+            issues.verify(
+                session, actor=viewer, env=env, issue_id=issue_id, note=body.note if body else None
+            )
         )
     )
 
@@ -437,11 +455,13 @@ def close(
     platform: AppPlatform,
     viewer: CurrentPrincipal,
     body: Note | None = None,
-) -> dict[str, Any]:
+) -> IssuePublic:
     env = platform.workflow_environment(session)
-    return issues.issue_view(
-        issues.close(
-            session, actor=viewer, env=env, issue_id=issue_id, note=body.note if body else None
+    return IssuePublic.model_validate(
+        issues.issue_view(
+            issues.close(
+                session, actor=viewer, env=env, issue_id=issue_id, note=body.note if body else None
+            )
         )
     )
 
