@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlalchemy import select
+from sqlalchemy import func, select
 from starlette.background import BackgroundTask
 
 from catalog.entries import get_resource
@@ -97,12 +97,16 @@ def _resources(session: Any, user: Principal) -> list[tuple[str, str]]:
 
 
 def _last_runs(session: Any, source_ids: list[int]) -> dict[int, IngestRun]:
-    runs: dict[int, IngestRun] = {}
-    for run in session.scalars(
-        select(IngestRun).where(IngestRun.source_id.in_(source_ids)).order_by(IngestRun.id)
-    ):
-        runs[run.source_id] = run
-    return runs
+    """Each source's newest run, read alone (not the whole history)."""
+    newest = (
+        select(func.max(IngestRun.id))
+        .where(IngestRun.source_id.in_(source_ids))
+        .group_by(IngestRun.source_id)
+    )
+    return {
+        run.source_id: run
+        for run in session.scalars(select(IngestRun).where(IngestRun.id.in_(newest)))
+    }
 
 
 def _list_page(

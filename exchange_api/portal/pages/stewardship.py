@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from catalog.entries import get_resource, published_version
 from catalog.models import Resource, ResourceVersion
@@ -66,9 +66,11 @@ def comparisons_page(
 ) -> Response:
     """The comparisons with their last runs, and the form to define one: choosing the two
     resources shows their items to pair."""
-    last: dict[int, ComparisonRun] = {}
-    for run in session.scalars(select(ComparisonRun).order_by(ComparisonRun.id)):
-        last[run.comparison_id] = run
+    newest = select(func.max(ComparisonRun.id)).group_by(ComparisonRun.comparison_id)
+    last = {
+        run.comparison_id: run
+        for run in session.scalars(select(ComparisonRun).where(ComparisonRun.id.in_(newest)))
+    }
     defined = session.scalars(
         select(Comparison).where(Comparison.retired_at.is_(None)).order_by(Comparison.id)
     ).all()
@@ -84,10 +86,16 @@ def comparisons_page(
 def _draft(form: dict[str, list[str]]) -> ComparisonDraft:
     """Each row of the form pairs a left item with a right one as a key or a compared value."""
     keys, attributes = [], []
-    for index in range(len(form.get("pair_left", []))):
-        left, right = form["pair_left"][index], (form.get("pair_right") or [""] * 99)[index]
-        role = (form.get("pair_role") or [""] * 99)[index]
-        tolerance = (form.get("pair_tolerance") or [""] * 99)[index].strip()
+    lefts = form.get("pair_left", [])
+
+    def column(name: str) -> list[str]:  # a column of the pairs' table, as long as the left one
+        return (form.get(name, []) + [""] * len(lefts))[: len(lefts)]
+
+    rows = zip(
+        lefts, column("pair_right"), column("pair_role"), column("pair_tolerance"), strict=True
+    )
+    for left, right, role, given_tolerance in rows:
+        tolerance = given_tolerance.strip()
         if not left or not right or role == "skip":
             continue
         if role == "key":
