@@ -2,14 +2,14 @@
 deadlines, audit log, backups, configuration check and the API server."""
 
 import sys
-from datetime import UTC, date, datetime
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import TextIO
 
 import click
 from sqlalchemy import select
 
-from exchange.errors import DomainError
+from exchange.errors import DomainError, InvalidInput
 from exchange.identity.roles import DepartmentKind, Role
 from exchange.runtime import Platform
 from exchange_cli.app import CLI_ACTOR, fail, main, pass_platform, record_operation, user_named
@@ -239,27 +239,34 @@ def audit_checkpoint(platform: Platform) -> None:
     click.echo(f"audit checkpoint {name} written")
 
 
-def _day_start(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+def _city_midnight(platform: Platform, day: datetime) -> datetime:
+    """The start of a calendar day in the city: operators name days as the city lives them."""
+    return datetime.combine(day.date(), time.min, platform.settings.zone)
 
 
 @audit_group.command("export")
-@click.option(
-    "--from", "start", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]), required=True
-)
-@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]), required=True)
+@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), required=True)
+@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), required=True)
 @click.option("--output", type=click.File("w", encoding="utf-8"), default="-")
 @pass_platform
 def audit_export(platform: Platform, start: datetime, end: datetime, output: TextIO) -> None:
-    """Write records with FROM <= time < TO (UTC) as JSON Lines."""
+    """Write the records of the days FROM to TO, both included, in the city's time zone, as JSON
+    Lines."""
     from exchange.audit.retention import export_jsonl
 
+    if end < start:
+        fail(InvalidInput("--to {end} is before --from {start}", end=f"{end:%Y-%m-%d}",
+                          start=f"{start:%Y-%m-%d}"), platform)  # fmt: skip
+    first, after_last = (
+        _city_midnight(platform, start),
+        _city_midnight(platform, end + timedelta(days=1)),
+    )
     with platform.database.engine.connect() as connection:
-        count = export_jsonl(connection, output, start=_day_start(start), end=_day_start(end))
+        count = export_jsonl(connection, output, start=first, end=after_last)
     record_operation(
         platform,
         "audit.export",
-        {"from": start.isoformat(), "to": end.isoformat(), "records": count},
+        {"from": f"{start:%Y-%m-%d}", "to": f"{end:%Y-%m-%d}", "records": count},
     )
     click.echo(f"exported {count} records", err=True)
 
@@ -274,7 +281,10 @@ def audit_purge(platform: Platform, before: datetime) -> None:
     try:
         with platform.database.transaction() as session:
             removed = purge(
-                session, before=_day_start(before), now=platform.clock.now(), actor=CLI_ACTOR
+                session,
+                before=_city_midnight(platform, before),
+                now=platform.clock.now(),
+                actor=CLI_ACTOR,
             )
     except DomainError as error:
         fail(error, platform)

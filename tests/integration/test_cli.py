@@ -217,3 +217,39 @@ def test_sweep_runs(run) -> None:  # type: ignore[no-untyped-def]
     result = run("deadlines", "sweep")
     assert result.exit_code == 0
     assert "reminded 0, escalated 0" in result.output
+
+
+def test_r16_audit_export_takes_whole_city_days_both_included(
+    run, database: Database, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """The README's ``--from 2026-01-01 --to 2026-12-31`` is the whole year as the city lives it:
+    midnight to midnight in Asia/Shanghai, 31 December included."""
+    from datetime import UTC, datetime
+
+    from exchange import audit
+    from exchange.principal import Principal
+
+    actor = Principal.system("clock-check")
+    moments = {
+        "before the year": datetime(2025, 12, 31, 15, 59, tzinfo=UTC),  # 23:59 on 31 Dec 2025
+        "new year's first minutes": datetime(2025, 12, 31, 16, 30, tzinfo=UTC),  # 00:30 on 1 Jan
+        "new year's eve, late": datetime(2026, 12, 31, 15, 59, tzinfo=UTC),  # 23:59 on 31 Dec
+        "after the year": datetime(2026, 12, 31, 16, 0, tzinfo=UTC),  # 00:00 on 1 Jan 2027
+    }
+    with database.transaction() as session:
+        for label, at in moments.items():
+            audit.record(session, at=at, actor=actor, action="clock.check", detail={"label": label})
+    out = tmp_path / "year.jsonl"
+    exported = run(
+        "audit", "export", "--from", "2026-01-01", "--to", "2026-12-31", "--output", str(out)
+    )
+    assert exported.exit_code == 0, exported.output
+    labels = {
+        line["detail"]["label"]
+        for line in map(orjson.loads, out.read_text(encoding="utf-8").splitlines())
+        if line["action"] == "clock.check"
+    }
+    assert labels == {"new year's first minutes", "new year's eve, late"}
+    backwards = run("audit", "export", "--from", "2026-02-01", "--to", "2026-01-31")
+    assert backwards.exit_code != 0
+    assert "before --from" in backwards.output
