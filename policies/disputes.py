@@ -145,6 +145,7 @@ def rule(
             valid_to=request.expires_at,
             basis="ruling",
             request_id=request.id,
+            citation=request.duty_basis,
         )
         dispute.granted_items = sorted(grant_items)
     dispute.ruled_by, dispute.ruled_at, dispute.ruling_note = actor.user_id, env.now, note

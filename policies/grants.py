@@ -36,7 +36,9 @@ def create_grant(
     valid_from: datetime | None = None,
 ) -> Grant:
     """A grant in force from ``valid_from`` (the period a request asked for) or now, whichever
-    is later: a grant never reaches back before it was given."""
+    is later: a grant never reaches back before it was given. Its basis (statutory, approval,
+    ruling) and citation (the law; for a request, the duty the consumer invoked) go into its
+    audit record, which must show on its own why access opened (R16)."""
     starts = now if valid_from is None else max(now, valid_from)
     grant = Grant(
         consumer_department_id=consumer_department_id,
@@ -70,6 +72,7 @@ def create_grant(
             "items": grant.items,
             "mode": mode,
             "basis": basis,
+            "citation": citation,
             "valid_from": starts.isoformat(),
             "valid_to": valid_to.isoformat() if valid_to else None,
         },

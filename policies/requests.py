@@ -398,6 +398,7 @@ def _open_access(
         valid_to=request.expires_at,
         basis="approval",
         request_id=request.id,
+        citation=request.duty_basis,
     )
 
 

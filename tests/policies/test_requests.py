@@ -376,3 +376,34 @@ def test_r14_two_reviewers_deciding_at_once_make_exactly_one_decision(world: Cat
         state = requests.get_request(session, request_id, world.actor("admin")).state
         grant_count = session.scalar(select(func.count()).select_from(Grant))
     assert (state, grant_count) in (("approved", 1), ("rejected", 0))
+
+
+def test_r16_every_grant_audit_record_carries_its_basis_and_citation(world: CatalogWorld) -> None:
+    """The audit record alone shows why access opened: the law for a statutory grant, the duty
+    the consumer invoked for an approved request."""
+    import orjson
+
+    from exchange.audit.models import AuditRecord
+
+    code = publish(world)
+    platform = world.platform
+    with platform.database.transaction() as session:
+        grants.statutory_grant(
+            session, actor=world.actor("admin"), now=platform.clock.now(), code=code,
+            consumer_code=world.consumer_department.code, items=["id_number"],
+            citation="《社会保险法》第五十七条", purpose="参保登记核验",
+        )  # fmt: skip
+    act(world, "data_reviewer", requests.approve, request_id=file(world, code))
+    with platform.database.transaction() as session:
+        details = [
+            orjson.loads(detail)
+            for detail in session.scalars(
+                select(AuditRecord.detail)
+                .where(AuditRecord.action == "grant.create")
+                .order_by(AuditRecord.seq)
+            )
+        ]
+    assert [(d["basis"], d["citation"]) for d in details] == [
+        ("statutory", "《社会保险法》第五十七条"),
+        ("approval", "《社会保险法》第五十七条"),  # the request's duty basis
+    ]
