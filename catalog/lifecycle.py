@@ -4,9 +4,11 @@ approves or returns it; approval publishes the version and closes open R7 update
 from sqlalchemy.orm import Session
 
 from catalog.access import require_provider_action
-from catalog.entries import get_resource, published_version, working_version
+from catalog.entries import get_resource, published_version, validation_context, working_version
 from catalog.models import Resource, ResourceVersion
+from catalog.schemas import EntryDraft
 from catalog.search import reindex
+from catalog.validation import validate_entry
 from catalog.vocab import ResourceStatus, VersionState
 from exchange import audit
 from exchange.actions import ACTIONS
@@ -52,12 +54,31 @@ def _version_in_progress(session: Session, resource: Resource) -> ResourceVersio
     return version
 
 
+def _still_valid(session: Session, resource: Resource, version: ResourceVersion) -> None:
+    """Validate again at each step of review: the rules may have changed since the draft was
+    saved (R8: the bureau names an authoritative source for one of its items)."""
+    problems = validate_entry(
+        EntryDraft.model_validate(version),
+        validation_context(session, resource.provider_department_id, resource.code),
+    )
+    if problems:
+        raise InvalidInput(
+            "entry {code} has {problems_count} problem(s) to fix in its draft before it goes on; "
+            "nothing was changed",
+            detail=[p.as_dict() for p in problems],
+            error_code="catalog_invalid",
+            code=resource.code,
+            problems_count=len(problems),
+        )
+
+
 def submit(
     session: Session, *, actor: Principal, env: WorkflowEnvironment, code: str
 ) -> ResourceVersion:
     resource = get_resource(session, code)
     require_provider_action(actor, resource, "submit", doing="submit")
     version = _version_in_progress(session, resource)
+    _still_valid(session, resource, version)
     take_action(session, REVIEW, version, "submit", actor=actor, env=env, detail={"resource": code})
     version.submitted_by = actor.user_id
     version.submitted_at = env.now
@@ -91,6 +112,7 @@ def approve(
     resource = get_resource(session, code)
     version = _version_in_progress(session, resource)
     _check_reviewer(actor, resource, version)
+    _still_valid(session, resource, version)
     previous = published_version(session, resource)
     take_action(
         session,
@@ -127,6 +149,7 @@ def return_for_changes(
     resource = get_resource(session, code)
     version = _version_in_progress(session, resource)
     _check_reviewer(actor, resource, version)
+    _still_valid(session, resource, version)
     take_action(
         session,
         REVIEW,

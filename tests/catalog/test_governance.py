@@ -207,3 +207,43 @@ def test_administrator_replacement_keeps_history(world: CatalogWorld, clock: Fro
 
 def test_register_helper_gives_distinct_codes(world: CatalogWorld) -> None:
     assert register(world) != register(world, name="企业年报信息")
+
+
+def test_r8_a_draft_saved_before_the_authority_was_named_is_checked_again_at_submit_and_approval(
+    world: CatalogWorld,
+) -> None:
+    """A rule that changed after the draft was saved still holds at each step of review."""
+    platform = world.platform
+
+    def collecting_enterprise_names(name: str) -> str:
+        draft = enterprise_register(name=name)
+        draft.items[0].element = None
+        with platform.database.transaction() as session:
+            return entries.create_entry(session, actor=world.actor("other_registrar"),
+                                        now=platform.clock.now(), draft=draft).resource.code  # fmt: skip
+
+    drafted = collecting_enterprise_names("参保单位信息")
+    submitted = collecting_enterprise_names("用工单位信息")
+    act(world, "other_registrar", "submit", submitted)
+    with platform.database.transaction() as session:  # the bureau names the authority now
+        governance.set_authoritative_source(
+            session, actor=world.actor("admin"), now=platform.clock.now(),
+            element="enterprise_name", label="企业名称", department_code=world.provider.code,
+        )  # fmt: skip
+
+    for who, step, code in (
+        ("other_registrar", "submit", drafted),
+        ("other_reviewer", "approve", submitted),
+    ):
+        with pytest.raises(InvalidInput) as refused:
+            act(world, who, step, code)
+        assert {p["rule"] for p in refused.value.detail} == {"R8.duplicate_collection"}
+    with platform.database.transaction() as session:
+        states = {
+            code: entries.working_version(session, entries.get_resource(session, code))
+            for code in (drafted, submitted)
+        }
+        assert {code: v.state if v else None for code, v in states.items()} == {
+            drafted: "draft", submitted: "submitted",
+        }  # fmt: skip
+        assert entries.get_resource(session, submitted).published_version_id is None
