@@ -13,16 +13,15 @@ from catalog.models import (
     AuthoritativeSource,
     DataItem,
     Resource,
-    ResourceAdministrator,
     ResourceVersion,
     StatutorySharing,
 )
 from catalog.vocab import VersionState
 from exchange import audit
 from exchange.errors import InvalidInput, NotFound
-from exchange.identity.models import Department, User
+from exchange.identity.models import Department, RoleTerm, User
 from exchange.identity.roles import Role
-from exchange.identity.service import get_department
+from exchange.identity.service import get_department, role_terms, set_roles
 from exchange.principal import Principal
 
 
@@ -162,8 +161,10 @@ def duplicate_collection_report(session: Session) -> list[DuplicateCollection]:
 
 def assign_administrator(
     session: Session, *, actor: Principal, now: datetime, department_code: str, username: str
-) -> ResourceAdministrator:
-    """Register a department's data resource administrator; the previous one's term ends now."""
+) -> User:
+    """Register a department's data resource administrator: the user takes the role, and whoever
+    held it before in the department gives it up (the administrator is replaced when staff
+    change). The register is the role's terms, so the two cannot disagree."""
     require_bureau(actor, "register data resource administrators")
     department = get_department(session, department_code)
     user = session.scalar(select(User).where(User.username == username))
@@ -173,22 +174,13 @@ def assign_administrator(
             username=username,
             department_code=department_code,
         )
+    for _, holder in current_administrators(session, department.id):
+        if holder.id != user.id:
+            set_roles(session, actor=actor, now=now, user_id=holder.id,
+                      roles=[Role(r) for r in holder.roles if r != Role.DATA_RESOURCE_ADMIN])  # fmt: skip
     if Role.DATA_RESOURCE_ADMIN not in user.roles:
-        raise InvalidInput(
-            "{username} does not hold the data_resource_admin role", username=username
-        )
-    for current in session.scalars(
-        select(ResourceAdministrator).where(
-            ResourceAdministrator.department_id == department.id,
-            ResourceAdministrator.ended_at.is_(None),
-        )
-    ):
-        current.ended_at = now
-    record = ResourceAdministrator(
-        department_id=department.id, user_id=user.id, started_at=now, recorded_by=actor.username
-    )
-    session.add(record)
-    session.flush()
+        set_roles(session, actor=actor, now=now, user_id=user.id,
+                  roles=[*(Role(r) for r in user.roles), Role.DATA_RESOURCE_ADMIN])  # fmt: skip
     audit.record(
         session,
         at=now,
@@ -198,17 +190,20 @@ def assign_administrator(
         object_id=department_code,
         detail={"user": username},
     )
-    return record
+    return user
 
 
-def administrators_of(
-    session: Session, department_code: str
-) -> list[tuple[ResourceAdministrator, User]]:
+def administrators_of(session: Session, department_code: str) -> list[tuple[RoleTerm, User]]:
+    """The department's data resource administrators, present and past, with their terms."""
     department = get_department(session, department_code)
-    rows = session.execute(
-        select(ResourceAdministrator, User)
-        .join(User, User.id == ResourceAdministrator.user_id)
-        .where(ResourceAdministrator.department_id == department.id)
-        .order_by(ResourceAdministrator.started_at)
-    )
-    return [(record, user) for record, user in rows]
+    return role_terms(session, role=Role.DATA_RESOURCE_ADMIN, department_id=department.id)
+
+
+def current_administrators(session: Session, department_id: int) -> list[tuple[RoleTerm, User]]:
+    return [
+        (term, user)
+        for term, user in role_terms(
+            session, role=Role.DATA_RESOURCE_ADMIN, department_id=department_id
+        )
+        if term.ended_at is None
+    ]

@@ -1,5 +1,5 @@
 """Catalog tables: resources and their immutable published versions, data items, and the bureau's
-records for statutory sharing (R4), authoritative sources (R8) and data resource administrators."""
+records for statutory sharing (R4) and authoritative sources (R8)."""
 
 from datetime import date, datetime
 
@@ -140,22 +140,6 @@ class AuthoritativeSource(Base):
     label: Mapped[str] = mapped_column(String(100))
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
     recorded_at: Mapped[datetime]
-
-
-class ResourceAdministrator(Base):
-    """A department's data resource administrator (数据资源管理员), with history."""
-
-    __tablename__ = "catalog_resource_administrators"
-    __table_args__ = (
-        Index("ix_catalog_resource_administrators_current", "department_id", "ended_at"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    started_at: Mapped[datetime]
-    ended_at: Mapped[datetime | None]
-    recorded_by: Mapped[str] = mapped_column(String(100))
 
 
 class CatalogUpdateTask(Base):

@@ -2,8 +2,10 @@
 
 A resource is *late* once its last success is older than its update cycle plus one day of grace
 (one hour for real-time resources), *never* if it has not been collected yet, *on time* otherwise.
-Irregular resources are never late. The one rule serves the live view (R11 enforcement) and the
-scorecards (R20), which ask it as of a period's end: only loads finished by then count.
+Irregular resources are never late, but one never collected is *never*, as for any cycle. The one
+rule serves the live view and R11 enforcement, the violations register and the scorecards (R20),
+which ask it as of a period's end (or now, if that end is still to come): only loads finished and
+entries published by then count.
 """
 
 from dataclasses import dataclass
@@ -13,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from catalog.models import Resource, ResourceVersion
-from catalog.vocab import ResourceStatus, UpdateCycle
+from catalog.vocab import ResourceStatus, UpdateCycle, VersionState
 from collection.models import IngestRun
 from collection.vocab import Freshness as State
 from collection.vocab import RunStatus
@@ -48,12 +50,17 @@ def grace(cycle: timedelta) -> timedelta:
 def freshness(
     session: Session, *, now: datetime, provider_department_id: int | None = None
 ) -> list[Freshness]:
-    """Each published resource's freshness as of ``now``, from the loads finished by then."""
+    """Each published resource's freshness as of ``now``, from the loads finished by then; a
+    resource first published after ``now`` is not judged at ``now``."""
     last = (
         select(IngestRun.resource_id, func.max(IngestRun.finished_at).label("at"))
         .where(IngestRun.status == RunStatus.SUCCEEDED, IngestRun.finished_at <= now)
         .group_by(IngestRun.resource_id)
         .subquery()
+    )
+    published_by_then = select(ResourceVersion.resource_id).where(
+        ResourceVersion.state.in_((VersionState.PUBLISHED, VersionState.SUPERSEDED)),
+        ResourceVersion.reviewed_at <= now,
     )
     query = (
         select(
@@ -66,7 +73,7 @@ def freshness(
         .join(ResourceVersion, ResourceVersion.id == Resource.published_version_id)
         .join(Department, Department.id == Resource.provider_department_id)
         .outerjoin(last, last.c.resource_id == Resource.id)
-        .where(Resource.status == ResourceStatus.PUBLISHED)
+        .where(Resource.status == ResourceStatus.PUBLISHED, Resource.id.in_(published_by_then))
         .order_by(Resource.code)
     )
     if provider_department_id is not None:

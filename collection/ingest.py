@@ -18,10 +18,11 @@ from catalog.tasks import open_update_task
 from collection.confinement import SourceRefused
 from collection.conform import Conformed, conform, content_hash
 from collection.extract import ExtractError, extract
+from collection.freshness import freshness
 from collection.models import IngestRun, RejectedRow, Source
 from collection.set_aside import report_set_aside
 from collection.sources import get_source, reach_of, secret_of
-from collection.vocab import LoadMode, RunStatus
+from collection.vocab import Freshness, LoadMode, RunStatus
 from exchange import audit
 from exchange.audit import Outcome
 from exchange.backup.consistency import CommittedSnapshot
@@ -30,6 +31,7 @@ from exchange.i18n import Message
 from exchange.principal import Principal
 from exchange.runtime import Platform
 from exchange.store import UnifiedStore
+from policies import suspensions
 
 INGESTER = Principal.system("ingest")
 
@@ -211,7 +213,26 @@ def _finish(
                 "sha256": digest,
             },
         )
+        _restore_if_fresh(platform, session, run)
         return run
+
+
+def _restore_if_fresh(platform: Platform, session: Session, run: IngestRun) -> None:
+    """R11: the commit that makes a warned or suspended department's data fresh again gives its
+    grants back at once, in the same transaction, rather than at the next daily enforcement."""
+    department_id = session.get_one(Resource, run.resource_id).provider_department_id
+    episode = suspensions.current(session, department_id)
+    if episode is None:
+        return
+    session.flush()  # the freshness below must see this run as finished
+    states = freshness(session, now=run.finished_at or platform.clock.now(),
+                       provider_department_id=department_id)  # fmt: skip
+    if any(state.status == Freshness.LATE for state in states):
+        return
+    suspensions.end_episode(
+        session, episode, env=platform.workflow_environment(session), actor=INGESTER,
+        reason=suspensions.FRESH_AGAIN,
+    )  # fmt: skip
 
 
 def _fail(

@@ -10,7 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from exchange.actions import ACTIONS
-from exchange.errors import AuthenticationFailed, PermissionDenied
+from exchange.errors import AuthenticationFailed
 from exchange.identity.token_cache import TokenCache
 from exchange.principal import Principal
 from exchange.runtime import Platform
@@ -85,13 +85,7 @@ def require_action(obj: str, action: str) -> Callable[[Principal], Principal]:
     ``obj`` for the whole city."""
 
     def check(principal: CurrentPrincipal) -> Principal:
-        roles = ACTIONS.roles_for(obj, action)
-        if not ACTIONS.allows(principal, "other", obj, action):
-            raise PermissionDenied(
-                "this needs one of the roles: {roles}",
-                detail={"required_roles": sorted(roles)},
-                roles=", ".join(sorted(roles)),
-            )
+        ACTIONS.require(principal, "other", obj, action)
         return principal
 
     return check

@@ -6,7 +6,6 @@ from catalog.models import (
     Classification,
     DataItem,
     Resource,
-    ResourceAdministrator,
     ResourceVersion,
     SearchEntry,
     StatutorySharing,
@@ -16,7 +15,14 @@ from exchange.audit.models import AuditChainHead, AuditRecord, RefusalCount
 from exchange.data_status import DataStatus
 from exchange.db import Base
 from exchange.deadlines.models import Deadline
-from exchange.identity.models import ApiToken, Department, SignInThrottle, User, UserRole
+from exchange.identity.models import (
+    ApiToken,
+    Department,
+    RoleTerm,
+    SignInThrottle,
+    User,
+    UserRole,
+)
 from exchange.notifications.models import Notification, OutboxEmail
 from exchange.workdays.models import CalendarDay, CalendarYear
 from exchange.workflow.models import WorkflowEvent
@@ -28,7 +34,7 @@ from quality.models import (
     StewardExpectation,
     ValidationRun,
 )
-from supervision.models import Scorecard, UsageStatement, Violation
+from supervision.models import Scorecard, UsageStatement, Violation, ViolationDecision
 
 __all__ = [
     "AccessRequest",
@@ -57,8 +63,8 @@ __all__ = [
     "RefusalCount",
     "RejectedRow",
     "Resource",
-    "ResourceAdministrator",
     "ResourceVersion",
+    "RoleTerm",
     "Scorecard",
     "SearchEntry",
     "SignInThrottle",
@@ -72,5 +78,6 @@ __all__ = [
     "UserRole",
     "ValidationRun",
     "Violation",
+    "ViolationDecision",
     "WorkflowEvent",
 ]

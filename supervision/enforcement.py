@@ -14,21 +14,19 @@ from sqlalchemy.orm import Session
 from collection.freshness import freshness
 from collection.vocab import Freshness
 from exchange import audit
+from exchange.actions import ACTIONS
 from exchange.deadlines.service import find_open_deadline, start_deadline, stop_deadline
 from exchange.errors import InvalidInput, NotFound
 from exchange.i18n import Message
 from exchange.identity.models import Department
-from exchange.identity.roles import Role
-from exchange.identity.service import require_bureau_admin
 from exchange.identity.visibility import Records, sees_all
-from exchange.notifications.service import notify, users_with_role
 from exchange.policy_changes import announce
 from exchange.principal import Principal
 from exchange.workflow import WorkflowEnvironment
 from policies.models import GRACE, Suspension
+from policies.suspensions import FRESH_AGAIN, SUBJECT, current, end_episode, tell
 
 ENFORCER = Principal.system("freshness-enforcement")
-SUBJECT = "grant_suspension"
 
 
 @dataclass
@@ -47,23 +45,15 @@ def late_by_department(session: Session, now: datetime) -> dict[int, list[str]]:
     return dict(late)
 
 
-def current(session: Session, department_id: int) -> Suspension | None:
-    return session.scalar(
-        select(Suspension).where(
-            Suspension.department_id == department_id, Suspension.state != "ended"
-        )
-    )
-
-
 def enforce_freshness(session: Session, *, env: WorkflowEnvironment) -> EnforcementResult:
     result = EnforcementResult()
     late = late_by_department(session, env.now)
     episodes = session.scalars(select(Suspension).where(Suspension.state != "ended")).all()
     for episode in episodes:
         if episode.department_id not in late:
-            _end(
+            end_episode(
                 session, episode, env=env, actor=ENFORCER,
-                reason=Message("data up to date again"),
+                reason=FRESH_AGAIN,
             )  # fmt: skip
             result.restored.append(episode.department_id)
             continue
@@ -83,16 +73,6 @@ def enforce_freshness(session: Session, *, env: WorkflowEnvironment) -> Enforcem
     return result
 
 
-def _tell(
-    session: Session, episode: Suspension, kind: str, title: Message, body: Message, now: datetime
-) -> None:
-    people = users_with_role(session, Role.DATA_RESOURCE_ADMIN, episode.department_id)
-    people += users_with_role(session, Role.CONSUMER, episode.department_id)
-    people += users_with_role(session, Role.BUREAU_ADMIN)
-    notify(session, users={u.id: u for u in people}.values(), kind=kind, title=title,
-           body=body, now=now, link="/supervision/suspensions")  # fmt: skip
-
-
 def _warn(
     session: Session, department_id: int, codes: list[str], *, env: WorkflowEnvironment
 ) -> None:
@@ -106,7 +86,7 @@ def _warn(
         title=episode.deadline_title(GRACE), working_days=env.settings.freshness_grace_days,
         assignment=episode.deadline_assignment(GRACE), now=env.now, calendar=env.calendar,
     )  # fmt: skip
-    _tell(
+    tell(
         session, episode, "supervision.freshness_warning",
         Message("Late data warning: {resources}", resources=", ".join(codes)),
         Message(
@@ -127,7 +107,7 @@ def _suspend(session: Session, episode: Suspension, *, env: WorkflowEnvironment)
     if deadline is not None:
         stop_deadline(deadline, now=env.now)
     announce(session, "suspension", episode.department_id)
-    _tell(
+    tell(
         session, episode, "supervision.suspended",
         Message("Grants suspended: {resources}", resources=", ".join(episode.late_resources)),
         Message(
@@ -141,39 +121,11 @@ def _suspend(session: Session, episode: Suspension, *, env: WorkflowEnvironment)
                  object_id=episode.department_id, detail={"late": episode.late_resources})  # fmt: skip
 
 
-def _end(
-    session: Session,
-    episode: Suspension,
-    *,
-    env: WorkflowEnvironment,
-    actor: Principal,
-    reason: Message,
-) -> None:
-    was_suspended = episode.state == "suspended"
-    episode.state, episode.ended_at, episode.end_reason = "ended", env.now, reason.english
-    episode.ended_by = actor.username
-    deadline = find_open_deadline(session, kind=GRACE, subject_type=SUBJECT, subject_id=episode.id)
-    if deadline is not None:
-        stop_deadline(deadline, now=env.now)
-    if was_suspended:
-        announce(session, "suspension", episode.department_id)
-    _tell(
-        session, episode, "supervision.restored",
-        Message("Grants restored") if was_suspended else Message("Warning lifted"),
-        Message("{what}: {reason}.", what=Message("Grants restored") if was_suspended
-                else Message("Warning lifted"), reason=reason),
-        env.now,
-    )  # fmt: skip
-    audit.record(session, at=env.now, actor=actor, action="supervision.restore",
-                 object_type="department", object_id=episode.department_id,
-                 detail={"reason": reason.english, "was_suspended": was_suspended})  # fmt: skip
-
-
 def lift(
     session: Session, *, actor: Principal, env: WorkflowEnvironment, department_id: int, reason: str
 ) -> Suspension:
     """A bureau decision ends a warning or a suspension; the reason is required and recorded."""
-    require_bureau_admin(actor)
+    ACTIONS.require(actor, "other", "supervision", "lift")
     if not reason.strip():
         raise InvalidInput("a bureau decision gives its reason", detail={"field": "reason"})
     episode = current(session, department_id)
@@ -182,7 +134,7 @@ def lift(
             "department {department_id} is neither warned nor suspended",
             department_id=department_id,
         )
-    _end(
+    end_episode(
         session, episode, env=env, actor=actor,
         reason=Message("bureau decision: {reason}", reason=reason.strip()),
     )  # fmt: skip

@@ -37,10 +37,26 @@ class Violation(Base):
     summary_message: Mapped[Message | None] = mapped_column(StoredMessage)
     evidence: Mapped[list[dict[str, str]]] = mapped_column(JSON)
     detected_at: Mapped[datetime]
+    # The standing decision: the latest of its decisions (ViolationDecision), kept here to list.
     decision: Mapped[str | None] = mapped_column(String(20))  # confirmed, dismissed
     decision_reason: Mapped[str | None] = mapped_column(Text)
     decided_by: Mapped[str | None] = mapped_column(String(100))
     decided_at: Mapped[datetime | None]
+
+
+class ViolationDecision(Base):
+    """One decision of the bureau on a violation. A decision is final: a later correction is a
+    new decision with its own reason that names the one it corrects."""
+
+    __tablename__ = "violation_decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    violation_id: Mapped[int] = mapped_column(ForeignKey("violations.id"), index=True)
+    decision: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text)
+    decided_by: Mapped[str] = mapped_column(String(100))
+    decided_at: Mapped[datetime]
+    corrects_id: Mapped[int | None] = mapped_column(ForeignKey("violation_decisions.id"))
 
 
 class UsageStatement(Base):

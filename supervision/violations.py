@@ -22,21 +22,24 @@ from catalog.search import query_tokens
 from collection.freshness import freshness
 from collection.vocab import Freshness
 from exchange import audit
+from exchange.actions import ACTIONS
 from exchange.deadlines.models import Deadline
-from exchange.errors import InvalidInput, NotFound
+from exchange.errors import Conflict, Hidden, InvalidInput, NotFound
 from exchange.i18n import Message
 from exchange.identity.models import Department
-from exchange.identity.service import require_bureau_admin
 from exchange.identity.visibility import Records, sees_all
 from exchange.principal import Principal
 from policies.models import DataUsage, Grant
 from quality.issues import heading
 from quality.models import QualityIssue
-from supervision.models import Violation
+from supervision.models import Violation, ViolationDecision
 
 DETECTOR = Principal.system("violation-detection")
 KINDS = ("not_provided", "untrue_data", "catalog_late", "duplicate_collection", "purpose_mismatch")
-DECISIONS = ("confirmed", "dismissed")
+DECISIONS = {
+    "confirmed": Message("violation confirmed"),
+    "dismissed": Message("violation dismissed"),
+}
 
 
 def _summary(message: Message) -> dict[str, Any]:
@@ -127,6 +130,51 @@ def detect(session: Session, *, now: datetime) -> list[Violation]:
     return new
 
 
+def _checked(decision: str, reason: str) -> str:
+    if decision not in DECISIONS:
+        raise InvalidInput(
+            "decide {decisions}", detail={"field": "decision"}, decisions=" or ".join(DECISIONS)
+        )
+    if not reason.strip():
+        raise InvalidInput("a decision gives its reason", detail={"field": "reason"})
+    return reason.strip()
+
+
+def _violation(session: Session, violation_id: int) -> Violation:
+    violation = session.get(Violation, violation_id)
+    if violation is None:
+        raise NotFound("no violation {violation_id}", violation_id=violation_id)
+    return violation
+
+
+def _record(
+    session: Session,
+    violation: Violation,
+    *,
+    actor: Principal,
+    now: datetime,
+    decision: str,
+    reason: str,
+    corrects: ViolationDecision | None,
+) -> ViolationDecision:
+    taken = ViolationDecision(
+        violation_id=violation.id, decision=decision, reason=reason, decided_by=actor.username,
+        decided_at=now, corrects_id=corrects.id if corrects else None,
+    )  # fmt: skip
+    session.add(taken)
+    session.flush()
+    violation.decision, violation.decision_reason = decision, reason
+    violation.decided_by, violation.decided_at = actor.username, now
+    audit.record(
+        session, at=now, actor=actor,
+        action="supervision.violation.correct" if corrects else "supervision.violation.decide",
+        object_type="violation", object_id=violation.id,
+        detail={"decision": decision, "reason": reason, "decision_id": taken.id,
+                **({"corrects": corrects.id, "was": corrects.decision} if corrects else {})},
+    )  # fmt: skip
+    return taken
+
+
 def decide(
     session: Session,
     *,
@@ -136,22 +184,57 @@ def decide(
     decision: str,
     reason: str,
 ) -> Violation:
-    require_bureau_admin(actor)
-    if decision not in DECISIONS:
-        raise InvalidInput(
-            "decide {decisions}", detail={"field": "decision"}, decisions=" or ".join(DECISIONS)
-        )
-    if not reason.strip():
-        raise InvalidInput("a decision gives its reason", detail={"field": "reason"})
-    violation = session.get(Violation, violation_id)
-    if violation is None:
-        raise NotFound("no violation {violation_id}", violation_id=violation_id)
-    violation.decision, violation.decision_reason = decision, reason.strip()
-    violation.decided_by, violation.decided_at = actor.username, now
-    audit.record(session, at=now, actor=actor, action="supervision.violation.decide",
-                 object_type="violation", object_id=violation_id,
-                 detail={"decision": decision, "reason": reason.strip()})  # fmt: skip
+    """The bureau's decision on a finding; final once taken (see :func:`correct`)."""
+    ACTIONS.require(actor, "other", "supervision", "decide_violation")
+    reason = _checked(decision, reason)
+    violation = _violation(session, violation_id)
+    if violation.decision is not None:
+        raise Conflict(
+            "violation {violation_id} was already decided ({decision}) on {day}; a decision is "
+            "final — record a correction with its own reason instead",
+            detail={"decision": violation.decision},
+            violation_id=violation_id, decision=DECISIONS.get(violation.decision, violation.decision),
+            day=f"{violation.decided_at:%Y-%m-%d}" if violation.decided_at else "",
+        )  # fmt: skip
+    _record(session, violation, actor=actor, now=now, decision=decision, reason=reason,
+            corrects=None)  # fmt: skip
     return violation
+
+
+def correct(
+    session: Session,
+    *,
+    actor: Principal,
+    now: datetime,
+    violation_id: int,
+    decision: str,
+    reason: str,
+) -> Violation:
+    """A later correction: a new decision with its own reason, linked to the one it corrects,
+    which stays on the record."""
+    ACTIONS.require(actor, "other", "supervision", "decide_violation")
+    reason = _checked(decision, reason)
+    violation = _violation(session, violation_id)
+    standing = decisions_of(session, violation_id)
+    if not standing:
+        raise Conflict(
+            "violation {violation_id} is not decided yet: decide it first",
+            violation_id=violation_id,
+        )
+    _record(session, violation, actor=actor, now=now, decision=decision, reason=reason,
+            corrects=standing[-1])  # fmt: skip
+    return violation
+
+
+def decisions_of(session: Session, violation_id: int) -> list[ViolationDecision]:
+    """Every decision on a violation, oldest first; the last one stands."""
+    return list(
+        session.scalars(
+            select(ViolationDecision)
+            .where(ViolationDecision.violation_id == violation_id)
+            .order_by(ViolationDecision.id)
+        )
+    )
 
 
 def visible(session: Session, *, actor: Principal, limit: int) -> list[Violation]:
@@ -160,3 +243,24 @@ def visible(session: Session, *, actor: Principal, limit: int) -> list[Violation
     if not sees_all(actor, Records.SUPERVISION):
         query = query.where(Violation.department_id == actor.department_id)
     return list(session.scalars(query))
+
+
+def corrected(session: Session, violation_ids: list[int]) -> dict[int, bool]:
+    """Which of these violations stand on a correction rather than their first decision."""
+    rows = session.scalars(
+        select(ViolationDecision.violation_id).where(
+            ViolationDecision.violation_id.in_(violation_ids),
+            ViolationDecision.corrects_id.is_not(None),
+        )
+    )
+    return dict.fromkeys(rows, True)
+
+
+def visible_one(session: Session, *, actor: Principal, violation_id: int) -> Violation:
+    """One violation, to supervisors or to the department it concerns."""
+    violation = session.get(Violation, violation_id)
+    if violation is None or not (
+        sees_all(actor, Records.SUPERVISION) or violation.department_id == actor.department_id
+    ):
+        raise Hidden("no violation {violation_id}", violation_id=violation_id)
+    return violation

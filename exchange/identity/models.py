@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from exchange.db import Base
@@ -45,6 +45,23 @@ class UserRole(Base):
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
     role: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+
+class RoleTerm(Base):
+    """One person's term in one role, from when to when: the register of who held which role.
+    A department's data resource administrator (数据资源管理员, registered with the bureau and
+    replaced when staff change) is read from here, so the register and the roles cannot disagree."""
+
+    __tablename__ = "role_terms"
+    __table_args__ = (Index("ix_role_terms_role_department", "role", "department_id", "ended_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    role: Mapped[str] = mapped_column(String(40))
+    started_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    recorded_by: Mapped[str] = mapped_column(String(100))
 
 
 class ApiToken(Base):

@@ -9,9 +9,9 @@ from sqlalchemy.orm import Session
 
 from exchange import audit
 from exchange.actions import ACTIONS
-from exchange.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound, PermissionDenied
+from exchange.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound
 from exchange.identifiers import is_valid_uscc
-from exchange.identity.models import ApiToken, Department, User, UserRole
+from exchange.identity.models import ApiToken, Department, RoleTerm, User, UserRole
 from exchange.identity.roles import DepartmentKind, Role
 from exchange.identity.secrets import (
     MIN_PASSWORD_LENGTH,
@@ -36,8 +36,8 @@ def principal_for(user: User, client_address: str | None = None) -> Principal:
 
 
 def require_bureau_admin(actor: Principal) -> None:
-    if not may_administer(actor):
-        raise PermissionDenied("only the bureau's administrators manage departments and users")
+    """Departments, users and others' tokens are the bureau's administration."""
+    ACTIONS.require(actor, "other", "platform", "administer")
 
 
 def may_administer(actor: Principal) -> bool:
@@ -139,6 +139,7 @@ def create_user(
     user.role_rows = [UserRole(role=str(role)) for role in sorted(set(roles))]
     session.add(user)
     session.flush()
+    _record_terms(session, user, before=set(), actor=actor, now=now)
     audit.record(
         session,
         at=now,
@@ -159,6 +160,7 @@ def set_roles(
     before = user.roles
     user.role_rows = [UserRole(role=str(role)) for role in sorted(set(roles))]
     session.flush()
+    _record_terms(session, user, before=set(before), actor=actor, now=now)
     audit.record(
         session,
         at=now,
@@ -170,6 +172,36 @@ def set_roles(
     )
     announce(session, "user", user.id)  # cached sign-ins of the user see the new roles
     return user
+
+
+def _record_terms(
+    session: Session, user: User, *, before: set[str], actor: Principal, now: datetime
+) -> None:
+    """Open a term for each role the user gains, close the term of each role it loses."""
+    after = set(user.roles)
+    for role in sorted(after - before):
+        session.add(RoleTerm(user_id=user.id, department_id=user.department_id, role=role,
+                             started_at=now, recorded_by=actor.username))  # fmt: skip
+    for term in session.scalars(
+        select(RoleTerm).where(
+            RoleTerm.user_id == user.id,
+            RoleTerm.role.in_(sorted(before - after)),
+            RoleTerm.ended_at.is_(None),
+        )
+    ):
+        term.ended_at = now
+    session.flush()
+
+
+def role_terms(session: Session, *, role: Role, department_id: int) -> list[tuple[RoleTerm, User]]:
+    """Everyone who held ``role`` in the department, with their terms, oldest first."""
+    rows = session.execute(
+        select(RoleTerm, User)
+        .join(User, User.id == RoleTerm.user_id)
+        .where(RoleTerm.role == str(role), RoleTerm.department_id == department_id)
+        .order_by(RoleTerm.started_at, RoleTerm.id)
+    )
+    return [(term, user) for term, user in rows]
 
 
 def _checked_password_hash(password: str) -> str:

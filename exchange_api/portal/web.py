@@ -21,6 +21,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
+from exchange.actions import ACTIONS
 from exchange.errors import (
     AuthenticationFailed,
     DomainError,
@@ -147,6 +148,10 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
             "language_names": LANGUAGE_NAMES,
             "user": principal,
             "Role": Role,
+            # Buttons for whole-city actions ask the action table, as the services do.
+            "may": lambda obj, action: (
+                principal is not None and ACTIONS.allows(principal, "other", obj, action)
+            ),
             "csrf_token": csrf_token(secret) if secret else "",
             **context,
         },

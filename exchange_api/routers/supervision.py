@@ -1,39 +1,50 @@
 """Supervision over HTTP (R11): freshness warnings and grant suspensions, and the bureau's
 decisions on them."""
 
-from datetime import datetime
-from typing import Any
+from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
-from pydantic import BaseModel
-from sqlalchemy import select
+from fastapi import APIRouter, Depends, Query, Request, Response
 
-from exchange.identity.service import get_department, require_bureau_admin
+from exchange.identity.service import get_department
+from exchange.principal import Principal
 from exchange.spreadsheets import CSV_TYPE, XLSX_TYPE
-from exchange_api.deps import AppPlatform, CurrentPrincipal, DbSession
-from exchange_api.errors import ERROR_RESPONSES, documented_as
-from policies.models import Suspension
+from exchange_api.deps import AppPlatform, CurrentPrincipal, DbSession, require_action
+from exchange_api.errors import ERROR_RESPONSES, api_language, documented_as
+from exchange_api.schemas.supervision import (
+    Confirmation,
+    Decision,
+    DetectedViolations,
+    EnforcementOutcome,
+    ScorecardsComputed,
+    ScorecardTable,
+    StatementPublic,
+    StatementsGenerated,
+    SuspensionPublic,
+    ViolationDecided,
+    ViolationDecisionBody,
+    ViolationDecisionPublic,
+    ViolationPublic,
+)
+from policies.models import Grant, Suspension
 from supervision import enforcement, scorecards, statements, violations
 from supervision.enforcement import enforce_freshness, lift
-from supervision.models import Scorecard, Violation
+from supervision.models import UsageStatement, Violation
+from supervision.scorecard_exports import PDF_TYPE, export
 
 router = APIRouter(prefix="/api/v1/supervision", tags=["supervision"], responses=ERROR_RESPONSES)
 
 
-class SuspensionPublic(BaseModel):
-    id: int
-    department_id: int
-    state: str
-    late_resources: list[str]
-    warned_at: datetime
-    suspended_at: datetime | None
-    ended_at: datetime | None
-    ended_by: str | None
-    end_reason: str | None
-
-
-class Decision(BaseModel):
-    reason: str
+# Callers the action table lets take each bureau-only supervision action for the whole city.
+Enforcing = Annotated[Principal, Depends(require_action("supervision", "enforce"))]
+ComputingScorecards = Annotated[
+    Principal, Depends(require_action("supervision", "compute_scorecards"))
+]
+DetectingViolations = Annotated[
+    Principal, Depends(require_action("supervision", "detect_violations"))
+]
+GeneratingStatements = Annotated[
+    Principal, Depends(require_action("supervision", "generate_statements"))
+]
 
 
 def _public(episode: Suspension) -> SuspensionPublic:
@@ -46,12 +57,11 @@ def list_suspensions(viewer: CurrentPrincipal, session: DbSession) -> list[Suspe
 
 
 @router.post("/enforce", summary="Run the freshness enforcement now (the DAG runs it daily)")
-def enforce_now(
-    viewer: CurrentPrincipal, session: DbSession, platform: AppPlatform
-) -> dict[str, Any]:
-    require_bureau_admin(viewer)
+def enforce_now(_: Enforcing, session: DbSession, platform: AppPlatform) -> EnforcementOutcome:
     result = enforce_freshness(session, env=platform.workflow_environment(session))
-    return {"warned": result.warned, "suspended": result.suspended, "restored": result.restored}
+    return EnforcementOutcome(
+        warned=result.warned, suspended=result.suspended, restored=result.restored
+    )
 
 
 @router.post("/departments/{code}/lift", summary="End a warning or suspension by a bureau decision")
@@ -71,101 +81,117 @@ PERIOD = Query(description="A month (2026-11) or a year (2026)", pattern=r"^\d{4
 
 @router.post("/scorecards/compute", summary="Compute every department's scorecard of a period now")
 def compute_scorecards(
-    viewer: CurrentPrincipal, session: DbSession, platform: AppPlatform, period: str = PERIOD
-) -> dict[str, Any]:
-    require_bureau_admin(viewer)
+    _: ComputingScorecards,
+    session: DbSession,
+    platform: AppPlatform,
+    period: str = PERIOD,
+) -> ScorecardsComputed:
     cards = scorecards.compute(
         session, period=period, zone=platform.settings.zone, now=platform.clock.now()
     )
-    return {"period": period, "departments": len(cards)}
+    return ScorecardsComputed(period=period, departments=len(cards))
 
 
 @router.get(
     "/scorecards",
-    summary="Department scorecards of a period (R20), as JSON, CSV or XLSX",
+    summary="Department scorecards of a period (R20), best first: JSON with the figures' codes, "
+    "or CSV, XLSX or a printable PDF in the reader's language (Accept-Language)",
     response_model=None,
-    responses=documented_as("application/json", CSV_TYPE, XLSX_TYPE),
+    responses=documented_as("application/json", CSV_TYPE, XLSX_TYPE, PDF_TYPE),
 )
 def list_scorecards(
+    request: Request,
     viewer: CurrentPrincipal,
     session: DbSession,
     period: str = PERIOD,
-    format: str = Query("json", pattern="^(json|csv|xlsx)$"),
-) -> Response | dict[str, Any]:
-    rows = scorecards.as_rows(session, period)
-    if format == "csv":
-        return Response(scorecards.to_csv(rows), media_type=CSV_TYPE,
-                        headers={"Content-Disposition": f'attachment; filename="scorecards-{period}.csv"'})  # fmt: skip
-    if format == "xlsx":
-        return Response(
-            scorecards.to_xlsx(rows),
-            media_type=XLSX_TYPE,
-            headers={"Content-Disposition": f'attachment; filename="scorecards-{period}.xlsx"'},
-        )
-    computed = session.scalar(
-        select(Scorecard.computed_at).where(Scorecard.period == period).limit(1)
+    format: str = Query("json", pattern="^(json|csv|xlsx|pdf)$"),
+) -> Response | ScorecardTable:
+    if format != "json":
+        made = export(session, period=period, format=format, language=api_language(request))
+        return Response(made.body, media_type=made.media_type,
+                        headers={"Content-Disposition": f'attachment; filename="{made.filename}"'})  # fmt: skip
+    return ScorecardTable(
+        period=period,
+        computed_at=scorecards.computed_at(session, period),
+        columns=scorecards.HEADER,
+        rows=scorecards.as_rows(session, period),
     )
-    return {
-        "period": period,
-        "computed_at": computed,
-        "columns": scorecards.HEADER,
-        "rows": rows,
-    }
 
 
-class ViolationDecision(BaseModel):
-    decision: str
-    reason: str
+def _violation(v: Violation) -> ViolationPublic:
+    return ViolationPublic.model_validate(v, from_attributes=True)
 
 
-def _violation(v: Violation) -> dict[str, Any]:
-    return {
-        "id": v.id, "department_id": v.department_id, "kind": v.kind, "summary": v.summary,
-        "evidence": v.evidence, "detected_at": v.detected_at, "decision": v.decision,
-        "decision_reason": v.decision_reason, "decided_by": v.decided_by, "decided_at": v.decided_at,
-    }  # fmt: skip
+def _decided(session: DbSession, v: Violation) -> ViolationDecided:
+    return ViolationDecided(
+        **_violation(v).model_dump(),
+        decisions=[
+            ViolationDecisionPublic.model_validate(d, from_attributes=True)
+            for d in violations.decisions_of(session, v.id)
+        ],
+    )
 
 
 @router.get(
     "/violations", summary="The violations register (R20): the bureau's, or my department's"
 )
-def list_violations(viewer: CurrentPrincipal, session: DbSession) -> list[dict[str, Any]]:
+def list_violations(viewer: CurrentPrincipal, session: DbSession) -> list[ViolationPublic]:
     return [_violation(v) for v in violations.visible(session, actor=viewer, limit=1000)]
 
 
 @router.post("/violations/detect", summary="Look for new violations now (the DAG does it daily)")
 def detect_violations(
-    viewer: CurrentPrincipal, session: DbSession, platform: AppPlatform
-) -> dict[str, Any]:
-    require_bureau_admin(viewer)
-    return {"new": [_violation(v) for v in violations.detect(session, now=platform.clock.now())]}
+    _: DetectingViolations, session: DbSession, platform: AppPlatform
+) -> DetectedViolations:
+    found = violations.detect(session, now=platform.clock.now())
+    return DetectedViolations(new=[_violation(v) for v in found])
 
 
 @router.post(
     "/violations/{violation_id}/decision", summary="The bureau confirms or dismisses, with a reason"
 )
 def decide_violation(
-    violation_id: int, body: ViolationDecision, viewer: CurrentPrincipal, session: DbSession,
+    violation_id: int, body: ViolationDecisionBody, viewer: CurrentPrincipal, session: DbSession,
     platform: AppPlatform,
-) -> dict[str, Any]:  # fmt: skip
+) -> ViolationDecided:  # fmt: skip
     decided = violations.decide(
         session, actor=viewer, now=platform.clock.now(), violation_id=violation_id,
         decision=body.decision, reason=body.reason,
     )  # fmt: skip
-    return _violation(decided)
+    return _decided(session, decided)
 
 
-def _statement(statement: Any, grant: Any, code: str) -> dict[str, Any]:
-    return {
-        "id": statement.id, "grant_id": grant.id, "resource": code, "period": statement.period,
-        "consumer_department_id": grant.consumer_department_id, "reads": statement.reads,
-        "rows": statement.rows, "items": statement.items, "purposes": statement.purposes,
-        "confirmed_at": statement.confirmed_at, "note": statement.note,
-    }  # fmt: skip
+@router.post(
+    "/violations/{violation_id}/corrections",
+    summary="Correct a decision: a new decision with its own reason, linked to the one it corrects",
+)
+def correct_violation(
+    violation_id: int, body: ViolationDecisionBody, viewer: CurrentPrincipal, session: DbSession,
+    platform: AppPlatform,
+) -> ViolationDecided:  # fmt: skip
+    corrected = violations.correct(
+        session, actor=viewer, now=platform.clock.now(), violation_id=violation_id,
+        decision=body.decision, reason=body.reason,
+    )  # fmt: skip
+    return _decided(session, corrected)
 
 
-class Confirmation(BaseModel):
-    note: str | None = None
+@router.get("/violations/{violation_id}", summary="A violation with every decision on it")
+def get_violation(
+    violation_id: int, viewer: CurrentPrincipal, session: DbSession
+) -> ViolationDecided:
+    return _decided(
+        session, violations.visible_one(session, actor=viewer, violation_id=violation_id)
+    )
+
+
+def _statement(statement: UsageStatement, grant: Grant, code: str) -> StatementPublic:
+    return StatementPublic(
+        id=statement.id, grant_id=grant.id, resource=code, period=statement.period,
+        consumer_department_id=grant.consumer_department_id, reads=statement.reads,
+        rows=statement.rows, items=statement.items, purposes=statement.purposes,
+        confirmed_at=statement.confirmed_at, note=statement.note,
+    )  # fmt: skip
 
 
 @router.get("/usage-statements", summary="Monthly usage statements per grant (R17)")
@@ -173,20 +199,19 @@ def list_statements(
     viewer: CurrentPrincipal,
     session: DbSession,
     side: str = Query("consumer", pattern="^(consumer|provider)$"),
-) -> list[dict[str, Any]]:
+) -> list[StatementPublic]:
     return [_statement(*row) for row in statements.visible(session, actor=viewer, side=side)]  # type: ignore[arg-type]
 
 
 @router.post("/usage-statements/generate", summary="Draw up a month's statements now")
 def generate_statements(
-    viewer: CurrentPrincipal, session: DbSession, platform: AppPlatform,
+    _: GeneratingStatements, session: DbSession, platform: AppPlatform,
     period: str = Query(pattern=r"^\d{4}-\d{2}$"),
-) -> dict[str, Any]:  # fmt: skip
-    require_bureau_admin(viewer)
+) -> StatementsGenerated:  # fmt: skip
     made = statements.generate(
         session, period=period, zone=platform.settings.zone, now=platform.clock.now()
     )
-    return {"period": period, "statements": len(made)}
+    return StatementsGenerated(period=period, statements=len(made))
 
 
 @router.post(
@@ -195,7 +220,7 @@ def generate_statements(
 def confirm_statement(
     statement_id: int, body: Confirmation, viewer: CurrentPrincipal, session: DbSession,
     platform: AppPlatform,
-) -> dict[str, Any]:  # fmt: skip
+) -> StatementPublic:  # fmt: skip
     statements.confirm(session, actor=viewer, now=platform.clock.now(), statement_id=statement_id,
                        note=body.note)  # fmt: skip
     row = next(

@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from catalog import entries, governance, tasks
@@ -15,6 +16,7 @@ from exchange.notifications.models import Notification
 from tests.catalog_fixtures import CatalogWorld, enterprise_register
 from tests.conftest import local
 from tests.scenarios.catalog import act, publish, register
+from tests.scenarios.people import bearer
 
 
 def declare(world: CatalogWorld, who: str, code: str) -> int:
@@ -163,46 +165,50 @@ def test_r4_statutory_sharing_is_recorded_by_the_bureau_with_its_citation(
     assert (record.item_name, record.citation) == ("legal_representative", citation)
 
 
-def test_administrator_replacement_keeps_history(world: CatalogWorld, clock: FrozenClock) -> None:
+def test_the_administrator_register_is_the_role_and_keeps_its_history(
+    world: CatalogWorld, clock: FrozenClock, client: TestClient
+) -> None:
+    """Whoever holds the data resource administrator role is in the register, from the day they
+    got it; registering someone gives them the role and ends the predecessor's term."""
     platform = world.platform
+    from exchange.identity.models import User
     from exchange.identity.roles import Role
     from tests.factories import make_user
 
+    def register() -> list[tuple[str, bool]]:
+        with platform.database.transaction() as session:
+            return [(user.username, term.ended_at is None)
+                    for term, user in governance.administrators_of(session, world.provider.code)]  # fmt: skip
+
+    def holders() -> set[str]:
+        with platform.database.transaction() as session:
+            users = session.scalars(select(User).where(User.department_id == world.provider.id))
+            return {u.username for u in users if Role.DATA_RESOURCE_ADMIN in u.roles}
+
     with platform.database.transaction() as session:
-        successor = make_user(session, platform, world.provider, Role.DATA_RESOURCE_ADMIN)
-        first = session.get_one(type(successor), world.users["resource_admin"]).username
-        governance.assign_administrator(
-            session,
-            actor=world.actor("admin"),
-            now=clock.now(),
-            department_code=world.provider.code,
-            username=first,
-        )
+        first = session.get_one(User, world.users["resource_admin"]).username
+        successor = make_user(session, platform, world.provider, Role.DATA_RESOURCE_ADMIN).username
+        reviewer = session.get_one(User, world.users["reviewer"]).username
+    listed = client.get(f"/api/v1/catalog/administrators/{world.provider.code}",
+                        headers=bearer(world, "consumer")).json()  # fmt: skip
+    assert {row["username"] for row in listed if row["ended_at"] is None} == holders()
+    assert holders() == {first, successor}
+
+    def assign(username: str) -> None:
+        with platform.database.transaction() as session:
+            governance.assign_administrator(session, actor=world.actor("admin"), now=clock.now(),
+                                            department_code=world.provider.code, username=username)  # fmt: skip
+
+    assign(first)  # the bureau registers one administrator: the other gives up the role
+    assert holders() == {first}
+    assert register() == [(first, True), (successor, False)]
     clock.advance(timedelta(days=200))
-    with platform.database.transaction() as session:
-        governance.assign_administrator(
-            session,
-            actor=world.actor("admin"),
-            now=clock.now(),
-            department_code=world.provider.code,
-            username=successor.username,
-        )
-        history = governance.administrators_of(session, world.provider.code)
-    assert [(user.username, record.ended_at is None) for record, user in history] == [
-        (first, False),
-        (successor.username, True),
-    ]
-    with (
-        platform.database.transaction() as session,
-        pytest.raises(InvalidInput, match="data_resource_admin"),
-    ):
-        governance.assign_administrator(
-            session,
-            actor=world.actor("admin"),
-            now=clock.now(),
-            department_code=world.provider.code,
-            username=session.get_one(type(successor), world.users["reviewer"]).username,
-        )
+    assign(reviewer)  # staff change: a reviewer becomes the administrator and gains the role
+    assert holders() == {reviewer}
+    assert register() == [(first, False), (successor, False), (reviewer, True)]
+    listed = client.get(f"/api/v1/catalog/administrators/{world.provider.code}",
+                        headers=bearer(world, "consumer")).json()  # fmt: skip
+    assert [(row["username"], row["ended_at"] is None) for row in listed] == register()
 
 
 def test_register_helper_gives_distinct_codes(world: CatalogWorld) -> None:

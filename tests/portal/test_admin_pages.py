@@ -2,9 +2,11 @@
 the bureau adds departments and users and changes roles; everyone manages their own tokens; the
 calendar takes a year's schedule. Each page refuses whoever may not use it."""
 
+import io
 import re
 
 from fastapi.testclient import TestClient
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from exchange.identity.models import User
@@ -97,7 +99,9 @@ def test_the_calendar_takes_a_years_schedule(world: CatalogWorld, client: TestCl
     assert "2027 · 2027.csv" in client.get("/admin/calendar").text
 
 
-def test_scorecards_show_and_export_in_the_portal(world: CatalogWorld, client: TestClient) -> None:
+def test_r20_scorecards_show_and_export_in_the_portal_in_one_language(
+    world: CatalogWorld, client: TestClient
+) -> None:
     from supervision.scorecards import compute
 
     platform = world.platform
@@ -109,8 +113,17 @@ def test_scorecards_show_and_export_in_the_portal(world: CatalogWorld, client: T
     assert world.provider.name in page.text
     assert "按时答复申请比例" in page.text
     exported = client.get("/supervision/scorecards.csv", params={"period": "2026-11"})
-    assert exported.content.decode("utf-8-sig").startswith("period,department,catalog_completeness")
+    assert exported.content.decode("utf-8-sig").startswith("统计期间,部门,目录完整度")
+    book = load_workbook(io.BytesIO(
+        client.get("/supervision/scorecards.xlsx", params={"period": "2026-11"}).content
+    ))  # fmt: skip
+    assert book.active is not None
+    assert book.active.title == "评分卡"
+    assert [c.value for c in book.active[1]][:3] == ["统计期间", "部门", "目录完整度"]
+    printable = client.get("/supervision/scorecards.pdf", params={"period": "2026-11"})
+    assert printable.headers["content-type"] == "application/pdf"
+    assert printable.content.startswith(b"%PDF-")
+    assert b"STSong-Light" in printable.content  # Chinese text, in a font every reader has
     assert (
-        client.get("/supervision/scorecards.xlsx", params={"period": "2026-11"}).content[:2]
-        == b"PK"
+        client.get("/supervision/scorecards.exe", params={"period": "2026-11"}).status_code == 404
     )

@@ -85,9 +85,9 @@ def test_r21_data_csv_from_the_api_and_the_portal_keeps_formulas_as_text(
 
 
 def test_r21_scorecard_exports_keep_formulas_as_text() -> None:
-    from supervision.scorecards import to_csv, to_xlsx
+    from supervision.scorecard_exports import to_csv, to_xlsx
 
     rows: list[list[object]] = [["2026-11", name, *([0] * 3)] for name in HOSTILE]
-    assert_no_live_formula_in_csv(to_csv(rows))
-    written = set(assert_no_formula_in_xlsx(to_xlsx(rows)))
+    assert_no_live_formula_in_csv(to_csv(rows, "zh"))
+    written = set(assert_no_formula_in_xlsx(to_xlsx(rows, "zh")))
     assert {text.replace("\r", "\n") for text in HOSTILE} <= written  # XML keeps CR as LF

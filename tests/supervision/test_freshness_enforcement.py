@@ -5,6 +5,7 @@ fresh again; a bureau decision lifts a suspension too."""
 
 from pathlib import Path
 
+import orjson
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -66,7 +67,7 @@ def read(client: TestClient, world: CatalogWorld, code: str, columns: str) -> ob
                       headers=bearer(world, "consumer"))  # fmt: skip
 
 
-def test_late_data_warns_then_suspends_across_the_holiday_and_fresh_data_restores(
+def test_r11_late_data_warns_then_suspends_across_the_holiday_and_fresh_data_restores(
     world: CatalogWorld, clock: FrozenClock, client: TestClient, tmp_path: Path
 ) -> None:
     clock.set(local(2026, 9, 25, 10, 0))  # Friday
@@ -98,15 +99,25 @@ def test_late_data_warns_then_suspends_across_the_holiday_and_fresh_data_restore
 
     clock.set(local(2026, 10, 12, 9, 0))
     ingest(world.platform, source_id=source_id, run_key="caught-up")
-    assert enforce(world) == ([], [], [late_department])
+    # The commit that made the data fresh gave the grants back: no wait for the daily run.
     assert read(client, world, register, "uscc,legal_representative").status_code == 200
+    assert enforce(world) == ([], [], [])
     with world.platform.database.transaction() as session:
         steps = session.scalars(
             select(AuditRecord.action)
             .where(AuditRecord.action.like("supervision.%"))
             .order_by(AuditRecord.at)
         ).all()
+        restored = session.scalar(
+            select(AuditRecord).where(AuditRecord.action == "supervision.restore")
+        )
         kinds = set(session.scalars(select(Notification.kind)))
+    assert restored is not None
+    assert restored.actor == "system:ingest"
+    assert orjson.loads(restored.detail) == {
+        "reason": "data up to date again",
+        "was_suspended": True,
+    }
     assert steps == ["supervision.warn", "supervision.suspend", "supervision.restore"]
     assert {
         "supervision.freshness_warning",

@@ -63,7 +63,7 @@ def test_r20_scorecard_figures_match_counts_made_from_the_raw_records(
     assert provided == consumed == 8
     assert provider["rows_provided"] == provided
     assert consumer_row["rows_consumed"] == consumed
-    assert provider["requests_decided"] == len(in_time) == 2
+    assert provider["requests_counted"] == len(in_time) == 2
     assert provider["requests_on_time"] == sum(in_time) / len(in_time) == 0.5
     assert provider["fresh_share"] == 0.0  # its entry has never been loaded by an ingest run
     assert provider["suspensions"] == provider["disputes_lost"] == 0
@@ -73,10 +73,14 @@ def test_r20_scorecard_figures_match_counts_made_from_the_raw_records(
     exported = client.get("/api/v1/supervision/scorecards",
                           params={"period": "2026-11", "format": "csv"}, headers=admin)  # fmt: skip
     rows = list(csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig"))))
-    assert {r["department"]: int(r["rows_provided"]) for r in rows}[world.provider.name] == 8
+    assert {r["Department"]: int(r["Rows provided to others"]) for r in rows}[
+        world.provider.name
+    ] == 8
     book = load_workbook(io.BytesIO(client.get(
         "/api/v1/supervision/scorecards", params={"period": "2026", "format": "xlsx"}, headers=admin
     ).content))  # fmt: skip
-    assert [c.value for c in book.active[1]][:3] == ["period", "department", "catalog_completeness"]
+    assert [c.value for c in book.active[1]][:3] == [
+        "Reporting period", "Department", "Catalog completeness",
+    ]  # fmt: skip
     assert isinstance(table["computed_at"], str)
     assert datetime.fromisoformat(table["computed_at"])

@@ -1,10 +1,12 @@
 """The violations register: each kind of finding is detected from the records it rests on, once
 however often detection runs, and the bureau decides each with a reason."""
 
+import orjson
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from catalog.tasks import open_update_task
+from exchange.audit.models import AuditRecord
 from exchange.clock import FrozenClock
 from exchange.deadlines.sweep import sweep
 from policies import requests
@@ -60,3 +62,50 @@ def test_r20_findings_are_registered_once_and_decided_by_the_bureau(
     assert [v["kind"] for v in own] == ["purpose_mismatch"]  # a department sees its own
     with world.platform.database.transaction() as session:
         assert session.scalar(select(Violation.decided_by).where(Violation.id == mismatch["id"]))
+
+
+def test_r20_a_decision_is_final_and_a_correction_is_a_new_decision_with_its_own_reason(
+    world: CatalogWorld, clock: FrozenClock, client: TestClient
+) -> None:
+    clock.set(local(2026, 11, 2, 10, 0))
+    publish(world)  # never provided
+    admin, consumer = bearer(world, "admin"), bearer(world, "consumer")
+    [found] = client.post("/api/v1/supervision/violations/detect", headers=admin).json()["new"]
+    url = f"/api/v1/supervision/violations/{found['id']}"
+    first = client.post(f"{url}/decision", json={"decision": "confirmed", "reason": "未按时提供"},
+                        headers=admin)  # fmt: skip
+    assert first.status_code == 200
+
+    clock.set(local(2026, 11, 3, 10, 0))
+    again = client.post(f"{url}/decision", json={"decision": "dismissed", "reason": "改判"},
+                        headers={**admin, "Accept-Language": "zh"})  # fmt: skip
+    assert again.status_code == 409
+    assert "已于 2026-11-02 作出决定" in again.json()["message"]
+    assert client.get(url, headers=admin).json()["decision"] == "confirmed"  # nothing overwritten
+
+    assert client.post(f"{url}/corrections", json={"decision": "dismissed", "reason": "数据已由上游补录"},
+                       headers=consumer).status_code == 403  # fmt: skip
+    corrected = client.post(f"{url}/corrections",
+                            json={"decision": "dismissed", "reason": "数据已由上游补录"},
+                            headers=admin).json()  # fmt: skip
+    first_decision, correction = corrected["decisions"]
+    assert (first_decision["decision"], first_decision["reason"], first_decision["corrects_id"]) == (
+        "confirmed", "未按时提供", None,
+    )  # fmt: skip
+    assert (correction["decision"], correction["reason"], correction["corrects_id"]) == (
+        "dismissed", "数据已由上游补录", first_decision["id"],
+    )  # fmt: skip
+    assert (corrected["decision"], corrected["decision_reason"]) == (
+        "dismissed",
+        "数据已由上游补录",
+    )
+    with world.platform.database.transaction() as session:
+        trail = session.execute(
+            select(AuditRecord.action, AuditRecord.detail)
+            .where(AuditRecord.object_type == "violation")
+            .order_by(AuditRecord.seq)
+        ).all()
+    assert [action for action, _ in trail] == [
+        "supervision.violation.decide", "supervision.violation.correct",
+    ]  # fmt: skip
+    assert orjson.loads(trail[1][1])["corrects"] == first_decision["id"]

@@ -5,8 +5,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
-from catalog import entries
-from catalog.models import ResourceAdministrator
+from catalog import entries, governance
 from catalog.schemas import EntryDraft
 from catalog.search import SearchQuery, search
 from catalog.validation import completeness, completeness_gaps
@@ -14,7 +13,7 @@ from catalog.vocab import LABELS_ZH, ShareType
 from collection.models import IngestRun
 from collection.vocab import RunStatus
 from exchange.data_status import DataStatus
-from exchange.identity.models import Department, User
+from exchange.identity.models import Department
 from exchange_api.deps import DbSession
 from exchange_api.portal.web import PortalUser, render
 
@@ -61,14 +60,10 @@ def resource_page(
     )
     own = user.department_id == resource.provider_department_id
     working = entries.working_version(session, resource) if own else None
-    contacts = session.scalars(
-        select(User)
-        .join(ResourceAdministrator, ResourceAdministrator.user_id == User.id)
-        .where(
-            ResourceAdministrator.department_id == resource.provider_department_id,
-            ResourceAdministrator.ended_at.is_(None),
-        )
-    ).all()
+    contacts = [
+        holder
+        for _, holder in governance.current_administrators(session, resource.provider_department_id)
+    ]
     shown = working or version
     draft = EntryDraft.model_validate(shown) if own and shown is not None else None
     return render(

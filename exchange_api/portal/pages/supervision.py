@@ -4,11 +4,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
+from exchange.errors import NotFound
 from exchange.identity.models import Department
 from exchange_api.deps import AppPlatform, DbSession
-from exchange_api.portal.web import FormLists, PortalUser, done, render
+from exchange_api.portal.web import FormLists, PortalUser, done, language, render
 from supervision import enforcement, scorecards, statements, violations
 from supervision.enforcement import lift
+from supervision.scorecard_exports import FORMATS, LABELS, export, shown
 
 router = APIRouter(include_in_schema=False)
 
@@ -37,24 +39,20 @@ def scorecard_page(
 ) -> Response:
     chosen = period or f"{platform.clock.now().astimezone(platform.settings.zone):%Y-%m}"
     return render(request, "scorecards.html", period=chosen, header=scorecards.HEADER,
-                  rows=scorecards.as_rows(session, chosen))  # fmt: skip
+                  labels=LABELS, figure=shown, rows=scorecards.as_rows(session, chosen))  # fmt: skip
 
 
 @router.get("/supervision/scorecards.{extension}")
 def scorecard_export(
     request: Request, extension: str, user: PortalUser, session: DbSession, period: str
 ) -> Response:
-    rows = scorecards.as_rows(session, period)
-    if extension == "xlsx":
-        body, media = (
-            scorecards.to_xlsx(rows),
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    else:
-        body, media = scorecards.to_csv(rows), "text/csv; charset=utf-8"
-    name = f"scorecards-{period}.{'xlsx' if extension == 'xlsx' else 'csv'}"
+    if extension not in FORMATS:
+        raise NotFound("no such page")
+    made = export(session, period=period, format=extension, language=language(request))
     return Response(
-        body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+        made.body,
+        media_type=made.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{made.filename}"'},
     )
 
 
@@ -62,7 +60,10 @@ def scorecard_export(
 def violations_page(request: Request, user: PortalUser, session: DbSession) -> Response:
     departments = dict(session.execute(select(Department.id, Department.name)).all())
     found = violations.visible(session, actor=user, limit=500)
-    return render(request, "violations.html", found=found, departments=departments)
+    corrected = violations.corrected(session, [v.id for v in found])
+    return render(
+        request, "violations.html", found=found, departments=departments, corrected=corrected
+    )
 
 
 @router.post("/supervision/violations/{violation_id}/decision")
@@ -74,6 +75,18 @@ def decide_page(
         request, "/supervision/violations", platform,
         lambda session, env: violations.decide(session, actor=user, now=env.now,
                                                violation_id=violation_id, decision=decision, reason=reason),
+    )  # fmt: skip
+
+
+@router.post("/supervision/violations/{violation_id}/corrections")
+def correct_page(
+    request: Request, violation_id: int, user: PortalUser, form: FormLists, platform: AppPlatform
+) -> Response:
+    decision, reason = (form.get("decision") or [""])[0], (form.get("reason") or [""])[0]
+    return done(
+        request, "/supervision/violations", platform,
+        lambda session, env: violations.correct(session, actor=user, now=env.now,
+                                                violation_id=violation_id, decision=decision, reason=reason),
     )  # fmt: skip
 
 
