@@ -327,16 +327,3 @@ def _finding_key(row: dict[str, Any]) -> str:
 
 
 STILL_FAILING[IssueOrigin.COMPARISON] = _comparison_still_fails
-
-
-def comparison_view(comparison: Comparison) -> dict[str, Any]:
-    return {
-        "id": comparison.id,
-        "name": comparison.name,
-        "left_resource_id": comparison.left_resource_id,
-        "right_resource_id": comparison.right_resource_id,
-        "keys": comparison.keys,
-        "attributes": comparison.attributes,
-        "normalise": comparison.normalise,
-        "created_at": comparison.created_at,
-    }

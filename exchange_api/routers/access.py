@@ -1,10 +1,8 @@
 """Gated access over HTTP (R13-R15): requests, the provider's review, disputes and grants."""
 
-from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, status
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -15,106 +13,27 @@ from exchange.principal import Principal
 from exchange.workflow.engine import history
 from exchange_api.deps import AppPlatform, BureauAdmin, CurrentPrincipal, DbSession
 from exchange_api.errors import ERROR_RESPONSES
+from exchange_api.schemas.access import (
+    Approval,
+    DisputeOpened,
+    DisputePublic,
+    DisputeRuled,
+    GrantPublic,
+    Rejection,
+    RequestCreate,
+    RequestPublic,
+    Review,
+    Ruling,
+    StatutoryGrant,
+    Text,
+)
+from exchange_api.schemas.common import WorkflowStep
 from policies import disputes, grants, requests
 from policies.models import AccessRequest, Dispute, Grant
 from policies.requests import RequestDraft
 from policies.vocab import LABELS_ZH, Purpose, RejectReason, SharingMode
 
 router = APIRouter(prefix="/api/v1/access", tags=["access"], responses=ERROR_RESPONSES)
-
-
-class RequestCreate(BaseModel):
-    resource_code: str = Field(examples=["102/000001"])
-    items: list[str] = Field(min_length=1, examples=[["legal_representative"]])
-    purpose_code: Purpose
-    purpose: str = Field(min_length=2, examples=["核验企业法定代表人身份"])
-    duty_basis: str = Field(min_length=2, description="The duty or legal basis the use serves.")
-    mode: SharingMode = SharingMode.API_QUERY
-    period_from: date
-    period_to: date
-
-
-class RequestPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    resource_code: str = ""
-    items: list[str]
-    purpose_code: str
-    purpose: str
-    duty_basis: str
-    mode: str
-    period_from: date
-    period_to: date
-    state: str
-    sensitive: bool
-    created_at: datetime
-    info_question: str | None
-    info_answer: str | None
-    approved_items: list[str] | None
-    approved_mode: str | None
-    row_filter: dict[str, Any] | None
-    expires_at: datetime | None
-    reject_code: str | None
-    reject_reason: str | None
-    decided_at: datetime | None
-
-
-class Approval(BaseModel):
-    items: list[str] | None = Field(
-        None, description="Fewer items than requested narrows the approval."
-    )
-    mode: SharingMode | None = None
-    expires_at: AwareDatetime | None = None
-    row_filter: dict[str, Any] | None = Field(None, examples=[{"district": ["南山区"]}])
-    note: str | None = None
-
-
-class Rejection(BaseModel):
-    code: RejectReason
-    reason: str
-
-
-class Text(BaseModel):
-    text: str
-
-
-class Review(BaseModel):
-    cleared: bool
-    note: str
-
-
-class Ruling(BaseModel):
-    grant_items: list[str] | None = Field(None, description="None upholds the provider's decision.")
-    note: str
-
-
-class StatutoryGrant(BaseModel):
-    resource_code: str
-    consumer_department_code: str
-    items: list[str]
-    citation: str
-    purpose: str
-    valid_to: AwareDatetime | None = None
-
-
-class GrantPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    consumer_department_id: int
-    resource_id: int
-    items: list[str]
-    mode: str
-    purpose: str
-    row_filter: dict[str, Any] | None
-    valid_from: datetime
-    valid_to: datetime | None
-    basis: str
-    request_id: int | None
-    citation: str | None
-    revoked_at: datetime | None
-    revoke_reason: str | None
 
 
 def _public(session: Session, request: AccessRequest) -> RequestPublic:
@@ -194,18 +113,11 @@ def read_request(request_id: int, viewer: CurrentPrincipal, session: DbSession) 
 @router.get("/requests/{request_id}/history", summary="Every step of a request")
 def request_history(
     request_id: int, viewer: CurrentPrincipal, session: DbSession
-) -> list[dict[str, Any]]:
+) -> list[WorkflowStep]:
     requests.get_request(session, request_id, viewer)
     return [
-        {
-            "action": e.action,
-            "from": e.from_state,
-            "to": e.to_state,
-            "actor": e.actor,
-            "at": e.at.isoformat(),
-            "comment": e.comment,
-        }
-        for e in history(session, subject_type="access_request", subject_id=request_id)
+        WorkflowStep.of(event)
+        for event in history(session, subject_type="access_request", subject_id=request_id)
     ]
 
 
@@ -323,17 +235,17 @@ def confidentiality_review(
 )
 def open_dispute(
     request_id: int, body: Text, viewer: CurrentPrincipal, session: DbSession, platform: AppPlatform
-) -> dict[str, Any]:
+) -> DisputeOpened:
     dispute = disputes.open_dispute(
         session, actor=viewer, env=_env(session, platform), request_id=request_id, ground=body.text
     )
-    return {"id": dispute.id, "state": dispute.state, "request_id": request_id}
+    return DisputeOpened(id=dispute.id, state=dispute.state, request_id=request_id)
 
 
 @router.get("/disputes", summary="Disputes: the coordinating office's queue, or my department's")
 def list_disputes(
     viewer: CurrentPrincipal, session: DbSession, state: str | None = "open"
-) -> list[dict[str, Any]]:
+) -> list[DisputePublic]:
     query = select(Dispute, AccessRequest).join(
         AccessRequest, AccessRequest.id == Dispute.request_id
     )
@@ -346,18 +258,13 @@ def list_disputes(
     if state:
         query = query.where(Dispute.state == state)
     return [
-        {
-            "id": d.id,
-            "request_id": d.request_id,
-            "state": d.state,
-            "ground": d.ground,
-            "opened_at": d.opened_at.isoformat(),
-            "ruling_note": d.ruling_note,
-            "granted_items": d.granted_items,
-            "requested_items": r.items,
-        }
+        DisputePublic(
+            id=d.id, request_id=d.request_id, state=d.state, ground=d.ground,
+            opened_at=d.opened_at, ruling_note=d.ruling_note, granted_items=d.granted_items,
+            requested_items=r.items,
+        )
         for d, r in session.execute(query.order_by(Dispute.id))
-    ]
+    ]  # fmt: skip
 
 
 @router.post(
@@ -369,7 +276,7 @@ def rule(
     viewer: CurrentPrincipal,
     session: DbSession,
     platform: AppPlatform,
-) -> dict[str, Any]:
+) -> DisputeRuled:
     dispute = disputes.rule(
         session,
         actor=viewer,
@@ -378,7 +285,7 @@ def rule(
         grant_items=body.grant_items,
         note=body.note,
     )
-    return {"id": dispute.id, "state": dispute.state, "granted_items": dispute.granted_items}
+    return DisputeRuled(id=dispute.id, state=dispute.state, granted_items=dispute.granted_items)
 
 
 def _visible_grants(session: Session, viewer: Principal, side: str) -> list[Grant]:

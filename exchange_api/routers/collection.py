@@ -2,11 +2,9 @@
 
 import uuid
 from contextlib import suppress
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Query, Response, status
-from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -23,72 +21,16 @@ from exchange.runtime import Platform
 from exchange.spreadsheets import CSV_TYPE
 from exchange_api.deps import AppPlatform, CurrentPrincipal, DbSession
 from exchange_api.errors import ERROR_RESPONSES, documented_as
+from exchange_api.schemas.collection import (
+    ConnectionReport,
+    FreshnessPublic,
+    RunPublic,
+    SourceCreate,
+    SourcePublic,
+    SourceUpdate,
+)
 
 router = APIRouter(prefix="/api/v1/collection", tags=["collection"], responses=ERROR_RESPONSES)
-
-
-class SourceCreate(BaseModel):
-    resource_code: str = Field(examples=["102/000001"])
-    kind: str = Field(pattern="^(database|http|file)$")
-    config: dict[str, Any] = Field(
-        description="database: table or query; http: url, items_path, page_size, header_name; file: folder, pattern",
-        examples=[{"table": "enterprises"}],
-    )
-    secret: dict[str, Any] = Field(
-        default_factory=dict,
-        description="database: url (with password); http: header_value. Stored encrypted, never returned.",
-    )
-    mode: str = Field("full", pattern="^(full|incremental)$")
-    watermark_column: str | None = None
-    schedule: str | None = Field(
-        None, description="Cron or preset; default follows the update cycle."
-    )
-    bad_row_threshold: float | None = Field(None, ge=0, le=1)
-    additional: bool = Field(
-        False,
-        description="Register it although the resource has an active source: two systems feed it.",
-    )
-
-
-class SourceUpdate(BaseModel):
-    config: dict[str, Any] | None = None
-    secret: dict[str, Any] | None = Field(
-        None, description="Replaces the stored credentials whole; omit to keep them."
-    )
-    mode: str | None = Field(None, pattern="^(full|incremental)$")
-    watermark_column: str | None = None
-    schedule: str | None = Field(None, description="Cron or preset; an empty text clears it.")
-    bad_row_threshold: float | None = Field(None, ge=0, le=1)
-
-
-class SourcePublic(BaseModel):
-    id: int
-    resource_code: str
-    kind: str
-    config: dict[str, Any]
-    has_secret: bool
-    mode: str
-    watermark_column: str | None
-    last_watermark: str | None
-    schedule: str | None
-    bad_row_threshold: float
-    active: bool
-    created_at: datetime
-
-
-class RunPublic(BaseModel):
-    id: int
-    run_key: str
-    status: str
-    started_at: datetime
-    finished_at: datetime | None
-    rows_read: int | None
-    rows_written: int | None
-    rows_rejected: int | None
-    snapshot_id: int | None
-    content_hash: str | None
-    error: str | None
-    drift: dict[str, Any] | None
 
 
 def _source_public(source: Source, resource: Resource) -> SourcePublic:
@@ -207,7 +149,7 @@ def list_sources(viewer: CurrentPrincipal, session: DbSession) -> list[SourcePub
 )
 def test_source(
     source_id: int, viewer: CurrentPrincipal, session: DbSession, platform: AppPlatform
-) -> dict[str, Any]:
+) -> ConnectionReport:
     source, resource = source_service.visible_source(session, source_id, viewer)
     report = source_service.check_connection(
         source.kind,
@@ -217,7 +159,7 @@ def test_source(
         source_service.reach_of(session, platform.settings, resource),
         frozenset({source.watermark_column}) if source.watermark_column else frozenset(),
     )
-    return report.public()
+    return ConnectionReport.model_validate(report.public())
 
 
 def _ingest_quietly(platform: Platform, source_id: int, run_key: str) -> None:
@@ -289,9 +231,11 @@ def resource_freshness(
     session: DbSession,
     platform: AppPlatform,
     provider: Annotated[str | None, Query(description="A provider department code")] = None,
-) -> list[dict[str, Any]]:
+) -> list[FreshnessPublic]:
     provider_id = get_department(session, provider).id if provider else None
     return [
-        f.__dict__
-        for f in freshness(session, now=platform.clock.now(), provider_department_id=provider_id)
+        FreshnessPublic.model_validate(state, from_attributes=True)
+        for state in freshness(
+            session, now=platform.clock.now(), provider_department_id=provider_id
+        )
     ]

@@ -1,11 +1,10 @@
 """Data quality over HTTP (R18, R19): suites and steward checks, validation and comparison runs
 with their reports, quality issues and their answers, and the steward overview."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, UploadFile, status
 from fastapi.responses import HTMLResponse
-from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from catalog.entries import get_resource
@@ -18,11 +17,29 @@ from exchange_api.deps import AppPlatform, CurrentPrincipal, DbSession, Readable
 from exchange_api.errors import ERROR_RESPONSES, api_language, documented_as
 from exchange_api.middleware import offline_report
 from exchange_api.portal.i18n import LANGUAGES, translations
+from exchange_api.schemas.common import WorkflowStep
 from exchange_api.schemas.quality import (
+    Answer,
+    Blocking,
+    CheckPublic,
+    ComparisonPublic,
+    ComparisonReport,
+    DataStatusPublic,
+    ExpectationBlocking,
+    ExpectationCreate,
+    ExpectationPublic,
+    FindingsAnswer,
     FindingsPage,
     IssueAnswered,
     IssueDetail,
     IssuePublic,
+    LastValidation,
+    Note,
+    Reason,
+    StewardOverview,
+    SuitePublic,
+    ValidationReport,
+    ValidationSummary,
 )
 from quality import comparisons, expectations, finding_sheets, findings, issues, reports
 from quality.comparisons import ComparisonDraft
@@ -32,54 +49,25 @@ from quality.models import (
     ValidationRun,
 )
 from quality.validation import suite_for, validate_snapshot
-from quality.vocab import AnswerKind, IssueState
+from quality.vocab import IssueState
 
 router = APIRouter(prefix="/api/v1/quality", tags=["quality"], responses=ERROR_RESPONSES)
 RESOURCE = "/resources/{classification}/{sequence}"
 
 
-class ExpectationCreate(BaseModel):
-    kind: str = Field(examples=["in_set"])
-    column: str = Field(examples=["status"])
-    params: dict[str, Any] = Field(default_factory=dict, examples=[{"values": ["存续", "注销"]}])
-    blocking: bool = False
-    description: str = Field(min_length=2, examples=["登记状态只能是存续或注销"])
-
-
-class Answer(BaseModel):
-    kind: AnswerKind
-    text: str
-    evidence: str | None = None
-
-
-class FindingsAnswer(BaseModel):
-    refs: list[str] = Field(min_length=1, max_length=10_000, examples=[["3f2a9c0d1e4b5a6c"]])
-    kind: AnswerKind
-    text: str
-    evidence: str | None = None
-
-
-class Note(BaseModel):
-    note: str | None = None
-
-
-class Reason(BaseModel):
-    reason: str
-
-
 @router.get(RESOURCE + "/suite", summary="The expectation suite of a resource")
 def get_suite(
     classification: str, sequence: str, session: DbSession, _: CurrentPrincipal
-) -> dict[str, Any]:
+) -> SuitePublic:
     resource = get_resource(session, f"{classification}/{sequence}")
-    return {
-        "resource": resource.code,
-        "checks": [
-            {"check": c.name, "kind": c.kind, "columns": list(c.columns), "params": c.params,
-             "blocking": c.blocking, "origin": c.origin, "description": c.describe()}
+    return SuitePublic(
+        resource=resource.code,
+        checks=[
+            CheckPublic(check=c.name, kind=c.kind, columns=list(c.columns), params=c.params,
+                        blocking=c.blocking, origin=c.origin, description=c.describe())
             for c in suite_for(session, resource)
         ],
-    }  # fmt: skip
+    )  # fmt: skip
 
 
 @router.post(
@@ -89,28 +77,24 @@ def get_suite(
 def add_expectation(
     classification: str, sequence: str, body: ExpectationCreate, session: DbSession,
     platform: AppPlatform, viewer: CurrentPrincipal,
-) -> dict[str, Any]:  # fmt: skip
+) -> ExpectationPublic:  # fmt: skip
     expectation = expectations.add_expectation(
         session, actor=viewer, now=platform.clock.now(), code=f"{classification}/{sequence}",
         **body.model_dump(),
     )  # fmt: skip
-    return {"id": expectation.id, **body.model_dump()}
-
-
-class Blocking(BaseModel):
-    blocking: bool = Field(description="A failing snapshot is quarantined while this is true.")
+    return ExpectationPublic(id=expectation.id, **body.model_dump())
 
 
 @router.patch("/expectations/{expectation_id}", summary="Make a steward's check blocking or not")
 def set_blocking(
     expectation_id: int, body: Blocking, session: DbSession, platform: AppPlatform,
     viewer: CurrentPrincipal,
-) -> dict[str, Any]:  # fmt: skip
+) -> ExpectationBlocking:  # fmt: skip
     expectation = expectations.set_blocking(
         session, actor=viewer, now=platform.clock.now(), expectation_id=expectation_id,
         blocking=body.blocking,
     )  # fmt: skip
-    return {"id": expectation.id, "blocking": expectation.blocking}
+    return ExpectationBlocking(id=expectation.id, blocking=expectation.blocking)
 
 
 @router.delete(
@@ -130,17 +114,19 @@ def validate_now(
     classification: str, sequence: str, platform: AppPlatform, viewer: CurrentPrincipal,
     readable: ReadableItems,
     snapshot_id: Annotated[int | None, Query(description="The current snapshot by default")] = None,
-) -> dict[str, Any]:  # fmt: skip
+) -> ValidationReport:  # fmt: skip
     run = validate_snapshot(
         platform, code=f"{classification}/{sequence}", snapshot_id=snapshot_id, actor=viewer
     )
-    return reports.validation_json(run, reports.shown_validation(run, viewer, readable))
+    return ValidationReport.model_validate(
+        reports.validation_json(run, reports.shown_validation(run, viewer, readable))
+    )
 
 
 @router.get(RESOURCE + "/status", summary="Whether a resource is quarantined or under verification")
 def data_status(
     classification: str, sequence: str, session: DbSession, _: CurrentPrincipal
-) -> dict[str, Any]:
+) -> DataStatusPublic:
     resource = get_resource(session, f"{classification}/{sequence}")
     status_row = session.get(DataStatus, resource.code)
     last = session.scalar(
@@ -148,25 +134,26 @@ def data_status(
         .order_by(ValidationRun.id.desc()).limit(1)
     )  # fmt: skip
     open_issues = status_row.open_issues if status_row else 0
-    return {
-        "resource": resource.code,
-        "under_verification": open_issues > 0,
-        "open_issues": open_issues,
-        "quarantined_snapshot_id": status_row.quarantined_snapshot_id if status_row else None,
-        "serving_snapshot_id": status_row.fallback_snapshot_id if status_row and status_row.quarantined_snapshot_id else None,
-        "quarantine_reason": status_row.quarantine_reason if status_row else None,
-        "last_validation": None if last is None else {
-            "run": last.id, "snapshot_id": last.snapshot_id, "passed": last.passed,
-            "finished_at": last.finished_at,
-        },
-    }  # fmt: skip
+    quarantined = status_row.quarantined_snapshot_id if status_row else None
+    return DataStatusPublic(
+        resource=resource.code,
+        under_verification=open_issues > 0,
+        open_issues=open_issues,
+        quarantined_snapshot_id=quarantined,
+        serving_snapshot_id=status_row.fallback_snapshot_id if status_row and quarantined else None,
+        quarantine_reason=status_row.quarantine_reason if status_row else None,
+        last_validation=None if last is None else LastValidation(
+            run=last.id, snapshot_id=last.snapshot_id, passed=last.passed,
+            finished_at=last.finished_at,
+        ),
+    )  # fmt: skip
 
 
 @router.get(RESOURCE + "/validation-runs", summary="Validation runs of a resource, newest first")
 def list_validation_runs(
     classification: str, sequence: str, session: DbSession, viewer: CurrentPrincipal,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-) -> list[dict[str, Any]]:  # fmt: skip
+) -> list[ValidationSummary]:  # fmt: skip
     resource = get_resource(session, f"{classification}/{sequence}")
     if not reports.may_see_runs(viewer, resource.provider_department_id):
         raise NotFound("no validation runs of {code} for you", code=resource.code)
@@ -175,9 +162,11 @@ def list_validation_runs(
         .order_by(ValidationRun.id.desc()).limit(limit)
     )  # fmt: skip
     return [
-        {"run": r.id, "snapshot_id": r.snapshot_id, "trigger": r.trigger, "passed": r.passed,
-         "blocking_failed": r.blocking_failed, "failed_checks": r.failed_checks,
-         "finished_at": r.finished_at, "report": f"/api/v1/quality/validation-runs/{r.id}/report"}
+        ValidationSummary(
+            run=r.id, snapshot_id=r.snapshot_id, trigger=r.trigger, passed=r.passed,
+            blocking_failed=r.blocking_failed, failed_checks=r.failed_checks,
+            finished_at=r.finished_at, report=f"/api/v1/quality/validation-runs/{r.id}/report",
+        )
         for r in runs
     ]  # fmt: skip
 
@@ -185,9 +174,11 @@ def list_validation_runs(
 @router.get("/validation-runs/{run_id}", summary="A validation run's report as JSON")
 def validation_run(
     run_id: int, session: DbSession, viewer: CurrentPrincipal, readable: ReadableItems
-) -> dict[str, Any]:
+) -> ValidationReport:
     run = reports.visible_validation_run(session, run_id, viewer)
-    return reports.validation_json(run, reports.shown_validation(run, viewer, readable))
+    return ValidationReport.model_validate(
+        reports.validation_json(run, reports.shown_validation(run, viewer, readable))
+    )
 
 
 @router.get(
@@ -210,19 +201,19 @@ def validation_report(
 )
 def create_comparison(
     body: ComparisonDraft, session: DbSession, platform: AppPlatform, viewer: CurrentPrincipal
-) -> dict[str, Any]:
+) -> ComparisonPublic:
     comparison = comparisons.create_comparison(
         session, actor=viewer, now=platform.clock.now(), draft=body
     )
-    return comparisons.comparison_view(comparison)
+    return ComparisonPublic.model_validate(comparison, from_attributes=True)
 
 
 @router.get("/comparisons", summary="Comparisons")
-def list_comparisons(session: DbSession, _: CurrentPrincipal) -> list[dict[str, Any]]:
+def list_comparisons(session: DbSession, _: CurrentPrincipal) -> list[ComparisonPublic]:
     found = session.scalars(
         select(Comparison).where(Comparison.retired_at.is_(None)).order_by(Comparison.id)
     )
-    return [comparisons.comparison_view(c) for c in found]
+    return [ComparisonPublic.model_validate(c, from_attributes=True) for c in found]
 
 
 @router.post(
@@ -231,17 +222,21 @@ def list_comparisons(session: DbSession, _: CurrentPrincipal) -> list[dict[str, 
 )  # fmt: skip
 def run_comparison(
     comparison_id: int, platform: AppPlatform, viewer: CurrentPrincipal, readable: ReadableItems
-) -> dict[str, Any]:
+) -> ComparisonReport:
     run = comparisons.run_comparison(platform, comparison_id=comparison_id, actor=viewer)
-    return reports.comparison_json(run, reports.shown_comparison(run, viewer, readable))
+    return ComparisonReport.model_validate(
+        reports.comparison_json(run, reports.shown_comparison(run, viewer, readable))
+    )
 
 
 @router.get("/comparison-runs/{run_id}", summary="A comparison run's report as JSON")
 def comparison_run(
     run_id: int, session: DbSession, viewer: CurrentPrincipal, readable: ReadableItems
-) -> dict[str, Any]:
+) -> ComparisonReport:
     run = reports.visible_comparison_run(session, run_id, viewer)
-    return reports.comparison_json(run, reports.shown_comparison(run, viewer, readable))
+    return ComparisonReport.model_validate(
+        reports.comparison_json(run, reports.shown_comparison(run, viewer, readable))
+    )
 
 
 @router.get(
@@ -284,11 +279,7 @@ def get_issue(
     return IssueDetail.model_validate({
         **issues.issue_view(issue),
         "rows": reports.shown_issue_rows(session, issue, viewer, readable),
-        "history": [
-            {"action": e.action, "from": e.from_state, "to": e.to_state, "by": e.actor,
-             "at": e.at, "comment": e.comment}
-            for e in events
-        ],
+        "history": [WorkflowStep.of(event) for event in events],
     })  # fmt: skip
 
 
@@ -471,12 +462,12 @@ def close(
 )
 def overview(
     request: Request, session: DbSession, platform: AppPlatform, viewer: CurrentPrincipal
-) -> dict[str, Any]:
+) -> StewardOverview:
     if not sees_all(viewer, Records.QUALITY_ISSUE):
         raise PermissionDenied(
             "the overview is for the bureau's stewards", detail={"required_roles": ["data_steward"]}
         )
-    return reports.steward_overview(
+    return StewardOverview.model_validate(reports.steward_overview(
         session, now=platform.clock.now(), calendar=platform.calendar(session),
         language=api_language(request),
-    )  # fmt: skip
+    ))  # fmt: skip

@@ -150,3 +150,79 @@ class ClassificationCreate(BaseModel):
 
 class AdministratorAssign(BaseModel):
     username: str
+
+
+class VersionDiff(BaseModel):
+    """What changed from one version of an entry to another."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: int = Field(alias="from", serialization_alias="from")
+    to: int
+    key_change: bool = Field(description="Whether a key element changed (R7).")
+    lines: list[str] = Field(description="The changes, one per line, for people.")
+    fields: dict[str, list[Any]] = Field(description="Entry fields changed: [before, after].")
+    items_added: list[str]
+    items_removed: list[str]
+    items_changed: dict[str, dict[str, list[Any]]] = Field(
+        description="Per item, its changed fields: [before, after]."
+    )
+
+
+class EntryStep(BaseModel):
+    """One step of an entry's review, with the version it concerned."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    version: int
+    action: str
+    from_: str | None = Field(alias="from", serialization_alias="from")
+    to: str | None
+    actor: str
+    at: datetime
+    comment: str | None
+
+
+class UpdateTaskPublic(BaseModel):
+    id: int
+    state: str
+    opened_at: datetime
+
+
+class ClassificationPublic(BaseModel):
+    code: str
+    name: str
+    level: int
+    parent_code: str | None
+
+
+class StatutorySharingPublic(BaseModel):
+    id: int
+    item_name: str
+    citation: str
+
+
+class AuthoritativeSourcePublic(BaseModel):
+    element: str
+    department_code: str
+
+
+class DuplicateCollectionRow(BaseModel):
+    """An item collected again although another department is authoritative for it (R8)."""
+
+    resource_code: str
+    resource_name: str
+    provider: str
+    item_name: str
+    item_label: str
+    element: str
+    authoritative_department: str
+    justification: str | None
+    version_state: str = Field(description="The state of the version that collects it.")
+
+
+class AdministratorTerm(BaseModel):
+    username: str
+    display_name: str
+    started_at: datetime
+    ended_at: datetime | None = Field(description="None while the term runs.")

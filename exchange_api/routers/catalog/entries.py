@@ -1,7 +1,7 @@
 """Catalog entries over HTTP: find, register, review, publish, change, retire; versions, diffs
 and history."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 from sqlalchemy import select
@@ -27,14 +27,18 @@ from exchange_api.schemas.catalog import (
     Comment,
     DepartmentRef,
     EntryPublic,
+    EntryStep,
     KeyChange,
     QualityBadge,
     Reason,
     SearchHit,
     SearchPage,
+    UpdateTaskPublic,
     ValidationReport,
+    VersionDiff,
     VersionPublic,
 )
+from exchange_api.schemas.common import WorkflowStep
 
 router = APIRouter(prefix="/api/v1/catalog", tags=["catalog"], responses=ERROR_RESPONSES)
 
@@ -312,7 +316,7 @@ def diff(
     session: DbSession,
     from_version: Annotated[int, Query(alias="from", ge=1)],
     to_version: Annotated[int, Query(alias="to", ge=1)],
-) -> dict[str, Any]:
+) -> VersionDiff:
     resource = entries.visible_resource(session, entry_code(classification, sequence), viewer)
     by_number = {v.number: v for v in entries.visible_versions(session, resource, viewer)}
     if from_version not in by_number or to_version not in by_number:
@@ -323,40 +327,31 @@ def diff(
             to_version=to_version,
         )
     result = diff_versions(by_number[from_version], by_number[to_version])
-    return {
-        "from": from_version,
-        "to": to_version,
-        "key_change": result.key_change,
-        "lines": result.lines(),
-        "fields": {k: list(v) for k, v in result.fields.items()},
-        "items_added": result.items_added,
-        "items_removed": result.items_removed,
-        "items_changed": {
+    return VersionDiff(
+        from_=from_version,
+        to=to_version,
+        key_change=result.key_change,
+        lines=result.lines(),
+        fields={k: list(v) for k, v in result.fields.items()},
+        items_added=result.items_added,
+        items_removed=result.items_removed,
+        items_changed={
             k: {f: list(c) for f, c in v.items()} for k, v in result.items_changed.items()
         },
-    }
+    )
 
 
 @router.get(ENTRY + "/history", summary="Review history of the entry")
 def entry_history(
     classification: str, sequence: str, viewer: CurrentPrincipal, session: DbSession
-) -> list[dict[str, Any]]:
+) -> list[EntryStep]:
     resource = entries.visible_resource(session, entry_code(classification, sequence), viewer)
-    events = []
-    for version in entries.visible_versions(session, resource, viewer):
-        for event in history(session, subject_type="catalog_version", subject_id=version.id):
-            events.append(
-                {
-                    "version": version.number,
-                    "action": event.action,
-                    "from": event.from_state,
-                    "to": event.to_state,
-                    "actor": event.actor,
-                    "at": event.at.isoformat(),
-                    "comment": event.comment,
-                }
-            )
-    return sorted(events, key=lambda e: e["at"])
+    steps = [
+        EntryStep(version=version.number, **WorkflowStep.of(event).model_dump())
+        for version in entries.visible_versions(session, resource, viewer)
+        for event in history(session, subject_type="catalog_version", subject_id=version.id)
+    ]
+    return sorted(steps, key=lambda step: step.at)
 
 
 @router.post(
@@ -371,7 +366,7 @@ def declare_key_change(
     viewer: CurrentPrincipal,
     session: DbSession,
     platform: AppPlatform,
-) -> dict[str, Any]:
+) -> UpdateTaskPublic:
     task = tasks.open_update_task(
         session,
         actor=viewer,
@@ -379,4 +374,4 @@ def declare_key_change(
         code=entry_code(classification, sequence),
         description=body.description,
     )
-    return {"id": task.id, "state": task.state, "opened_at": task.opened_at.isoformat()}
+    return UpdateTaskPublic(id=task.id, state=task.state, opened_at=task.opened_at)

@@ -1,7 +1,7 @@
 """The bureau's governance of the catalog over HTTP: the classification, statutory sharing (R4),
 authoritative sources and duplicate collection (R8), data resource administrators."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, status
 from sqlalchemy import select
@@ -16,9 +16,14 @@ from exchange_api.errors import ERROR_RESPONSES
 from exchange_api.routers.catalog.paths import ENTRY, entry_code
 from exchange_api.schemas.catalog import (
     AdministratorAssign,
+    AdministratorTerm,
+    AuthoritativeSourcePublic,
     ClassificationCreate,
+    ClassificationPublic,
+    DuplicateCollectionRow,
     SourceCreate,
     StatutoryCreate,
+    StatutorySharingPublic,
 )
 
 router = APIRouter(prefix="/api/v1/catalog", tags=["catalog"], responses=ERROR_RESPONSES)
@@ -31,7 +36,7 @@ router = APIRouter(prefix="/api/v1/catalog", tags=["catalog"], responses=ERROR_R
 )
 def add_classification(
     body: ClassificationCreate, viewer: BureauAdmin, session: DbSession, platform: AppPlatform
-) -> dict[str, Any]:
+) -> ClassificationPublic:
     node = add_classification_node(session, body.code, body.name)
     audit.record(
         session,
@@ -42,18 +47,13 @@ def add_classification(
         object_id=node.code,
         detail={"name": node.name},
     )
-    return {
-        "code": node.code,
-        "name": node.name,
-        "level": node.level,
-        "parent_code": node.parent_code,
-    }
+    return ClassificationPublic.model_validate(node, from_attributes=True)
 
 
 @router.get("/classifications", summary="The classification (类/项/目/细目)")
-def classifications(_: CurrentPrincipal, session: DbSession) -> list[dict[str, Any]]:
+def classifications(_: CurrentPrincipal, session: DbSession) -> list[ClassificationPublic]:
     return [
-        {"code": c.code, "name": c.name, "level": c.level, "parent_code": c.parent_code}
+        ClassificationPublic.model_validate(c, from_attributes=True)
         for c in session.scalars(select(Classification).order_by(Classification.code))
     ]
 
@@ -70,7 +70,7 @@ def statutory(
     viewer: BureauAdmin,
     session: DbSession,
     platform: AppPlatform,
-) -> dict[str, Any]:
+) -> StatutorySharingPublic:
     record = governance.record_statutory_sharing(
         session,
         actor=viewer,
@@ -80,7 +80,7 @@ def statutory(
         consumer_code=body.consumer_department_code,
         citation=body.citation,
     )
-    return {"id": record.id, "item_name": record.item_name, "citation": record.citation}
+    return StatutorySharingPublic.model_validate(record, from_attributes=True)
 
 
 @router.put(
@@ -89,7 +89,7 @@ def statutory(
 )
 def authoritative_source(
     element: str, body: SourceCreate, viewer: BureauAdmin, session: DbSession, platform: AppPlatform
-) -> dict[str, str]:
+) -> AuthoritativeSourcePublic:
     governance.set_authoritative_source(
         session,
         actor=viewer,
@@ -98,7 +98,7 @@ def authoritative_source(
         label=body.label,
         department_code=body.department_code,
     )
-    return {"element": element, "department_code": body.department_code}
+    return AuthoritativeSourcePublic(element=element, department_code=body.department_code)
 
 
 @router.get(
@@ -108,8 +108,11 @@ def authoritative_source(
 def duplicate_collection(
     _: Annotated[Principal, Depends(require_action("catalog", "review_duplicates"))],
     session: DbSession,
-) -> list[dict[str, Any]]:
-    return [row.__dict__ for row in governance.duplicate_collection_report(session)]
+) -> list[DuplicateCollectionRow]:
+    return [
+        DuplicateCollectionRow.model_validate(row, from_attributes=True)
+        for row in governance.duplicate_collection_report(session)
+    ]
 
 
 @router.put(
@@ -122,7 +125,7 @@ def assign_administrator(
     viewer: BureauAdmin,
     session: DbSession,
     platform: AppPlatform,
-) -> list[dict[str, Any]]:
+) -> list[AdministratorTerm]:
     governance.assign_administrator(
         session,
         actor=viewer,
@@ -139,13 +142,13 @@ def assign_administrator(
 )
 def administrators(
     department_code: str, _: CurrentPrincipal, session: DbSession
-) -> list[dict[str, Any]]:
+) -> list[AdministratorTerm]:
     return [
-        {
-            "username": user.username,
-            "display_name": user.display_name,
-            "started_at": record.started_at.isoformat(),
-            "ended_at": record.ended_at.isoformat() if record.ended_at else None,
-        }
-        for record, user in governance.administrators_of(session, department_code)
+        AdministratorTerm(
+            username=user.username,
+            display_name=user.display_name,
+            started_at=term.started_at,
+            ended_at=term.ended_at,
+        )
+        for term, user in governance.administrators_of(session, department_code)
     ]
