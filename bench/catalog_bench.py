@@ -263,7 +263,7 @@ def _percentile(samples: list[float], fraction: float) -> float:
 
 def bench_search(database: Database, *, entries: int = 100_000, runs: int = 200) -> list[Figure]:
     load(database, entries=entries, items_per_entry=10)
-    viewer = Principal(1, "consumer", 5, "x")
+    actor = Principal(1, "consumer", 5, "x")
     rng = random.Random(11)
     cases = [
         SearchQuery(
@@ -276,10 +276,10 @@ def bench_search(database: Database, *, entries: int = 100_000, runs: int = 200)
     platform_ms: list[float] = []
     like_ms: list[float] = []
     with database.transaction() as session:
-        search(session, cases[0], viewer)  # warm caches
+        search(session, cases[0], actor)  # warm caches
         for case in cases:
             started = time.perf_counter()
-            search(session, case, viewer)
+            search(session, case, actor)
             platform_ms.append((time.perf_counter() - started) * 1000)
         for case in cases[:50]:
             started = time.perf_counter()

@@ -42,16 +42,16 @@ def working_version(session: Session, resource: Resource) -> ResourceVersion | N
 
 
 def visible_versions(
-    session: Session, resource: Resource, viewer: Principal
+    session: Session, resource: Resource, actor: Principal
 ) -> list[ResourceVersion]:
-    """Every version of the entry ``viewer`` may see: all of them for the providing department,
+    """Every version of the entry ``actor`` may see: all of them for the providing department,
     the published and superseded ones for everyone else."""
     every = session.scalars(
         select(ResourceVersion)
         .where(ResourceVersion.resource_id == resource.id)
         .order_by(ResourceVersion.number)
     ).all()
-    if viewer.department_id == resource.provider_department_id:
+    if actor.department_id == resource.provider_department_id:
         return list(every)
     return [v for v in every if v.state in (VersionState.PUBLISHED, VersionState.SUPERSEDED)]
 

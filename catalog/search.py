@@ -144,11 +144,11 @@ class SearchResult:
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
-def search(session: Session, query: SearchQuery, viewer: Principal | None) -> SearchResult:
+def search(session: Session, query: SearchQuery, actor: Principal | None) -> SearchResult:
     """The page of hits, the total and every facet's counts, in one statement: the text match
     is evaluated once, into a materialized set that the counts and the page both read."""
     entries = table_of(SearchEntry)
-    conditions = _conditions(session, query, viewer)
+    conditions = _conditions(session, query, actor)
     columns = [entries.c.resource_id, entries.c.published_at, *(entries.c[name] for name in FACETS)]
     matched = select(*columns).where(*conditions).cte("matched").prefix_with("MATERIALIZED")
     page = (
@@ -195,11 +195,11 @@ def _facet_key(name: str, value: object) -> str:
 
 
 def _conditions(
-    session: Session, query: SearchQuery, viewer: Principal | None
+    session: Session, query: SearchQuery, actor: Principal | None
 ) -> list[ColumnElement[bool]]:
     entries = table_of(SearchEntry)
     audience = entries.c.audience_department_id
-    department = viewer.department_id if viewer else None
+    department = actor.department_id if actor else None
     conditions: list[ColumnElement[bool]] = [
         audience.is_(None)
         if department is None

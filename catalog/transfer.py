@@ -83,16 +83,16 @@ def import_catalog(
 
 
 def entries_for_export(
-    session: Session, *, viewer: Principal, provider_department_id: int | None = None
+    session: Session, *, actor: Principal, provider_department_id: int | None = None
 ) -> list[tuple[Resource, EntryDraft]]:
-    """Published entries, and for the viewer's own department the versions in progress."""
+    """Published entries, and for the actor's own department the versions in progress."""
     query = select(Resource).order_by(Resource.code)
     if provider_department_id is not None:
         query = query.where(Resource.provider_department_id == provider_department_id)
     result = []
     for resource in session.scalars(query):
         version = None
-        if resource.provider_department_id == viewer.department_id:
+        if resource.provider_department_id == actor.department_id:
             version = working_version(session, resource)
         if version is None and resource.status == ResourceStatus.PUBLISHED:
             version = published_version(session, resource)
@@ -114,20 +114,18 @@ class Export:
 def export_catalog(
     session: Session,
     *,
-    viewer: Principal,
+    actor: Principal,
     export_format: str,
     base_url: str,
     provider_department_id: int | None = None,
     language: str = "zh",
 ) -> Export:
-    """The catalog as ``viewer`` may take it: the spreadsheet template (xlsx or csv, in
+    """The catalog as ``actor`` may take it: the spreadsheet template (xlsx or csv, in
     ``language``), JSON, or DCAT-AP JSON-LD; the one export the API and the command line share."""
     if export_format == "dcat":
         document = dcat_catalog(session, base_url=base_url)
         return Export(orjson.dumps(document), "application/ld+json", "jsonld")
-    chosen = entries_for_export(
-        session, viewer=viewer, provider_department_id=provider_department_id
-    )
+    chosen = entries_for_export(session, actor=actor, provider_department_id=provider_department_id)
     if export_format == "json":
         body = [
             {"code": r.code, "status": r.status, **d.model_dump(mode="json")} for r, d in chosen

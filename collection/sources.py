@@ -315,13 +315,13 @@ def get_source(session: Session, source_id: int) -> Source:
     return source
 
 
-def visible_source(session: Session, source_id: int, viewer: Principal) -> tuple[Source, Resource]:
+def visible_source(session: Session, source_id: int, actor: Principal) -> tuple[Source, Resource]:
     """A source and its resource, for its department and the bureau; to anyone else it does
     not exist (R22)."""
     source = get_source(session, source_id)
     resource = session.get_one(Resource, source.resource_id)
     if not (
-        viewer.department_id == resource.provider_department_id or sees_all(viewer, Records.SOURCE)
+        actor.department_id == resource.provider_department_id or sees_all(actor, Records.SOURCE)
     ):
         raise Hidden("no source {source_id} of your department", source_id=source_id)
     return source, resource
@@ -331,13 +331,13 @@ def secret_of(settings: Settings, source: Source) -> dict[str, Any]:
     return unseal(settings, source.secret)
 
 
-def sources_of(session: Session, viewer: Principal) -> list[tuple[Source, Resource]]:
+def sources_of(session: Session, actor: Principal) -> list[tuple[Source, Resource]]:
     query = (
         select(Source, Resource)
         .join(Resource, Resource.id == Source.resource_id)
         .order_by(Source.id)
     )
-    mine = own_only(viewer, Records.SOURCE, Resource.provider_department_id)
+    mine = own_only(actor, Records.SOURCE, Resource.provider_department_id)
     if mine is not None:
         query = query.where(mine)
     return [(source, resource) for source, resource in session.execute(query)]

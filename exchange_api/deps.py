@@ -37,17 +37,17 @@ def get_session(platform: AppPlatform) -> Iterator[Session]:
 DbSession = Annotated[Session, Depends(get_session, scope="function")]
 
 
-def readable_by(request: Request, viewer: Principal) -> Callable[[str], frozenset[str]]:
-    """Resource code → the items ``viewer``'s department may read now, from the decision point:
+def readable_by(request: Request, actor: Principal) -> Callable[[str], frozenset[str]]:
+    """Resource code → the items ``actor``'s department may read now, from the decision point:
     for pages that show data values outside a data read (quality reports)."""
     platform: Platform = request.app.state.platform
     pdp = request.app.state.access_policy.pdp
     now = platform.clock.now()
 
     def readable(code: str) -> frozenset[str]:
-        if viewer.department_id is None:
+        if actor.department_id is None:
             return frozenset()
-        return frozenset(pdp.readable_items(department_id=viewer.department_id, code=code, at=now))
+        return frozenset(pdp.readable_items(department_id=actor.department_id, code=code, at=now))
 
     return readable
 
@@ -84,9 +84,9 @@ def require_action(obj: str, action: str) -> Callable[[Principal], Principal]:
     """A dependency that lets through only callers the action table lets take ``action`` on
     ``obj`` for the whole city."""
 
-    def check(principal: CurrentPrincipal) -> Principal:
-        ACTIONS.require(principal, "other", obj, action)
-        return principal
+    def check(actor: CurrentPrincipal) -> Principal:
+        ACTIONS.require(actor, "other", obj, action)
+        return actor
 
     return check
 
@@ -96,9 +96,9 @@ Auditor = Annotated[Principal, Depends(require_action("audit", "search"))]
 
 
 def _readable_items(
-    request: Request, viewer: Annotated[Principal, Depends(get_principal)]
+    request: Request, actor: Annotated[Principal, Depends(get_principal)]
 ) -> Callable[[str], frozenset[str]]:
-    return readable_by(request, viewer)
+    return readable_by(request, actor)
 
 
 ReadableItems = Annotated[Callable[[str], frozenset[str]], Depends(_readable_items)]

@@ -162,7 +162,7 @@ PORTAL_POLICY = (
 )
 # The offline HTML reports carry their own <style> and nothing else.
 REPORT_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
-# FastAPI's interactive documentation loads its viewer from a CDN; it is for developers.
+# FastAPI's interactive documentation loads its actor from a CDN; it is for developers.
 DOCUMENTATION = ("/docs", "/redoc")
 
 

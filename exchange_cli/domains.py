@@ -56,7 +56,7 @@ def catalog_export(platform: Platform, export_format: str, output: Path) -> None
 
     with platform.database.transaction() as session:
         content = export_catalog(
-            session, viewer=CLI_ACTOR, export_format=export_format,
+            session, actor=CLI_ACTOR, export_format=export_format,
             base_url=platform.settings.public_base_url,
         ).content  # fmt: skip
     output.write_bytes(content)

@@ -21,15 +21,15 @@ WITHHELD = "（不可见 withheld）"
 SAMPLE_FIELDS = ("check", "description", "value")
 
 
-def sees_every_value(viewer: Principal) -> bool:
-    return sees_all(viewer, Records.VALUES_IN_REPORTS)
+def sees_every_value(actor: Principal) -> bool:
+    return sees_all(actor, Records.VALUES_IN_REPORTS)
 
 
 def comparison_report(
-    report: dict[str, Any], viewer: Principal, readable: Readable
+    report: dict[str, Any], actor: Principal, readable: Readable
 ) -> dict[str, Any]:
-    """The run's report with what ``viewer`` may not read withheld."""
-    if sees_every_value(viewer):
+    """The run's report with what ``actor`` may not read withheld."""
+    if sees_every_value(actor):
         return report
     shown = copy.deepcopy(report)
     shown["findings"] = comparison_rows(report, report["findings"], readable)
@@ -69,10 +69,10 @@ def comparison_rows(
 
 
 def validation_report(
-    report: dict[str, Any], resource_code: str, viewer: Principal, readable: Readable
+    report: dict[str, Any], resource_code: str, actor: Principal, readable: Readable
 ) -> dict[str, Any]:
-    """The run's report with values and keys ``viewer`` may not read withheld."""
-    if sees_every_value(viewer):
+    """The run's report with values and keys ``actor`` may not read withheld."""
+    if sees_every_value(actor):
         return report
     items = readable(resource_code)
     shown = copy.deepcopy(report)

@@ -52,22 +52,22 @@ def may_see_runs(actor: Principal, provider_id: int) -> bool:
     return actor.department_id == provider_id or sees_all(actor, Records.QUALITY_ISSUE)
 
 
-def visible_validation_run(session: Session, run_id: int, viewer: Principal) -> ValidationRun:
+def visible_validation_run(session: Session, run_id: int, actor: Principal) -> ValidationRun:
     run = session.get(ValidationRun, run_id)
     if run is None or not may_see_runs(
-        viewer, get_resource(session, run.resource_code).provider_department_id
+        actor, get_resource(session, run.resource_code).provider_department_id
     ):
         raise not_found(run, "no validation run {run_id}", run_id=run_id)
     return run
 
 
-def visible_comparison_run(session: Session, run_id: int, viewer: Principal) -> ComparisonRun:
+def visible_comparison_run(session: Session, run_id: int, actor: Principal) -> ComparisonRun:
     run = session.get(ComparisonRun, run_id)
     providers = [] if run is None else [
         get_resource(session, code).provider_department_id
         for code in (run.report["left"], run.report["right"])
     ]  # fmt: skip
-    if run is None or not any(may_see_runs(viewer, p) for p in providers):
+    if run is None or not any(may_see_runs(actor, p) for p in providers):
         raise not_found(run, "no comparison run {run_id}", run_id=run_id)
     return run
 
@@ -276,19 +276,19 @@ def steward_overview(
     }  # fmt: skip
 
 
-def shown_validation(run: ValidationRun, viewer: Principal, readable: Readable) -> dict[str, Any]:
-    return disclosure.validation_report(run.report, run.resource_code, viewer, readable)
+def shown_validation(run: ValidationRun, actor: Principal, readable: Readable) -> dict[str, Any]:
+    return disclosure.validation_report(run.report, run.resource_code, actor, readable)
 
 
-def shown_comparison(run: ComparisonRun, viewer: Principal, readable: Readable) -> dict[str, Any]:
-    return disclosure.comparison_report(run.report, viewer, readable)
+def shown_comparison(run: ComparisonRun, actor: Principal, readable: Readable) -> dict[str, Any]:
+    return disclosure.comparison_report(run.report, actor, readable)
 
 
 def shown_issue_rows(
-    session: Session, issue: QualityIssue, viewer: Principal, readable: Readable
+    session: Session, issue: QualityIssue, actor: Principal, readable: Readable
 ) -> list[dict[str, Any]]:
     """An issue's rows as its reader may see them: values of items it may not read withheld."""
-    if disclosure.sees_every_value(viewer):
+    if disclosure.sees_every_value(actor):
         return issue.rows
     if issue.origin == IssueOrigin.INGEST:
         code = session.get_one(Resource, issue.resource_id).code
@@ -304,12 +304,12 @@ def shown_issue_rows(
 
 
 def shown_findings(
-    session: Session, issue: QualityIssue, viewer: Principal, readable: Readable
+    session: Session, issue: QualityIssue, actor: Principal, readable: Readable
 ) -> list[dict[str, Any]]:
     """The issue's findings, each with its ref, row key and name, values and answer, as
-    ``viewer`` may see them."""
+    ``actor`` may see them."""
     keys, name = findings.located(session, issue)
-    shown = shown_issue_rows(session, issue, viewer, readable)
+    shown = shown_issue_rows(session, issue, actor, readable)
     return [
         findings.finding_view(f, keys, name) for f in findings.findings_of(session, issue, shown)
     ]

@@ -45,19 +45,19 @@ OVERSIGHT: dict[Records, frozenset[Role]] = {
 }
 
 
-def sees_all(viewer: Principal, records: Records) -> bool:
-    """Whether ``viewer`` sees every department's records of this kind."""
-    return viewer.is_system or viewer.has_any(*OVERSIGHT[records])
+def sees_all(actor: Principal, records: Records) -> bool:
+    """Whether ``actor`` sees every department's records of this kind."""
+    return actor.is_system or actor.has_any(*OVERSIGHT[records])
 
 
 def own_only(
-    viewer: Principal, records: Records, *department_columns: Any
+    actor: Principal, records: Records, *department_columns: Any
 ) -> ColumnElement[bool] | None:
-    """The filter a list query adds for ``viewer``: none for oversight roles, else rows whose
+    """The filter a list query adds for ``actor``: none for oversight roles, else rows whose
     department (any of ``department_columns``: a request has a consumer and a provider) is the
-    viewer's."""
-    if sees_all(viewer, records):
+    actor's."""
+    if sees_all(actor, records):
         return None
-    if viewer.department_id is None:
+    if actor.department_id is None:
         return false()
-    return or_(*(column == viewer.department_id for column in department_columns))
+    return or_(*(column == actor.department_id for column in department_columns))

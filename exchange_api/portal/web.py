@@ -7,6 +7,7 @@ session secret, so nothing more is stored. Pages use the same services and the s
 point as the API: the portal can do nothing the API would refuse.
 """
 
+import functools
 import hashlib
 import hmac
 from collections.abc import Callable
@@ -21,7 +22,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
-from exchange.actions import ACTIONS
+from exchange.actions import ACTIONS, Relation
 from exchange.errors import (
     AuthenticationFailed,
     DomainError,
@@ -30,7 +31,6 @@ from exchange.errors import (
     PermissionDenied,
 )
 from exchange.i18n import LANGUAGE_NAMES, Message
-from exchange.identity.roles import Role
 from exchange.identity.token_cache import TokenCache
 from exchange.principal import Principal
 from exchange.runtime import Platform
@@ -132,6 +132,12 @@ def _shown(language: str, stored: Message | None, english: str) -> str:
     return english if stored is None else stored.in_language(language)
 
 
+def _may(principal: Principal | None, obj: str, action: str, relation: Relation = "other") -> bool:
+    """For links and buttons: whether the action table lets the signed-in person act, as the
+    services will decide; ``relation`` is their department's relation to the object shown."""
+    return principal is not None and ACTIONS.allows(principal, relation, obj, action)
+
+
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     lang = language(request)
     gettext = translations(lang).gettext
@@ -147,11 +153,8 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
             "other_lang": "en" if lang == "zh" else "zh",
             "language_names": LANGUAGE_NAMES,
             "user": principal,
-            "Role": Role,
             # Buttons for whole-city actions ask the action table, as the services do.
-            "may": lambda obj, action: (
-                principal is not None and ACTIONS.allows(principal, "other", obj, action)
-            ),
+            "may": functools.partial(_may, principal),
             "csrf_token": csrf_token(secret) if secret else "",
             **context,
         },

@@ -59,7 +59,7 @@ def vocabularies(_: CurrentPrincipal) -> dict[str, dict[str, str]]:
     "/requests", status_code=status.HTTP_201_CREATED, summary="Request conditional items (R14)"
 )
 def file_request(
-    body: RequestCreate, viewer: CurrentPrincipal, session: DbSession, platform: AppPlatform
+    body: RequestCreate, actor: CurrentPrincipal, session: DbSession, platform: AppPlatform
 ) -> RequestPublic:
     draft = RequestDraft(
         code=body.resource_code,
@@ -73,7 +73,7 @@ def file_request(
     )
     return _public(
         session,
-        requests.file_request(session, actor=viewer, env=_env(session, platform), draft=draft),
+        requests.file_request(session, actor=actor, env=_env(session, platform), draft=draft),
     )
 
 
@@ -82,7 +82,7 @@ def file_request(
     summary="My department's requests (side=consumer) or those it must decide (side=provider)",
 )
 def list_requests(
-    viewer: CurrentPrincipal,
+    actor: CurrentPrincipal,
     session: DbSession,
     side: Annotated[str, Query(pattern="^(consumer|provider)$")] = "consumer",
     state: str | None = None,
@@ -93,9 +93,7 @@ def list_requests(
         else AccessRequest.provider_department_id
     )
     query = (
-        select(AccessRequest)
-        .where(column == viewer.department_id)
-        .order_by(AccessRequest.id.desc())
+        select(AccessRequest).where(column == actor.department_id).order_by(AccessRequest.id.desc())
     )
     if state:
         query = query.where(AccessRequest.state == state)
@@ -106,15 +104,15 @@ def list_requests(
     "/requests/{request_id}",
     summary="One request (its two departments, the coordinating office, the bureau)",
 )
-def read_request(request_id: int, viewer: CurrentPrincipal, session: DbSession) -> RequestPublic:
-    return _public(session, requests.get_request(session, request_id, viewer))
+def read_request(request_id: int, actor: CurrentPrincipal, session: DbSession) -> RequestPublic:
+    return _public(session, requests.get_request(session, request_id, actor))
 
 
 @router.get("/requests/{request_id}/history", summary="Every step of a request")
 def request_history(
-    request_id: int, viewer: CurrentPrincipal, session: DbSession
+    request_id: int, actor: CurrentPrincipal, session: DbSession
 ) -> list[WorkflowStep]:
-    requests.get_request(session, request_id, viewer)
+    requests.get_request(session, request_id, actor)
     return [
         WorkflowStep.of(event)
         for event in history(session, subject_type="access_request", subject_id=request_id)
@@ -128,13 +126,13 @@ def request_history(
 def approve(
     request_id: int,
     body: Approval,
-    viewer: CurrentPrincipal,
+    actor: CurrentPrincipal,
     session: DbSession,
     platform: AppPlatform,
 ) -> RequestPublic:
     request = requests.approve(
         session,
-        actor=viewer,
+        actor=actor,
         env=_env(session, platform),
         request_id=request_id,
         items=body.items,
@@ -150,13 +148,13 @@ def approve(
 def reject(
     request_id: int,
     body: Rejection,
-    viewer: CurrentPrincipal,
+    actor: CurrentPrincipal,
     session: DbSession,
     platform: AppPlatform,
 ) -> RequestPublic:
     request = requests.reject(
         session,
-        actor=viewer,
+        actor=actor,
         env=_env(session, platform),
         request_id=request_id,
         code=body.code,
@@ -170,11 +168,11 @@ def reject(
     summary="Ask the requester for information (pauses the clock)",
 )
 def ask_info(
-    request_id: int, body: Text, viewer: CurrentPrincipal, session: DbSession, platform: AppPlatform
+    request_id: int, body: Text, actor: CurrentPrincipal, session: DbSession, platform: AppPlatform
 ) -> RequestPublic:
     request = requests.ask_info(
         session,
-        actor=viewer,
+        actor=actor,
         env=_env(session, platform),
         request_id=request_id,
         question=body.text,
@@ -186,23 +184,21 @@ def ask_info(
     "/requests/{request_id}/answer", summary="Answer the provider's question (the clock resumes)"
 )
 def answer(
-    request_id: int, body: Text, viewer: CurrentPrincipal, session: DbSession, platform: AppPlatform
+    request_id: int, body: Text, actor: CurrentPrincipal, session: DbSession, platform: AppPlatform
 ) -> RequestPublic:
     request = requests.answer(
-        session, actor=viewer, env=_env(session, platform), request_id=request_id, text=body.text
+        session, actor=actor, env=_env(session, platform), request_id=request_id, text=body.text
     )
     return _public(session, request)
 
 
 @router.post("/requests/{request_id}/withdraw", summary="Withdraw a request not yet decided")
 def withdraw(
-    request_id: int, viewer: CurrentPrincipal, session: DbSession, platform: AppPlatform
+    request_id: int, actor: CurrentPrincipal, session: DbSession, platform: AppPlatform
 ) -> RequestPublic:
     return _public(
         session,
-        requests.withdraw(
-            session, actor=viewer, env=_env(session, platform), request_id=request_id
-        ),
+        requests.withdraw(session, actor=actor, env=_env(session, platform), request_id=request_id),
     )
 
 
@@ -213,13 +209,13 @@ def withdraw(
 def confidentiality_review(
     request_id: int,
     body: Review,
-    viewer: CurrentPrincipal,
+    actor: CurrentPrincipal,
     session: DbSession,
     platform: AppPlatform,
 ) -> RequestPublic:
     request = requests.confidentiality_review(
         session,
-        actor=viewer,
+        actor=actor,
         env=_env(session, platform),
         request_id=request_id,
         cleared=body.cleared,
@@ -234,23 +230,23 @@ def confidentiality_review(
     summary="Dispute a rejection or narrowing before the coordinating office",
 )
 def open_dispute(
-    request_id: int, body: Text, viewer: CurrentPrincipal, session: DbSession, platform: AppPlatform
+    request_id: int, body: Text, actor: CurrentPrincipal, session: DbSession, platform: AppPlatform
 ) -> DisputeOpened:
     dispute = disputes.open_dispute(
-        session, actor=viewer, env=_env(session, platform), request_id=request_id, ground=body.text
+        session, actor=actor, env=_env(session, platform), request_id=request_id, ground=body.text
     )
     return DisputeOpened(id=dispute.id, state=dispute.state, request_id=request_id)
 
 
 @router.get("/disputes", summary="Disputes: the coordinating office's queue, or my department's")
 def list_disputes(
-    viewer: CurrentPrincipal, session: DbSession, state: str | None = "open"
+    actor: CurrentPrincipal, session: DbSession, state: str | None = "open"
 ) -> list[DisputePublic]:
     query = select(Dispute, AccessRequest).join(
         AccessRequest, AccessRequest.id == Dispute.request_id
     )
     mine = own_only(
-        viewer, Records.DISPUTE,
+        actor, Records.DISPUTE,
         AccessRequest.consumer_department_id, AccessRequest.provider_department_id,
     )  # fmt: skip
     if mine is not None:
@@ -273,13 +269,13 @@ def list_disputes(
 def rule(
     dispute_id: int,
     body: Ruling,
-    viewer: CurrentPrincipal,
+    actor: CurrentPrincipal,
     session: DbSession,
     platform: AppPlatform,
 ) -> DisputeRuled:
     dispute = disputes.rule(
         session,
-        actor=viewer,
+        actor=actor,
         env=_env(session, platform),
         dispute_id=dispute_id,
         grant_items=body.grant_items,
@@ -288,13 +284,13 @@ def rule(
     return DisputeRuled(id=dispute.id, state=dispute.state, granted_items=dispute.granted_items)
 
 
-def _visible_grants(session: Session, viewer: Principal, side: str) -> list[Grant]:
+def _visible_grants(session: Session, actor: Principal, side: str) -> list[Grant]:
     query = select(Grant).order_by(Grant.id.desc())
     if side == "consumer":
-        query = query.where(Grant.consumer_department_id == viewer.department_id)
+        query = query.where(Grant.consumer_department_id == actor.department_id)
     else:
         query = query.join(Resource, Resource.id == Grant.resource_id).where(
-            Resource.provider_department_id == viewer.department_id
+            Resource.provider_department_id == actor.department_id
         )
     return list(session.scalars(query.limit(1000)))
 
@@ -303,11 +299,11 @@ def _visible_grants(session: Session, viewer: Principal, side: str) -> list[Gran
     "/grants", summary="Grants my department holds (side=consumer) or has given (side=provider)"
 )
 def list_grants(
-    viewer: CurrentPrincipal,
+    actor: CurrentPrincipal,
     session: DbSession,
     side: Annotated[str, Query(pattern="^(consumer|provider)$")] = "consumer",
 ) -> list[GrantPublic]:
-    return [GrantPublic.model_validate(g) for g in _visible_grants(session, viewer, side)]
+    return [GrantPublic.model_validate(g) for g in _visible_grants(session, actor, side)]
 
 
 @router.post(
@@ -316,11 +312,11 @@ def list_grants(
     summary="Record a statutory grant (R4, bureau)",
 )
 def statutory_grant(
-    body: StatutoryGrant, viewer: BureauAdmin, session: DbSession, platform: AppPlatform
+    body: StatutoryGrant, actor: BureauAdmin, session: DbSession, platform: AppPlatform
 ) -> GrantPublic:
     grant = grants.statutory_grant(
         session,
-        actor=viewer,
+        actor=actor,
         now=platform.clock.now(),
         code=body.resource_code,
         consumer_code=body.consumer_department_code,
@@ -336,11 +332,11 @@ def statutory_grant(
     "/grants/{grant_id}/revoke", summary="Revoke a grant with a reason (provider or bureau)"
 )
 def revoke(
-    grant_id: int, body: Text, viewer: CurrentPrincipal, session: DbSession, platform: AppPlatform
+    grant_id: int, body: Text, actor: CurrentPrincipal, session: DbSession, platform: AppPlatform
 ) -> GrantPublic:
     if session.get(Grant, grant_id) is None:
         raise NotFound("no grant {grant_id}", grant_id=grant_id)
     grant = grants.revoke_grant(
-        session, actor=viewer, now=platform.clock.now(), grant_id=grant_id, reason=body.text
+        session, actor=actor, now=platform.clock.now(), grant_id=grant_id, reason=body.text
     )
     return GrantPublic.model_validate(grant)

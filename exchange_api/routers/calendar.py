@@ -80,7 +80,7 @@ def year_calendar(
 
 @router.post("/import", summary="Import a year's official schedule (CSV: date,type,name)")
 async def import_year(
-    file: UploadFile, principal: BureauAdmin, session: DbSession, platform: AppPlatform
+    file: UploadFile, actor: BureauAdmin, session: DbSession, platform: AppPlatform
 ) -> ImportResult:
     try:
         text = (await file.read()).decode("utf-8")
@@ -91,7 +91,7 @@ async def import_year(
         session,
         days=days,
         source=file.filename or "upload",
-        actor=principal,
+        actor=actor,
         now=platform.clock.now(),
         zone=platform.settings.zone,
     )

@@ -64,14 +64,14 @@ def _refresh_dag_specs(platform: Platform) -> None:
 )
 def register(
     body: SourceCreate,
-    viewer: CurrentPrincipal,
+    actor: CurrentPrincipal,
     session: DbSession,
     platform: AppPlatform,
     later: BackgroundTasks,
 ) -> SourcePublic:
     source = source_service.register_source(
         session,
-        actor=viewer,
+        actor=actor,
         now=platform.clock.now(),
         settings=platform.settings,
         code=body.resource_code,
@@ -94,14 +94,14 @@ def register(
 def update(
     source_id: int,
     body: SourceUpdate,
-    viewer: CurrentPrincipal,
+    actor: CurrentPrincipal,
     session: DbSession,
     platform: AppPlatform,
     later: BackgroundTasks,
 ) -> SourcePublic:
-    source_service.visible_source(session, source_id, viewer)
+    source_service.visible_source(session, source_id, actor)
     source = source_service.update_source(
-        session, actor=viewer, now=platform.clock.now(), settings=platform.settings,
+        session, actor=actor, now=platform.clock.now(), settings=platform.settings,
         source_id=source_id, change=source_service.SourceChange(**body.model_dump()),
     )  # fmt: skip
     later.add_task(_refresh_dag_specs, platform)
@@ -109,12 +109,12 @@ def update(
 
 
 def _activation(
-    source_id: int, active: bool, viewer: Principal, session: Session, platform: Platform,
+    source_id: int, active: bool, actor: Principal, session: Session, platform: Platform,
     later: BackgroundTasks,
 ) -> SourcePublic:  # fmt: skip
-    source_service.visible_source(session, source_id, viewer)
+    source_service.visible_source(session, source_id, actor)
     source = source_service.set_active(
-        session, actor=viewer, now=platform.clock.now(), source_id=source_id, active=active
+        session, actor=actor, now=platform.clock.now(), source_id=source_id, active=active
     )
     later.add_task(_refresh_dag_specs, platform)
     return _source_public(source, session.get_one(Resource, source.resource_id))
@@ -125,32 +125,32 @@ def _activation(
     summary="Deactivate a source: no more runs; its history stays",
 )
 def deactivate(
-    source_id: int, viewer: CurrentPrincipal, session: DbSession, platform: AppPlatform,
+    source_id: int, actor: CurrentPrincipal, session: DbSession, platform: AppPlatform,
     later: BackgroundTasks,
 ) -> SourcePublic:  # fmt: skip
-    return _activation(source_id, False, viewer, session, platform, later)
+    return _activation(source_id, False, actor, session, platform, later)
 
 
 @router.post("/sources/{source_id}/activate", summary="Activate a deactivated source again")
 def activate(
-    source_id: int, viewer: CurrentPrincipal, session: DbSession, platform: AppPlatform,
+    source_id: int, actor: CurrentPrincipal, session: DbSession, platform: AppPlatform,
     later: BackgroundTasks,
 ) -> SourcePublic:  # fmt: skip
-    return _activation(source_id, True, viewer, session, platform, later)
+    return _activation(source_id, True, actor, session, platform, later)
 
 
 @router.get("/sources", summary="Sources of my department (all, for the bureau)")
-def list_sources(viewer: CurrentPrincipal, session: DbSession) -> list[SourcePublic]:
-    return [_source_public(s, r) for s, r in source_service.sources_of(session, viewer)]
+def list_sources(actor: CurrentPrincipal, session: DbSession) -> list[SourcePublic]:
+    return [_source_public(s, r) for s, r in source_service.sources_of(session, actor)]
 
 
 @router.post(
     "/sources/{source_id}/test", summary="Read a few rows and compare them with the catalog"
 )
 def test_source(
-    source_id: int, viewer: CurrentPrincipal, session: DbSession, platform: AppPlatform
+    source_id: int, actor: CurrentPrincipal, session: DbSession, platform: AppPlatform
 ) -> ConnectionReport:
-    source, resource = source_service.visible_source(session, source_id, viewer)
+    source, resource = source_service.visible_source(session, source_id, actor)
     report = source_service.check_connection(
         source.kind,
         source.config,
@@ -175,12 +175,12 @@ def _ingest_quietly(platform: Platform, source_id: int, run_key: str) -> None:
 )
 def run_now(
     source_id: int,
-    viewer: CurrentPrincipal,
+    actor: CurrentPrincipal,
     session: DbSession,
     platform: AppPlatform,
     later: BackgroundTasks,
 ) -> dict[str, str]:
-    source, _ = source_service.visible_source(session, source_id, viewer)
+    source, _ = source_service.visible_source(session, source_id, actor)
     source_service.require_active(source)
     run_key = f"api-{uuid.uuid4().hex}"
     # Ingestion commits in several short transactions of its own, never inside a request's.
@@ -189,8 +189,8 @@ def run_now(
 
 
 @router.get("/sources/{source_id}/runs", summary="Runs of a source, newest first")
-def runs(source_id: int, viewer: CurrentPrincipal, session: DbSession) -> list[RunPublic]:
-    source_service.visible_source(session, source_id, viewer)
+def runs(source_id: int, actor: CurrentPrincipal, session: DbSession) -> list[RunPublic]:
+    source_service.visible_source(session, source_id, actor)
     found = session.scalars(
         select(IngestRun)
         .where(IngestRun.source_id == source_id)
@@ -207,14 +207,14 @@ def runs(source_id: int, viewer: CurrentPrincipal, session: DbSession) -> list[R
 )
 def rejected(
     run_id: int,
-    viewer: CurrentPrincipal,
+    actor: CurrentPrincipal,
     session: DbSession,
     rows_format: Annotated[str, Query(alias="format", pattern="^(json|csv)$")] = "json",
 ) -> Any:
     run = session.get(IngestRun, run_id)
     if run is None:
         raise NotFound("no run {run_id}", run_id=run_id)
-    source_service.visible_source(session, run.source_id, viewer)
+    source_service.visible_source(session, run.source_id, actor)
     rows = source_service.set_aside_rows(session, run_id)
     if rows_format == "csv":
         return Response(

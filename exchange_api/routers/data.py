@@ -219,7 +219,7 @@ async def read_rows(
     classification: str,
     sequence: str,
     purpose: Purpose,
-    viewer: CurrentPrincipal,
+    actor: CurrentPrincipal,
     columns: Columns = None,
     filters: Filters = [],  # noqa: B006 (FastAPI copies defaults)
     limit: Annotated[int | None, Query(ge=1, description="Rows per page.")] = None,
@@ -249,7 +249,7 @@ async def read_rows(
     return await _answer(
         request,
         lambda pdp, snapshots, now, quick_only: data_reads.read(
-            pdp=pdp, snapshots=snapshots, actor=viewer, request=read, at=now, quick_only=quick_only
+            pdp=pdp, snapshots=snapshots, actor=actor, request=read, at=now, quick_only=quick_only
         ),
         format,
         may_be_quick=True,
@@ -266,7 +266,7 @@ async def download(
     classification: str,
     sequence: str,
     purpose: Purpose,
-    viewer: CurrentPrincipal,
+    actor: CurrentPrincipal,
     columns: Columns = None,
     filters: Filters = [],  # noqa: B006
     snapshot_id: int | None = None,
@@ -286,7 +286,7 @@ async def download(
     return await _answer(
         request,
         lambda pdp, snapshots, now, _: data_reads.read(
-            pdp=pdp, snapshots=snapshots, actor=viewer, request=read, at=now
+            pdp=pdp, snapshots=snapshots, actor=actor, request=read, at=now
         ),
         format,
         filename=f"{classification}-{sequence}",
@@ -304,7 +304,7 @@ async def changes(
     sequence: str,
     since_snapshot: Annotated[int, Query(description="The X-Snapshot-Id you last received.")],
     purpose: Purpose,
-    viewer: CurrentPrincipal,
+    actor: CurrentPrincipal,
     columns: Columns = None,
     grant_id: GrantId = None,
     format: DataFormat = DataFormat.JSON,
@@ -317,7 +317,7 @@ async def changes(
         lambda pdp, snapshots, now, _: data_reads.changes_since(
             pdp=pdp,
             snapshots=snapshots,
-            actor=viewer,
+            actor=actor,
             request=read,
             since_snapshot_id=since_snapshot,
             at=now,

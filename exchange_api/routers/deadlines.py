@@ -32,12 +32,12 @@ class DeadlinePublic(BaseModel):
 
 @router.get("", summary="Open deadlines of my department (all, for the bureau)")
 def list_deadlines(
-    principal: CurrentPrincipal, session: DbSession, include_stopped: bool = False
+    actor: CurrentPrincipal, session: DbSession, include_stopped: bool = False
 ) -> list[DeadlinePublic]:
     query = select(Deadline).order_by(Deadline.due_at)
     if not include_stopped:
         query = query.where(Deadline.status != DeadlineStatus.STOPPED)
-    mine = own_only(principal, Records.DEADLINE, Deadline.assignee_department_id)
+    mine = own_only(actor, Records.DEADLINE, Deadline.assignee_department_id)
     if mine is not None:
         query = query.where(mine)
     return [DeadlinePublic.model_validate(d) for d in session.scalars(query.limit(1000))]

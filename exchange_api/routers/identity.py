@@ -121,10 +121,10 @@ def token_from_password(
         client_address=client_address(request),
     )
     user = service.get_user(session, user_id)
-    principal = service.principal_for(user)
+    actor = service.principal_for(user)
     issued = service.issue_token(
         session,
-        actor=principal,
+        actor=actor,
         now=platform.clock.now(),
         user_id=user.id,
         name=body.name,
@@ -134,17 +134,16 @@ def token_from_password(
 
 
 @router.get("/me", summary="The calling user")
-def me(principal: CurrentPrincipal, session: DbSession) -> UserPublic:
-    assert principal.user_id is not None
-    return UserPublic.of(service.get_user(session, principal.user_id))
+def me(actor: CurrentPrincipal, session: DbSession) -> UserPublic:
+    assert actor.user_id is not None
+    return UserPublic.of(service.get_user(session, actor.user_id))
 
 
 @router.get("/tokens", summary="My API tokens")
-def my_tokens(principal: CurrentPrincipal, session: DbSession) -> list[TokenPublic]:
-    assert principal.user_id is not None
+def my_tokens(actor: CurrentPrincipal, session: DbSession) -> list[TokenPublic]:
+    assert actor.user_id is not None
     return [
-        TokenPublic.model_validate(t)
-        for t in service.list_tokens(session, user_id=principal.user_id)
+        TokenPublic.model_validate(t) for t in service.list_tokens(session, user_id=actor.user_id)
     ]
 
 
@@ -152,14 +151,14 @@ def my_tokens(principal: CurrentPrincipal, session: DbSession) -> list[TokenPubl
     "/tokens", status_code=status.HTTP_201_CREATED, summary="Create another API token for myself"
 )
 def create_token(
-    body: TokenCreate, principal: CurrentPrincipal, session: DbSession, platform: AppPlatform
+    body: TokenCreate, actor: CurrentPrincipal, session: DbSession, platform: AppPlatform
 ) -> IssuedTokenPublic:
-    assert principal.user_id is not None
+    assert actor.user_id is not None
     issued = service.issue_token(
         session,
-        actor=principal,
+        actor=actor,
         now=platform.clock.now(),
-        user_id=principal.user_id,
+        user_id=actor.user_id,
         name=body.name,
         days=body.days or platform.settings.token_days,
     )
@@ -168,10 +167,10 @@ def create_token(
 
 @router.delete("/tokens/{token_id}", summary="Revoke a token")
 def revoke_token(
-    token_id: int, principal: CurrentPrincipal, session: DbSession, platform: AppPlatform
+    token_id: int, actor: CurrentPrincipal, session: DbSession, platform: AppPlatform
 ) -> TokenPublic:
     token: ApiToken = service.revoke_token(
-        session, actor=principal, now=platform.clock.now(), token_id=token_id
+        session, actor=actor, now=platform.clock.now(), token_id=token_id
     )
     return TokenPublic.model_validate(token)
 
@@ -193,11 +192,11 @@ def get_department(code: str, _: CurrentPrincipal, session: DbSession) -> Depart
     "/departments", status_code=status.HTTP_201_CREATED, summary="Register a department (bureau)"
 )
 def create_department(
-    body: DepartmentCreate, principal: BureauAdmin, session: DbSession, platform: AppPlatform
+    body: DepartmentCreate, actor: BureauAdmin, session: DbSession, platform: AppPlatform
 ) -> DepartmentPublic:
     department = service.create_department(
         session,
-        actor=principal,
+        actor=actor,
         now=platform.clock.now(),
         code=body.code,
         name=body.name,
@@ -208,9 +207,9 @@ def create_department(
 
 
 @router.get("/users", summary="Users: all for the bureau, my department's for others")
-def list_users(principal: CurrentPrincipal, session: DbSession) -> list[UserPublic]:
+def list_users(actor: CurrentPrincipal, session: DbSession) -> list[UserPublic]:
     query = select(User).order_by(User.username)
-    mine = own_only(principal, Records.USER, User.department_id)
+    mine = own_only(actor, Records.USER, User.department_id)
     if mine is not None:
         query = query.where(mine)
     return [UserPublic.of(u) for u in session.scalars(query)]
@@ -218,11 +217,11 @@ def list_users(principal: CurrentPrincipal, session: DbSession) -> list[UserPubl
 
 @router.post("/users", status_code=status.HTTP_201_CREATED, summary="Create a user (bureau)")
 def create_user(
-    body: UserCreate, principal: BureauAdmin, session: DbSession, platform: AppPlatform
+    body: UserCreate, actor: BureauAdmin, session: DbSession, platform: AppPlatform
 ) -> UserPublic:
     user = service.create_user(
         session,
-        actor=principal,
+        actor=actor,
         now=platform.clock.now(),
         username=body.username,
         display_name=body.display_name,
@@ -238,11 +237,11 @@ def create_user(
 def set_roles(
     user_id: int,
     body: RolesUpdate,
-    principal: BureauAdmin,
+    actor: BureauAdmin,
     session: DbSession,
     platform: AppPlatform,
 ) -> UserPublic:
     user = service.set_roles(
-        session, actor=principal, now=platform.clock.now(), user_id=user_id, roles=body.roles
+        session, actor=actor, now=platform.clock.now(), user_id=user_id, roles=body.roles
     )
     return UserPublic.of(user)

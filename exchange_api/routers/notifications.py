@@ -26,21 +26,21 @@ class NotificationPublic(BaseModel):
 
 @router.get("", summary="My inbox, newest first")
 def inbox(
-    principal: CurrentPrincipal, session: DbSession, unread: bool = False
+    actor: CurrentPrincipal, session: DbSession, unread: bool = False
 ) -> list[NotificationPublic]:
-    assert principal.user_id is not None
-    items = service.inbox(session, user_id=principal.user_id, unread_only=unread)
+    assert actor.user_id is not None
+    items = service.inbox(session, user_id=actor.user_id, unread_only=unread)
     return [NotificationPublic.model_validate(n) for n in items]
 
 
 @router.post("/{notification_id}/read", summary="Mark a notification read")
 def mark_read(
-    notification_id: int, principal: CurrentPrincipal, session: DbSession, platform: AppPlatform
+    notification_id: int, actor: CurrentPrincipal, session: DbSession, platform: AppPlatform
 ) -> NotificationPublic:
-    assert principal.user_id is not None
+    assert actor.user_id is not None
     notification = service.mark_read(
         session,
-        user_id=principal.user_id,
+        user_id=actor.user_id,
         notification_id=notification_id,
         now=platform.clock.now(),
     )

@@ -76,10 +76,10 @@ def get_suite(
 )  # fmt: skip
 def add_expectation(
     classification: str, sequence: str, body: ExpectationCreate, session: DbSession,
-    platform: AppPlatform, viewer: CurrentPrincipal,
+    platform: AppPlatform, actor: CurrentPrincipal,
 ) -> ExpectationPublic:  # fmt: skip
     expectation = expectations.add_expectation(
-        session, actor=viewer, now=platform.clock.now(), code=f"{classification}/{sequence}",
+        session, actor=actor, now=platform.clock.now(), code=f"{classification}/{sequence}",
         **body.model_dump(),
     )  # fmt: skip
     return ExpectationPublic(id=expectation.id, **body.model_dump())
@@ -88,10 +88,10 @@ def add_expectation(
 @router.patch("/expectations/{expectation_id}", summary="Make a steward's check blocking or not")
 def set_blocking(
     expectation_id: int, body: Blocking, session: DbSession, platform: AppPlatform,
-    viewer: CurrentPrincipal,
+    actor: CurrentPrincipal,
 ) -> ExpectationBlocking:  # fmt: skip
     expectation = expectations.set_blocking(
-        session, actor=viewer, now=platform.clock.now(), expectation_id=expectation_id,
+        session, actor=actor, now=platform.clock.now(), expectation_id=expectation_id,
         blocking=body.blocking,
     )  # fmt: skip
     return ExpectationBlocking(id=expectation.id, blocking=expectation.blocking)
@@ -102,24 +102,24 @@ def set_blocking(
     summary="Remove a steward's check (kept in history)",
 )  # fmt: skip
 def remove_expectation(
-    expectation_id: int, session: DbSession, platform: AppPlatform, viewer: CurrentPrincipal
+    expectation_id: int, session: DbSession, platform: AppPlatform, actor: CurrentPrincipal
 ) -> None:
     expectations.remove_expectation(
-        session, actor=viewer, now=platform.clock.now(), expectation_id=expectation_id
+        session, actor=actor, now=platform.clock.now(), expectation_id=expectation_id
     )
 
 
 @router.post(RESOURCE + "/validate", status_code=status.HTTP_201_CREATED, summary="Validate now")
 def validate_now(
-    classification: str, sequence: str, platform: AppPlatform, viewer: CurrentPrincipal,
+    classification: str, sequence: str, platform: AppPlatform, actor: CurrentPrincipal,
     readable: ReadableItems,
     snapshot_id: Annotated[int | None, Query(description="The current snapshot by default")] = None,
 ) -> ValidationReport:  # fmt: skip
     run = validate_snapshot(
-        platform, code=f"{classification}/{sequence}", snapshot_id=snapshot_id, actor=viewer
+        platform, code=f"{classification}/{sequence}", snapshot_id=snapshot_id, actor=actor
     )
     return ValidationReport.model_validate(
-        reports.validation_json(run, reports.shown_validation(run, viewer, readable))
+        reports.validation_json(run, reports.shown_validation(run, actor, readable))
     )
 
 
@@ -151,11 +151,11 @@ def data_status(
 
 @router.get(RESOURCE + "/validation-runs", summary="Validation runs of a resource, newest first")
 def list_validation_runs(
-    classification: str, sequence: str, session: DbSession, viewer: CurrentPrincipal,
+    classification: str, sequence: str, session: DbSession, actor: CurrentPrincipal,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> list[ValidationSummary]:  # fmt: skip
     resource = get_resource(session, f"{classification}/{sequence}")
-    if not reports.may_see_runs(viewer, resource.provider_department_id):
+    if not reports.may_see_runs(actor, resource.provider_department_id):
         raise NotFound("no validation runs of {code} for you", code=resource.code)
     runs = session.scalars(
         select(ValidationRun).where(ValidationRun.resource_id == resource.id)
@@ -173,11 +173,11 @@ def list_validation_runs(
 
 @router.get("/validation-runs/{run_id}", summary="A validation run's report as JSON")
 def validation_run(
-    run_id: int, session: DbSession, viewer: CurrentPrincipal, readable: ReadableItems
+    run_id: int, session: DbSession, actor: CurrentPrincipal, readable: ReadableItems
 ) -> ValidationReport:
-    run = reports.visible_validation_run(session, run_id, viewer)
+    run = reports.visible_validation_run(session, run_id, actor)
     return ValidationReport.model_validate(
-        reports.validation_json(run, reports.shown_validation(run, viewer, readable))
+        reports.validation_json(run, reports.shown_validation(run, actor, readable))
     )
 
 
@@ -188,11 +188,11 @@ def validation_report(
     request: Request,
     run_id: int,
     session: DbSession,
-    viewer: CurrentPrincipal,
+    actor: CurrentPrincipal,
     readable: ReadableItems,
 ) -> HTMLResponse:
-    run = reports.visible_validation_run(session, run_id, viewer)
-    shown = reports.shown_validation(run, viewer, readable)
+    run = reports.visible_validation_run(session, run_id, actor)
+    shown = reports.shown_validation(run, actor, readable)
     return offline_report(reports.validation_html(run, shown, api_language(request)))
 
 
@@ -200,10 +200,10 @@ def validation_report(
     "/comparisons", status_code=status.HTTP_201_CREATED, summary="Define a comparison (R18)"
 )
 def create_comparison(
-    body: ComparisonDraft, session: DbSession, platform: AppPlatform, viewer: CurrentPrincipal
+    body: ComparisonDraft, session: DbSession, platform: AppPlatform, actor: CurrentPrincipal
 ) -> ComparisonPublic:
     comparison = comparisons.create_comparison(
-        session, actor=viewer, now=platform.clock.now(), draft=body
+        session, actor=actor, now=platform.clock.now(), draft=body
     )
     return ComparisonPublic.model_validate(comparison, from_attributes=True)
 
@@ -221,21 +221,21 @@ def list_comparisons(session: DbSession, _: CurrentPrincipal) -> list[Comparison
     summary="Run a comparison on the current snapshots",
 )  # fmt: skip
 def run_comparison(
-    comparison_id: int, platform: AppPlatform, viewer: CurrentPrincipal, readable: ReadableItems
+    comparison_id: int, platform: AppPlatform, actor: CurrentPrincipal, readable: ReadableItems
 ) -> ComparisonReport:
-    run = comparisons.run_comparison(platform, comparison_id=comparison_id, actor=viewer)
+    run = comparisons.run_comparison(platform, comparison_id=comparison_id, actor=actor)
     return ComparisonReport.model_validate(
-        reports.comparison_json(run, reports.shown_comparison(run, viewer, readable))
+        reports.comparison_json(run, reports.shown_comparison(run, actor, readable))
     )
 
 
 @router.get("/comparison-runs/{run_id}", summary="A comparison run's report as JSON")
 def comparison_run(
-    run_id: int, session: DbSession, viewer: CurrentPrincipal, readable: ReadableItems
+    run_id: int, session: DbSession, actor: CurrentPrincipal, readable: ReadableItems
 ) -> ComparisonReport:
-    run = reports.visible_comparison_run(session, run_id, viewer)
+    run = reports.visible_comparison_run(session, run_id, actor)
     return ComparisonReport.model_validate(
-        reports.comparison_json(run, reports.shown_comparison(run, viewer, readable))
+        reports.comparison_json(run, reports.shown_comparison(run, actor, readable))
     )
 
 
@@ -246,21 +246,21 @@ def comparison_report(
     request: Request,
     run_id: int,
     session: DbSession,
-    viewer: CurrentPrincipal,
+    actor: CurrentPrincipal,
     readable: ReadableItems,
 ) -> HTMLResponse:
-    run = reports.visible_comparison_run(session, run_id, viewer)
-    shown = reports.shown_comparison(run, viewer, readable)
+    run = reports.visible_comparison_run(session, run_id, actor)
+    shown = reports.shown_comparison(run, actor, readable)
     return offline_report(reports.comparison_html(run, shown, api_language(request)))
 
 
 @router.get("/issues", summary="Quality issues: my department's, or all for the bureau")
 def list_issues(
-    session: DbSession, viewer: CurrentPrincipal,
+    session: DbSession, actor: CurrentPrincipal,
     state: Annotated[IssueState | None, Query()] = None,
 ) -> list[IssuePublic]:  # fmt: skip
     query = select(QualityIssue).order_by(QualityIssue.id.desc())
-    mine = own_only(viewer, Records.QUALITY_ISSUE, QualityIssue.department_id)
+    mine = own_only(actor, Records.QUALITY_ISSUE, QualityIssue.department_id)
     if mine is not None:
         query = query.where(mine)
     if state is not None:
@@ -272,13 +272,13 @@ def list_issues(
 
 @router.get("/issues/{issue_id}", summary="A quality issue with its rows and history")
 def get_issue(
-    issue_id: int, session: DbSession, viewer: CurrentPrincipal, readable: ReadableItems
+    issue_id: int, session: DbSession, actor: CurrentPrincipal, readable: ReadableItems
 ) -> IssueDetail:
-    issue = issues.get_issue(session, issue_id, viewer)
+    issue = issues.get_issue(session, issue_id, actor)
     events = history(session, subject_type="quality_issue", subject_id=issue.id)
     return IssueDetail.model_validate({
         **issues.issue_view(issue),
-        "rows": reports.shown_issue_rows(session, issue, viewer, readable),
+        "rows": reports.shown_issue_rows(session, issue, actor, readable),
         "history": [WorkflowStep.of(event) for event in events],
     })  # fmt: skip
 
@@ -291,14 +291,14 @@ def get_findings(
     issue_id: int,
     session: DbSession,
     platform: AppPlatform,
-    viewer: CurrentPrincipal,
+    actor: CurrentPrincipal,
     readable: ReadableItems,
 ) -> FindingsPage:
-    issue = issues.get_issue(session, issue_id, viewer)
+    issue = issues.get_issue(session, issue_id, actor)
     due = issues.answer_due(
         session, issue, now=platform.clock.now(), calendar=platform.calendar(session)
     )
-    shown = reports.shown_findings(session, issue, viewer, readable)
+    shown = reports.shown_findings(session, issue, actor, readable)
     return FindingsPage.model_validate({
         "issue": issues.issue_view(issue),
         "due": due,
@@ -316,11 +316,11 @@ def answer_findings(
     body: FindingsAnswer,
     session: DbSession,
     platform: AppPlatform,
-    viewer: CurrentPrincipal,
+    actor: CurrentPrincipal,
 ) -> IssueAnswered:
     env = platform.workflow_environment(session)
     issue = findings.answer_findings(
-        session, actor=viewer, env=env, issue_id=issue_id,
+        session, actor=actor, env=env, issue_id=issue_id,
         answers=[(ref, body.kind, body.text, body.evidence) for ref in body.refs],
     )  # fmt: skip
     return IssueAnswered.model_validate(
@@ -339,13 +339,13 @@ SHEET_TYPES = {"xlsx": XLSX_TYPE, "csv": CSV_TYPE}
 def findings_sheet(
     issue_id: int,
     session: DbSession,
-    viewer: CurrentPrincipal,
+    actor: CurrentPrincipal,
     readable: ReadableItems,
     sheet_format: Annotated[str, Query(alias="format", pattern="^(xlsx|csv)$")] = "xlsx",
     lang: Annotated[str, Query(pattern="^(zh|en)$")] = "zh",
 ) -> Response:
-    issue = issues.get_issue(session, issue_id, viewer)
-    views = reports.shown_findings(session, issue, viewer, readable)
+    issue = issues.get_issue(session, issue_id, actor)
+    views = reports.shown_findings(session, issue, actor, readable)
     translate = translations(lang).gettext
     write = finding_sheets.findings_xlsx if sheet_format == "xlsx" else finding_sheets.findings_csv
     return Response(
@@ -364,9 +364,9 @@ def upload_findings_sheet(
     file: UploadFile,
     session: DbSession,
     platform: AppPlatform,
-    viewer: CurrentPrincipal,
+    actor: CurrentPrincipal,
 ) -> IssueAnswered:
-    issues.require_may_answer(session, viewer, issue_id)  # before the file is read
+    issues.require_may_answer(session, actor, issue_id)  # before the file is read
     answers = finding_sheets.read_answers(
         file.file.read(), file.filename or "upload.csv",
         [translations(lang).gettext for lang in LANGUAGES],
@@ -374,7 +374,7 @@ def upload_findings_sheet(
     )  # fmt: skip
     env = platform.workflow_environment(session)
     issue = findings.answer_findings(
-        session, actor=viewer, env=env, issue_id=issue_id, answers=answers
+        session, actor=actor, env=env, issue_id=issue_id, answers=answers
     )
     return IssueAnswered.model_validate({
         **issues.issue_view(issue),
@@ -385,11 +385,11 @@ def upload_findings_sheet(
 
 @router.post("/issues/{issue_id}/acknowledge", summary="Acknowledge an issue")
 def acknowledge(
-    issue_id: int, session: DbSession, platform: AppPlatform, viewer: CurrentPrincipal
+    issue_id: int, session: DbSession, platform: AppPlatform, actor: CurrentPrincipal
 ) -> IssuePublic:
     env = platform.workflow_environment(session)
     return IssuePublic.model_validate(
-        issues.issue_view(issues.acknowledge(session, actor=viewer, env=env, issue_id=issue_id))
+        issues.issue_view(issues.acknowledge(session, actor=actor, env=env, issue_id=issue_id))
     )
 
 
@@ -397,11 +397,11 @@ def acknowledge(
     "/issues/{issue_id}/answer", summary="Answer: corrected, confirmed with evidence, or disputed"
 )
 def answer(
-    issue_id: int, body: Answer, session: DbSession, platform: AppPlatform, viewer: CurrentPrincipal
+    issue_id: int, body: Answer, session: DbSession, platform: AppPlatform, actor: CurrentPrincipal
 ) -> IssuePublic:
     env = platform.workflow_environment(session)
     issue = issues.answer(
-        session, actor=viewer, env=env, issue_id=issue_id, kind=body.kind, text=body.text,
+        session, actor=actor, env=env, issue_id=issue_id, kind=body.kind, text=body.text,
         evidence=body.evidence,
     )  # fmt: skip
     return IssuePublic.model_validate(issues.issue_view(issue))
@@ -409,13 +409,13 @@ def answer(
 
 @router.post("/issues/{issue_id}/return", summary="Return an answer that does not settle the issue")
 def return_answer(
-    issue_id: int, body: Reason, session: DbSession, platform: AppPlatform, viewer: CurrentPrincipal
+    issue_id: int, body: Reason, session: DbSession, platform: AppPlatform, actor: CurrentPrincipal
 ) -> IssuePublic:
     env = platform.workflow_environment(session)
     return IssuePublic.model_validate(
         issues.issue_view(
             issues.return_answer(
-                session, actor=viewer, env=env, issue_id=issue_id, reason=body.reason
+                session, actor=actor, env=env, issue_id=issue_id, reason=body.reason
             )
         )
     )
@@ -426,14 +426,14 @@ def verify(
     issue_id: int,
     session: DbSession,
     platform: AppPlatform,
-    viewer: CurrentPrincipal,
+    actor: CurrentPrincipal,
     body: Note | None = None,
 ) -> IssuePublic:
     env = platform.workflow_environment(session)
     return IssuePublic.model_validate(
         issues.issue_view(
             issues.verify(
-                session, actor=viewer, env=env, issue_id=issue_id, note=body.note if body else None
+                session, actor=actor, env=env, issue_id=issue_id, note=body.note if body else None
             )
         )
     )
@@ -444,14 +444,14 @@ def close(
     issue_id: int,
     session: DbSession,
     platform: AppPlatform,
-    viewer: CurrentPrincipal,
+    actor: CurrentPrincipal,
     body: Note | None = None,
 ) -> IssuePublic:
     env = platform.workflow_environment(session)
     return IssuePublic.model_validate(
         issues.issue_view(
             issues.close(
-                session, actor=viewer, env=env, issue_id=issue_id, note=body.note if body else None
+                session, actor=actor, env=env, issue_id=issue_id, note=body.note if body else None
             )
         )
     )
@@ -461,9 +461,9 @@ def close(
     "/overview", summary="The steward overview: pass rates, open issues by department and age"
 )
 def overview(
-    request: Request, session: DbSession, platform: AppPlatform, viewer: CurrentPrincipal
+    request: Request, session: DbSession, platform: AppPlatform, actor: CurrentPrincipal
 ) -> StewardOverview:
-    if not sees_all(viewer, Records.QUALITY_ISSUE):
+    if not sees_all(actor, Records.QUALITY_ISSUE):
         raise PermissionDenied(
             "the overview is for the bureau's stewards", detail={"required_roles": ["data_steward"]}
         )

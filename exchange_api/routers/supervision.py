@@ -52,8 +52,8 @@ def _public(episode: Suspension) -> SuspensionPublic:
 
 
 @router.get("/suspensions", summary="Freshness warnings and suspensions (R11), newest first")
-def list_suspensions(viewer: CurrentPrincipal, session: DbSession) -> list[SuspensionPublic]:
-    return [_public(e) for e in enforcement.visible(session, actor=viewer, limit=500)]
+def list_suspensions(actor: CurrentPrincipal, session: DbSession) -> list[SuspensionPublic]:
+    return [_public(e) for e in enforcement.visible(session, actor=actor, limit=500)]
 
 
 @router.post("/enforce", summary="Run the freshness enforcement now (the DAG runs it daily)")
@@ -66,11 +66,11 @@ def enforce_now(_: Enforcing, session: DbSession, platform: AppPlatform) -> Enfo
 
 @router.post("/departments/{code}/lift", summary="End a warning or suspension by a bureau decision")
 def lift_suspension(
-    code: str, body: Decision, viewer: CurrentPrincipal, session: DbSession, platform: AppPlatform
+    code: str, body: Decision, actor: CurrentPrincipal, session: DbSession, platform: AppPlatform
 ) -> SuspensionPublic:
     department = get_department(session, code)
     episode = lift(
-        session, actor=viewer, env=platform.workflow_environment(session),
+        session, actor=actor, env=platform.workflow_environment(session),
         department_id=department.id, reason=body.reason,
     )  # fmt: skip
     return _public(episode)
@@ -101,7 +101,7 @@ def compute_scorecards(
 )
 def list_scorecards(
     request: Request,
-    viewer: CurrentPrincipal,
+    actor: CurrentPrincipal,
     session: DbSession,
     period: str = PERIOD,
     format: str = Query("json", pattern="^(json|csv|xlsx|pdf)$"),
@@ -135,8 +135,8 @@ def _decided(session: DbSession, v: Violation) -> ViolationDecided:
 @router.get(
     "/violations", summary="The violations register (R20): the bureau's, or my department's"
 )
-def list_violations(viewer: CurrentPrincipal, session: DbSession) -> list[ViolationPublic]:
-    return [_violation(v) for v in violations.visible(session, actor=viewer, limit=1000)]
+def list_violations(actor: CurrentPrincipal, session: DbSession) -> list[ViolationPublic]:
+    return [_violation(v) for v in violations.visible(session, actor=actor, limit=1000)]
 
 
 @router.post("/violations/detect", summary="Look for new violations now (the DAG does it daily)")
@@ -151,11 +151,11 @@ def detect_violations(
     "/violations/{violation_id}/decision", summary="The bureau confirms or dismisses, with a reason"
 )
 def decide_violation(
-    violation_id: int, body: ViolationDecisionBody, viewer: CurrentPrincipal, session: DbSession,
+    violation_id: int, body: ViolationDecisionBody, actor: CurrentPrincipal, session: DbSession,
     platform: AppPlatform,
 ) -> ViolationDecided:  # fmt: skip
     decided = violations.decide(
-        session, actor=viewer, now=platform.clock.now(), violation_id=violation_id,
+        session, actor=actor, now=platform.clock.now(), violation_id=violation_id,
         decision=body.decision, reason=body.reason,
     )  # fmt: skip
     return _decided(session, decided)
@@ -166,11 +166,11 @@ def decide_violation(
     summary="Correct a decision: a new decision with its own reason, linked to the one it corrects",
 )
 def correct_violation(
-    violation_id: int, body: ViolationDecisionBody, viewer: CurrentPrincipal, session: DbSession,
+    violation_id: int, body: ViolationDecisionBody, actor: CurrentPrincipal, session: DbSession,
     platform: AppPlatform,
 ) -> ViolationDecided:  # fmt: skip
     corrected = violations.correct(
-        session, actor=viewer, now=platform.clock.now(), violation_id=violation_id,
+        session, actor=actor, now=platform.clock.now(), violation_id=violation_id,
         decision=body.decision, reason=body.reason,
     )  # fmt: skip
     return _decided(session, corrected)
@@ -178,10 +178,10 @@ def correct_violation(
 
 @router.get("/violations/{violation_id}", summary="A violation with every decision on it")
 def get_violation(
-    violation_id: int, viewer: CurrentPrincipal, session: DbSession
+    violation_id: int, actor: CurrentPrincipal, session: DbSession
 ) -> ViolationDecided:
     return _decided(
-        session, violations.visible_one(session, actor=viewer, violation_id=violation_id)
+        session, violations.visible_one(session, actor=actor, violation_id=violation_id)
     )
 
 
@@ -196,11 +196,11 @@ def _statement(statement: UsageStatement, grant: Grant, code: str) -> StatementP
 
 @router.get("/usage-statements", summary="Monthly usage statements per grant (R17)")
 def list_statements(
-    viewer: CurrentPrincipal,
+    actor: CurrentPrincipal,
     session: DbSession,
     side: str = Query("consumer", pattern="^(consumer|provider)$"),
 ) -> list[StatementPublic]:
-    return [_statement(*row) for row in statements.visible(session, actor=viewer, side=side)]  # type: ignore[arg-type]
+    return [_statement(*row) for row in statements.visible(session, actor=actor, side=side)]  # type: ignore[arg-type]
 
 
 @router.post("/usage-statements/generate", summary="Draw up a month's statements now")
@@ -218,14 +218,14 @@ def generate_statements(
     "/usage-statements/{statement_id}/confirm", summary="The consumer confirms its statement"
 )
 def confirm_statement(
-    statement_id: int, body: Confirmation, viewer: CurrentPrincipal, session: DbSession,
+    statement_id: int, body: Confirmation, actor: CurrentPrincipal, session: DbSession,
     platform: AppPlatform,
 ) -> StatementPublic:  # fmt: skip
-    statements.confirm(session, actor=viewer, now=platform.clock.now(), statement_id=statement_id,
+    statements.confirm(session, actor=actor, now=platform.clock.now(), statement_id=statement_id,
                        note=body.note)  # fmt: skip
     row = next(
         r
-        for r in statements.visible(session, actor=viewer, side="consumer")
+        for r in statements.visible(session, actor=actor, side="consumer")
         if r[0].id == statement_id
     )
     return _statement(*row)

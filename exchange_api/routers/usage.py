@@ -46,7 +46,7 @@ class UseReportPublic(UseReportCreate):
 
 @router.get("/usage", summary="Who read which data, why and how much (R17)")
 def list_usage(
-    viewer: CurrentPrincipal,
+    actor: CurrentPrincipal,
     session: DbSession,
     side: Annotated[
         usage_service.Side,
@@ -57,7 +57,7 @@ def list_usage(
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
 ) -> list[UsagePublic]:
     rows = usage_service.usage(
-        session, actor=viewer, side=side, resource_code=resource_code, since=since, limit=limit
+        session, actor=actor, side=side, resource_code=resource_code, since=since, limit=limit
     )
     return [UsagePublic.model_validate(row) for row in rows]
 
@@ -70,13 +70,13 @@ def list_usage(
 def report_use(
     grant_id: int,
     body: UseReportCreate,
-    viewer: CurrentPrincipal,
+    actor: CurrentPrincipal,
     session: DbSession,
     platform: AppPlatform,
 ) -> UseReportPublic:
     report = usage_service.report_use(
         session,
-        actor=viewer,
+        actor=actor,
         now=platform.clock.now(),
         grant_id=grant_id,
         period_from=body.period_from,
@@ -89,7 +89,7 @@ def report_use(
 
 @router.get("/grants/{grant_id}/use-reports", summary="A grant's use reports")
 def list_use_reports(
-    grant_id: int, viewer: CurrentPrincipal, session: DbSession
+    grant_id: int, actor: CurrentPrincipal, session: DbSession
 ) -> list[UseReportPublic]:
-    found = usage_service.reports_for(session, actor=viewer, grant_id=grant_id)
+    found = usage_service.reports_for(session, actor=actor, grant_id=grant_id)
     return [UseReportPublic.model_validate(r) for r in found]

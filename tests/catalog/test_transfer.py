@@ -128,7 +128,7 @@ def test_wrong_headers_are_refused(world: CatalogWorld) -> None:
 def test_export_round_trips_through_import(world: CatalogWorld) -> None:
     publish(world)
     with world.platform.database.transaction() as session:
-        exported = entries_for_export(session, viewer=world.actor("consumer"))
+        exported = entries_for_export(session, actor=world.actor("consumer"))
     content = write_xlsx(
         row for resource, draft in exported for row in entry_rows(resource.code, draft)
     )
@@ -143,7 +143,7 @@ def test_export_round_trips_through_import(world: CatalogWorld) -> None:
 def test_csv_export_opens_in_spreadsheet_programs(world: CatalogWorld) -> None:
     publish(world)
     with world.platform.database.transaction() as session:
-        exported = entries_for_export(session, viewer=world.actor("consumer"))
+        exported = entries_for_export(session, actor=world.actor("consumer"))
     content = write_csv(
         row for resource, draft in exported for row in entry_rows(resource.code, draft)
     )

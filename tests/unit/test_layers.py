@@ -66,11 +66,11 @@ ROLE_CHECKS_ALLOWED = {
 def test_r22_no_role_check_outside_the_decision_point() -> None:
     found = []
     for package in PACKAGES:
-        for path in (ROOT / package).rglob("*.py"):
+        for path in [*(ROOT / package).rglob("*.py"), *(ROOT / package).rglob("*.html")]:
             relative = path.relative_to(ROOT).as_posix()
             if relative in ROLE_CHECKS_ALLOWED or path.name == "demo.py":
                 continue
             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-                if "has_any(" in line:
+                if "has_any(" in line or ("Role." in line and path.suffix == ".html"):
                     found.append(f"{relative}:{number}: {line.strip()}")
     assert found == []

@@ -62,8 +62,8 @@ def _request_form(request: Request, session: Any, code: str, **more: Any) -> Res
 
 
 @router.get("/access/requests/new")
-def new_request(request: Request, resource: str, user: PortalUser, session: DbSession) -> Response:
-    entries.visible_resource(session, resource, user)
+def new_request(request: Request, resource: str, actor: PortalUser, session: DbSession) -> Response:
+    entries.visible_resource(session, resource, actor)
     return _request_form(request, session, resource, form={})
 
 
@@ -71,7 +71,7 @@ def new_request(request: Request, resource: str, user: PortalUser, session: DbSe
 # shows the refusal is read afresh.
 @router.post("/access/requests")
 def file_request(
-    request: Request, user: PortalUser, form: FormLists, platform: AppPlatform
+    request: Request, actor: PortalUser, form: FormLists, platform: AppPlatform
 ) -> Response:
     code = field(form, "resource")
     try:
@@ -87,7 +87,7 @@ def file_request(
         )
         with platform.database.transaction() as session:
             filed = requests.file_request(
-                session, actor=user, env=platform.workflow_environment(session), draft=draft
+                session, actor=actor, env=platform.workflow_environment(session), draft=draft
             )
     except (DomainError, ValueError) as error:
         message = shown(request, error)
@@ -97,11 +97,11 @@ def file_request(
 
 
 @router.get("/access/requests")
-def my_requests(request: Request, user: PortalUser, session: DbSession) -> Response:
+def my_requests(request: Request, actor: PortalUser, session: DbSession) -> Response:
     rows = session.execute(
         select(AccessRequest, Resource.code)
         .join(Resource, Resource.id == AccessRequest.resource_id)
-        .where(AccessRequest.consumer_department_id == user.department_id)
+        .where(AccessRequest.consumer_department_id == actor.department_id)
         .order_by(AccessRequest.id.desc())
         .limit(200)
     ).all()
@@ -111,7 +111,7 @@ def my_requests(request: Request, user: PortalUser, session: DbSession) -> Respo
 
 
 @router.get("/access/inbox")
-def inbox(request: Request, user: PortalUser, session: DbSession) -> Response:
+def inbox(request: Request, actor: PortalUser, session: DbSession) -> Response:
     waiting = [
         RequestState.SUBMITTED,
         RequestState.AWAITING_INFO,
@@ -121,7 +121,7 @@ def inbox(request: Request, user: PortalUser, session: DbSession) -> Response:
         select(AccessRequest, Resource.code)
         .join(Resource, Resource.id == AccessRequest.resource_id)
         .where(
-            AccessRequest.provider_department_id == user.department_id,
+            AccessRequest.provider_department_id == actor.department_id,
             AccessRequest.state.in_([str(s) for s in waiting]),
         )
         .order_by(AccessRequest.id)
@@ -133,19 +133,19 @@ def inbox(request: Request, user: PortalUser, session: DbSession) -> Response:
 def request_page(
     request: Request,
     request_id: int,
-    user: PortalUser,
+    actor: PortalUser,
     session: DbSession,
     error: str | None = None,
 ) -> Response:
-    found = requests.get_request(session, request_id, user)
+    found = requests.get_request(session, request_id, actor)
     resource = session.get_one(Resource, found.resource_id)
     departments = dict(session.execute(select(Department.id, Department.name)).all())
-    # The buttons are what the workflow opens from this state to the user's roles (their roles
-    # come from the action table), on the user's side of the request.
+    # The buttons are what the workflow opens from this state to the actor's roles (their roles
+    # come from the action table), on the actor's side of the request.
     relation = relation_of(
-        user, provider_id=found.provider_department_id, consumer_id=found.consumer_department_id
+        actor, provider_id=found.provider_department_id, consumer_id=found.consumer_department_id
     )
-    open_now = set(requests.ACCESS_REQUEST.actions_from(found.state, user.roles))
+    open_now = set(requests.ACCESS_REQUEST.actions_from(found.state, actor.roles))
     provider_side, consumer_side = relation == "provider", relation == "consumer"
     return render(
         request, "request.html", item=found, resource=resource, departments=departments,
@@ -155,7 +155,7 @@ def request_page(
         may_clear=provider_side and "clear" in open_now,
         may_withdraw=consumer_side and "withdraw" in open_now,
         may_dispute=consumer_side
-        and ACTIONS.allows(user, relation, "access_request", "dispute")
+        and ACTIONS.allows(actor, relation, "access_request", "dispute")
         and (found.state == RequestState.REJECTED or found.narrowed),
         labels=LABELS_ZH, error=error, **VOCAB,
     )  # fmt: skip
@@ -163,22 +163,22 @@ def request_page(
 
 @router.post("/access/requests/{request_id}/{action}")
 def decide(
-    request: Request, request_id: int, action: str, user: PortalUser, form: FormLists,
+    request: Request, request_id: int, action: str, actor: PortalUser, form: FormLists,
     platform: AppPlatform,
 ) -> Response:  # fmt: skip
     refused = attempt(
-        request, platform, lambda s, env: _take(s, user, env, request_id, action, form)
+        request, platform, lambda s, env: _take(s, actor, env, request_id, action, form)
     )
     if refused:
         with platform.database.transaction() as session:
-            return request_page(request, request_id, user, session, error=refused)
+            return request_page(request, request_id, actor, session, error=refused)
     return redirect(f"/access/requests/{request_id}", notice=say(request, "Saved"))
 
 
 def _take(
-    session: Any, user: Any, env: Any, request_id: int, action: str, form: dict[str, list[str]]
+    session: Any, actor: Any, env: Any, request_id: int, action: str, form: dict[str, list[str]]
 ) -> None:
-    common = {"actor": user, "env": env, "request_id": request_id}
+    common = {"actor": actor, "env": env, "request_id": request_id}
     if action == "approve":
         expires = field(form, "expires_on")
         requests.approve(
@@ -210,14 +210,14 @@ def _take(
 
 @router.get("/access/grants")
 def grants_page(
-    request: Request, user: PortalUser, session: DbSession, platform: AppPlatform
+    request: Request, actor: PortalUser, session: DbSession, platform: AppPlatform
 ) -> Response:
     now = platform.clock.now()
     rows = session.execute(
         select(Grant, Resource.code)
         .join(Resource, Resource.id == Grant.resource_id)
-        .where(or_(Grant.consumer_department_id == user.department_id,
-                   Resource.provider_department_id == user.department_id))
+        .where(or_(Grant.consumer_department_id == actor.department_id,
+                   Resource.provider_department_id == actor.department_id))
         .order_by(Grant.id.desc())
         .limit(500)
     ).all()  # fmt: skip

@@ -29,8 +29,8 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/admin")
-def admin_page(request: Request, user: PortalUser, session: DbSession) -> Response:
-    service.require_bureau_admin(user)
+def admin_page(request: Request, actor: PortalUser, session: DbSession) -> Response:
+    service.require_bureau_admin(actor)
     departments = session.scalars(select(Department).order_by(Department.name)).all()
     users = session.scalars(select(User).order_by(User.username)).all()
     return render(
@@ -41,11 +41,11 @@ def admin_page(request: Request, user: PortalUser, session: DbSession) -> Respon
 
 @router.post("/admin/departments")
 def add_department(
-    request: Request, user: PortalUser, form: FormLists, platform: AppPlatform
+    request: Request, actor: PortalUser, form: FormLists, platform: AppPlatform
 ) -> Response:
     def act(session: Any) -> None:
         service.create_department(
-            session, actor=user, now=platform.clock.now(), code=form["code"][0].strip(),
+            session, actor=actor, now=platform.clock.now(), code=form["code"][0].strip(),
             name=form["name"][0].strip(), kind=DepartmentKind(form["kind"][0]),
         )  # fmt: skip
 
@@ -54,11 +54,11 @@ def add_department(
 
 @router.post("/admin/users")
 def add_user(
-    request: Request, user: PortalUser, form: FormLists, platform: AppPlatform
+    request: Request, actor: PortalUser, form: FormLists, platform: AppPlatform
 ) -> Response:
     def act(session: Any) -> None:
         service.create_user(
-            session, actor=user, now=platform.clock.now(), username=form["username"][0],
+            session, actor=actor, now=platform.clock.now(), username=form["username"][0],
             display_name=form["display_name"][0], department_code=form["department_code"][0],
             roles=[Role(r) for r in form.get("roles", [])], email=(form.get("email") or [""])[0] or None,
             password=form["password"][0],
@@ -69,11 +69,11 @@ def add_user(
 
 @router.post("/admin/users/{user_id}/roles")
 def change_roles(
-    request: Request, user_id: int, user: PortalUser, form: FormLists, platform: AppPlatform
+    request: Request, user_id: int, actor: PortalUser, form: FormLists, platform: AppPlatform
 ) -> Response:
     def act(session: Any) -> None:
         service.set_roles(
-            session, actor=user, now=platform.clock.now(), user_id=user_id,
+            session, actor=actor, now=platform.clock.now(), user_id=user_id,
             roles=[Role(r) for r in form.get("roles", [])],
         )  # fmt: skip
 
@@ -82,29 +82,29 @@ def change_roles(
 
 @router.get("/account/tokens")
 def my_tokens(
-    request: Request, user: PortalUser, session: DbSession, platform: AppPlatform
+    request: Request, actor: PortalUser, session: DbSession, platform: AppPlatform
 ) -> Response:
-    tokens = service.list_tokens(session, user_id=user.user_id) if user.user_id else []
+    tokens = service.list_tokens(session, user_id=actor.user_id) if actor.user_id else []
     issued = request.query_params.get("issued")
     return render(request, "tokens.html", tokens=tokens, now=platform.clock.now(), issued=issued)
 
 
 @router.post("/account/tokens")
 def new_token(
-    request: Request, user: PortalUser, form: FormLists, platform: AppPlatform
+    request: Request, actor: PortalUser, form: FormLists, platform: AppPlatform
 ) -> Response:
     try:
         days = int((form.get("days") or ["90"])[0])
         with platform.database.transaction() as session:
             issued = service.issue_token(
-                session, actor=user, now=platform.clock.now(), user_id=user.user_id or 0,
+                session, actor=actor, now=platform.clock.now(), user_id=actor.user_id or 0,
                 name=(form.get("name") or ["token"])[0], days=days,
             )  # fmt: skip
     except (DomainError, ValueError) as error:
         return redirect("/account/tokens", notice=shown(request, error))
     # Shown once, on the page the browser lands on; it is never stored.
     with platform.database.transaction() as session:
-        tokens = service.list_tokens(session, user_id=user.user_id or 0)
+        tokens = service.list_tokens(session, user_id=actor.user_id or 0)
         return render(
             request, "tokens.html", tokens=tokens, now=platform.clock.now(), issued=issued.secret
         )
@@ -112,27 +112,27 @@ def new_token(
 
 @router.post("/account/tokens/{token_id}/revoke")
 def revoke(
-    request: Request, token_id: int, user: PortalUser, form: FormLists, platform: AppPlatform
+    request: Request, token_id: int, actor: PortalUser, form: FormLists, platform: AppPlatform
 ) -> Response:
     return done(
         request,
         "/account/tokens",
         platform,
         lambda session, _env: service.revoke_token(
-            session, actor=user, now=platform.clock.now(), token_id=token_id
+            session, actor=actor, now=platform.clock.now(), token_id=token_id
         ),
     )
 
 
 @router.get("/admin/calendar")
-def calendar_page(request: Request, user: PortalUser, session: DbSession) -> Response:
-    service.require_bureau_admin(user)
+def calendar_page(request: Request, actor: PortalUser, session: DbSession) -> Response:
+    service.require_bureau_admin(actor)
     years = session.scalars(select(CalendarYear).order_by(CalendarYear.year)).all()
     return render(request, "calendar.html", years=years)
 
 
 @router.post("/admin/calendar")
-async def import_calendar(request: Request, user: PortalUser, platform: AppPlatform) -> Response:
+async def import_calendar(request: Request, actor: PortalUser, platform: AppPlatform) -> Response:
     await checked_form(request)
     upload = (await request.form()).get("file")
     if not isinstance(upload, UploadFile):
@@ -145,7 +145,7 @@ async def import_calendar(request: Request, user: PortalUser, platform: AppPlatf
     def act(session: Any) -> None:
         import_schedule(
             session, days=parse_schedule_csv(text), source=upload.filename or "upload",
-            actor=user, now=platform.clock.now(), zone=platform.settings.zone,
+            actor=actor, now=platform.clock.now(), zone=platform.settings.zone,
         )  # fmt: skip
 
     return done(request, "/admin/calendar", platform, lambda session, _env: act(session))

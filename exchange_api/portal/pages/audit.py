@@ -1,16 +1,16 @@
 """The auditor's page: search the audit log and see whether the hash chain verifies."""
 
 from datetime import date, datetime, time
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from exchange.actions import ACTIONS
 from exchange.audit.checkpoint import verify_audit
 from exchange.audit.query import AuditFilter, search_records
-from exchange.errors import InvalidInput, PermissionDenied
+from exchange.errors import InvalidInput
 from exchange_api.deps import AppPlatform, DbSession
 from exchange_api.portal.web import PortalUser, render
 
@@ -30,23 +30,21 @@ def _day(text: str, end: bool, zone: Any) -> datetime | None:
 
 @router.get("/audit")
 def audit_log(
-    request: Request, user: PortalUser, session: DbSession, platform: AppPlatform,
-    action: str = "", actor: str = "", outcome: str = "", object_id: str = "",
-    start: str = "", end: str = "", before: int | None = None, verify: bool = False,
+    request: Request, actor: PortalUser, session: DbSession, platform: AppPlatform,
+    action: str = "", by: Annotated[str, Query(alias="actor")] = "", outcome: str = "",
+    object_id: str = "", start: str = "", end: str = "", before: int | None = None,
+    verify: bool = False,
 ) -> Response:  # fmt: skip
-    if not ACTIONS.allows(user, "other", "audit", "search"):
-        raise PermissionDenied(
-            "the audit log is for auditors", detail={"required_roles": ["auditor"]}
-        )
+    ACTIONS.require(actor, "other", "audit", "search")
     zone = platform.settings.zone
     criteria = AuditFilter(
-        action=action or None, actor=actor or None, outcome=outcome or None,
+        action=action or None, actor=by or None, outcome=outcome or None,
         object_id=object_id or None, start=_day(start, False, zone), end=_day(end, True, zone),
     )  # fmt: skip
     rows = search_records(session, criteria, before_seq=before, limit=PAGE)
     records = [(row, orjson.loads(row.detail)) for row in rows]
     chain = verify_audit(session.connection(), platform.settings) if verify else None
-    query = {"action": action, "actor": actor, "outcome": outcome, "object_id": object_id,
+    query = {"action": action, "actor": by, "outcome": outcome, "object_id": object_id,
              "start": start, "end": end}  # fmt: skip
     return render(
         request, "audit.html", records=records, chain=chain, query=query,

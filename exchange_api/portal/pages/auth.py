@@ -99,11 +99,11 @@ def login(
 
 @router.post("/logout")
 def logout(
-    request: Request, user: PortalUser, form: Form, session: DbSession, platform: AppPlatform
+    request: Request, actor: PortalUser, form: Form, session: DbSession, platform: AppPlatform
 ) -> Response:
     secret = request.cookies.get(SESSION_COOKIE, "")
     token = authenticate_token(session, secret=secret, now=platform.clock.now())
-    revoke_token(session, actor=user, now=platform.clock.now(), token_id=token.id)
+    revoke_token(session, actor=actor, now=platform.clock.now(), token_id=token.id)
     response = redirect("/login")
     response.delete_cookie(SESSION_COOKIE)
     return response

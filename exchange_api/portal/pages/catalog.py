@@ -23,7 +23,7 @@ router = APIRouter(include_in_schema=False)
 @router.get("/catalog")
 def catalog_search(
     request: Request,
-    user: PortalUser,
+    actor: PortalUser,
     session: DbSession,
     q: str = "",
     share_type: str = "",
@@ -34,7 +34,7 @@ def catalog_search(
     found = search(
         session,
         SearchQuery(text=q[:100], share_type=chosen, limit=size, offset=(max(page, 1) - 1) * size),
-        user,
+        actor,
     )
     departments = dict(session.execute(select(Department.id, Department.name)).all())
     return render(
@@ -45,9 +45,9 @@ def catalog_search(
 
 @router.get("/catalog/{classification}/{sequence}")
 def resource_page(
-    request: Request, classification: str, sequence: str, user: PortalUser, session: DbSession
+    request: Request, classification: str, sequence: str, actor: PortalUser, session: DbSession
 ) -> Response:
-    resource = entries.visible_resource(session, f"{classification}/{sequence}", user)
+    resource = entries.visible_resource(session, f"{classification}/{sequence}", actor)
     version = entries.published_version(session, resource) or entries.working_version(
         session, resource
     )
@@ -58,7 +58,7 @@ def resource_page(
         .order_by(IngestRun.id.desc())
         .limit(1)
     )
-    own = user.department_id == resource.provider_department_id
+    own = actor.department_id == resource.provider_department_id
     working = entries.working_version(session, resource) if own else None
     contacts = [
         holder

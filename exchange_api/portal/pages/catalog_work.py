@@ -95,21 +95,23 @@ def _form_page(request: Request, session: Any, values: dict[str, str], **more: A
 
 
 @router.get("/catalog/new")
-def new_entry(request: Request, user: PortalUser, session: DbSession) -> Response:
+def new_entry(request: Request, actor: PortalUser, session: DbSession) -> Response:
     return _form_page(request, session, {}, action="/catalog/new", title_key="Register an entry")
 
 
 @router.post("/catalog/new")
-def create_entry(request: Request, user: PortalUser, form: Form, platform: AppPlatform) -> Response:
+def create_entry(
+    request: Request, actor: PortalUser, form: Form, platform: AppPlatform
+) -> Response:
     try:
         draft = _draft_from(form)
         with platform.database.transaction() as session:
             code = entries.create_entry(
-                session, actor=user, now=platform.clock.now(), draft=draft
+                session, actor=actor, now=platform.clock.now(), draft=draft
             ).resource.code
             if form.get("submit_now"):
                 lifecycle.submit(
-                    session, actor=user, env=platform.workflow_environment(session), code=code
+                    session, actor=actor, env=platform.workflow_environment(session), code=code
                 )
     except (DomainError, ValidationError, ValueError) as error:
         record_refusal(request, error)
@@ -136,10 +138,10 @@ def _values_of(version: ResourceVersion) -> dict[str, str]:
 
 @router.get("/catalog/{classification}/{sequence}/edit")
 def edit_entry(
-    request: Request, classification: str, sequence: str, user: PortalUser, session: DbSession
+    request: Request, classification: str, sequence: str, actor: PortalUser, session: DbSession
 ) -> Response:
     code = f"{classification}/{sequence}"
-    resource = entries.visible_resource(session, code, user)
+    resource = entries.visible_resource(session, code, actor)
     version = entries.working_version(session, resource) or entries.published_version(
         session, resource
     )
@@ -154,7 +156,7 @@ def save_entry(
     request: Request,
     classification: str,
     sequence: str,
-    user: PortalUser,
+    actor: PortalUser,
     form: Form,
     platform: AppPlatform,
 ) -> Response:
@@ -164,13 +166,13 @@ def save_entry(
         with platform.database.transaction() as session:
             resource = entries.get_resource(session, code)
             if entries.working_version(session, resource) is None:
-                entries.start_new_version(session, actor=user, now=platform.clock.now(), code=code)
+                entries.start_new_version(session, actor=actor, now=platform.clock.now(), code=code)
             entries.update_draft(
-                session, actor=user, now=platform.clock.now(), code=code, draft=draft
+                session, actor=actor, now=platform.clock.now(), code=code, draft=draft
             )
             if form.get("submit_now"):
                 lifecycle.submit(
-                    session, actor=user, env=platform.workflow_environment(session), code=code
+                    session, actor=actor, env=platform.workflow_environment(session), code=code
                 )
     except (DomainError, ValidationError, ValueError) as error:
         record_refusal(request, error)
@@ -182,16 +184,16 @@ def save_entry(
 
 @router.post("/catalog/{classification}/{sequence}/{action}")
 async def review_action(
-    request: Request, classification: str, sequence: str, action: str, user: PortalUser,
+    request: Request, classification: str, sequence: str, action: str, actor: PortalUser,
     platform: AppPlatform,
 ) -> Response:  # fmt: skip
     form = await checked_form(request)
     code = f"{classification}/{sequence}"
     steps = {
-        "submit": lambda s, env: lifecycle.submit(s, actor=user, env=env, code=code),
-        "approve": lambda s, env: lifecycle.approve(s, actor=user, env=env, code=code,
+        "submit": lambda s, env: lifecycle.submit(s, actor=actor, env=env, code=code),
+        "approve": lambda s, env: lifecycle.approve(s, actor=actor, env=env, code=code,
                                                     comment=form.get("comment") or None),
-        "return": lambda s, env: lifecycle.return_for_changes(s, actor=user, env=env, code=code,
+        "return": lambda s, env: lifecycle.return_for_changes(s, actor=actor, env=env, code=code,
                                                               comment=form.get("comment", "")),
     }  # fmt: skip
     if action not in steps:
@@ -205,11 +207,11 @@ async def review_action(
 
 
 @router.get("/catalog/review")
-def review_queue(request: Request, user: PortalUser, session: DbSession) -> Response:
+def review_queue(request: Request, actor: PortalUser, session: DbSession) -> Response:
     waiting = session.execute(
         select(ResourceVersion, Resource.code)
         .join(Resource, Resource.id == ResourceVersion.resource_id)
-        .where(Resource.provider_department_id == user.department_id,
+        .where(Resource.provider_department_id == actor.department_id,
                ResourceVersion.state == VersionState.SUBMITTED)
         .order_by(ResourceVersion.submitted_at)
     ).all()  # fmt: skip
@@ -218,10 +220,10 @@ def review_queue(request: Request, user: PortalUser, session: DbSession) -> Resp
 
 @router.get("/catalog/{classification}/{sequence}/history")
 def version_history(
-    request: Request, classification: str, sequence: str, user: PortalUser, session: DbSession
+    request: Request, classification: str, sequence: str, actor: PortalUser, session: DbSession
 ) -> Response:
-    resource = entries.visible_resource(session, f"{classification}/{sequence}", user)
-    own = user.department_id == resource.provider_department_id
+    resource = entries.visible_resource(session, f"{classification}/{sequence}", actor)
+    own = actor.department_id == resource.provider_department_id
     versions = [
         v
         for v in resource.versions
@@ -234,18 +236,18 @@ def version_history(
 
 
 @router.get("/catalog/import")
-def import_page(request: Request, user: PortalUser) -> Response:
+def import_page(request: Request, actor: PortalUser) -> Response:
     return render(request, "catalog_import.html", problems=None)
 
 
-def _import(platform: Platform, user: Principal, content: bytes, filename: str) -> ImportResult:
+def _import(platform: Platform, actor: Principal, content: bytes, filename: str) -> ImportResult:
     with platform.database.transaction() as session:
-        return import_catalog(session, actor=user, now=platform.clock.now(), content=content,
+        return import_catalog(session, actor=actor, now=platform.clock.now(), content=content,
                               filename=filename, max_rows=platform.settings.import_max_rows)  # fmt: skip
 
 
 @router.post("/catalog/import")
-async def import_file(request: Request, user: PortalUser, platform: AppPlatform) -> Response:
+async def import_file(request: Request, actor: PortalUser, platform: AppPlatform) -> Response:
     await checked_form(request)
     upload = (await request.form()).get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
@@ -253,10 +255,10 @@ async def import_file(request: Request, user: PortalUser, platform: AppPlatform)
             request, "catalog_import.html", problems=None, error=say(request, "Choose a file")
         )
     try:
-        check_may_import(user)  # before the file is read
+        check_may_import(actor)  # before the file is read
         content = await upload.read()
         # Parsing takes seconds for a large file: in a worker thread, never on the event loop.
-        result = await run_in_threadpool(_import, platform, user, content, upload.filename)
+        result = await run_in_threadpool(_import, platform, actor, content, upload.filename)
     except DomainError as error:
         await run_in_threadpool(record_refusal, request, error)
         problems = error.detail if isinstance(error.detail, list) else []

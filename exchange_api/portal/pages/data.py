@@ -19,13 +19,13 @@ router = APIRouter(include_in_schema=False)
 PREVIEW_ROWS = 20
 
 
-async def _read(request: Request, user: object, read: ReadRequest) -> ReadResult:
+async def _read(request: Request, actor: object, read: ReadRequest) -> ReadResult:
     state = request.app.state
     platform: Platform = state.platform
     now = platform.clock.now()
     result = await run_in_threadpool(
         lambda: data_reads.read(
-            pdp=state.access_policy.start(), snapshots=state.snapshots, actor=user,  # type: ignore[arg-type]
+            pdp=state.access_policy.start(), snapshots=state.snapshots, actor=actor,  # type: ignore[arg-type]
             request=read, at=now,
         )
     )  # fmt: skip
@@ -50,7 +50,7 @@ def _mode(text: str) -> str:
 
 @router.get("/data/{classification}/{sequence}")
 async def preview(
-    request: Request, classification: str, sequence: str, user: PortalUser,
+    request: Request, classification: str, sequence: str, actor: PortalUser,
     purpose: str = "", mode: str = SharingMode.API_QUERY, columns: str = "",
 ) -> Response:  # fmt: skip
     code = f"{classification}/{sequence}"
@@ -65,7 +65,7 @@ async def preview(
     read = ReadRequest(
         code=code, mode=_mode(mode), purpose=purpose, items=_columns(columns), limit=PREVIEW_ROWS
     )
-    result = await _read(request, user, read)
+    result = await _read(request, actor, read)
     return render(
         request, "data_preview.html", result=result, columns=result.data.column_names,
         rows=result.data.to_pylist(), **page,
@@ -74,12 +74,12 @@ async def preview(
 
 @router.get("/data/{classification}/{sequence}/download.csv")
 async def download(
-    request: Request, classification: str, sequence: str, user: PortalUser, purpose: str,
+    request: Request, classification: str, sequence: str, actor: PortalUser, purpose: str,
     mode: str = SharingMode.API_QUERY, columns: str = "",
 ) -> Response:  # fmt: skip
     code = f"{classification}/{sequence}"
     read = ReadRequest(code=code, mode=_mode(mode), purpose=purpose, items=_columns(columns))
-    result = await _read(request, user, read)
+    result = await _read(request, actor, read)
     name = f"{code.replace('/', '-')}-{result.snapshot_id}.csv"
     return Response(
         csv_bytes(result.data), media_type="text/csv; charset=utf-8",

@@ -18,17 +18,17 @@ router = APIRouter(include_in_schema=False)
 
 @router.post("/access/requests/{request_id}/dispute")
 def open_dispute(
-    request: Request, request_id: int, user: PortalUser, form: FormLists, platform: AppPlatform
+    request: Request, request_id: int, actor: PortalUser, form: FormLists, platform: AppPlatform
 ) -> Response:
     ground = (form.get("ground") or [""])[0]
     return done(
         request, f"/access/requests/{request_id}", platform,
-        lambda s, env: disputes.open_dispute(s, actor=user, env=env, request_id=request_id, ground=ground),
+        lambda s, env: disputes.open_dispute(s, actor=actor, env=env, request_id=request_id, ground=ground),
     )  # fmt: skip
 
 
 @router.get("/access/disputes")
-def dispute_queue(request: Request, user: PortalUser, session: DbSession) -> Response:
+def dispute_queue(request: Request, actor: PortalUser, session: DbSession) -> Response:
     query = (
         select(Dispute, AccessRequest, Resource.code)
         .join(AccessRequest, AccessRequest.id == Dispute.request_id)
@@ -37,7 +37,7 @@ def dispute_queue(request: Request, user: PortalUser, session: DbSession) -> Res
         .limit(200)
     )
     mine = own_only(
-        user, Records.DISPUTE,
+        actor, Records.DISPUTE,
         AccessRequest.consumer_department_id, AccessRequest.provider_department_id,
     )  # fmt: skip
     rows = session.execute(query if mine is None else query.where(mine)).all()
@@ -46,22 +46,22 @@ def dispute_queue(request: Request, user: PortalUser, session: DbSession) -> Res
 
 @router.post("/access/disputes/{dispute_id}/rule")
 def rule(
-    request: Request, dispute_id: int, user: PortalUser, form: FormLists, platform: AppPlatform
+    request: Request, dispute_id: int, actor: PortalUser, form: FormLists, platform: AppPlatform
 ) -> Response:
     note = (form.get("note") or [""])[0]
     grant = (form.get("outcome") or ["uphold"])[0] == "grant"
     items = form.get("items", []) if grant else None
     return done(
         request, "/access/disputes", platform,
-        lambda s, env: disputes.rule(s, actor=user, env=env, dispute_id=dispute_id,
+        lambda s, env: disputes.rule(s, actor=actor, env=env, dispute_id=dispute_id,
                                      grant_items=items, note=note),
     )  # fmt: skip
 
 
 @router.get("/access/usage")
 def usage_page(
-    request: Request, user: PortalUser, session: DbSession, side: str = "provider"
+    request: Request, actor: PortalUser, session: DbSession, side: str = "provider"
 ) -> Response:
     chosen = "consumer" if side == "consumer" else "provider"
-    rows = usage(session, actor=user, side=chosen, limit=200)  # type: ignore[arg-type]
+    rows = usage(session, actor=actor, side=chosen, limit=200)  # type: ignore[arg-type]
     return render(request, "usage.html", rows=rows, side=chosen)

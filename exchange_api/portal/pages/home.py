@@ -14,17 +14,19 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/")
-def home(request: Request, user: PortalUser, session: DbSession, platform: AppPlatform) -> Response:
+def home(
+    request: Request, actor: PortalUser, session: DbSession, platform: AppPlatform
+) -> Response:
     now = platform.clock.now()
     calendar = platform.calendar(session)
     mine = (
         select(Deadline)
         .where(
             Deadline.status != DeadlineStatus.STOPPED,
-            Deadline.assignee_department_id == user.department_id,
+            Deadline.assignee_department_id == actor.department_id,
             or_(
                 Deadline.assignee_role.is_(None),
-                Deadline.assignee_role.in_([str(r) for r in user.roles]),
+                Deadline.assignee_role.in_([str(r) for r in actor.roles]),
             ),
         )
         .order_by(Deadline.due_at)
@@ -39,7 +41,7 @@ def home(request: Request, user: PortalUser, session: DbSession, platform: AppPl
         }
         for deadline in session.scalars(mine)
     ]
-    notes = inbox(session, user_id=user.user_id, limit=20) if user.user_id else []
+    notes = inbox(session, user_id=actor.user_id, limit=20) if actor.user_id else []
     return render(request, "home.html", tasks=tasks, notifications=notes)
 
 

@@ -41,12 +41,12 @@ SHEET_TYPES = {"xlsx": XLSX_TYPE, "csv": CSV_TYPE}
 
 @router.get("/quality")
 def overview(
-    request: Request, user: PortalUser, session: DbSession, platform: AppPlatform
+    request: Request, actor: PortalUser, session: DbSession, platform: AppPlatform
 ) -> Response:
-    if not sees_all(user, Records.QUALITY_ISSUE):
+    if not sees_all(actor, Records.QUALITY_ISSUE):
         mine = session.scalars(
             select(QualityIssue)
-            .where(QualityIssue.department_id == user.department_id)
+            .where(QualityIssue.department_id == actor.department_id)
             .order_by(QualityIssue.id.desc())
             .limit(200)
         ).all()
@@ -60,24 +60,28 @@ def overview(
 
 @router.get("/quality/validation-runs/{run_id}/report")
 def validation_report(
-    request: Request, run_id: int, user: PortalUser, session: DbSession
+    request: Request, run_id: int, actor: PortalUser, session: DbSession
 ) -> Response:
-    run = reports.visible_validation_run(session, run_id, user)
+    run = reports.visible_validation_run(session, run_id, actor)
     return offline_report(
         reports.validation_html(
-            run, reports.shown_validation(run, user, readable_by(request, user)), language(request)
+            run,
+            reports.shown_validation(run, actor, readable_by(request, actor)),
+            language(request),
         )
     )
 
 
 @router.get("/quality/comparison-runs/{run_id}/report")
 def comparison_report(
-    request: Request, run_id: int, user: PortalUser, session: DbSession
+    request: Request, run_id: int, actor: PortalUser, session: DbSession
 ) -> Response:
-    run = reports.visible_comparison_run(session, run_id, user)
+    run = reports.visible_comparison_run(session, run_id, actor)
     return offline_report(
         reports.comparison_html(
-            run, reports.shown_comparison(run, user, readable_by(request, user)), language(request)
+            run,
+            reports.shown_comparison(run, actor, readable_by(request, actor)),
+            language(request),
         )
     )
 
@@ -86,18 +90,18 @@ def comparison_report(
 def issue_page(
     request: Request,
     issue_id: int,
-    user: PortalUser,
+    actor: PortalUser,
     session: DbSession,
     platform: AppPlatform,
     error: str | None = None,
 ) -> Response:
-    issue = issues.get_issue(session, issue_id, user)
+    issue = issues.get_issue(session, issue_id, actor)
     resource = session.get_one(Resource, issue.resource_id)
     department = session.get_one(Department, issue.department_id)
-    own = user.department_id == issue.department_id
-    # What the workflow opens from this state to the user's roles (from the action table).
-    open_now = set(issues.QUALITY_ISSUE.actions_from(issue.state, user.roles))
-    found = reports.shown_findings(session, issue, user, readable_by(request, user))
+    own = actor.department_id == issue.department_id
+    # What the workflow opens from this state to the actor's roles (from the action table).
+    open_now = set(issues.QUALITY_ISSUE.actions_from(issue.state, actor.roles))
+    found = reports.shown_findings(session, issue, actor, readable_by(request, actor))
     due = issues.answer_due(
         session, issue, now=platform.clock.now(), calendar=platform.calendar(session)
     )
@@ -115,7 +119,7 @@ def issue_page(
 
 @router.post("/quality/issues/{issue_id}/findings/answer")
 def answer_findings(
-    request: Request, issue_id: int, user: PortalUser, form: FormLists, platform: AppPlatform
+    request: Request, issue_id: int, actor: PortalUser, form: FormLists, platform: AppPlatform
 ) -> Response:
     """The selected findings answered alike."""
 
@@ -124,25 +128,25 @@ def answer_findings(
         text, evidence = form.get("text", [""])[0], form.get("evidence", [""])[0] or None
         refs = form.get("ref", [])
         findings.answer_findings(
-            session, actor=user, env=env, issue_id=issue_id,
+            session, actor=actor, env=env, issue_id=issue_id,
             answers=[(ref, kind, text, evidence) for ref in refs],
         )  # fmt: skip
 
     refused = attempt(request, platform, answer)
     if refused:
         with platform.database.transaction() as session:
-            return issue_page(request, issue_id, user, session, platform, error=refused)
+            return issue_page(request, issue_id, actor, session, platform, error=refused)
     return redirect(f"/quality/issues/{issue_id}", notice=say(request, "Saved"))
 
 
 @router.get("/quality/issues/{issue_id}/findings.{sheet_format}")
 def findings_sheet(
-    request: Request, issue_id: int, sheet_format: str, user: PortalUser, session: DbSession
+    request: Request, issue_id: int, sheet_format: str, actor: PortalUser, session: DbSession
 ) -> Response:
     if sheet_format not in SHEET_TYPES:
         raise NotFound("no findings sheet as {sheet_format}", sheet_format=sheet_format)
-    issue = issues.get_issue(session, issue_id, user)
-    views = reports.shown_findings(session, issue, user, readable_by(request, user))
+    issue = issues.get_issue(session, issue_id, actor)
+    views = reports.shown_findings(session, issue, actor, readable_by(request, actor))
     lang = language(request)
     write = finding_sheets.findings_xlsx if sheet_format == "xlsx" else finding_sheets.findings_csv
     return Response(
@@ -154,7 +158,7 @@ def findings_sheet(
 
 @router.post("/quality/issues/{issue_id}/findings/sheet")
 async def upload_findings(
-    request: Request, issue_id: int, user: PortalUser, platform: AppPlatform
+    request: Request, issue_id: int, actor: PortalUser, platform: AppPlatform
 ) -> Response:
     await checked_form(request)
     upload = (await request.form()).get("file")
@@ -164,20 +168,20 @@ async def upload_findings(
         content, filename = await upload.read(), upload.filename
 
         def take(session: Any, env: Any) -> None:
-            issues.require_may_answer(session, user, issue_id)
+            issues.require_may_answer(session, actor, issue_id)
             answers = finding_sheets.read_answers(
                 content, filename, [translations(lang).gettext for lang in LANGUAGES],
                 max_rows=platform.settings.import_max_rows,
             )  # fmt: skip
             findings.answer_findings(
-                session, actor=user, env=env, issue_id=issue_id, answers=answers
+                session, actor=actor, env=env, issue_id=issue_id, answers=answers
             )
 
         refused = await run_in_threadpool(attempt, request, platform, take)
     if refused:
         with platform.database.transaction() as session:
             return await run_in_threadpool(
-                issue_page, request, issue_id, user, session, platform, refused
+                issue_page, request, issue_id, actor, session, platform, refused
             )
     return redirect(f"/quality/issues/{issue_id}", notice=say(request, "Saved"))
 
@@ -187,21 +191,23 @@ def act(
     request: Request,
     issue_id: int,
     action: str,
-    user: PortalUser,
+    actor: PortalUser,
     form: Form,
     platform: AppPlatform,
 ) -> Response:
-    refused = attempt(request, platform, lambda s, env: _take(s, user, env, issue_id, action, form))
+    refused = attempt(
+        request, platform, lambda s, env: _take(s, actor, env, issue_id, action, form)
+    )
     if refused:
         with platform.database.transaction() as session:
-            return issue_page(request, issue_id, user, session, platform, error=refused)
+            return issue_page(request, issue_id, actor, session, platform, error=refused)
     return redirect(f"/quality/issues/{issue_id}", notice=say(request, "Saved"))
 
 
 def _take(
-    session: Any, user: Any, env: Any, issue_id: int, action: str, form: dict[str, str]
+    session: Any, actor: Any, env: Any, issue_id: int, action: str, form: dict[str, str]
 ) -> None:
-    common = {"actor": user, "env": env, "issue_id": issue_id}
+    common = {"actor": actor, "env": env, "issue_id": issue_id}
     if action == "acknowledge":
         issues.acknowledge(session, **common)
     elif action == "answer":

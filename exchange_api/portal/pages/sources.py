@@ -83,14 +83,14 @@ def _settings(form: dict[str, list[str]]) -> dict[str, Any]:
     }
 
 
-def _resources(session: Any, user: Principal) -> list[tuple[str, str]]:
-    """(code, name) of the published resources whose sources ``user`` may manage."""
+def _resources(session: Any, actor: Principal) -> list[tuple[str, str]]:
+    """(code, name) of the published resources whose sources ``actor`` may manage."""
     query = (
         select(Resource.code, ResourceVersion.name)
         .join(ResourceVersion, ResourceVersion.id == Resource.published_version_id)
         .where(Resource.status == ResourceStatus.PUBLISHED)
     )
-    mine = own_only(user, Records.SOURCE, Resource.provider_department_id)
+    mine = own_only(actor, Records.SOURCE, Resource.provider_department_id)
     if mine is not None:
         query = query.where(mine)
     return [(code, name) for code, name in session.execute(query.order_by(Resource.code))]
@@ -112,7 +112,7 @@ def _last_runs(session: Any, source_ids: list[int]) -> dict[int, IngestRun]:
 def _list_page(
     request: Request,
     session: Any,
-    user: Principal,
+    actor: Principal,
     *,
     resource: str = "",
     form: dict[str, list[str]] | None = None,
@@ -120,27 +120,27 @@ def _list_page(
     error: str | None = None,
     status_code: int = 200,
 ) -> Response:
-    pairs = source_service.sources_of(session, user)
+    pairs = source_service.sources_of(session, actor)
     if resource:
         pairs = [(s, r) for s, r in pairs if r.code == resource]
     return render(
         request, "sources.html", status_code=status_code, pairs=pairs, resource=resource,
-        resources=_resources(session, user), last_runs=_last_runs(session, [s.id for s, _ in pairs]),
+        resources=_resources(session, actor), last_runs=_last_runs(session, [s.id for s, _ in pairs]),
         form={k: v[0] for k, v in (form or {}).items() if v}, report=report, error=error,
-        may_manage=ACTIONS.allows(user, "provider", "source", "manage"),
+        may_manage=ACTIONS.allows(actor, "provider", "source", "manage"),
     )  # fmt: skip
 
 
 @router.get("/sources")
 def sources_page(
-    request: Request, user: PortalUser, session: DbSession, resource: str = ""
+    request: Request, actor: PortalUser, session: DbSession, resource: str = ""
 ) -> Response:
-    return _list_page(request, session, user, resource=resource)
+    return _list_page(request, session, actor, resource=resource)
 
 
 @router.post("/sources")
 def register_source(
-    request: Request, user: PortalUser, form: FormLists, platform: AppPlatform
+    request: Request, actor: PortalUser, form: FormLists, platform: AppPlatform
 ) -> Response:
     """Test the connection (the "test" button) or register the source after testing it."""
     code = field(form, "resource_code")
@@ -149,23 +149,23 @@ def register_source(
         with platform.database.transaction() as session:
             if field(form, "action") == "test":
                 resource = get_resource(session, code)
-                source_service.require_may_manage(user, resource)
+                source_service.require_may_manage(actor, resource)
                 report = source_service.check_connection(
                     settings["kind"], settings["config"], settings["secret"],
                     source_service.items_of(session, resource),
                     source_service.reach_of(session, platform.settings, resource),
                     frozenset(filter(None, [settings["watermark_column"]])),
                 )  # fmt: skip
-                return _list_page(request, session, user, resource=code, form=form, report=report)
+                return _list_page(request, session, actor, resource=code, form=form, report=report)
             source = source_service.register_source(
-                session, actor=user, now=platform.clock.now(), settings=platform.settings,
+                session, actor=actor, now=platform.clock.now(), settings=platform.settings,
                 code=code, also=field(form, "additional") == "on", **settings,
             )  # fmt: skip
             source_id = source.id
     except DomainError as error:  # shown on the page; a refusal is recorded first
         with platform.database.transaction() as session:
             return _list_page(
-                request, session, user, resource=code, form=form,
+                request, session, actor, resource=code, form=form,
                 error=shown(request, error), status_code=400,
             )  # fmt: skip
     return redirect(f"/sources/{source_id}", notice=say(request, "Saved"))
@@ -175,12 +175,12 @@ def register_source(
 def source_page(
     request: Request,
     source_id: int,
-    user: PortalUser,
+    actor: PortalUser,
     session: DbSession,
     error: str | None = None,
     report: source_service.ConnectionReport | None = None,
 ) -> Response:
-    source, resource = source_service.visible_source(session, source_id, user)
+    source, resource = source_service.visible_source(session, source_id, actor)
     runs = session.scalars(
         select(IngestRun)
         .where(IngestRun.source_id == source_id)
@@ -191,19 +191,19 @@ def source_page(
         request, "source.html", source=source, resource=resource, runs=runs, error=error,
         report=report, config_fields=CONFIG_FIELDS[source.kind],
         secret_fields=SECRET_FIELDS[source.kind],
-        may_manage=ACTIONS.allows(user, "provider", "source", "manage"),
+        may_manage=ACTIONS.allows(actor, "provider", "source", "manage"),
     )  # fmt: skip
 
 
 @router.post("/sources/{source_id}/edit")
 def edit_source(
-    request: Request, source_id: int, user: PortalUser, form: FormLists, platform: AppPlatform
+    request: Request, source_id: int, actor: PortalUser, form: FormLists, platform: AppPlatform
 ) -> Response:
     def change(session: Any, env: Any) -> None:
-        source, _ = source_service.visible_source(session, source_id, user)
+        source, _ = source_service.visible_source(session, source_id, actor)
         settings = _settings({**form, "kind": [source.kind]})
         source_service.update_source(
-            session, actor=user, now=env.now, settings=platform.settings, source_id=source_id,
+            session, actor=actor, now=env.now, settings=platform.settings, source_id=source_id,
             change=source_service.SourceChange(
                 config=settings["config"], secret=settings["secret"] or None,
                 mode=settings["mode"], watermark_column=settings["watermark_column"],
@@ -214,26 +214,26 @@ def edit_source(
     refused = attempt(request, platform, change)
     if refused:
         with platform.database.transaction() as session:
-            return source_page(request, source_id, user, session, error=refused)
+            return source_page(request, source_id, actor, session, error=refused)
     return redirect(f"/sources/{source_id}", notice=say(request, "Saved"))
 
 
 @router.post("/sources/{source_id}/{change}")
 def switch_or_run(
-    request: Request, source_id: int, change: str, user: PortalUser, form: FormLists,
+    request: Request, source_id: int, change: str, actor: PortalUser, form: FormLists,
     platform: AppPlatform,
 ) -> Response:  # fmt: skip
     """Deactivate, activate, or run now (in the background, once this answer is sent)."""
     run_key = f"portal-{uuid.uuid4().hex}"
 
     def act(session: Any, env: Any) -> None:
-        source, _ = source_service.visible_source(session, source_id, user)
+        source, _ = source_service.visible_source(session, source_id, actor)
         if change in ("activate", "deactivate"):
             source_service.set_active(
-                session, actor=user, now=env.now, source_id=source_id, active=change == "activate"
+                session, actor=actor, now=env.now, source_id=source_id, active=change == "activate"
             )
         elif change == "run":
-            source_service.require_may_manage(user, session.get_one(Resource, source.resource_id))
+            source_service.require_may_manage(actor, session.get_one(Resource, source.resource_id))
             source_service.require_active(source)
         else:
             raise InvalidInput("no action {change!r} on a source", change=change)
@@ -241,7 +241,7 @@ def switch_or_run(
     refused = attempt(request, platform, act)
     if refused:
         with platform.database.transaction() as session:
-            return source_page(request, source_id, user, session, error=refused)
+            return source_page(request, source_id, actor, session, error=refused)
     answer = redirect(f"/sources/{source_id}", notice=say(request, "Saved"))
     if change == "run":
         answer = redirect(f"/sources/{source_id}", notice=say(request, "The run has started"))
@@ -256,11 +256,13 @@ def _run(platform: Platform, source_id: int, run_key: str) -> None:
 
 
 @router.get("/sources/runs/{run_id}/set-aside.csv")
-def set_aside_rows(request: Request, run_id: int, user: PortalUser, session: DbSession) -> Response:
+def set_aside_rows(
+    request: Request, run_id: int, actor: PortalUser, session: DbSession
+) -> Response:
     run = session.get(IngestRun, run_id)
     if run is None:
         raise not_found(run, "no run {run_id}", run_id=run_id)
-    source_service.visible_source(session, run.source_id, user)
+    source_service.visible_source(session, run.source_id, actor)
     rows = source_service.set_aside_rows(session, run_id)
     return Response(
         source_service.set_aside_csv(rows),

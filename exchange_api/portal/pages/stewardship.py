@@ -58,7 +58,7 @@ def _items(session: Any, code: str) -> list[Any]:
 @router.get("/quality/comparisons")
 def comparisons_page(
     request: Request,
-    user: PortalUser,
+    actor: PortalUser,
     session: DbSession,
     left: str = "",
     right: str = "",
@@ -79,7 +79,7 @@ def comparisons_page(
         request, "comparisons.html", status_code=400 if error else 200, comparisons=defined,
         last=last, codes=codes, resources=_published(session), left=left, right=right,
         left_items=_items(session, left), right_items=_items(session, right), error=error,
-        normalisations=list(Normalisation), may_manage=ACTIONS.allows(user, "other", "quality", "manage"),
+        normalisations=list(Normalisation), may_manage=ACTIONS.allows(actor, "other", "quality", "manage"),
     )  # fmt: skip
 
 
@@ -125,28 +125,28 @@ def _draft(form: dict[str, list[str]]) -> ComparisonDraft:
 
 @router.post("/quality/comparisons")
 def define_comparison(
-    request: Request, user: PortalUser, form: FormLists, platform: AppPlatform
+    request: Request, actor: PortalUser, form: FormLists, platform: AppPlatform
 ) -> Response:
     def define(session: Any, env: Any) -> None:
-        comparisons.require_steward(user)  # before reading the form
-        comparisons.create_comparison(session, actor=user, now=env.now, draft=_draft(form))
+        comparisons.require_steward(actor)  # before reading the form
+        comparisons.create_comparison(session, actor=actor, now=env.now, draft=_draft(form))
 
     refused = attempt(request, platform, define)
     if refused:
         with platform.database.transaction() as session:
             return comparisons_page(
-                request, user, session, field(form, "left"), field(form, "right"), refused
+                request, actor, session, field(form, "left"), field(form, "right"), refused
             )
     return redirect("/quality/comparisons", notice=say(request, "Saved"))
 
 
 @router.post("/quality/comparisons/{comparison_id}/run")
 def run_comparison(
-    request: Request, comparison_id: int, user: PortalUser, form: FormLists, platform: AppPlatform
+    request: Request, comparison_id: int, actor: PortalUser, form: FormLists, platform: AppPlatform
 ) -> Response:
     try:
-        comparisons.require_steward(user)
-        run = comparisons.run_comparison(platform, comparison_id=comparison_id, actor=user)
+        comparisons.require_steward(actor)
+        run = comparisons.run_comparison(platform, comparison_id=comparison_id, actor=actor)
     except InvalidInput as error:
         return redirect("/quality/comparisons", notice=error.in_language(language(request)))
     return redirect(f"/quality/comparison-runs/{run.id}/report")
@@ -154,7 +154,7 @@ def run_comparison(
 
 @router.get("/quality/resources/{classification}/{sequence}/checks")
 def checks_page(
-    request: Request, classification: str, sequence: str, user: PortalUser, session: DbSession,
+    request: Request, classification: str, sequence: str, actor: PortalUser, session: DbSession,
     error: str | None = None,
 ) -> Response:  # fmt: skip
     resource = get_resource(session, f"{classification}/{sequence}")
@@ -166,7 +166,7 @@ def checks_page(
     return render(
         request, "checks.html", status_code=400 if error else 200, resource=resource,
         suite=suite_for(session, resource), extra=extra, items=_items(session, resource.code),
-        kinds=sorted(STEWARD_KINDS), error=error, may_manage=ACTIONS.allows(user, "other", "quality", "manage"),
+        kinds=sorted(STEWARD_KINDS), error=error, may_manage=ACTIONS.allows(actor, "other", "quality", "manage"),
         check_message=check_message,
     )  # fmt: skip
 
@@ -192,7 +192,7 @@ def _params(kind: str, form: dict[str, list[str]]) -> dict[str, Any]:
 
 @router.post("/quality/resources/{classification}/{sequence}/checks")
 def add_check(
-    request: Request, classification: str, sequence: str, user: PortalUser, form: FormLists,
+    request: Request, classification: str, sequence: str, actor: PortalUser, form: FormLists,
     platform: AppPlatform,
 ) -> Response:  # fmt: skip
     code = f"{classification}/{sequence}"
@@ -200,30 +200,30 @@ def add_check(
     refused = attempt(
         request, platform,
         lambda session, env: expectations.add_expectation(
-            session, actor=user, now=env.now, code=code, kind=kind, column=field(form, "column"),
+            session, actor=actor, now=env.now, code=code, kind=kind, column=field(form, "column"),
             params=_params(kind, form), blocking=field(form, "blocking") == "on",
             description=field(form, "description"),
         ),
     )  # fmt: skip
     if refused:
         with platform.database.transaction() as session:
-            return checks_page(request, classification, sequence, user, session, refused)
+            return checks_page(request, classification, sequence, actor, session, refused)
     return redirect(f"/quality/resources/{code}/checks", notice=say(request, "Saved"))
 
 
 @router.post("/quality/checks/{expectation_id}/{change}")
 def change_check(
-    request: Request, expectation_id: int, change: str, user: PortalUser, form: FormLists,
+    request: Request, expectation_id: int, change: str, actor: PortalUser, form: FormLists,
     platform: AppPlatform,
 ) -> Response:  # fmt: skip
     def act(session: Any, env: Any) -> None:
         if change == "remove":
             expectations.remove_expectation(
-                session, actor=user, now=env.now, expectation_id=expectation_id
+                session, actor=actor, now=env.now, expectation_id=expectation_id
             )
         elif change in ("block", "unblock"):
             expectations.set_blocking(
-                session, actor=user, now=env.now, expectation_id=expectation_id,
+                session, actor=actor, now=env.now, expectation_id=expectation_id,
                 blocking=change == "block",
             )  # fmt: skip
         else:

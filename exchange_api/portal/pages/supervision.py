@@ -16,26 +16,26 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/supervision/suspensions")
-def suspensions(request: Request, user: PortalUser, session: DbSession) -> Response:
+def suspensions(request: Request, actor: PortalUser, session: DbSession) -> Response:
     departments = dict(session.execute(select(Department.id, Department.name)).all())
-    episodes = enforcement.visible(session, actor=user, limit=300)
+    episodes = enforcement.visible(session, actor=actor, limit=300)
     return render(request, "suspensions.html", episodes=episodes, departments=departments)
 
 
 @router.post("/supervision/departments/{department_id}/lift")
 def lift_page(
-    request: Request, department_id: int, user: PortalUser, form: FormLists, platform: AppPlatform
+    request: Request, department_id: int, actor: PortalUser, form: FormLists, platform: AppPlatform
 ) -> Response:
     reason = (form.get("reason") or [""])[0]
     return done(
         request, "/supervision/suspensions", platform,
-        lambda session, env: lift(session, actor=user, env=env, department_id=department_id, reason=reason),
+        lambda session, env: lift(session, actor=actor, env=env, department_id=department_id, reason=reason),
     )  # fmt: skip
 
 
 @router.get("/supervision/scorecards")
 def scorecard_page(
-    request: Request, user: PortalUser, session: DbSession, platform: AppPlatform, period: str = ""
+    request: Request, actor: PortalUser, session: DbSession, platform: AppPlatform, period: str = ""
 ) -> Response:
     chosen = period or f"{platform.clock.now().astimezone(platform.settings.zone):%Y-%m}"
     return render(request, "scorecards.html", period=chosen, header=scorecards.HEADER,
@@ -44,7 +44,7 @@ def scorecard_page(
 
 @router.get("/supervision/scorecards.{extension}")
 def scorecard_export(
-    request: Request, extension: str, user: PortalUser, session: DbSession, period: str
+    request: Request, extension: str, actor: PortalUser, session: DbSession, period: str
 ) -> Response:
     if extension not in FORMATS:
         raise NotFound("no such page")
@@ -57,9 +57,9 @@ def scorecard_export(
 
 
 @router.get("/supervision/violations")
-def violations_page(request: Request, user: PortalUser, session: DbSession) -> Response:
+def violations_page(request: Request, actor: PortalUser, session: DbSession) -> Response:
     departments = dict(session.execute(select(Department.id, Department.name)).all())
-    found = violations.visible(session, actor=user, limit=500)
+    found = violations.visible(session, actor=actor, limit=500)
     corrected = violations.corrected(session, [v.id for v in found])
     return render(
         request, "violations.html", found=found, departments=departments, corrected=corrected
@@ -68,45 +68,45 @@ def violations_page(request: Request, user: PortalUser, session: DbSession) -> R
 
 @router.post("/supervision/violations/{violation_id}/decision")
 def decide_page(
-    request: Request, violation_id: int, user: PortalUser, form: FormLists, platform: AppPlatform
+    request: Request, violation_id: int, actor: PortalUser, form: FormLists, platform: AppPlatform
 ) -> Response:
     decision, reason = (form.get("decision") or [""])[0], (form.get("reason") or [""])[0]
     return done(
         request, "/supervision/violations", platform,
-        lambda session, env: violations.decide(session, actor=user, now=env.now,
+        lambda session, env: violations.decide(session, actor=actor, now=env.now,
                                                violation_id=violation_id, decision=decision, reason=reason),
     )  # fmt: skip
 
 
 @router.post("/supervision/violations/{violation_id}/corrections")
 def correct_page(
-    request: Request, violation_id: int, user: PortalUser, form: FormLists, platform: AppPlatform
+    request: Request, violation_id: int, actor: PortalUser, form: FormLists, platform: AppPlatform
 ) -> Response:
     decision, reason = (form.get("decision") or [""])[0], (form.get("reason") or [""])[0]
     return done(
         request, "/supervision/violations", platform,
-        lambda session, env: violations.correct(session, actor=user, now=env.now,
+        lambda session, env: violations.correct(session, actor=actor, now=env.now,
                                                 violation_id=violation_id, decision=decision, reason=reason),
     )  # fmt: skip
 
 
 @router.get("/supervision/usage-statements")
 def statements_page(
-    request: Request, user: PortalUser, session: DbSession, side: str = "consumer"
+    request: Request, actor: PortalUser, session: DbSession, side: str = "consumer"
 ) -> Response:
     chosen = "provider" if side == "provider" else "consumer"
-    rows = statements.visible(session, actor=user, side=chosen)  # type: ignore[arg-type]
+    rows = statements.visible(session, actor=actor, side=chosen)  # type: ignore[arg-type]
     departments = dict(session.execute(select(Department.id, Department.name)).all())
     return render(request, "usage_statements.html", rows=rows, side=chosen, departments=departments)
 
 
 @router.post("/supervision/usage-statements/{statement_id}/confirm")
 def confirm_page(
-    request: Request, statement_id: int, user: PortalUser, form: FormLists, platform: AppPlatform
+    request: Request, statement_id: int, actor: PortalUser, form: FormLists, platform: AppPlatform
 ) -> Response:
     note = (form.get("note") or [""])[0]
     return done(
         request, "/supervision/usage-statements", platform,
-        lambda session, env: statements.confirm(session, actor=user, now=env.now,
+        lambda session, env: statements.confirm(session, actor=actor, now=env.now,
                                                 statement_id=statement_id, note=note),
     )  # fmt: skip

@@ -59,9 +59,9 @@ def _quality_badge(session: Session, code: str) -> QualityBadge:
     )
 
 
-def _entry(session: Session, resource: Resource, viewer: Principal) -> EntryPublic:
+def _entry(session: Session, resource: Resource, actor: Principal) -> EntryPublic:
     published = entries.published_version(session, resource)
-    own = viewer.department_id == resource.provider_department_id
+    own = actor.department_id == resource.provider_department_id
     in_progress = entries.working_version(session, resource) if own else None
     shown = in_progress or published
     return EntryPublic(
@@ -102,7 +102,7 @@ def _entry(session: Session, resource: Resource, viewer: Principal) -> EntryPubl
 
 @router.get("/search", summary="Find entries: words (Chinese substrings work), filters and facets")
 def find(
-    viewer: CurrentPrincipal,
+    actor: CurrentPrincipal,
     session: DbSession,
     q: Annotated[str, Query(description="Words, e.g. 企业 or 登记", max_length=100)] = "",
     provider: Annotated[str | None, Query(description="Provider department code")] = None,
@@ -128,7 +128,7 @@ def find(
         limit=limit,
         offset=offset,
     )
-    result = search(session, query, viewer)
+    result = search(session, query, actor)
     departments = {d.id: d for d in session.scalars(select(Department))}
     hits = [
         SearchHit(
@@ -156,12 +156,10 @@ def find(
 
 
 @router.post("/validate", summary="Check an entry without saving it (R6)")
-def validate(draft: EntryDraft, viewer: CurrentPrincipal, session: DbSession) -> ValidationReport:
-    if viewer.department_id is None:
+def validate(draft: EntryDraft, actor: CurrentPrincipal, session: DbSession) -> ValidationReport:
+    if actor.department_id is None:
         raise InvalidInput("validation needs a department")
-    problems = validate_entry(
-        draft, entries.validation_context(session, viewer.department_id, None)
-    )
+    problems = validate_entry(draft, entries.validation_context(session, actor.department_id, None))
     return ValidationReport(
         valid=not problems,
         completeness=completeness(draft),
@@ -173,18 +171,18 @@ def validate(draft: EntryDraft, viewer: CurrentPrincipal, session: DbSession) ->
     "/entries", status_code=status.HTTP_201_CREATED, summary="Register a new entry (a draft)"
 )
 def create(
-    draft: EntryDraft, viewer: CurrentPrincipal, session: DbSession, platform: AppPlatform
+    draft: EntryDraft, actor: CurrentPrincipal, session: DbSession, platform: AppPlatform
 ) -> EntryPublic:
-    version = entries.create_entry(session, actor=viewer, now=platform.clock.now(), draft=draft)
-    return _entry(session, version.resource, viewer)
+    version = entries.create_entry(session, actor=actor, now=platform.clock.now(), draft=draft)
+    return _entry(session, version.resource, actor)
 
 
 @router.get(ENTRY, summary="One entry")
 def read(
-    classification: str, sequence: str, viewer: CurrentPrincipal, session: DbSession
+    classification: str, sequence: str, actor: CurrentPrincipal, session: DbSession
 ) -> EntryPublic:
-    resource = entries.visible_resource(session, entry_code(classification, sequence), viewer)
-    return _entry(session, resource, viewer)
+    resource = entries.visible_resource(session, entry_code(classification, sequence), actor)
+    return _entry(session, resource, actor)
 
 
 @router.put(ENTRY + "/draft", summary="Replace the draft (registrar of the provider)")
@@ -192,18 +190,18 @@ def edit(
     classification: str,
     sequence: str,
     draft: EntryDraft,
-    viewer: CurrentPrincipal,
+    actor: CurrentPrincipal,
     session: DbSession,
     platform: AppPlatform,
 ) -> EntryPublic:
     version = entries.update_draft(
         session,
-        actor=viewer,
+        actor=actor,
         now=platform.clock.now(),
         code=entry_code(classification, sequence),
         draft=draft,
     )
-    return _entry(session, version.resource, viewer)
+    return _entry(session, version.resource, actor)
 
 
 @router.post(
@@ -214,31 +212,31 @@ def edit(
 def new_version(
     classification: str,
     sequence: str,
-    viewer: CurrentPrincipal,
+    actor: CurrentPrincipal,
     session: DbSession,
     platform: AppPlatform,
 ) -> EntryPublic:
     version = entries.start_new_version(
-        session, actor=viewer, now=platform.clock.now(), code=entry_code(classification, sequence)
+        session, actor=actor, now=platform.clock.now(), code=entry_code(classification, sequence)
     )
-    return _entry(session, version.resource, viewer)
+    return _entry(session, version.resource, actor)
 
 
 @router.post(ENTRY + "/submit", summary="Submit the draft for review")
 def submit(
     classification: str,
     sequence: str,
-    viewer: CurrentPrincipal,
+    actor: CurrentPrincipal,
     session: DbSession,
     platform: AppPlatform,
 ) -> EntryPublic:
     version = lifecycle.submit(
         session,
-        actor=viewer,
+        actor=actor,
         env=platform.workflow_environment(session),
         code=entry_code(classification, sequence),
     )
-    return _entry(session, version.resource, viewer)
+    return _entry(session, version.resource, actor)
 
 
 @router.post(ENTRY + "/approve", summary="Approve and publish (a reviewer who did not register it)")
@@ -246,18 +244,18 @@ def approve(
     classification: str,
     sequence: str,
     body: Comment,
-    viewer: CurrentPrincipal,
+    actor: CurrentPrincipal,
     session: DbSession,
     platform: AppPlatform,
 ) -> EntryPublic:
     version = lifecycle.approve(
         session,
-        actor=viewer,
+        actor=actor,
         env=platform.workflow_environment(session),
         code=entry_code(classification, sequence),
         comment=body.comment or None,
     )
-    return _entry(session, version.resource, viewer)
+    return _entry(session, version.resource, actor)
 
 
 @router.post(ENTRY + "/return", summary="Return to the registrar with comments")
@@ -265,18 +263,18 @@ def return_entry(
     classification: str,
     sequence: str,
     body: Comment,
-    viewer: CurrentPrincipal,
+    actor: CurrentPrincipal,
     session: DbSession,
     platform: AppPlatform,
 ) -> EntryPublic:
     version = lifecycle.return_for_changes(
         session,
-        actor=viewer,
+        actor=actor,
         env=platform.workflow_environment(session),
         code=entry_code(classification, sequence),
         comment=body.comment,
     )
-    return _entry(session, version.resource, viewer)
+    return _entry(session, version.resource, actor)
 
 
 @router.post(ENTRY + "/retire", summary="Retire a published entry, with a reason")
@@ -284,27 +282,27 @@ def retire(
     classification: str,
     sequence: str,
     body: Reason,
-    viewer: CurrentPrincipal,
+    actor: CurrentPrincipal,
     session: DbSession,
     platform: AppPlatform,
 ) -> EntryPublic:
     resource = lifecycle.retire(
         session,
-        actor=viewer,
+        actor=actor,
         env=platform.workflow_environment(session),
         code=entry_code(classification, sequence),
         reason=body.reason,
     )
-    return _entry(session, resource, viewer)
+    return _entry(session, resource, actor)
 
 
-@router.get(ENTRY + "/versions", summary="Every version the viewer may see")
+@router.get(ENTRY + "/versions", summary="Every version the actor may see")
 def versions(
-    classification: str, sequence: str, viewer: CurrentPrincipal, session: DbSession
+    classification: str, sequence: str, actor: CurrentPrincipal, session: DbSession
 ) -> list[VersionPublic]:
-    resource = entries.visible_resource(session, entry_code(classification, sequence), viewer)
+    resource = entries.visible_resource(session, entry_code(classification, sequence), actor)
     return [
-        VersionPublic.model_validate(v) for v in entries.visible_versions(session, resource, viewer)
+        VersionPublic.model_validate(v) for v in entries.visible_versions(session, resource, actor)
     ]
 
 
@@ -312,13 +310,13 @@ def versions(
 def diff(
     classification: str,
     sequence: str,
-    viewer: CurrentPrincipal,
+    actor: CurrentPrincipal,
     session: DbSession,
     from_version: Annotated[int, Query(alias="from", ge=1)],
     to_version: Annotated[int, Query(alias="to", ge=1)],
 ) -> VersionDiff:
-    resource = entries.visible_resource(session, entry_code(classification, sequence), viewer)
-    by_number = {v.number: v for v in entries.visible_versions(session, resource, viewer)}
+    resource = entries.visible_resource(session, entry_code(classification, sequence), actor)
+    by_number = {v.number: v for v in entries.visible_versions(session, resource, actor)}
     if from_version not in by_number or to_version not in by_number:
         raise NotFound(
             "entry {code} has no version {from_version} or {to_version} you may see",
@@ -343,12 +341,12 @@ def diff(
 
 @router.get(ENTRY + "/history", summary="Review history of the entry")
 def entry_history(
-    classification: str, sequence: str, viewer: CurrentPrincipal, session: DbSession
+    classification: str, sequence: str, actor: CurrentPrincipal, session: DbSession
 ) -> list[EntryStep]:
-    resource = entries.visible_resource(session, entry_code(classification, sequence), viewer)
+    resource = entries.visible_resource(session, entry_code(classification, sequence), actor)
     steps = [
         EntryStep(version=version.number, **WorkflowStep.of(event).model_dump())
-        for version in entries.visible_versions(session, resource, viewer)
+        for version in entries.visible_versions(session, resource, actor)
         for event in history(session, subject_type="catalog_version", subject_id=version.id)
     ]
     return sorted(steps, key=lambda step: step.at)
@@ -363,13 +361,13 @@ def declare_key_change(
     classification: str,
     sequence: str,
     body: KeyChange,
-    viewer: CurrentPrincipal,
+    actor: CurrentPrincipal,
     session: DbSession,
     platform: AppPlatform,
 ) -> UpdateTaskPublic:
     task = tasks.open_update_task(
         session,
-        actor=viewer,
+        actor=actor,
         env=platform.workflow_environment(session),
         code=entry_code(classification, sequence),
         description=body.description,

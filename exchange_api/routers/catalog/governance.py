@@ -35,13 +35,13 @@ router = APIRouter(prefix="/api/v1/catalog", tags=["catalog"], responses=ERROR_R
     summary="Add a classification node (bureau)",
 )
 def add_classification(
-    body: ClassificationCreate, viewer: BureauAdmin, session: DbSession, platform: AppPlatform
+    body: ClassificationCreate, actor: BureauAdmin, session: DbSession, platform: AppPlatform
 ) -> ClassificationPublic:
     node = add_classification_node(session, body.code, body.name)
     audit.record(
         session,
         at=platform.clock.now(),
-        actor=viewer,
+        actor=actor,
         action="catalog.classification",
         object_type="classification",
         object_id=node.code,
@@ -67,13 +67,13 @@ def statutory(
     classification: str,
     sequence: str,
     body: StatutoryCreate,
-    viewer: BureauAdmin,
+    actor: BureauAdmin,
     session: DbSession,
     platform: AppPlatform,
 ) -> StatutorySharingPublic:
     record = governance.record_statutory_sharing(
         session,
-        actor=viewer,
+        actor=actor,
         now=platform.clock.now(),
         code=entry_code(classification, sequence),
         item_name=body.item_name,
@@ -88,11 +88,11 @@ def statutory(
     summary="Name the authoritative department of a data element (R8)",
 )
 def authoritative_source(
-    element: str, body: SourceCreate, viewer: BureauAdmin, session: DbSession, platform: AppPlatform
+    element: str, body: SourceCreate, actor: BureauAdmin, session: DbSession, platform: AppPlatform
 ) -> AuthoritativeSourcePublic:
     governance.set_authoritative_source(
         session,
-        actor=viewer,
+        actor=actor,
         now=platform.clock.now(),
         element=element,
         label=body.label,
@@ -122,18 +122,18 @@ def duplicate_collection(
 def assign_administrator(
     department_code: str,
     body: AdministratorAssign,
-    viewer: BureauAdmin,
+    actor: BureauAdmin,
     session: DbSession,
     platform: AppPlatform,
 ) -> list[AdministratorTerm]:
     governance.assign_administrator(
         session,
-        actor=viewer,
+        actor=actor,
         now=platform.clock.now(),
         department_code=department_code,
         username=body.username,
     )
-    return administrators(department_code, viewer, session)
+    return administrators(department_code, actor, session)
 
 
 @router.get(

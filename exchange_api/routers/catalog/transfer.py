@@ -20,13 +20,13 @@ router = APIRouter(prefix="/api/v1/catalog", tags=["catalog"], responses=ERROR_R
     summary="Import entries from the spreadsheet template (.xlsx or .csv), all or nothing",
 )
 def import_file(
-    file: UploadFile, viewer: CurrentPrincipal, session: DbSession, platform: AppPlatform
+    file: UploadFile, actor: CurrentPrincipal, session: DbSession, platform: AppPlatform
 ) -> ImportReport:
     # A plain function: FastAPI runs it in a worker thread, so parsing never blocks other requests.
-    check_may_import(viewer)
+    check_may_import(actor)
     result = import_catalog(
         session,
-        actor=viewer,
+        actor=actor,
         now=platform.clock.now(),
         content=file.file.read(),
         filename=file.filename or "upload.csv",
@@ -41,7 +41,7 @@ def import_file(
     responses=documented_as("application/json", "application/ld+json", XLSX_TYPE, CSV_TYPE),
 )
 def export(
-    viewer: CurrentPrincipal,
+    actor: CurrentPrincipal,
     session: DbSession,
     platform: AppPlatform,
     export_format: Annotated[str, Query(alias="format", pattern="^(xlsx|csv|json|dcat)$")] = "xlsx",
@@ -52,7 +52,7 @@ def export(
 ) -> Response:
     provider_id = get_department(session, provider).id if provider else None
     exported = export_catalog(
-        session, viewer=viewer, export_format=export_format,
+        session, actor=actor, export_format=export_format,
         base_url=platform.settings.public_base_url, provider_department_id=provider_id,
         language=lang,
     )  # fmt: skip
