@@ -1,5 +1,6 @@
 """Every role, in the providing department and in another one, against every catalog action:
-register, submit, publish, retire, declare a key change, govern (R1, R4, R7, R8).
+register, edit, submit, publish, return, retire, declare a key change, govern (R1, R4, R7, R8);
+publishing completes the open catalog updates (R7), so approval covers that action too.
 
 The expected outcome is written out here from RULES.md, independently of exchange/actions.csv, so a
 change to the rule table that breaks a rule fails this test. Each case runs the real service in a
@@ -34,7 +35,9 @@ def expected(action: str, department: str, role: Role) -> str:
     if department == "other":
         return "denied"  # only the providing department acts on its entries (R1)
     allowed = {
+        "edit": {Role.CATALOG_REGISTRAR},
         "submit": {Role.CATALOG_REGISTRAR},
+        "return": {Role.CATALOG_REVIEWER},  # R1: the reviewer sends it back with a reason
         "approve": {Role.CATALOG_REVIEWER},  # R1: reviewed before publication
         "retire": {Role.CATALOG_REVIEWER, Role.DATA_RESOURCE_ADMIN},
         "declare": {Role.CATALOG_REGISTRAR, Role.CATALOG_REVIEWER, Role.DATA_RESOURCE_ADMIN},  # R7
@@ -46,13 +49,13 @@ def _attempt(world: CatalogWorld, actor: Principal, action: str) -> str:
     """Set up what the action needs (as the department's own staff), then let ``actor`` try."""
     platform = world.platform
     code = ""
-    if action in ("submit",):
+    if action in ("submit", "edit"):
         with platform.database.transaction() as session:
             code = entries.create_entry(
                 session, actor=world.actor("registrar"), now=platform.clock.now(),
                 draft=enterprise_register(),
             ).resource.code  # fmt: skip
-    elif action == "approve":
+    elif action in ("approve", "return"):
         code = submitted_entry(world, enterprise_register())
     elif action in ("retire", "declare"):
         code = publish_entry(world, enterprise_register())
@@ -60,7 +63,13 @@ def _attempt(world: CatalogWorld, actor: Principal, action: str) -> str:
         "register": lambda s, env: entries.create_entry(
             s, actor=actor, now=env.now, draft=enterprise_register()
         ),
+        "edit": lambda s, env: entries.update_draft(
+            s, actor=actor, now=env.now, code=code, draft=enterprise_register(abstract="更新摘要")
+        ),
         "submit": lambda s, env: lifecycle.submit(s, actor=actor, env=env, code=code),
+        "return": lambda s, env: lifecycle.return_for_changes(
+            s, actor=actor, env=env, code=code, comment="请补充字段说明"
+        ),
         "approve": lambda s, env: lifecycle.approve(s, actor=actor, env=env, code=code),
         "retire": lambda s, env: lifecycle.retire(
             s, actor=actor, env=env, code=code, reason="系统停用"
@@ -83,7 +92,9 @@ def _attempt(world: CatalogWorld, actor: Principal, action: str) -> str:
     return OK
 
 
-@pytest.mark.parametrize("action", ["register", "submit", "approve", "retire", "declare", "govern"])
+@pytest.mark.parametrize(
+    "action", ["register", "edit", "submit", "approve", "return", "retire", "declare", "govern"]
+)
 def test_r1_every_role_in_every_department_against_every_catalog_action(
     world: CatalogWorld, action: str
 ) -> None:

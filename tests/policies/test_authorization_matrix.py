@@ -17,7 +17,7 @@ from exchange.identity.roles import Role
 from exchange.identity.service import get_user, principal_for
 from exchange.principal import Principal
 from exchange.workflow import WorkflowEnvironment
-from policies import data_reads, grants, requests
+from policies import data_reads, disputes, grants, requests
 from policies.data_reads import ReadRequest
 from policies.models import Grant
 from policies.pdp import DataAccessPolicy
@@ -183,3 +183,88 @@ def _file(world: CatalogWorld, actor: Principal, code: str, item: str) -> object
         period_to=date(2027, 11, 30),
     )
     return _in_transaction(world, requests.file_request, actor=actor, draft=draft)
+
+
+def expected_step(step: str, department: str, role: Role) -> str:
+    """The rest of the request's life (R14), from RULES.md: the provider's data reviewer asks and
+    approves, its data resource administrator gives the confidentiality review; the requesting
+    department's consumer answers, withdraws and disputes; the coordinating office rules; the
+    bureau records statutory grants (R4)."""
+    if step == "rule":
+        return OK if role == Role.COORDINATING_OFFICE else "denied"
+    if step == "statutory":
+        return OK if role == Role.BUREAU_ADMIN else "denied"
+    if expected_viewing(department, role) == "not_found":
+        return "not_found"
+    by = {
+        "ask_info": ("provider", Role.DATA_REVIEWER),
+        "approve": ("provider", Role.DATA_REVIEWER),
+        "confidentiality_review": ("provider", Role.DATA_RESOURCE_ADMIN),
+        "answer": ("requester", Role.CONSUMER),
+        "withdraw": ("requester", Role.CONSUMER),
+        "dispute": ("requester", Role.CONSUMER),
+    }[step]
+    return OK if (department, role) == by else "denied"
+
+
+STEPS = ("ask_info", "approve", "confidentiality_review", "answer", "withdraw", "dispute",
+         "rule", "statutory")  # fmt: skip
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_r4_r14_every_role_against_every_step_of_a_request(
+    world: CatalogWorld, cast: dict[tuple[str, Role], Principal], step: str
+) -> None:
+    code = publish(world, sensitive=step == "confidentiality_review")
+    surprises = []
+    for (department, role), actor in cast.items():
+        request_id = file(world, code, ["phone"])
+        # Bring the request to where the step is taken, as its own parties would.
+        if step == "answer":
+            act(world, "data_reviewer", requests.ask_info, request_id=request_id, question="用途?")
+        if step == "confidentiality_review":
+            act(world, "data_reviewer", requests.approve, request_id=request_id)
+        if step in ("dispute", "rule"):
+            act(world, "data_reviewer", requests.reject, request_id=request_id,
+                code=RejectReason.OTHER, reason="不符合")  # fmt: skip
+        dispute_id = 0
+        if step == "rule":
+            with world.platform.database.transaction() as session:
+                dispute_id = disputes.open_dispute(
+                    session, actor=world.actor("consumer"),
+                    env=world.platform.workflow_environment(session), request_id=request_id,
+                    ground="确有履职需要",
+                ).id  # fmt: skip
+        got = outcome(_take, world, step, actor, request_id, dispute_id, code)
+        if got != expected_step(step, department, role):
+            surprises.append(f"{department} {role} {step}: expected "
+                             f"{expected_step(step, department, role)}, got {got}")  # fmt: skip
+    assert surprises == []
+
+
+def _take(
+    world: CatalogWorld, step: str, actor: Principal, request_id: int, dispute_id: int, code: str
+) -> object:
+    on_request = {"actor": actor, "request_id": request_id}
+    if step == "ask_info":
+        return _in_transaction(world, requests.ask_info, **on_request, question="用途?")
+    if step == "approve":
+        return _in_transaction(world, requests.approve, **on_request)
+    if step == "confidentiality_review":
+        return _in_transaction(world, requests.confidentiality_review, **on_request,
+                               cleared=True, note="已审查")  # fmt: skip
+    if step == "answer":
+        return _in_transaction(world, requests.answer, **on_request, text="用于审批")
+    if step == "withdraw":
+        return _in_transaction(world, requests.withdraw, **on_request)
+    if step == "dispute":
+        return _in_transaction(world, disputes.open_dispute, **on_request, ground="确有履职需要")
+    if step == "rule":
+        return _in_transaction(world, disputes.rule, actor=actor, dispute_id=dispute_id,
+                               grant_items=None, note="维持")  # fmt: skip
+    with world.platform.database.transaction() as session:
+        return grants.statutory_grant(
+            session, actor=actor, now=world.platform.clock.now(), code=code,
+            consumer_code=world.consumer_department.code, items=["id_number"],
+            citation="《社会保险法》第五十七条", purpose="参保登记核验",
+        )  # fmt: skip
