@@ -1,10 +1,12 @@
 """The FastAPI application factory."""
 
+import functools
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
+from starlette.routing import BaseRoute
 
 from exchange.identity.token_cache import TokenCache
 from exchange.runtime import Platform
@@ -19,7 +21,7 @@ from exchange_api.middleware import (
     SecurityHeaders,
     configure_logging,
 )
-from exchange_api.portal import install_portal
+from exchange_api.portal import add_portal_routes, install_portal
 from exchange_api.routers import (
     access,
     audit,
@@ -64,6 +66,33 @@ TAGS = [
 ]
 
 
+@functools.cache
+def _route_table() -> tuple[BaseRoute, ...]:
+    """Every API and portal route, analysed once per process. Including a router makes FastAPI
+    read each endpoint's signature and build its models (about a second for this application);
+    the routes keep no state of their own (each request finds its platform in ``app.state``), so
+    every application of the process can share them."""
+    template = FastAPI(dependencies=[Depends(numbers_in_range)])
+    for module in (
+        health,
+        identity,
+        catalog,
+        collection,
+        access,
+        usage,
+        data,
+        quality,
+        supervision,
+        calendar,
+        deadlines,
+        notifications,
+        audit,
+    ):
+        template.include_router(module.router)
+    add_portal_routes(template)
+    return tuple(template.router.routes)
+
+
 def create_app(platform: Platform | None = None) -> FastAPI:
     platform = platform or Platform.create()
     configure_logging(platform.settings.log_level)
@@ -92,7 +121,6 @@ def create_app(platform: Platform | None = None) -> FastAPI:
         description=DESCRIPTION,
         openapi_tags=TAGS,
         lifespan=lifespan,
-        dependencies=[Depends(numbers_in_range)],
     )
     app.state.platform = platform
     app.state.access_policy = access_policy
@@ -102,22 +130,7 @@ def create_app(platform: Platform | None = None) -> FastAPI:
     )
     app.state.read_recorder = ReadRecorder(platform.database)
     install_error_handlers(app)
-    for module in (
-        health,
-        identity,
-        catalog,
-        collection,
-        access,
-        usage,
-        data,
-        quality,
-        supervision,
-        calendar,
-        deadlines,
-        notifications,
-        audit,
-    ):
-        app.include_router(module.router)
+    app.router.routes.extend(_route_table())
     install_portal(app)
     app.add_middleware(BodySizeLimit, limit=platform.settings.max_request_bytes)
     app.add_middleware(SecurityHeaders)

@@ -23,7 +23,8 @@ from exchange_api.portal.pages import (
 from exchange_api.portal.web import error_page
 
 
-def install_portal(app: FastAPI) -> None:
+def add_portal_routes(app: FastAPI) -> None:
+    """The portal's pages and static files."""
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     # The catalog's fixed paths (/catalog/new, …) come before the entry pages' patterns.
     for module in (
@@ -42,4 +43,8 @@ def install_portal(app: FastAPI) -> None:
         admin,
     ):
         app.include_router(module.router)
+
+
+def install_portal(app: FastAPI) -> None:
+    """What the portal keeps in the application: how errors become pages."""
     app.state.html_error = error_page
