@@ -2,7 +2,9 @@
 grants of those still late when their grace period ends, restore those whose data is fresh — then
 this month's and this year's department scorecards, and new findings for the violations register
 (R20), and last month's usage statements for consumers to confirm (R17). Beside them, the audit
-chains' heads are checkpointed outside the database (R16)."""
+chains' heads are checkpointed outside the database (R16), and the projects are watched: materials
+not completed in time go back (R25), and units whose catalog shrank below what their accepted
+projects promised are flagged to the finance office, or their flag lifted (R27)."""
 
 from datetime import datetime, timedelta
 
@@ -78,8 +80,22 @@ def supervision_daily() -> None:
         with platform.database.engine.connect() as connection:
             return write_checkpoint(connection, platform.settings, now=platform.clock.now())
 
+    @task
+    def watch_projects() -> dict[str, list[int]]:
+        from exchange.runtime import Platform
+        from projects.applications import return_overdue
+        from projects.funding import review_funding
+
+        platform = Platform.create()
+        with platform.database.transaction() as session:
+            returned = return_overdue(session, env=platform.workflow_environment(session))
+        with platform.database.transaction() as session:
+            flags = review_funding(session, now=platform.clock.now())
+        return {"returned": returned, **flags}
+
     enforce_freshness() >> compute_scorecards() >> detect_violations() >> draw_up_usage_statements()
     checkpoint_audit_chains()
+    watch_projects()
 
 
 supervision_daily()

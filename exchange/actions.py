@@ -108,6 +108,14 @@ DOING: dict[tuple[str, str], Message] = {
     ("supervision", "detect_violations"): Message("look for violations"),
     ("supervision", "decide_violation"): Message("decide on a violation"),
     ("supervision", "generate_statements"): Message("draw up usage statements"),
+    ("project", "propose"): Message("propose a project"),
+    ("project", "apply"): Message("apply for a project's technical review"),
+    ("project", "file"): Message("file a project's documents"),
+    ("project", "self_accept"): Message("accept a small project yourselves"),
+    ("project", "review"): Message("review a project"),
+    ("project", "accept"): Message("hold a project's acceptance"),
+    ("project", "give_opinion"): Message("give an expert opinion on a project"),
+    ("project_plan", "compile"): Message("compile the annual project plan"),
 }
 
 

@@ -63,6 +63,36 @@ class Settings(BaseSettings):
         5, ge=1, description="R11: a warned department updates late data before its grants pause."
     )
 
+    # Information-system projects (R24-R28).
+    project_proposal_deadline: str = Field(
+        "07-31", pattern=r"^\d{2}-\d{2}$",
+        description="R24: month-day by which units propose next year's projects.",
+    )  # fmt: skip
+    project_completion_days: int = Field(
+        5, ge=1, description="R25: working days a unit has to complete incomplete materials."
+    )
+    project_resubmit_block_months: int = Field(
+        3, ge=1, description="R25: months a returned project may not be resubmitted."
+    )
+    project_initial_review_days: int = Field(
+        15, ge=1, description="R26: working days of the bureau's initial review."
+    )
+    project_expert_review_days: int = Field(
+        21, ge=1, description="R26: working days of the expert technical review."
+    )
+    project_tender_filing_days: int = Field(
+        30, ge=1, description="R26: calendar days to file tender documents and contracts."
+    )
+    project_stable_running_months: int = Field(
+        6, ge=0, description="R27: months of stable running before the final acceptance."
+    )
+    project_self_acceptance_limit_yuan: int = Field(
+        1_000_000, ge=0, description="R27: projects of at most this investment accept themselves."
+    )
+    project_evaluation_months: int = Field(
+        12, ge=1, description="R28: months after final acceptance to file the evaluation."
+    )
+
     token_days: int = Field(90, ge=1, description="Default lifetime of a new API token.")
     sign_in_free_failures: int = Field(
         5, ge=1, description="Failed sign-ins per user name or address before attempts are slowed."

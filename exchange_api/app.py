@@ -33,6 +33,7 @@ from exchange_api.routers import (
     health,
     identity,
     notifications,
+    projects,
     quality,
     supervision,
     usage,
@@ -62,6 +63,10 @@ TAGS = [
     {"name": "notifications", "description": "Each user's inbox."},
     {"name": "data", "description": "Reading shared data as grants allow (R13-R16)."},
     {"name": "audit", "description": "The tamper-evident audit log (R16, R21)."},
+    {
+        "name": "projects",
+        "description": "Information-system projects and the sharing veto (R24-R28).",
+    },
     {"name": "health", "description": "Liveness."},
 ]
 
@@ -83,6 +88,7 @@ def _route_table() -> tuple[BaseRoute, ...]:
         data,
         quality,
         supervision,
+        projects,
         calendar,
         deadlines,
         notifications,

@@ -6,6 +6,7 @@ from pathlib import Path
 import click
 
 from exchange.errors import DomainError
+from exchange.i18n import Message
 from exchange.runtime import Platform
 from exchange_cli.app import CLI_ACTOR, fail, main, pass_platform, user_named
 
@@ -155,3 +156,32 @@ def quality_compare(platform: Platform, comparison_id: int) -> None:
         f"run {run.id}: {run.matched} keys matched, {run.mismatched_rows} with differing values, "
         f"{run.left_only} only left, {run.right_only} only right"
     )
+
+
+@main.group("projects")
+def projects_group() -> None:
+    """Information-system projects (R24-R28)."""
+
+
+@projects_group.command("check")
+@click.argument("project_id", type=int)
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@pass_platform
+def projects_check(platform: Platform, project_id: int, lang: str) -> None:
+    """Run the sharing check of a project (R27): each veto with its evidence; exit status 1 while
+    a veto stands."""
+    from projects.sharing_check import check_project, explain
+
+    try:
+        with platform.database.transaction() as session:
+            check = check_project(session, actor=CLI_ACTOR, now=platform.clock.now(),
+                                  project_id=project_id)  # fmt: skip
+            findings = list(check.findings)
+    except DomainError as error:
+        fail(error, platform)
+    if not findings:
+        click.echo(Message("the sharing check passed").in_language(lang))
+        return
+    for found in findings:
+        click.echo(f"{found['veto']}\t{explain(found, lang)}\t{found['link'] or ''}")
+    raise SystemExit(1)

@@ -27,6 +27,16 @@ from exchange.notifications.models import Notification, OutboxEmail
 from exchange.workdays.models import CalendarDay, CalendarYear
 from exchange.workflow.models import WorkflowEvent
 from policies.models import AccessRequest, DataUsage, Dispute, Grant, Suspension, UseReport
+from projects.models import (
+    AnnualPlan,
+    Expert,
+    ExpertOpinion,
+    FundingFlag,
+    Project,
+    ProjectDocument,
+    SharingCheck,
+    SharingLine,
+)
 from quality.models import (
     Comparison,
     ComparisonRun,
@@ -38,6 +48,7 @@ from supervision.models import Scorecard, UsageStatement, Violation, ViolationDe
 
 __all__ = [
     "AccessRequest",
+    "AnnualPlan",
     "ApiToken",
     "AuditChainHead",
     "AuditRecord",
@@ -55,10 +66,15 @@ __all__ = [
     "Deadline",
     "Department",
     "Dispute",
+    "Expert",
+    "ExpertOpinion",
+    "FundingFlag",
     "Grant",
     "IngestRun",
     "Notification",
     "OutboxEmail",
+    "Project",
+    "ProjectDocument",
     "QualityIssue",
     "RefusalCount",
     "RejectedRow",
@@ -67,6 +83,8 @@ __all__ = [
     "RoleTerm",
     "Scorecard",
     "SearchEntry",
+    "SharingCheck",
+    "SharingLine",
     "SignInThrottle",
     "Source",
     "StatutorySharing",

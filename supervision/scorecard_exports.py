@@ -27,6 +27,9 @@ LABELS: dict[str, Message] = {
     "rows_provided": Message("Rows provided to others"),
     "rows_consumed": Message("Rows read of others"),
     "suspensions": Message("Suspensions"),
+    "sharing_vetoes": Message("Project sharing vetoes"),
+    "funds_withheld": Message("O&M funds withheld"),
+    "late_filings": Message("Late project filings"),
     "overall": Message("Overall"),
 }
 SHARES = {

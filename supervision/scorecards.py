@@ -14,6 +14,8 @@ Figures of a period [start, end), each as of the period's end or now, whichever 
 - rows provided and consumed: rows read of its data by other departments, and of other
   departments' data by it; a department's reads of its own data are neither;
 - suspensions: grant suspensions (R11) that began in the period;
+- project compliance (R27, R28, projects.compliance): its projects' failed sharing checks in the
+  period, whether operation and maintenance funds are withheld, tenders filed late;
 - overall: the mean of the shares that exist (completeness, validation, freshness, requests and
   issues on time), by which the departments are ranked.
 """
@@ -34,6 +36,7 @@ from exchange.deadlines.models import Deadline, DeadlineStatus
 from exchange.errors import InvalidInput
 from exchange.identity.models import Department
 from policies.models import REVIEW, AccessRequest, DataUsage, Dispute, Suspension
+from projects.compliance import compliance
 from quality.models import FEEDBACK, ValidationRun
 from supervision.models import Scorecard
 
@@ -51,6 +54,9 @@ class Figures:
     rows_provided: int
     rows_consumed: int
     suspensions: int
+    sharing_vetoes: int
+    funds_withheld: int
+    late_filings: int
     overall: float | None  # the mean of the five shares above that exist; the ranking's key
 
 
@@ -169,6 +175,7 @@ def figures(
         rows_provided=rows_read(DataUsage.provider_department_id),
         rows_consumed=rows_read(DataUsage.consumer_department_id),
         suspensions=int(suspensions or 0),
+        **asdict(compliance(session, department_id, start, end, as_of)),
         overall=round(sum(known) / len(known), 4) if known else None,
     )  # fmt: skip
 

@@ -13,6 +13,13 @@ class Role(StrEnum):
     DATA_STEWARD = "data_steward"
     COORDINATING_OFFICE = "coordinating_office"
     AUDITOR = "auditor"
+    # Information-system projects (R24-R28): the unit's staff who apply and file, the bureau's
+    # project reviewers, experts of its library, and the development-and-reform and finance offices.
+    PROJECT_OFFICER = "project_officer"
+    PROJECT_REVIEWER = "project_reviewer"
+    EXPERT = "expert"
+    REFORM_OFFICE = "reform_office"
+    FINANCE_OFFICE = "finance_office"
 
 
 class DepartmentKind(StrEnum):

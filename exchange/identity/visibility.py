@@ -26,6 +26,7 @@ class Records(StrEnum):
     DEADLINE = "deadline"
     USAGE_STATEMENT = "usage_statement"
     SUPERVISION = "supervision"  # freshness warnings, suspensions, violations
+    PROJECT = "project"  # information-system projects, their plans, checks and funding flags
 
 
 OVERSIGHT: dict[Records, frozenset[Role]] = {
@@ -42,6 +43,17 @@ OVERSIGHT: dict[Records, frozenset[Role]] = {
     Records.DEADLINE: frozenset({Role.COORDINATING_OFFICE, Role.BUREAU_ADMIN, Role.AUDITOR}),
     Records.USAGE_STATEMENT: frozenset({Role.BUREAU_ADMIN, Role.AUDITOR}),
     Records.SUPERVISION: frozenset({Role.BUREAU_ADMIN, Role.AUDITOR, Role.DATA_STEWARD}),
+    # The bureau reviews projects; the development-and-reform and finance offices approve and fund
+    # them (R24-R27). An expert sees the projects assigned to them, no others.
+    Records.PROJECT: frozenset(
+        {
+            Role.PROJECT_REVIEWER,
+            Role.BUREAU_ADMIN,
+            Role.REFORM_OFFICE,
+            Role.FINANCE_OFFICE,
+            Role.AUDITOR,
+        }
+    ),
 }
 
 

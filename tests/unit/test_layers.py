@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("exchange", "catalog", "policies", "quality", "collection", "supervision",
+PACKAGES = ("exchange", "catalog", "policies", "quality", "collection", "projects", "supervision",
             "exchange_api", "exchange_cli", "migrations")  # fmt: skip
 
 

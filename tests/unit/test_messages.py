@@ -22,7 +22,9 @@ PACKAGES = (
     "collection",
     "exchange",
     "exchange_api",
+    "exchange_cli",
     "policies",
+    "projects",
     "quality",
     "supervision",
 )
@@ -35,6 +37,7 @@ VOCABULARIES = (
     "quality.vocab",
     "exchange.identity.roles",
     "exchange.audit.chain",
+    "projects.vocab",
 )
 WORKFLOWS = (
     "catalog.lifecycle",
@@ -42,6 +45,7 @@ WORKFLOWS = (
     "policies.requests",
     "policies.disputes",
     "quality.issues",
+    "projects.workflow",
 )
 
 
@@ -123,12 +127,7 @@ def vocabulary_words() -> set[str]:
                 and value.__module__ == module_name
             ):
                 words |= {member.value for member in value}
-    for module_name in (
-        "catalog.lifecycle",
-        "policies.requests",
-        "policies.disputes",
-        "quality.issues",
-    ):
+    for module_name in WORKFLOWS:
         module = importlib.import_module(module_name)
         for value in vars(module).values():
             if isinstance(value, Workflow):
