@@ -36,11 +36,16 @@ PROVIDER_ROLES = (
     Role.DATA_RESOURCE_ADMIN,
     Role.DATA_REVIEWER,
     Role.CONSUMER,
+    Role.PROJECT_OFFICER,
+    Role.EXPERT,
 )
 
 DEMO_DEPARTMENTS = (
     DemoDepartment(
-        "dsj", "市政务服务和大数据管理局", 1, (Role.BUREAU_ADMIN, Role.DATA_STEWARD, Role.AUDITOR)
+        "dsj",
+        "市政务服务和大数据管理局",
+        1,
+        (Role.BUREAU_ADMIN, Role.DATA_STEWARD, Role.AUDITOR, Role.PROJECT_REVIEWER),
     ),
     DemoDepartment("xtb", "市数字政府建设领导小组办公室", 2, (Role.COORDINATING_OFFICE,)),
     DemoDepartment("scjg", "市市场监督管理局", 3, PROVIDER_ROLES),
@@ -48,6 +53,8 @@ DEMO_DEPARTMENTS = (
     DemoDepartment("rs", "市人力资源和社会保障局", 5, PROVIDER_ROLES),
     DemoDepartment("ga", "市公安局", 6, PROVIDER_ROLES),
     DemoDepartment("mz", "市民政局", 7, PROVIDER_ROLES),
+    DemoDepartment("fgw", "市发展和改革委员会", 8, (Role.REFORM_OFFICE,)),
+    DemoDepartment("cz", "市财政局", 9, (Role.FINANCE_OFFICE,)),
 )
 
 

@@ -90,6 +90,13 @@ def demo(platform: Platform, rows: int) -> None:
         f"Comparison of the enterprise and taxpayer registers: {quality.findings} findings "
         f"(report: /api/v1/quality/comparison-runs/{quality.comparison_run_id}/report)"
     )
+    from projects.demo import seed_projects
+
+    projects = seed_projects(platform)
+    if projects:
+        click.echo("\nDemo information-system projects (R24-R28):")
+        for name, state in projects:
+            click.echo(f"  {name}: {state}")
     click.echo(f"\nAPI token of dsj.bureau_admin (valid 7 days): {issued.secret}")
     click.echo(f"  curl -H 'Authorization: Bearer {issued.secret}' http://{host}:{port}/api/v1/me")
     click.echo(f"API documentation: http://{host}:{port}/docs")

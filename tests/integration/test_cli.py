@@ -133,18 +133,10 @@ def test_demo_is_repeatable_and_prints_how_to_log_in(run, database: Database) ->
         issues = connection.execute(text("SELECT count(*) FROM quality_issues")).scalar()
     second = run("demo")
     assert first.exit_code == second.exit_code == 0
-    for role in (
-        "bureau_admin",
-        "catalog_registrar",
-        "catalog_reviewer",
-        "data_resource_admin",
-        "data_reviewer",
-        "consumer",
-        "data_steward",
-        "coordinating_office",
-        "auditor",
-    ):
-        assert role in first.output
+    from exchange.identity.roles import Role
+
+    for role in Role:  # one demo user per role
+        assert role.value in first.output
     assert "市市场监督管理局" in first.output
     assert "国家税务总局XX市税务局" in first.output
     assert "Bearer exg_" in second.output
@@ -157,6 +149,16 @@ def test_demo_is_repeatable_and_prints_how_to_log_in(run, database: Database) ->
         assert connection.execute(text("SELECT count(*) FROM quality_issues")).scalar() == issues
     validated = run("quality", "validate", "203/000001")
     assert "format(uscc; format=uscc): 2 rows" in validated.output, validated.output
+    # R24-R28: projects at every stage, seeded once; the vetoed one's check names its veto.
+    projects = first.output.split("Demo information-system projects (R24-R28):")[1]
+    for line in ("企业登记系统升级改造: accepted", "电子税务局数据共享二期: approved",
+                 "社会保险经办系统整合: expert_review", "人口基础信息库扩容: incomplete",
+                 "智慧养老服务平台: proposed"):  # fmt: skip
+        assert line in projects
+    assert "information-system projects" not in second.output
+    vetoed = CliRunner().invoke(main, ["projects", "check", "2"])
+    assert vetoed.exit_code == 1
+    assert vetoed.output.startswith("not_registered\t电子发票开具信息")
 
 
 def test_demo_says_which_port_another_program_holds(run, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
