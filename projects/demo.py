@@ -5,6 +5,7 @@ plan."""
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -49,7 +50,7 @@ def _person(session: Session, username: str) -> Principal:
     return principal_for(user)
 
 
-def _promised(session: Session, officer: Principal, now: datetime) -> list[dict[str, object]]:
+def _promised(session: Session, officer: Principal, now: datetime) -> list[dict[str, Any]]:
     """A sharing list promising one of the unit's published resources as it is published: one
     whose data is collected, fresh and not quarantined if there is one."""
     assert officer.department_id is not None
@@ -84,14 +85,16 @@ def _apply(session: Session, officer: Principal, project_id: int, store: Documen
         persons={"legal_representative": "单位负责人", "project_lead": "项目负责人",
                  "contact": "联系人"},
     )  # fmt: skip
+    lines = _promised(session, officer, now)
     documents = [("letter", "申请函.pdf")]
     if stage != "incomplete":  # the incomplete one still lacks its construction plan
         documents.append(("plan", "建设方案.pdf"))
+    if any(item["share_type"] == "not_shared" for line in lines for item in line["items"]):
+        documents.append(("legal_basis", "不予共享的法律依据.pdf"))
     for kind, filename in documents:
         applications.attach_document(session, actor=officer, now=now, project_id=project_id,
                                      kind=kind, filename=filename, content=_pdf(filename),
                                      store=store)  # fmt: skip
-    lines = _promised(session, officer, now)
     if stage == "vetoed":
         lines.append({"direction": "produce", "name": "电子发票开具信息", "items": []})
     applications.set_sharing_list(session, actor=officer, now=now, project_id=project_id,

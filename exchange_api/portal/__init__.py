@@ -15,6 +15,7 @@ from exchange_api.portal.pages import (
     data,
     disputes,
     home,
+    projects,
     quality,
     sources,
     stewardship,
@@ -39,6 +40,7 @@ def add_portal_routes(app: FastAPI) -> None:
         quality,
         sources,
         supervision,
+        projects,
         audit,
         admin,
     ):

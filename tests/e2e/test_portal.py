@@ -149,7 +149,7 @@ PAGES = [
     "/access/inbox", "/access/grants", "/access/usage", "/access/disputes", "/quality", "/audit",
     "/admin", "/admin/calendar", "/account/tokens", "/supervision/suspensions",
     "/supervision/scorecards", "/supervision/violations", "/supervision/usage-statements",
-    "/sources", "/quality/comparisons", "/login",
+    "/sources", "/quality/comparisons", "/projects", "/login",
 ]  # fmt: skip
 
 
@@ -377,3 +377,76 @@ def test_pages_fit_a_phone_screen(server: str, browser: Any) -> None:
             path
         )
     phone.close()
+
+
+def test_r25_r27_a_project_is_completed_reviewed_approved_and_vetoed_in_the_browser(
+    server: str, browser: Any, tmp_path: Path
+) -> None:
+    """The demo's incomplete project, through every role's step: the unit files its plan and
+    completes, the reviewer refers it to an expert of another department, the expert files an
+    opinion, the reviewer approves, and the acceptance meets the sharing veto — in Chinese, then
+    read in English."""
+
+    def open_project(visitor: Visitor) -> None:
+        visitor.page.click("nav >> text=政务信息化项目")
+        visitor.page.click("text=人口基础信息库扩容")
+
+    def take(visitor: Visitor, button: str) -> None:
+        with visitor.page.expect_navigation():
+            visitor.page.click(f"button:has-text('{button}')")
+
+    unit = Visitor(browser, server)
+    unit.sign_in("ga.project_officer")
+    open_project(unit)
+    assert "建设方案" in unit.page.inner_text("#gaps")
+    unit.shot("29-project-incomplete")
+    plan = tmp_path / "建设方案.pdf"
+    plan.write_bytes(b"%PDF-1.4 construction plan")
+    unit.page.select_option("#kind", "plan")
+    unit.page.set_input_files("#file", str(plan))
+    take(unit, "报送材料")
+    assert unit.page.locator("#gaps").count() == 0
+    take(unit, "材料已补正")
+    assert unit.page.inner_text("#project-state") == "初审"
+    project_url = unit.page.url.split("?")[0]
+    unit.shot("30-project-completed")
+
+    reviewer = Visitor(browser, server)
+    reviewer.sign_in("dsj.project_reviewer")
+    reviewer.page.goto(project_url)
+    reviewer.page.fill("#experts", "ga.expert")  # the unit's own expert: refused (R26)
+    take(reviewer, "提交专家评审")
+    assert "不得评审本单位项目" in reviewer.page.content()
+    reviewer.page.fill("#experts", "scjg.expert")
+    take(reviewer, "提交专家评审")
+    assert reviewer.page.inner_text("#project-state") == "专家评审"
+    reviewer.shot("31-project-expert-review")
+
+    expert = Visitor(browser, server)
+    expert.sign_in("scjg.expert")
+    expert.page.goto(project_url)
+    expert.page.fill("#opinion", "技术路线可行，共享清单完整")
+    take(expert, "提交我的意见")
+    expert.shot("32-project-opinion")
+
+    reviewer.page.goto(project_url)
+    reviewer.page.fill("#reply", "同意立项")
+    take(reviewer, "出具审查意见")
+    assert reviewer.page.inner_text("#project-state") == "已同意"
+    assert reviewer.page.inner_text("#approval-number")
+    take(reviewer, "组织验收")
+    assert "未通过共享核查" in reviewer.page.content()
+    take(reviewer, "执行共享核查")
+    assert "从未向平台提供数据" in reviewer.page.inner_text("#sharing-check")
+    reviewer.shot("33-project-vetoed")
+    reviewer.page.goto(f"{project_url}?lang=en")
+    assert "has never been provided" in reviewer.page.inner_text("#sharing-check")
+    reviewer.shot("34-project-vetoed-english")
+
+    finance = Visitor(browser, server)
+    finance.sign_in("cz.finance_office")
+    finance.page.click("nav >> text=政务信息化项目")
+    assert finance.page.locator("#projects tr").count() >= 6  # every unit's projects
+    for visitor in (unit, reviewer, expert, finance):
+        assert all(url.startswith(server) for url in visitor.requested), visitor.requested
+        visitor.close()
