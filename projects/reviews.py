@@ -194,3 +194,16 @@ def late_filing(project: Project, days: int, zone: tzinfo) -> bool:
     if project.tender_date is None or project.tender_filed_at is None:
         return False
     return (project.tender_filed_at.astimezone(zone).date() - project.tender_date).days > days
+
+
+def mark_not_acceptable(
+    session: Session, *, actor: Principal, env: WorkflowEnvironment, project_id: int, reason: str
+) -> Project:
+    """R26: a project that changed its technical plan or investment without a new approval is not
+    accepted and gets no progress payments; the reason is recorded."""
+    project = acting_on(session, actor, project_id, "review")
+    if not reason.strip():
+        raise InvalidInput("say what changed without approval", detail={"field": "reason"})
+    take_action(session, PROJECT, project, "mark_not_acceptable", actor=actor, env=env,
+                comment=reason.strip())  # fmt: skip
+    return project

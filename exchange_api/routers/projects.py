@@ -89,7 +89,16 @@ def propose(
     return ProjectPublic.model_validate(project)
 
 
-# Before the project routes: /funding-flags is not a project id.
+# Before the project routes: /spot-checks and /funding-flags are not project ids.
+@router.get("/spot-checks", summary="Projects running a year since acceptance, to spot-check (R28)")
+def spot_checks(
+    actor: CurrentPrincipal, session: DbSession, platform: AppPlatform
+) -> list[ProjectPublic]:
+    today = platform.clock.now().astimezone(platform.settings.zone).date()
+    return [ProjectPublic.model_validate(p)
+            for p in acceptance.spot_checks(session, actor=actor, today=today)]  # fmt: skip
+
+
 @router.get("/funding-flags", summary="Units whose funds are withheld for a shrunk catalog (R27)")
 def funding_flags(actor: CurrentPrincipal, session: DbSession) -> list[FundingFlagPublic]:
     if not sees_all(actor, Records.PROJECT):
@@ -228,6 +237,18 @@ def decide(
 ) -> ProjectPublic:  # fmt: skip
     project = reviews.decide(session, actor=actor, env=platform.workflow_environment(session),
                              project_id=project_id, approve=body.approve, reply=body.reply)  # fmt: skip
+    return ProjectPublic.model_validate(project)
+
+
+@router.post(PROJECT + "/not-acceptable",
+             summary="Changed its plan or investment without approval: not accepted (R26)")  # fmt: skip
+def mark_not_acceptable(
+    project_id: int, body: Note, actor: CurrentPrincipal, session: DbSession,
+    platform: AppPlatform,
+) -> ProjectPublic:  # fmt: skip
+    project = reviews.mark_not_acceptable(session, actor=actor,
+                                          env=platform.workflow_environment(session),
+                                          project_id=project_id, reason=body.note)  # fmt: skip
     return ProjectPublic.model_validate(project)
 
 

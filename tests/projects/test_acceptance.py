@@ -14,7 +14,7 @@ from collection.ingest import ingest
 from exchange.clock import FrozenClock
 from exchange.errors import Conflict, InvalidInput
 from exchange.notifications.models import Notification
-from projects import acceptance, funding, register
+from projects import acceptance, funding, register, reviews
 from projects.acceptance import Vetoed
 from projects.models import FundingFlag, Project, SharingCheck
 from projects.sharing_check import check_project
@@ -26,6 +26,7 @@ from tests.catalog_fixtures import CatalogWorld
 from tests.collection_fixtures import drop_folder
 from tests.conftest import local
 from tests.scenarios.catalog import act
+from tests.scenarios.catalog import register as register_entry
 from tests.scenarios.collection import register as register_source
 from tests.scenarios.projects import accept, approved, people, self_accepted
 from tests.scenarios.requests import publish
@@ -134,6 +135,19 @@ def test_r27_a_promise_broken_in_the_catalog_is_a_veto_and_a_small_project_accep
     with pytest.raises(Vetoed) as refused:
         self_accepted(world, cast["officer"], project_id)
     assert vetoes(refused) == {Veto.NOT_REGISTERED, Veto.STRICTER, Veto.ITEM_MISSING}
+
+    drafted = register_entry(world)  # registered, never published
+    unpublished = approved(world, cast, code, investment=600_000, plan_year=2029, lines=[
+        {"direction": "produce", "name": "企业年报", "resource_code": drafted, "items": []}])  # fmt: skip
+    with pytest.raises(Vetoed) as refused:
+        self_accepted(world, cast["officer"], unpublished)
+    assert vetoes(refused) == {Veto.NOT_PUBLISHED}
+    with world.platform.database.transaction() as session:  # R26: changed without approval
+        project = reviews.mark_not_acceptable(
+            session, actor=cast["reviewer"], env=world.platform.workflow_environment(session),
+            project_id=unpublished, reason="擅自变更建设内容",
+        )  # fmt: skip
+        assert project.state == ProjectState.NOT_ACCEPTABLE
 
     honest = approved(world, cast, code, investment=600_000, plan_year=2028)  # promises what is
     self_accepted(world, cast["officer"], honest)

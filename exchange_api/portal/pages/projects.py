@@ -270,6 +270,8 @@ STEPS: dict[str, Step] = {
         opinion=form["opinion"]),
     "tender": lambda s, actor, env, pid, form: reviews.file_tender(
         s, actor=actor, env=env, project_id=pid, tender_date=_day(form["tender_date"])),
+    "not_acceptable": lambda s, actor, env, pid, form: reviews.mark_not_acceptable(
+        s, actor=actor, env=env, project_id=pid, reason=form["note"]),
     "accept": lambda s, actor, env, pid, form: acceptance.accept(s, actor=actor, env=env, project_id=pid),
     "self_accept": lambda s, actor, env, pid, form: acceptance.self_accept(
         s, actor=actor, env=env, project_id=pid),
