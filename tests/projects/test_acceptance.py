@@ -14,6 +14,7 @@ from collection.ingest import ingest
 from exchange.clock import FrozenClock
 from exchange.errors import Conflict, InvalidInput
 from exchange.notifications.models import Notification
+from exchange.principal import Principal
 from projects import acceptance, funding, register, reviews
 from projects.acceptance import Vetoed
 from projects.models import FundingFlag, Project, SharingCheck
@@ -43,6 +44,15 @@ def source_for(world: CatalogWorld, code: str) -> int:
     folder.mkdir(exist_ok=True)
     (folder / "register.csv").write_text(ROWS, encoding="utf-8")
     return register_source(world, code, "file", {"folder": "register"}, {})
+
+
+def provided(world: CatalogWorld, clock: FrozenClock) -> tuple[dict[str, Principal], str]:
+    """1 July 2026: the project people, and a published register collected once."""
+    clock.set(local(2026, 7, 1, 10, 0))
+    cast = people(world)
+    code = publish(world)
+    ingest(world.platform, source_id=source_for(world, code), run_key="first")
+    return cast, code
 
 
 def vetoes(error: pytest.ExceptionInfo[Vetoed]) -> set[str]:
@@ -115,10 +125,7 @@ def test_r27_a_promised_resource_never_provided_stale_or_quarantined_is_vetoed_u
 def test_r27_a_promise_broken_in_the_catalog_is_a_veto_and_a_small_project_accepts_itself(
     world: CatalogWorld, clock: FrozenClock
 ) -> None:
-    clock.set(local(2026, 7, 1, 10, 0))
-    cast = people(world)
-    code = publish(world)
-    ingest(world.platform, source_id=source_for(world, code), run_key="first")
+    cast, code = provided(world, clock)
     broken = [
         {"direction": "produce", "name": "企业年报", "items": []},  # never registered
         {"direction": "produce", "name": "企业登记信息", "resource_code": code,
@@ -177,10 +184,7 @@ def republish(world: CatalogWorld, code: str, *, name_share_type: str) -> None:
 def test_r27_a_shrinking_catalog_is_flagged_to_the_finance_office_and_lifted_when_restored(
     world: CatalogWorld, clock: FrozenClock
 ) -> None:
-    clock.set(local(2026, 7, 1, 10, 0))
-    cast = people(world)
-    code = publish(world)
-    ingest(world.platform, source_id=source_for(world, code), run_key="first")
+    cast, code = provided(world, clock)
     project_id = approved(world, cast, code, investment=600_000)
     self_accepted(world, cast["officer"], project_id)
     with world.platform.database.transaction() as session:
@@ -212,10 +216,7 @@ def test_r27_a_shrinking_catalog_is_flagged_to_the_finance_office_and_lifted_whe
 def test_r28_a_failed_evaluation_blocks_related_upgrades_until_rectified(
     world: CatalogWorld, clock: FrozenClock
 ) -> None:
-    clock.set(local(2026, 7, 1, 10, 0))
-    cast = people(world)
-    code = publish(world)
-    ingest(world.platform, source_id=source_for(world, code), run_key="first")
+    cast, code = provided(world, clock)
     project_id = approved(world, cast, code, investment=600_000)
     self_accepted(world, cast["officer"], project_id)
 
