@@ -116,6 +116,13 @@ DOING: dict[tuple[str, str], Message] = {
     ("project", "accept"): Message("hold a project's acceptance"),
     ("project", "give_opinion"): Message("give an expert opinion on a project"),
     ("project_plan", "compile"): Message("compile the annual project plan"),
+    ("project_plan", "endorse_for_reform"): Message(
+        "endorse the annual project plan for the development-and-reform office"
+    ),
+    ("project_plan", "endorse_for_finance"): Message(
+        "endorse the annual project plan for the finance office"
+    ),
+    ("project_funding", "decide"): Message("decide on withholding a unit's funds"),
 }
 
 

@@ -31,6 +31,7 @@ def compliance(
         select(func.count()).select_from(FundingFlag).where(
             FundingFlag.department_id == department_id, FundingFlag.raised_at <= as_of,
             (FundingFlag.lifted_at.is_(None)) | (FundingFlag.lifted_at > as_of),
+            FundingFlag.withheld.is_not(False),  # unless the finance office decided otherwise
         )
     )  # fmt: skip
     late = session.scalar(

@@ -126,6 +126,9 @@ def seed_projects(platform: Platform) -> list[tuple[str, str]]:
             if spec.stage != "proposed":
                 _apply(session, officer, project.id, store, platform.clock.now(), stage=spec.stage)
             ids[spec.name] = project.id
+        for office in ("fgw.reform_office", "cz.finance_office"):
+            register.endorse_plan(session, actor=_person(session, office),
+                                  now=platform.clock.now(), year=year)  # fmt: skip
         register.approve_plan(session, actor=bureau, now=platform.clock.now(), year=year)
     for spec in DEMO_PROJECTS:
         if spec.stage != "proposed":

@@ -14,6 +14,8 @@ from catalog.entries import published_version
 from catalog.models import Resource
 from catalog.vocab import ResourceStatus, ShareType
 from exchange import audit
+from exchange.actions import ACTIONS
+from exchange.errors import InvalidInput, NotFound
 from exchange.i18n import Message
 from exchange.identity.roles import Role
 from exchange.notifications.service import notify, users_with_role
@@ -102,3 +104,22 @@ def open_flags(session: Session) -> list[FundingFlag]:
     return list(session.scalars(
         select(FundingFlag).where(FundingFlag.lifted_at.is_(None)).order_by(FundingFlag.id)
     ))  # fmt: skip
+
+
+def decide(
+    session: Session, *, actor: Principal, now: datetime, flag_id: int, withhold: bool, note: str
+) -> FundingFlag:
+    """The finance office decides, on the bureau's opinion, whether the unit's operation and
+    maintenance funds are withheld (R27)."""
+    ACTIONS.require(actor, "other", "project_funding", "decide")
+    flag = session.get(FundingFlag, flag_id)
+    if flag is None:
+        raise NotFound("no funding flag {flag_id}", flag_id=flag_id)
+    if not note.strip():
+        raise InvalidInput("the decision says why", detail={"field": "note"})
+    flag.withheld, flag.decision_note = withhold, note.strip()
+    flag.decided_by, flag.decided_at = actor.username, now
+    audit.record(session, at=now, actor=actor, action="project.funding.decide",
+                 object_type="department", object_id=flag.department_id,
+                 detail={"flag": flag.id, "withheld": withhold, "note": note.strip()})  # fmt: skip
+    return flag

@@ -24,6 +24,11 @@ class AnnualPlan(Base):
 
     year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     state: Mapped[str] = mapped_column(String(12))
+    # Each office endorses the compiled plan before the bureau approves it.
+    reform_endorsed_by: Mapped[str | None] = mapped_column(String(100))
+    reform_endorsed_at: Mapped[datetime | None]
+    finance_endorsed_by: Mapped[str | None] = mapped_column(String(100))
+    finance_endorsed_at: Mapped[datetime | None]
     approved_at: Mapped[datetime | None]
     approved_by: Mapped[str | None] = mapped_column(String(100))
 
@@ -161,3 +166,8 @@ class FundingFlag(Base):
     raised_at: Mapped[datetime]
     evidence: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     lifted_at: Mapped[datetime | None]
+    # The finance office's decision on the bureau's opinion: funds withheld, or not, and why.
+    withheld: Mapped[bool | None]
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+    decided_at: Mapped[datetime | None]
+    decision_note: Mapped[str | None] = mapped_column(Text)

@@ -83,6 +83,11 @@ def require_may_upgrade(session: Session, actor: Principal, project_id: int) -> 
         )
 
 
+def plan_view(session: Session, year: int) -> AnnualPlan:
+    """The year's plan as it stands, without writing one that is not there yet."""
+    return session.get(AnnualPlan, year) or AnnualPlan(year=year, state=PlanState.COMPILING)
+
+
 def plan_of(session: Session, year: int) -> AnnualPlan:
     plan = session.get(AnnualPlan, year)
     if plan is None:
@@ -107,11 +112,37 @@ def include_in_plan(
     return project
 
 
+def endorse_plan(session: Session, *, actor: Principal, now: datetime, year: int) -> AnnualPlan:
+    """The development-and-reform or the finance office endorses the compiled plan (R24)."""
+    for_reform = ACTIONS.allows(actor, "other", "project_plan", "endorse_for_reform")
+    for_finance = ACTIONS.allows(actor, "other", "project_plan", "endorse_for_finance")
+    if not (for_reform or for_finance):
+        ACTIONS.require(actor, "other", "project_plan", "endorse_for_reform")
+    plan = plan_of(session, year)
+    if plan.state == PlanState.APPROVED:
+        raise Conflict("the {year} plan is approved; it no longer changes", year=year)
+    if for_reform:
+        plan.reform_endorsed_by, plan.reform_endorsed_at = actor.username, now
+    if for_finance:
+        plan.finance_endorsed_by, plan.finance_endorsed_at = actor.username, now
+    audit.record(session, at=now, actor=actor, action="project.plan.endorse",
+                 object_type="project_plan", object_id=year, detail={})  # fmt: skip
+    return plan
+
+
 def approve_plan(session: Session, *, actor: Principal, now: datetime, year: int) -> AnnualPlan:
+    """The bureau approves the plan the two offices have endorsed."""
     ACTIONS.require(actor, "other", "project_plan", "compile")
     plan = plan_of(session, year)
     if plan.state == PlanState.APPROVED:
         raise Conflict("the {year} plan is already approved", year=year)
+    if plan.reform_endorsed_at is None or plan.finance_endorsed_at is None:
+        raise Conflict(
+            "the {year} plan needs the endorsement of the development-and-reform and the "
+            "finance offices first (R24)",
+            detail={"reform": plan.reform_endorsed_by, "finance": plan.finance_endorsed_by},
+            year=year,
+        )  # fmt: skip
     plan.state, plan.approved_at, plan.approved_by = PlanState.APPROVED, now, actor.username
     count = len(session.scalars(
         select(Project.id).where(Project.plan_year == year, Project.in_plan.is_(True))

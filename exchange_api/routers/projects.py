@@ -18,6 +18,7 @@ from exchange_api.schemas.projects import (
     Evaluation,
     ExpertProfile,
     Experts,
+    FundingDecision,
     FundingFlagPublic,
     GapPublic,
     Inclusion,
@@ -106,6 +107,17 @@ def funding_flags(actor: CurrentPrincipal, session: DbSession) -> list[FundingFl
     return [FundingFlagPublic.model_validate(f) for f in funding.open_flags(session)]
 
 
+@router.post("/funding-flags/{flag_id}/decision",
+             summary="The finance office decides whether the funds are withheld (R27)")  # fmt: skip
+def decide_funding(
+    flag_id: int, body: FundingDecision, actor: CurrentPrincipal, session: DbSession,
+    platform: AppPlatform,
+) -> FundingFlagPublic:  # fmt: skip
+    flag = funding.decide(session, actor=actor, now=platform.clock.now(), flag_id=flag_id,
+                          withhold=body.withhold, note=body.note)  # fmt: skip
+    return FundingFlagPublic.model_validate(flag)
+
+
 @router.get(PROJECT, summary="A project with its sharing list, documents, gaps and R8 flags")
 def get_project(
     request: Request, project_id: int, actor: CurrentPrincipal, session: DbSession
@@ -190,7 +202,17 @@ def include_in_plan(
     return ProjectPublic.model_validate(project)
 
 
-@router.post("/plans/{year}/approve", summary="Approve the year's plan (R24)")
+@router.post("/plans/{year}/endorse",
+             summary="The development-and-reform or finance office endorses the plan (R24)")  # fmt: skip
+def endorse_plan(
+    year: int, actor: CurrentPrincipal, session: DbSession, platform: AppPlatform
+) -> PlanPublic:
+    return PlanPublic.model_validate(
+        register.endorse_plan(session, actor=actor, now=platform.clock.now(), year=year)
+    )
+
+
+@router.post("/plans/{year}/approve", summary="Approve the year's plan, once endorsed (R24)")
 def approve_plan(
     year: int, actor: CurrentPrincipal, session: DbSession, platform: AppPlatform
 ) -> PlanPublic:

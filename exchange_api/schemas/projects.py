@@ -184,6 +184,10 @@ class PlanPublic(BaseModel):
 
     year: int
     state: str
+    reform_endorsed_by: str | None
+    reform_endorsed_at: datetime | None
+    finance_endorsed_by: str | None
+    finance_endorsed_at: datetime | None
     approved_at: datetime | None
     approved_by: str | None
 
@@ -196,3 +200,12 @@ class FundingFlagPublic(BaseModel):
     raised_at: datetime
     evidence: list[dict[str, Any]]
     lifted_at: datetime | None
+    withheld: bool | None = Field(description="The finance office's decision; None until taken.")
+    decided_by: str | None
+    decided_at: datetime | None
+    decision_note: str | None
+
+
+class FundingDecision(BaseModel):
+    withhold: bool
+    note: str

@@ -53,6 +53,12 @@ def test_r24_r27_a_project_goes_through_the_portal_to_the_veto(
     admin = sign_in(client, world, world.bureau, Role.BUREAU_ADMIN)
     number = url.rsplit("/", 1)[1]
     post(client, f"/projects/{number}/plan", admin, included="yes")
+    page = post(client, "/projects/plans/2027/approve", admin)
+    assert "发展改革部门和财政部门" in page  # R24: endorsed first
+    for role in (Role.REFORM_OFFICE, Role.FINANCE_OFFICE):
+        office = sign_in(client, world, world.bureau, role)
+        post(client, "/projects/plans/2027/endorse", office)
+    admin = sign_in(client, world, world.bureau, Role.BUREAU_ADMIN)
     post(client, "/projects/plans/2027/approve", admin)
     token = sign_in(client, world, world.provider, Role.PROJECT_OFFICER)
     page = post(client, f"{url}/steps/submit", token)

@@ -12,7 +12,7 @@ from catalog.schemas import EntryDraft
 from catalog.vocab import ShareType
 from collection.ingest import ingest
 from exchange.clock import FrozenClock
-from exchange.errors import Conflict, InvalidInput
+from exchange.errors import Conflict, InvalidInput, PermissionDenied
 from exchange.notifications.models import Notification
 from exchange.principal import Principal
 from projects import acceptance, funding, register, reviews
@@ -204,6 +204,15 @@ def test_r27_a_shrinking_catalog_is_flagged_to_the_finance_office_and_lifted_whe
         card = figures(session, world.provider.id, local(2026, 7, 1, 0, 0),
                        local(2026, 8, 1, 0, 0), clock.now())  # fmt: skip
         assert card.funds_withheld == 1
+    with world.platform.database.transaction() as session, pytest.raises(PermissionDenied):
+        funding.decide(session, actor=cast["reviewer"], now=clock.now(), flag_id=flag.id,
+                       withhold=True, note="审查意见")  # fmt: skip
+    with world.platform.database.transaction() as session:  # the finance office decides
+        funding.decide(session, actor=cast["finance"], now=clock.now(), flag_id=flag.id,
+                       withhold=False, note="已提交整改计划，暂不停拨")  # fmt: skip
+        card = figures(session, world.provider.id, local(2026, 7, 1, 0, 0),
+                       local(2026, 8, 1, 0, 0), clock.now())  # fmt: skip
+        assert card.funds_withheld == 0
 
     clock.set(local(2026, 7, 3, 10, 0))
     republish(world, code, name_share_type="unconditional")  # restored

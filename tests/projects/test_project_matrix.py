@@ -15,7 +15,8 @@ from exchange.errors import NotFound, PermissionDenied
 from exchange.identity.roles import Role
 from exchange.identity.service import principal_for
 from exchange.principal import Principal
-from projects import acceptance, applications, register, reviews
+from projects import acceptance, applications, funding, register, reviews
+from projects.models import FundingFlag
 from tests.catalog_fixtures import CatalogWorld
 from tests.conftest import local
 from tests.factories import make_user
@@ -25,7 +26,7 @@ from tests.scenarios.requests import publish
 DEPARTMENTS = ("unit", "other")
 YEARS = count(2031)  # a plan of its own for each approved project: an approved plan is closed
 ACTIONS = ("propose", "apply", "file", "self_accept", "review", "accept", "give_opinion",
-           "compile")  # fmt: skip
+           "compile", "endorse", "decide_funding")  # fmt: skip
 
 
 def expected(action: str, department: str, role: Role) -> bool:
@@ -35,12 +36,14 @@ def expected(action: str, department: str, role: Role) -> bool:
         return role == Role.PROJECT_OFFICER and department == "unit"
     if action == "give_opinion":  # never on the expert's own unit's project (R26)
         return role == Role.EXPERT and department == "other"
+    if action == "endorse":  # R24: the two offices endorse the plan the bureau compiled
+        return role in (Role.REFORM_OFFICE, Role.FINANCE_OFFICE)
     return (
         role
         == {
+            "decide_funding": Role.FINANCE_OFFICE,  # R27: funds withheld on the bureau's opinion
             "review": Role.PROJECT_REVIEWER,
             "accept": Role.PROJECT_REVIEWER,
-            "give_opinion": Role.EXPERT,
             "compile": Role.BUREAU_ADMIN,
         }[action]
     )
@@ -50,7 +53,14 @@ def _attempt(world: CatalogWorld, cast: dict[str, Principal], code: str, actor: 
              action: str, expert: bool) -> bool:  # fmt: skip
     """Bring a project to where ``action`` is taken, then let ``actor`` try it."""
     platform = world.platform
-    project_id = 0
+    project_id = flag_id = 0
+    if action == "decide_funding":
+        with platform.database.transaction() as session:
+            flag = FundingFlag(department_id=world.provider.id, raised_at=platform.clock.now(),
+                               evidence=[{"resource": code, "problem": "retired"}])  # fmt: skip
+            session.add(flag)
+            session.flush()
+            flag_id = flag.id
     if action in ("apply", "file", "compile"):
         project_id = proposed(world, cast["officer"], plan_year=2030, in_plan=False,
                               urgent_approval="市政府批准") if action != "compile" else \
@@ -92,6 +102,10 @@ def _attempt(world: CatalogWorld, cast: dict[str, Principal], code: str, actor: 
             s, actor=actor, now=env.now, project_id=project_id, supports=True, opinion="可行"),
         "compile": lambda s, env: register.include_in_plan(s, actor=actor, now=env.now,
                                                            project_id=project_id, included=True),
+        "endorse": lambda s, env: register.endorse_plan(s, actor=actor, now=env.now, year=2040),
+        "decide_funding": lambda s, env: funding.decide(s, actor=actor, now=env.now,
+                                                        flag_id=flag_id, withhold=True,
+                                                        note="暂停拨付"),
     }  # fmt: skip
     try:
         with platform.database.transaction() as session:

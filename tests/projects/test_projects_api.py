@@ -14,7 +14,7 @@ from exchange_cli import main
 from tests.catalog_fixtures import CatalogWorld
 from tests.conftest import local
 from tests.factories import make_token
-from tests.scenarios.projects import people
+from tests.scenarios.projects import offices, people
 from tests.scenarios.requests import publish
 
 
@@ -42,6 +42,11 @@ def test_r24_r27_a_project_goes_through_the_api_and_meets_the_veto(
     url = f"/api/v1/projects/{project}"
     assert client.put(f"{url}/plan", json={"included": True}, headers=officer).status_code == 403
     assert client.put(f"{url}/plan", json={"included": True}, headers=admin).status_code == 200
+    assert client.post("/api/v1/projects/plans/2027/approve", headers=admin).status_code == 409
+    for office in offices(world):  # R24: both offices endorse first
+        endorsed = client.post("/api/v1/projects/plans/2027/endorse",
+                               headers=bearer_of(world, office))  # fmt: skip
+        assert endorsed.status_code == 200
     assert client.post("/api/v1/projects/plans/2027/approve", headers=admin).status_code == 200
 
     form = {"investment": {"software": 800000}, "funding": {"fiscal": 800000},

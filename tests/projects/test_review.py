@@ -48,6 +48,13 @@ def test_r24_a_project_outside_the_approved_plan_is_refused_unless_urgent(
     code = publish(world)
     left_out = proposed(world, cast["officer"], in_plan=False)
     materials(world, cast["officer"], left_out, code)
+    with (
+        world.platform.database.transaction() as session,
+        pytest.raises(
+            Conflict, match="endorsement of the development-and-reform and the finance offices"
+        ),
+    ):
+        register.approve_plan(session, actor=world.actor("admin"), now=clock.now(), year=2027)
     with pytest.raises(Conflict, match="not in the approved 2027 plan"):
         submit(world, cast["officer"], left_out)
     assert state(world, left_out) == ProjectState.PROPOSED

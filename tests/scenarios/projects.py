@@ -34,6 +34,27 @@ def people(world: CatalogWorld) -> dict[str, Principal]:
     return made
 
 
+def offices(world: CatalogWorld) -> tuple[Principal, Principal]:
+    """The development-and-reform and the finance office, made once per world."""
+    made = world.__dict__.setdefault("offices", {})
+    if not made:
+        with world.platform.database.transaction() as session:
+            for role in (Role.REFORM_OFFICE, Role.FINANCE_OFFICE):
+                user = make_user(session, world.platform, world.bureau, role)
+                made[role] = principal_for(session.get_one(User, user.id))
+    return made[Role.REFORM_OFFICE], made[Role.FINANCE_OFFICE]
+
+
+def endorsed_and_approved(world: CatalogWorld, year: int) -> None:
+    """Both offices endorse the year's plan, then the bureau approves it (R24)."""
+    platform = world.platform
+    with platform.database.transaction() as session:
+        for office in offices(world):
+            register.endorse_plan(session, actor=office, now=platform.clock.now(), year=year)
+        register.approve_plan(session, actor=world.actor("admin"), now=platform.clock.now(),
+                              year=year)  # fmt: skip
+
+
 def store(world: CatalogWorld) -> DocumentStore:
     return DocumentStore(world.platform.settings.data_dir / "project-documents")
 
@@ -48,9 +69,10 @@ def proposed(world: CatalogWorld, who: Principal, *, plan_year: int = 2027, in_p
         if in_plan:
             register.include_in_plan(session, actor=world.actor("admin"), now=platform.clock.now(),
                                      project_id=project.id, included=True)  # fmt: skip
-            register.approve_plan(session, actor=world.actor("admin"), now=platform.clock.now(),
-                                  year=plan_year)  # fmt: skip
-        return project.id
+        project_id = project.id
+    if in_plan:
+        endorsed_and_approved(world, plan_year)
+    return project_id
 
 
 def materials(world: CatalogWorld, who: Principal, project_id: int, code: str, *,

@@ -54,7 +54,7 @@ def projects_page(
 ) -> Response:
     names = dict(session.execute(select(Department.id, Department.name)).all())
     year = platform.clock.now().astimezone(platform.settings.zone).year
-    plans = {y: register.plan_of(session, y).state for y in (year + 1, year + 2)}
+    plans = {y: register.plan_view(session, y) for y in (year + 1, year + 2)}
     flags = funding.open_flags(session) if sees_all(actor, Records.PROJECT) else []
     return render(request, "projects.html", projects=register.visible(session, actor),
                   departments=names, plans=plans, flags=flags, next_year=year + 1,
@@ -97,6 +97,26 @@ def plan_page(
     return done(request, "/projects", platform,
                 lambda session, env: register.include_in_plan(
                     session, actor=actor, now=env.now, project_id=project_id, included=included))  # fmt: skip
+
+
+@router.post("/projects/plans/{year}/endorse")
+def endorse_plan_page(
+    request: Request, year: int, actor: PortalUser, form: Form, platform: AppPlatform
+) -> Response:
+    return done(request, "/projects", platform,
+                lambda session, env: register.endorse_plan(session, actor=actor, now=env.now,
+                                                            year=year))  # fmt: skip
+
+
+@router.post("/projects/funding-flags/{flag_id}/decision")
+def funding_decision_page(
+    request: Request, flag_id: int, actor: PortalUser, form: Form, platform: AppPlatform
+) -> Response:
+    withhold = form["withhold"] == "yes"
+    return done(request, "/projects", platform,
+                lambda session, env: funding.decide(session, actor=actor, now=env.now,
+                                                    flag_id=flag_id, withhold=withhold,
+                                                    note=form["note"]))  # fmt: skip
 
 
 @router.post("/projects/plans/{year}/approve")
