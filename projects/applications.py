@@ -75,6 +75,21 @@ def fill_form(
     """The application form: investment and funding by part, in yuan; period; persons."""
     project = acting_on(session, actor, project_id, "apply")
     _editable(project)
+    check_split(investment, funding)
+    if construction_months < 1:
+        raise InvalidInput("the construction period is at least a month",
+                           detail={"field": "construction_months"})  # fmt: skip
+    project.investment, project.funding = dict(investment), dict(funding)
+    project.construction_months = construction_months
+    project.persons = {k: v.strip() for k, v in persons.items() if k in PERSONS and v.strip()}
+    audit.record(session, at=now, actor=actor, action="project.form", object_type="project",
+                 object_id=project.id, detail={"investment": project.investment,
+                                               "funding": project.funding})  # fmt: skip
+    return project
+
+
+def check_split(investment: dict[str, int], funding: dict[str, int]) -> None:
+    """Investment and funding by their parts, in yuan, adding up to the same total (R25)."""
     for parts, given, field in ((INVESTMENT_PARTS, investment, "investment"),
                                 (FUNDING_PARTS, funding, "funding")):  # fmt: skip
         unknown = sorted(set(given) - set(parts))
@@ -89,16 +104,6 @@ def fill_form(
             detail={"field": "funding"},
             funding=sum(funding.values()), investment=sum(investment.values()),
         )  # fmt: skip
-    if construction_months < 1:
-        raise InvalidInput("the construction period is at least a month",
-                           detail={"field": "construction_months"})  # fmt: skip
-    project.investment, project.funding = dict(investment), dict(funding)
-    project.construction_months = construction_months
-    project.persons = {k: v.strip() for k, v in persons.items() if k in PERSONS and v.strip()}
-    audit.record(session, at=now, actor=actor, action="project.form", object_type="project",
-                 object_id=project.id, detail={"investment": project.investment,
-                                               "funding": project.funding})  # fmt: skip
-    return project
 
 
 def attach_document(

@@ -119,6 +119,27 @@ class SharingLine(Base):
     items: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
 
 
+class ProjectChange(Base):
+    """R26: a change to an approved project's technical plan or investment, asked for by the unit
+    and approved or refused by the bureau; a change made without approval makes the project not
+    acceptable."""
+
+    __tablename__ = "project_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    description: Mapped[str] = mapped_column(Text)
+    # The new investment and funding splits, when the change is to the investment.
+    investment: Mapped[dict[str, int] | None] = mapped_column(JSON)
+    funding: Mapped[dict[str, int] | None] = mapped_column(JSON)
+    requested_by: Mapped[str] = mapped_column(String(100))
+    requested_at: Mapped[datetime]
+    approved: Mapped[bool | None]
+    reply: Mapped[str | None] = mapped_column(Text)
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+    decided_at: Mapped[datetime | None]
+
+
 class Expert(Base):
     """A member of the bureau's expert library, with the fields they review."""
 

@@ -11,6 +11,8 @@ from exchange.identity.visibility import Records, sees_all
 from exchange_api.deps import AppPlatform, CurrentPrincipal, DbSession
 from exchange_api.errors import ERROR_RESPONSES, api_language
 from exchange_api.schemas.projects import (
+    ChangePublic,
+    ChangeRequest,
     Commitment,
     Decision,
     DocumentPublic,
@@ -35,7 +37,15 @@ from exchange_api.schemas.projects import (
     Tender,
     VetoPublic,
 )
-from projects import acceptance, applications, funding, register, reviews, sharing_check
+from projects import (
+    acceptance,
+    applications,
+    changes,
+    funding,
+    register,
+    reviews,
+    sharing_check,
+)
 from projects.applications import DocumentStore
 from projects.models import Project, ProjectDocument, SharingCheck
 
@@ -260,6 +270,28 @@ def decide(
     project = reviews.decide(session, actor=actor, env=platform.workflow_environment(session),
                              project_id=project_id, approve=body.approve, reply=body.reply)  # fmt: skip
     return ProjectPublic.model_validate(project)
+
+
+@router.post(PROJECT + "/changes", status_code=status.HTTP_201_CREATED,
+             summary="Ask to change an approved project's plan or investment (R26)")  # fmt: skip
+def request_change(
+    project_id: int, body: ChangeRequest, actor: CurrentPrincipal, session: DbSession,
+    platform: AppPlatform,
+) -> ChangePublic:  # fmt: skip
+    change = changes.request_change(session, actor=actor, now=platform.clock.now(),
+                                    project_id=project_id, description=body.description,
+                                    investment=body.investment, funding=body.funding)  # fmt: skip
+    return ChangePublic.model_validate(change)
+
+
+@router.post("/changes/{change_id}/decision", summary="Approve or refuse a change (R26)")
+def decide_change(
+    change_id: int, body: Decision, actor: CurrentPrincipal, session: DbSession,
+    platform: AppPlatform,
+) -> ChangePublic:  # fmt: skip
+    change = changes.decide_change(session, actor=actor, now=platform.clock.now(),
+                                   change_id=change_id, approve=body.approve, reply=body.reply)  # fmt: skip
+    return ChangePublic.model_validate(change)
 
 
 @router.post(PROJECT + "/not-acceptable",

@@ -209,3 +209,25 @@ class FundingFlagPublic(BaseModel):
 class FundingDecision(BaseModel):
     withhold: bool
     note: str
+
+
+class ChangeRequest(BaseModel):
+    description: str = Field(min_length=2)
+    investment: dict[str, int] | None = Field(None, description="The new split, if it changes.")
+    funding: dict[str, int] | None = Field(None, description="With a new investment, its funding.")
+
+
+class ChangePublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    project_id: int
+    description: str
+    investment: dict[str, int] | None
+    funding: dict[str, int] | None
+    requested_by: str
+    requested_at: datetime
+    approved: bool | None
+    reply: str | None
+    decided_by: str | None
+    decided_at: datetime | None

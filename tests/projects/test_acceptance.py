@@ -15,7 +15,7 @@ from exchange.clock import FrozenClock
 from exchange.errors import Conflict, InvalidInput, PermissionDenied
 from exchange.notifications.models import Notification
 from exchange.principal import Principal
-from projects import acceptance, funding, register, reviews
+from projects import acceptance, changes, funding, register, reviews
 from projects.acceptance import Vetoed
 from projects.models import FundingFlag, Project, SharingCheck
 from projects.sharing_check import check_project
@@ -149,6 +149,18 @@ def test_r27_a_promise_broken_in_the_catalog_is_a_veto_and_a_small_project_accep
     with pytest.raises(Vetoed) as refused:
         self_accepted(world, cast["officer"], unpublished)
     assert vetoes(refused) == {Veto.NOT_PUBLISHED}
+    with world.platform.database.transaction() as session:  # R26: a change asked for and approved
+        change = changes.request_change(
+            session, actor=cast["officer"], now=clock.now(), project_id=unpublished,
+            description="增加服务器", investment={"equipment": 200_000, "software": 600_000},
+            funding={"fiscal": 800_000},
+        )  # fmt: skip
+        with pytest.raises(PermissionDenied):
+            changes.decide_change(session, actor=cast["officer"], now=clock.now(),
+                                  change_id=change.id, approve=True, reply="自批")  # fmt: skip
+        changes.decide_change(session, actor=cast["reviewer"], now=clock.now(),
+                              change_id=change.id, approve=True, reply="同意调整投资")  # fmt: skip
+        assert session.get_one(Project, unpublished).total_investment == 800_000
     with world.platform.database.transaction() as session:  # R26: changed without approval
         project = reviews.mark_not_acceptable(
             session, actor=cast["reviewer"], env=world.platform.workflow_environment(session),

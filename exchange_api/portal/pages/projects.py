@@ -35,7 +35,15 @@ from exchange_api.portal.web import (
     render,
     say,
 )
-from projects import acceptance, applications, funding, register, reviews, sharing_check
+from projects import (
+    acceptance,
+    applications,
+    changes,
+    funding,
+    register,
+    reviews,
+    sharing_check,
+)
 from projects.applications import DocumentStore
 from projects.models import ProjectDocument, SharingCheck
 from projects.vocab import DocumentKind, PlanState, ProjectState
@@ -170,7 +178,8 @@ def project_page(
         resources=_own_resources(session, actor) if own else [],
         kinds=list(DocumentKind), assigned=any(o.user_id == actor.user_id
                                                for o in reviews.opinions_of(session, project)),
-        ProjectState=ProjectState,
+        ProjectState=ProjectState, changes=changes.changes_of(session, project),
+        changeable=project.state in changes.CHANGEABLE,
     )  # fmt: skip
 
 
@@ -290,6 +299,8 @@ STEPS: dict[str, Step] = {
         opinion=form["opinion"]),
     "tender": lambda s, actor, env, pid, form: reviews.file_tender(
         s, actor=actor, env=env, project_id=pid, tender_date=_day(form["tender_date"])),
+    "change": lambda s, actor, env, pid, form: changes.request_change(
+        s, actor=actor, now=env.now, project_id=pid, description=form["description"]),
     "not_acceptable": lambda s, actor, env, pid, form: reviews.mark_not_acceptable(
         s, actor=actor, env=env, project_id=pid, reason=form["note"]),
     "accept": lambda s, actor, env, pid, form: acceptance.accept(s, actor=actor, env=env, project_id=pid),
@@ -310,6 +321,18 @@ def _day(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError as error:
         raise InvalidInput("give dates as YYYY-MM-DD", detail={"field": "date"}) from error
+
+
+@router.post("/projects/{project_id}/changes/{change_id}/decision")
+def change_decision_page(
+    request: Request, project_id: int, change_id: int, actor: PortalUser, form: Form,
+    platform: AppPlatform,
+) -> Response:  # fmt: skip
+    approve = form["approve"] == "yes"
+    return done(request, _back(project_id), platform,
+                lambda session, env: changes.decide_change(session, actor=actor, now=env.now,
+                                                           change_id=change_id, approve=approve,
+                                                           reply=form["reply"]))  # fmt: skip
 
 
 @router.post("/projects/{project_id}/steps/{step}")
