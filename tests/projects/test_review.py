@@ -13,6 +13,7 @@ from exchange.deadlines.models import Deadline
 from exchange.deadlines.sweep import sweep
 from exchange.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from exchange.notifications.models import Notification
+from exchange.principal import Principal
 from projects import applications, register, reviews
 from projects.models import COMPLETION, EXPERT_REVIEW, INITIAL_REVIEW, Project
 from projects.vocab import ProjectState
@@ -26,6 +27,19 @@ def submit(world: CatalogWorld, who: object, project_id: int) -> Project:
     with world.platform.database.transaction() as session:
         env = world.platform.workflow_environment(session)
         return applications.submit(session, actor=who, env=env, project_id=project_id)  # type: ignore[arg-type]
+
+
+def applying(
+    world: CatalogWorld, clock: FrozenClock, *, plan: bool = True
+) -> tuple[dict[str, Principal], str, int]:
+    """1 July 2026: a project in the approved 2027 plan, its materials filed (the construction
+    plan too, unless ``plan`` is false)."""
+    clock.set(local(2026, 7, 1, 10, 0))
+    cast = people(world)
+    code = publish(world)
+    project_id = proposed(world, cast["officer"])
+    materials(world, cast["officer"], project_id, code, plan=plan)
+    return cast, code, project_id
 
 
 def state(world: CatalogWorld, project_id: int) -> str:
@@ -75,11 +89,7 @@ def test_r24_a_project_outside_the_approved_plan_is_refused_unless_urgent(
 def test_r25_incomplete_materials_get_five_working_days_across_the_holiday_then_wait_three_months(
     world: CatalogWorld, clock: FrozenClock
 ) -> None:
-    clock.set(local(2026, 7, 1, 10, 0))
-    cast = people(world)
-    code = publish(world)
-    project_id = proposed(world, cast["officer"])
-    materials(world, cast["officer"], project_id, code, plan=False)  # no construction plan
+    cast, code, project_id = applying(world, clock, plan=False)  # no construction plan
     clock.set(local(2026, 9, 29, 10, 0))  # Tuesday before the National Day holiday
     assert submit(world, cast["officer"], project_id).state == ProjectState.INCOMPLETE
     # 30 September, then 8, 9, 10 (a make-up Saturday) and 12 October: 1-7 October are holidays.
@@ -147,11 +157,7 @@ def test_r25_r8_submission_flags_items_another_department_is_authoritative_for(
 def test_r26_reviews_run_on_working_days_remind_escalate_and_no_expert_reviews_their_own_unit(
     world: CatalogWorld, clock: FrozenClock
 ) -> None:
-    clock.set(local(2026, 7, 1, 10, 0))
-    cast = people(world)
-    code = publish(world)
-    project_id = proposed(world, cast["officer"])
-    materials(world, cast["officer"], project_id, code)
+    cast, _, project_id = applying(world, clock)
     clock.set(local(2026, 9, 14, 10, 0))  # Monday
     submit(world, cast["officer"], project_id)
     initial = deadline(world, INITIAL_REVIEW, project_id)
