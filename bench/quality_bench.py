@@ -14,13 +14,13 @@ import pyarrow.compute as pc
 from bench.harness import Figure
 from catalog.schemas import ItemDraft
 from exchange.identifiers import USCC_ALPHABET, is_valid_resident_id, is_valid_uscc
+from exchange.normalising import Normalisation
 from exchange.settings import Settings
 from exchange.store import UnifiedStore
 from quality.compare import AttributePair, ComparisonSpec, compare_tables
 from quality.formats import valid_format
 from quality.runner import run_checks
 from quality.suites import generated_checks
-from quality.vocab import Normalisation
 
 ROWS = 1_000_000
 TODAY = date(2026, 11, 29)

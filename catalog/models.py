@@ -114,6 +114,7 @@ class DataItem(Base):
     duplicate_justification: Mapped[str | None] = mapped_column(Text)
     value_format: Mapped[str | None] = mapped_column(String(20))
     allowed_values: Mapped[list[str] | None] = mapped_column(JSON)
+    masking: Mapped[str | None] = mapped_column(String(40))
 
 
 class StatutorySharing(Base):

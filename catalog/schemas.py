@@ -44,6 +44,12 @@ class ItemDraft(BaseModel):
     allowed_values: list[str] | None = Field(
         None, description='值域: the only values allowed, e.g. ["存续", "注销"]'
     )
+    masking: str | None = Field(
+        None,
+        description="How the item reads when shared masked (R14): keep:F:L, pseudonym, year, "
+        "month, range:W or hide; by default a rule for its type and format",
+        examples=["keep:4:4"],
+    )
 
 
 class EntryDraft(BaseModel):

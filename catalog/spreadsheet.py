@@ -81,6 +81,7 @@ COLUMNS = (
     ),
     Column("格式", "value_format", "item", ""),
     Column("值域", "allowed_values", "item", "Allowed values separated by ;"),
+    Column("脱敏规则", "masking", "item", "e.g. keep:4:4, pseudonym, month, range:1000, hide"),
 )
 ENGLISH_HEADERS = {
     "资源代码": "Resource code",
@@ -114,6 +115,7 @@ ENGLISH_HEADERS = {
     "重复采集理由": "Why collected again",
     "格式": "Value format",
     "值域": "Value set",
+    "脱敏规则": "Masking rule",
 }
 _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 YES = {"是", "yes", "y", "true", "1"}

@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from catalog import masking
 from catalog.schemas import EntryDraft, ItemDraft
 from catalog.vocab import ResourceFormat, Sensitivity, ShareType, ValueFormat
 from exchange.errors import InvalidInput
@@ -211,6 +212,16 @@ def _item_type_problems(item: ItemDraft, where: str) -> Iterator[Problem]:
                 "R6.item.format",
                 "not_future suits date items, the other formats string items",
                 "“不晚于当日”适用于日期型信息项，其他格式适用于字符型信息项",
+            )
+    if item.masking:
+        try:
+            masking.rule_for(item.data_type, item.masking)
+        except masking.BadRule as bad:
+            yield Problem(
+                f"{where}.masking",
+                "R14.item.masking",
+                bad.message.in_language("en"),
+                bad.message.in_language("zh"),
             )
     if item.allowed_values is not None and not [v for v in item.allowed_values if v.strip()]:
         yield Problem(

@@ -78,6 +78,7 @@ DOING: dict[tuple[str, str], Message] = {
     ("grant", "revoke"): Message("revoke a grant"),
     ("grant", "create_statutory"): Message("record a statutory grant"),
     ("data", "read"): Message("read this data"),
+    ("data", "verify"): Message("verify records against this data"),
     ("usage", "view"): Message("see the use of shared data"),
     ("usage", "report"): Message("report the use of shared data"),
     ("quality", "manage"): Message("manage quality checks and comparisons"),

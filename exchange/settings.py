@@ -115,6 +115,14 @@ class Settings(BaseSettings):
     )
     page_rows: int = Field(10_000, ge=1, description="Rows per page of the data API by default.")
     max_page_rows: int = Field(1_000_000, ge=1, description="Most rows one data API page returns.")
+    verify_max_records: int = Field(
+        10_000, ge=1, description="Most records one verification call checks (R14)."
+    )
+    verify_daily_quota: int = Field(
+        10_000,
+        ge=1,
+        description="Records a day a verify grant checks unless its approval sets another quota.",
+    )
     database_pool_size: int = Field(
         20,
         ge=1,

@@ -18,6 +18,7 @@ from exchange.errors import InvalidInput, NotFound, PermissionDenied
 from exchange.i18n import Message
 from exchange.principal import Principal
 from exchange.snapshots import NoData, NotInMemory, Served, SnapshotCache
+from policies import masking
 from policies.pdp import DataAccessPolicy, Decision, ResourceFacts
 from policies.read_records import ReadRecord
 
@@ -138,7 +139,19 @@ def authorize(
                 detail={"resource": request.code, "not_granted": [each.item]},
                 item=each.item,
             )
+        if each.item in decision.masked:
+            # A filter on clear values would tell, row by row, what the mask hides.
+            raise PermissionDenied(
+                "you may not filter on {item}: it is shared with you masked",
+                detail={"resource": request.code, "masked": [each.item]},
+                item=each.item,
+            )
     return facts, decision
+
+
+def served_values(table: "pa.Table", decision: Decision) -> "pa.Table":
+    """What leaves the platform: the decided items, masked where the grant says so."""
+    return masking.mask(table, decision.masked, decision.pseudonym_key)
 
 
 def _own(actor: Principal, facts: ResourceFacts) -> bool:
@@ -164,6 +177,8 @@ def read(
     if quick_only and (request.limit is None or request.limit > QUICK_ROWS):
         raise NotInMemory(request.code)
     facts, decision = authorize(pdp, actor, request, at)
+    if quick_only and decision.masked:
+        raise NotInMemory(request.code)  # masking runs in DuckDB, off the event loop
     offset, cursor_snapshot = _decode_cursor(request.cursor)
     try:
         served = snapshots.served(request.code, provider=_own(actor, facts))
@@ -185,6 +200,7 @@ def read(
         total = len(data)
         end = total if request.limit is None else min(total, offset + request.limit)
         page = data.slice(offset, end - offset)
+    page = served_values(page, decision)
     next_cursor = _encode_cursor(end, snapshot_id) if end < total else None
     record = ReadRecord(actor, facts, decision, request.mode, request.purpose, len(page),
                         snapshot_id, at)  # fmt: skip
@@ -291,8 +307,13 @@ def changes_since(
     try:
         served = snapshots.served(request.code, provider=_own(actor, facts))
         current = served.snapshot_id
-        before = select_rows(snapshots.read(request.code, since_snapshot_id), decision, ())
-        after = select_rows(snapshots.read(request.code, current), decision, ())
+        # Masked before comparing: a change hidden by the mask is no change to this consumer.
+        before = served_values(
+            select_rows(snapshots.read(request.code, since_snapshot_id), decision, ()), decision
+        )
+        after = served_values(
+            select_rows(snapshots.read(request.code, current), decision, ()), decision
+        )
     except NoData as error:
         raise NotFound(error.text) from error
     connection = duckdb.connect()

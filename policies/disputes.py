@@ -15,10 +15,10 @@ from exchange.workflow import (
     WorkflowEnvironment,
     take_action,
 )
-from policies.grants import create_grant
-from policies.models import RULING, AccessRequest, Dispute
+from policies.grants import create_grant, end_grant
+from policies.models import RULING, AccessRequest, Dispute, Grant
 from policies.requests import acting_on
-from policies.vocab import RequestState
+from policies.vocab import ItemAccess, RequestState
 
 DISPUTE = Workflow(
     name="access_dispute",
@@ -102,7 +102,8 @@ def rule(
     grant_items: list[str] | None,
     note: str,
 ) -> Dispute:
-    """``grant_items`` None upholds the provider; a list grants those requested items."""
+    """``grant_items`` None upholds the provider; a list grants those requested items, used as
+    the consumer asked (whole, masked or verify), in place of the narrowed approval's grant."""
     # The role first: whoever may not rule learns nothing of which disputes exist.
     ACTIONS.require(
         actor, "other", "access_dispute", "rule", explain="the coordinating office rules disputes"
@@ -132,6 +133,8 @@ def rule(
             comment=note,
             detail={"items": grant_items},
         )
+        _supersede(session, actor, env, request, dispute)
+        asked = {i: a for i, a in (request.item_access or {}).items() if i in grant_items}
         create_grant(
             session,
             actor=actor,
@@ -140,6 +143,10 @@ def rule(
             resource_id=request.resource_id,
             items=grant_items,
             mode=request.mode,
+            item_access=asked or None,
+            verify_quota=request.verify_quota or env.settings.verify_daily_quota
+            if ItemAccess.VERIFY in asked.values()
+            else None,
             purpose=f"{request.purpose_code}: {request.purpose}",
             row_filter=None,
             valid_to=request.expires_at,
@@ -150,3 +157,24 @@ def rule(
         dispute.granted_items = sorted(grant_items)
     dispute.ruled_by, dispute.ruled_at, dispute.ruling_note = actor.user_id, env.now, note
     return dispute
+
+
+def _supersede(
+    session: Session,
+    actor: Principal,
+    env: WorkflowEnvironment,
+    request: AccessRequest,
+    dispute: Dispute,
+) -> None:
+    """The narrowed approval's grant ends where the ruling's begins: two grants of one request
+    would leave which of them a read falls under to chance."""
+    for grant in session.scalars(
+        select(Grant).where(Grant.request_id == request.id, Grant.revoked_at.is_(None))
+    ):
+        end_grant(
+            session,
+            actor=actor,
+            now=env.now,
+            grant=grant,
+            reason=f"superseded by the ruling on dispute {dispute.id}",
+        )

@@ -1,5 +1,6 @@
 """Grants: what a consumer department may read. They expire on their own and can be revoked."""
 
+import secrets
 from datetime import datetime
 from typing import Any
 
@@ -34,6 +35,8 @@ def create_grant(
     request_id: int | None = None,
     citation: str | None = None,
     valid_from: datetime | None = None,
+    item_access: dict[str, str] | None = None,
+    verify_quota: int | None = None,
 ) -> Grant:
     """A grant in force from ``valid_from`` (the period a request asked for) or now, whichever
     is later: a grant never reaches back before it was given. Its basis (statutory, approval,
@@ -45,6 +48,9 @@ def create_grant(
         resource_id=resource_id,
         items=sorted(items),
         mode=mode,
+        item_access=item_access,
+        verify_quota=verify_quota,
+        pseudonym_key=secrets.token_hex(16),
         purpose=purpose,
         row_filter=row_filter,
         valid_from=starts,
@@ -71,6 +77,8 @@ def create_grant(
         detail={
             "items": grant.items,
             "mode": mode,
+            "access": item_access,
+            "verify_quota": verify_quota,
             "basis": basis,
             "citation": citation,
             "valid_from": starts.isoformat(),
@@ -152,6 +160,14 @@ def revoke_grant(
         raise InvalidInput("revoking a grant needs a reason", detail={"field": "reason"})
     if grant.revoked_at is not None:
         raise Conflict("grant {grant_id} was revoked already", grant_id=grant_id)
+    end_grant(session, actor=actor, now=now, grant=grant, reason=reason)
+    return grant
+
+
+def end_grant(
+    session: Session, *, actor: Principal, now: datetime, grant: Grant, reason: str
+) -> None:
+    """Stop a grant now, on the record; the caller has decided it may."""
     grant.revoked_at, grant.revoked_by, grant.revoke_reason = now, actor.username, reason
     announce(session, "grant", grant.id)
     audit.record(
@@ -160,11 +176,10 @@ def revoke_grant(
         actor=actor,
         action="grant.revoke",
         object_type="grant",
-        object_id=grant_id,
-        grant_id=grant_id,
+        object_id=grant.id,
+        grant_id=grant.id,
         detail={"reason": reason},
     )
-    return grant
 
 
 def active_grants(

@@ -11,6 +11,7 @@ from exchange.db import Base
 from exchange.deadlines.service import Assignment
 from exchange.i18n import Message
 from exchange.identity.roles import Role
+from policies.vocab import access_of
 
 REVIEW = "access_review"
 RULING = "dispute_ruling"
@@ -40,6 +41,10 @@ class AccessRequest(Base):
     decided_at: Mapped[datetime | None]
     approved_items: Mapped[list[str] | None] = mapped_column(JSON)
     approved_mode: Mapped[str | None] = mapped_column(String(20))
+    # How each item is asked for and approved: read, masked or verify (R3 "specific ways").
+    item_access: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    approved_access: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    verify_quota: Mapped[int | None]
     row_filter: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     expires_at: Mapped[datetime | None]
     reject_code: Mapped[str | None] = mapped_column(String(40))
@@ -54,6 +59,10 @@ class AccessRequest(Base):
         return self.state == "approved" and (
             set(self.approved_items or []) != set(self.items)
             or (self.approved_mode or self.mode) != self.mode
+            or any(
+                access_of(self.approved_access, item) != access_of(self.item_access, item)
+                for item in self.approved_items or []
+            )
         )
 
     def deadline_assignment(self, kind: str) -> Assignment:
@@ -73,6 +82,12 @@ class Grant(Base):
     resource_id: Mapped[int] = mapped_column(ForeignKey("catalog_resources.id"), index=True)
     items: Mapped[list[str]] = mapped_column(JSON)
     mode: Mapped[str] = mapped_column(String(20))
+    # Items opened masked or for verification only; the others read whole.
+    item_access: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    # Records a day the consumer may verify under this grant: verification is not enumeration.
+    verify_quota: Mapped[int | None]
+    # The key of the grant's pseudonyms: stable within the grant, different across grants.
+    pseudonym_key: Mapped[str | None] = mapped_column(String(64))
     purpose: Mapped[str] = mapped_column(Text)
     row_filter: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     valid_from: Mapped[datetime]
@@ -127,6 +142,8 @@ class DataUsage(Base):
     grant_id: Mapped[int | None] = mapped_column(ForeignKey("access_grants.id"), index=True)
     basis: Mapped[str] = mapped_column(String(20))
     mode: Mapped[str] = mapped_column(String(20))
+    # read: values served whole; masked: some served masked; verify: claims checked, rows = records.
+    access: Mapped[str] = mapped_column(String(10), default="read", server_default="read")
     purpose: Mapped[str] = mapped_column(Text)
     items: Mapped[list[str]] = mapped_column(JSON)
     rows: Mapped[int]

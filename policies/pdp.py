@@ -11,9 +11,10 @@ pycasbin's key filter is state on the shared policy object, so decisions and upd
 """
 
 import threading
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +23,13 @@ from casbin.model.policy_fast import fast_policy_filter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from catalog.masking import MaskRule, effective_rule
 from catalog.models import DataItem, Resource
 from catalog.vocab import ResourceStatus, ShareType
 from exchange.i18n import Message
 from exchange.policy_changes import PolicyChange
 from policies.models import Grant, Suspension
+from policies.vocab import ItemAccess, access_of
 
 MODEL = Path(__file__).with_name("data_access.conf")
 OWNER, UNCONDITIONAL, EVERYONE = "owner", "unconditional", "*"
@@ -51,12 +54,23 @@ class GrantFacts:
     valid_from: datetime
     valid_to: datetime | None
     basis: str
+    masked: frozenset[str] = frozenset()  # items served through their masking rule
+    verify_only: frozenset[str] = frozenset()  # items only verified against, never served
+    pseudonym_key: str | None = None
 
     def in_force(self, at: datetime) -> bool:
         return self.valid_from <= at and (self.valid_to is None or at < self.valid_to)
 
+    @property
+    def served(self) -> frozenset[str]:
+        """The items a read may return (masked or whole)."""
+        return self.items - self.verify_only
+
     @classmethod
     def of(cls, grant: Grant, resource_code: str) -> "GrantFacts":
+        def opened(access: ItemAccess) -> frozenset[str]:
+            return frozenset(i for i in grant.items if access_of(grant.item_access, i) == access)
+
         return cls(
             grant.id,
             grant.consumer_department_id,
@@ -67,6 +81,9 @@ class GrantFacts:
             grant.valid_from,
             grant.valid_to,
             grant.basis,
+            opened(ItemAccess.MASKED),
+            opened(ItemAccess.VERIFY),
+            grant.pseudonym_key,
         )
 
 
@@ -79,6 +96,8 @@ class ResourceFacts:
     items: tuple[str, ...]  # catalog order
     unconditional: frozenset[str]
     not_shared: tuple[tuple[str, str], ...] = ()  # (item, the legal basis for not sharing it)
+    masks: Mapping[str, MaskRule] = field(default_factory=dict)  # conditional items' rules
+    keys: tuple[str, ...] = ()  # the items that identify a record, for verification
 
 
 @dataclass(frozen=True)
@@ -90,6 +109,21 @@ class Decision:
     grant_id: int | None = None
     denied_items: tuple[str, ...] = ()
     reason: Message = field(default_factory=lambda: Message(""))
+    masked: Mapping[str, MaskRule] = field(default_factory=dict)  # decided items served masked
+    pseudonym_key: str | None = None
+
+
+class Use(StrEnum):
+    READ = "read"  # values are returned (whole or masked)
+    VERIFY = "verify"  # claims are checked; no value is returned
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """What a decision is asked about: these items, to be read or only verified."""
+
+    items: frozenset[str]
+    use: Use = Use.READ
 
 
 class DataAccessPolicy:
@@ -199,8 +233,10 @@ class DataAccessPolicy:
         at: datetime,
         items: Collection[str] | None = None,
         grant_id: int | None = None,
+        use: Use = Use.READ,
     ) -> Decision:
-        """Allow or deny reading ``items`` (all the caller may read when None) of ``code``."""
+        """Allow or deny reading ``items`` (all the caller may read when None) of ``code`` — or,
+        with ``use`` VERIFY, checking claims against them."""
         with self._lock:
             facts = self._resources.get(code)
             if facts is None:
@@ -208,10 +244,11 @@ class DataAccessPolicy:
                     False, "denied", reason=Message("no data resource {code}", code=code)
                 )
             sub = subject(department_id)
-            wanted = (
+            wanted = Wanted(
                 frozenset(items)
                 if items is not None
-                else self._everything_readable(sub, facts, mode, at, grant_id)
+                else self._everything_readable(sub, facts, mode, at, grant_id),
+                use,
             )
             for who in (sub, EVERYONE):
                 if grant_id is not None and who == EVERYONE:
@@ -229,10 +266,11 @@ class DataAccessPolicy:
                     return self._allow(facts, rule[3], wanted)
             return self._deny(department_id, facts, mode, at, wanted, grant_id)
 
-    def _usable(self, token: str, code: str, at: datetime, items: frozenset[str]) -> bool:
+    def _usable(self, token: str, code: str, at: datetime, wanted: Wanted) -> bool:
         facts = self._resources.get(code)
         if facts is None:
             return False
+        items = wanted.items
         if token == OWNER:
             return items <= set(facts.items)
         if not facts.published:
@@ -240,22 +278,25 @@ class DataAccessPolicy:
         if token == UNCONDITIONAL:
             return items <= facts.unconditional
         grant = self._grants.get(token)
-        return (
-            grant is not None
-            and self._in_force(grant, at)
-            and items <= (grant.items | facts.unconditional)
-        )
+        if grant is None or not self._in_force(grant, at):
+            return False
+        opened = grant.items if wanted.use == Use.VERIFY else grant.served
+        return items <= (opened | facts.unconditional)
 
     def _in_force(self, grant: GrantFacts, at: datetime) -> bool:
         """Within its validity, and its department's grants not suspended (R11)."""
         return grant.in_force(at) and grant.department_id not in self._suspended
 
-    def _allow(self, facts: ResourceFacts, token: str, wanted: frozenset[str]) -> Decision:
-        ordered = tuple(name for name in facts.items if name in wanted)
+    def _allow(self, facts: ResourceFacts, token: str, wanted: Wanted) -> Decision:
+        ordered = tuple(name for name in facts.items if name in wanted.items)
         if token in (OWNER, UNCONDITIONAL):
             return Decision(True, token, ordered)
         grant = self._grants[token]
-        return Decision(True, grant.basis, ordered, grant.row_filter, grant.grant_id)
+        masked = {n: facts.masks[n] for n in ordered if n in grant.masked and n in facts.masks}
+        return Decision(
+            True, grant.basis, ordered, grant.row_filter, grant.grant_id,
+            masked=masked, pseudonym_key=grant.pseudonym_key,
+        )  # fmt: skip
 
     def _grants_in_force(
         self, sub: str, facts: ResourceFacts, mode: str, at: datetime
@@ -276,7 +317,7 @@ class DataAccessPolicy:
         if grant_id is not None:
             grants = [g for g in grants if g.grant_id == grant_id]
         newest = max(grants, key=lambda g: g.grant_id, default=None)
-        extra = newest.items if newest is not None else frozenset()
+        extra = newest.served if newest is not None else frozenset()
         return (facts.unconditional if facts.published else frozenset()) | extra
 
     def _deny(
@@ -285,9 +326,10 @@ class DataAccessPolicy:
         facts: ResourceFacts,
         mode: str,
         at: datetime,
-        wanted: frozenset[str],
+        asked: Wanted,
         grant_id: int | None,
     ) -> Decision:
+        wanted = asked.items
         grants = self._grants_in_force(subject(department_id), facts, mode, at)
         if grant_id is not None:
             named = [g for g in grants if g.grant_id == grant_id]
@@ -305,9 +347,11 @@ class DataAccessPolicy:
                 )
             grants = named
         open_items = facts.unconditional if facts.published else frozenset()
-        covered = set(open_items).union(*(g.items for g in grants))
+        reading = asked.use == Use.READ
+        covered = set(open_items).union(*(g.served if reading else g.items for g in grants))
         unknown = sorted(wanted - set(facts.items))
         uncovered = sorted(wanted - covered)
+        verify_only = set(uncovered).intersection(set().union(*(g.verify_only for g in grants)))
         code = facts.code
         if unknown:
             reason = Message(
@@ -325,6 +369,13 @@ class DataAccessPolicy:
                 "can make them readable",
                 items=", ".join(n for n, _ in barred), code=code,
                 bases="; ".join(f"{n}: {basis}" for n, basis in barred),
+            )  # fmt: skip
+        elif verify_only and reading:
+            reason = Message(
+                "{items} of {code} are open to your department for verification only: post the "
+                "values you hold to /api/v1/data/{code}/verify and each is answered match or "
+                "mismatch",
+                items=", ".join(sorted(verify_only)), code=code,
             )  # fmt: skip
         elif uncovered:
             reason = Message(
@@ -344,8 +395,9 @@ class DataAccessPolicy:
         )
 
     def readable_items(self, *, department_id: int, code: str, at: datetime) -> frozenset[str]:
-        """Every item of ``code`` the department may read now, in any mode: for reports that show
-        values (quality findings), which must show no more than a read would."""
+        """Every item of ``code`` the department may read whole now, in any mode: for reports that
+        show values (quality findings), which must show no more than a read would — so not the
+        items it reads masked or only verifies."""
         with self._lock:
             facts = self._resources.get(code)
             if facts is None:
@@ -358,7 +410,11 @@ class DataAccessPolicy:
             with fast_policy_filter(self._policy, sub, code):
                 tokens = [line[3] for line in self._policy]
             grants = (self._grants.get(token) for token in tokens)
-            granted = [g.items for g in grants if g is not None and self._in_force(g, at)]
+            granted = [
+                g.items - g.masked - g.verify_only
+                for g in grants
+                if g is not None and self._in_force(g, at)
+            ]
             return facts.unconditional.union(*granted)
 
     def grant_count(self) -> int:
@@ -397,6 +453,12 @@ def _resource_facts(session: Session, resource_id: int | None) -> Iterable[Resou
                 for i in version_items
                 if i.share_type == ShareType.NOT_SHARED
             ),
+            {
+                i.name: effective_rule(i.data_type, i.value_format, i.masking)
+                for i in version_items
+                if i.share_type == ShareType.CONDITIONAL
+            },
+            tuple(i.name for i in version_items if i.is_key),
         )
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from exchange import audit
 from exchange.db import Database, table_of
 from exchange.principal import Principal
+from policies.masking import describe
 from policies.models import DataUsage
 from policies.pdp import Decision, ResourceFacts
 
@@ -32,6 +33,10 @@ class ReadRecord:
     rows: int
     snapshot_id: int | None
     at: datetime
+
+    @property
+    def access(self) -> str:
+        return "masked" if self.decision.masked else "read"
 
 
 def write_records(session: Session, records: list[ReadRecord]) -> None:
@@ -53,6 +58,7 @@ def write_records(session: Session, records: list[ReadRecord]) -> None:
                 "rows": each.rows,
                 "snapshot_id": each.snapshot_id,
                 "row_filter": each.decision.row_filter,
+                "masked": describe(each.decision.masked, each.decision.items) or None,
             },
         )
 
@@ -68,6 +74,7 @@ def _usage_row(record: ReadRecord) -> dict[str, object]:
         "grant_id": record.decision.grant_id,
         "basis": record.decision.basis,
         "mode": record.mode,
+        "access": record.access,
         "purpose": record.purpose,
         "items": list(record.decision.items),
         "rows": record.rows,

@@ -1,12 +1,15 @@
 """Requests for conditional data (R14): filed by a consumer with a purpose, decided by the provider's
 data reviewer within 3 working days (a setting), escalated to the coordinating office when late.
 
-Approval may narrow the items, change the mode, set an expiry or a row filter. A resource marked
+Items are asked for whole, masked or for verification only (R3 "in specific ways"). Approval may
+narrow the items or how they are used, change the mode, set an expiry, a row filter or a daily
+verification quota. A resource marked
 sensitive goes through a confidentiality review before access opens. A rejection carries a coded
 reason and text. Asking the consumer for information pauses the clock.
 """
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -30,7 +33,15 @@ from exchange.workflow import (
 )
 from policies.grants import create_grant
 from policies.models import REVIEW, AccessRequest
-from policies.vocab import Purpose, RejectReason, RequestState, SharingMode
+from policies.vocab import (
+    ACCESS_ORDER,
+    ItemAccess,
+    Purpose,
+    RejectReason,
+    RequestState,
+    SharingMode,
+    access_of,
+)
 
 S = RequestState
 _start, _stop = (
@@ -104,6 +115,8 @@ class RequestDraft:
     mode: SharingMode
     period_from: date
     period_to: date
+    # Items asked for masked or for verification only; the others are asked for whole.
+    access: dict[str, ItemAccess] = field(default_factory=dict)
 
 
 def file_request(
@@ -124,7 +137,10 @@ def file_request(
         "file",
         explain="requests are filed by a consumer of the requesting department",
     )
-    _check_draft(draft, {i.name: i for i in version.items})
+    items = {i.name: i for i in version.items}
+    _check_draft(draft, items)
+    asked = _access_map(draft.items, draft.access, "access")
+    _check_verifiable(draft.items, asked, items, "access")
     request = AccessRequest(
         resource_id=resource.id,
         provider_department_id=resource.provider_department_id,
@@ -135,6 +151,7 @@ def file_request(
         purpose=draft.purpose.strip(),
         duty_basis=draft.duty_basis.strip(),
         mode=draft.mode,
+        item_access=asked,
         period_from=draft.period_from,
         period_to=draft.period_to,
         sensitive=version.sensitive,
@@ -150,9 +167,60 @@ def file_request(
         "submit",
         actor=actor,
         env=env,
-        detail={"resource": draft.code, "items": request.items, "purpose": draft.purpose_code},
+        detail={
+            "resource": draft.code,
+            "items": request.items,
+            "purpose": draft.purpose_code,
+            "access": asked,
+        },
     )
     return request
+
+
+def _access_map(
+    items: list[str], access: Mapping[str, str], field_name: str
+) -> dict[str, str] | None:
+    """The items not read whole, with their access; None when every item is read whole."""
+    stray = sorted(set(access) - set(items))
+    if stray:
+        raise InvalidInput(
+            "access is given for items not asked for: {stray}",
+            detail={"field": field_name, "items": stray},
+            stray=", ".join(stray),
+        )
+    try:
+        chosen = {item: ItemAccess(value) for item, value in access.items()}
+    except ValueError as error:
+        raise InvalidInput(
+            "an item is read, masked or verify", detail={"field": field_name}
+        ) from error
+    narrowed = {item: str(a) for item, a in sorted(chosen.items()) if a != ItemAccess.READ}
+    return narrowed or None
+
+
+def _check_verifiable(
+    items: list[str], access: dict[str, str] | None, catalog: Mapping[str, Any], field_name: str
+) -> None:
+    """Verification looks records up by the resource's key: the key must be declared, and be
+    unconditional or among the items asked for."""
+    if ItemAccess.VERIFY not in (access or {}).values():
+        return
+    keys = [name for name, item in catalog.items() if item.is_key]
+    if not keys:
+        raise InvalidInput(
+            "this resource declares no key, so records cannot be looked up to verify; ask to "
+            "read the items, masked if need be",
+            detail={"field": field_name},
+        )
+    missing = sorted(
+        k for k in keys if k not in items and catalog[k].share_type != ShareType.UNCONDITIONAL
+    )
+    if missing:
+        raise InvalidInput(
+            "verification looks records up by the key {keys}: include it among the items",
+            detail={"field": field_name, "missing": missing},
+            keys=", ".join(missing),
+        )
 
 
 def _check_draft(draft: RequestDraft, items: dict[str, Any]) -> None:
@@ -281,8 +349,12 @@ def approve(
     expires_at: datetime | None = None,
     row_filter: dict[str, Any] | None = None,
     note: str | None = None,
+    access: Mapping[str, str] | None = None,
+    verify_quota: int | None = None,
 ) -> AccessRequest:
-    """Approve, possibly narrowed; a sensitive resource then waits for the confidentiality review."""
+    """Approve, possibly narrowed — fewer items, another mode, or items opened masked or for
+    verification only rather than as asked; a sensitive resource then waits for the
+    confidentiality review."""
     request = _as_provider(session, actor, request_id, "approve")
     approved = sorted(set(items)) if items is not None else list(request.items)
     extra = sorted(set(approved) - set(request.items))
@@ -292,10 +364,28 @@ def approve(
             detail={"field": "items", "not_requested": extra},
             extra=", ".join(extra) or "(none left)",
         )
+    version = published_version(session, session.get_one(Resource, request.resource_id))
+    assert version is not None
+    catalog = {i.name: i for i in version.items}
+    asked = {i: access_of(request.item_access, i) for i in approved}
+    given = _access_map(approved, {**asked, **(access or {})}, "access")
+    widened = sorted(
+        i for i in approved
+        if ACCESS_ORDER.index(access_of(given, i)) < ACCESS_ORDER.index(asked[i])
+    )  # fmt: skip
+    if widened:
+        raise InvalidInput(
+            "an approval may narrow how items are used, not widen it: {items}",
+            detail={"field": "access", "widened": widened},
+            items=", ".join(widened),
+        )
+    _check_verifiable(approved, given, catalog, "access")
+    if verify_quota is not None and verify_quota < 1:
+        raise InvalidInput(
+            "a verification quota is at least one record a day", detail={"field": "verify_quota"}
+        )
     if row_filter:
-        version = published_version(session, session.get_one(Resource, request.resource_id))
-        assert version is not None
-        unknown = sorted(set(row_filter) - {i.name for i in version.items})
+        unknown = sorted(set(row_filter) - set(catalog))
         if unknown:
             raise InvalidInput(
                 "the row filter names unknown items: {unknown}",
@@ -311,13 +401,21 @@ def approve(
         actor=actor,
         env=env,
         comment=note,
-        detail={"items": approved, "mode": mode or request.mode, "row_filter": row_filter},
+        detail={
+            "items": approved,
+            "mode": mode or request.mode,
+            "row_filter": row_filter,
+            "access": given,
+        },
     )
     request.approved_items, request.approved_mode, request.row_filter = (
         approved,
         mode or request.mode,
         row_filter,
     )
+    request.approved_access = given
+    if ItemAccess.VERIFY in (given or {}).values():
+        request.verify_quota = verify_quota or env.settings.verify_daily_quota
     request.expires_at = expires_at or _end_of(request.period_to, env)
     request.decided_by, request.decided_at = actor.user_id, env.now
     if not request.sensitive:
@@ -392,6 +490,8 @@ def _open_access(
         resource_id=request.resource_id,
         items=request.approved_items or request.items,
         mode=request.approved_mode or request.mode,
+        item_access=request.approved_access,
+        verify_quota=request.verify_quota,
         purpose=f"{request.purpose_code}: {request.purpose}",
         row_filter=request.row_filter,
         valid_from=_start_of(request.period_from, env),

@@ -30,7 +30,8 @@ class UsageRow:
     basis: str
     mode: str
     grant_id: int | None
-    rows: int
+    rows: int  # rows served, or records verified
+    access: str  # read, masked or verify
 
 
 def usage(
@@ -74,7 +75,9 @@ def usage(
     if since:
         query = query.where(DataUsage.at >= since)
     return [
-        UsageRow(u.at, code, p, c, u.items, u.purpose, u.basis, u.mode, u.grant_id, u.rows)
+        UsageRow(
+            u.at, code, p, c, u.items, u.purpose, u.basis, u.mode, u.grant_id, u.rows, u.access
+        )
         for u, code, p, c in session.execute(query)
     ]
 

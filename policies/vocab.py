@@ -19,6 +19,22 @@ class SharingMode(StrEnum):
     SUBSCRIPTION = "subscription"
 
 
+class ItemAccess(StrEnum):
+    """How a granted item may be used (R3 "in specific ways"), from most to least open."""
+
+    READ = "read"
+    MASKED = "masked"  # read through the item's masking rule
+    VERIFY = "verify"  # claims checked against it; no value ever returned
+
+
+ACCESS_ORDER = (ItemAccess.READ, ItemAccess.MASKED, ItemAccess.VERIFY)
+
+
+def access_of(item_access: dict[str, str] | None, item: str) -> ItemAccess:
+    """An item's access in a request or grant; absent means read whole."""
+    return ItemAccess((item_access or {}).get(item, ItemAccess.READ))
+
+
 class RejectReason(StrEnum):
     NO_LEGAL_BASIS = "no_legal_basis"
     PURPOSE_MISMATCH = "purpose_mismatch"
@@ -49,6 +65,9 @@ LABELS_ZH = {
     SharingMode.API_QUERY: "接口查询",
     SharingMode.BULK_DOWNLOAD: "批量下载",
     SharingMode.SUBSCRIPTION: "订阅",
+    ItemAccess.READ: "原文读取",
+    ItemAccess.MASKED: "脱敏读取",
+    ItemAccess.VERIFY: "仅核验",
     RejectReason.NO_LEGAL_BASIS: "无法定依据",
     RejectReason.PURPOSE_MISMATCH: "用途与职责不符",
     RejectReason.ITEMS_EXCESSIVE: "申请信息项超出必要范围",

@@ -5,7 +5,7 @@ platform's tables are Arrow already, and the join and the comparisons run in C++
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from quality.vocab import Normalisation
+from exchange.normalising import Normalisation, normalised
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -42,22 +42,6 @@ class Findings:
     @property
     def total(self) -> int:
         return sum(self.mismatches.values()) + self.left_only + self.right_only
-
-
-def normalised(values: "pa.ChunkedArray | pa.Array", how: frozenset[Normalisation]) -> Any:
-    """Strings made comparable: NFKC turns full-width letters, digits and brackets half-width."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    if not pa.types.is_string(values.type) and not pa.types.is_large_string(values.type):
-        return values
-    if Normalisation.WIDTH in how:
-        values = pc.utf8_normalize(values, "NFKC")
-    if Normalisation.SPACES in how:
-        values = pc.replace_substring_regex(values, r"[\s\x{3000}\x{00A0}]+", "")
-    if Normalisation.CASE in how:
-        values = pc.utf8_lower(values)
-    return values
 
 
 def compare_tables(left: "pa.Table", right: "pa.Table", spec: ComparisonSpec) -> Findings:

@@ -23,6 +23,7 @@ from exchange import audit
 from exchange.actions import ACTIONS
 from exchange.errors import InvalidInput, NotFound
 from exchange.i18n import Message
+from exchange.normalising import Normalisation
 from exchange.principal import Principal
 from exchange.runtime import Platform
 from exchange.store import UnifiedStore
@@ -30,7 +31,7 @@ from quality.compare import AttributePair, ComparisonSpec, Findings, compare_tab
 from quality.issues import STILL_FAILING, UNRESOLVED, report_findings
 from quality.models import Comparison, ComparisonRun, QualityIssue
 from quality.suites import naming_item
-from quality.vocab import IssueOrigin, Normalisation
+from quality.vocab import IssueOrigin
 
 
 class AttributeDraft(BaseModel):

@@ -9,11 +9,12 @@ from sqlalchemy import select
 from catalog.models import Resource, ResourceVersion
 from exchange.identity.models import User
 from exchange.identity.service import principal_for
+from exchange.normalising import Normalisation
 from exchange.runtime import Platform
 from quality.comparisons import AttributeDraft, ComparisonDraft, create_comparison, run_comparison
 from quality.models import Comparison
 from quality.validation import validate_snapshot
-from quality.vocab import Normalisation, RunTrigger
+from quality.vocab import RunTrigger
 
 DEMO_COMPARISON = "企业名称核对（市场监管 × 税务）"
 

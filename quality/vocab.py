@@ -24,14 +24,6 @@ class IssueOrigin(StrEnum):
     INGEST = "ingest"  # rows set aside because they could not be stored
 
 
-class Normalisation(StrEnum):
-    """How values are made comparable before two departments' data are compared."""
-
-    WIDTH = "width"  # full-width letters, digits and brackets to half-width (NFKC)
-    SPACES = "spaces"  # every kind of space removed
-    CASE = "case"  # letters compared without case
-
-
 class RunTrigger(StrEnum):
     INGEST = "ingest"
     ON_DEMAND = "on_demand"

@@ -71,6 +71,9 @@ class UsageStatement(Base):
     period: Mapped[str] = mapped_column(String(7))
     reads: Mapped[int]
     rows: Mapped[int]
+    # Counted apart from clear reads (R17): reads served masked, and records verified.
+    masked_reads: Mapped[int] = mapped_column(default=0, server_default="0")
+    verified_records: Mapped[int] = mapped_column(default=0, server_default="0")
     items: Mapped[list[str]] = mapped_column(JSON)
     purposes: Mapped[list[str]] = mapped_column(JSON)
     generated_at: Mapped[datetime]

@@ -26,6 +26,8 @@ LABELS: dict[str, Message] = {
     "disputes_lost": Message("Disputes lost"),
     "rows_provided": Message("Rows provided to others"),
     "rows_consumed": Message("Rows read of others"),
+    "masked_rows_provided": Message("Of them, rows served masked"),
+    "records_verified": Message("Records others verified"),
     "suspensions": Message("Suspensions"),
     "sharing_vetoes": Message("Project sharing vetoes"),
     "funds_withheld": Message("O&M funds withheld"),

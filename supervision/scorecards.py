@@ -51,8 +51,10 @@ class Figures:
     quality_issues_on_time: float | None
     quality_issues_counted: int
     disputes_lost: int
-    rows_provided: int
+    rows_provided: int  # rows read by others, whole or masked
     rows_consumed: int
+    masked_rows_provided: int  # of rows_provided, those served with items masked
+    records_verified: int  # records others verified against the department's data
     suspensions: int
     sharing_vetoes: int
     funds_withheld: int
@@ -141,11 +143,13 @@ def figures(
                Dispute.ruled_at >= start, Dispute.ruled_at < end)
     )  # fmt: skip
 
-    def rows_read(side: InstrumentedAttribute[int]) -> int:
+    def rows_read(side: InstrumentedAttribute[int], *accesses: str) -> int:
+        """Rows others read (or records they verified), by the access they were served with."""
         total = session.scalar(
             select(func.coalesce(func.sum(DataUsage.rows), 0)).where(
                 side == department_id,
                 DataUsage.consumer_department_id != DataUsage.provider_department_id,
+                DataUsage.access.in_(accesses),
                 DataUsage.at >= start, DataUsage.at < end,
             )
         )  # fmt: skip
@@ -172,8 +176,10 @@ def figures(
         requests_on_time=requests_rate, requests_counted=requests_counted,
         quality_issues_on_time=issues_rate, quality_issues_counted=issues_counted,
         disputes_lost=int(lost or 0),
-        rows_provided=rows_read(DataUsage.provider_department_id),
-        rows_consumed=rows_read(DataUsage.consumer_department_id),
+        rows_provided=rows_read(DataUsage.provider_department_id, "read", "masked"),
+        rows_consumed=rows_read(DataUsage.consumer_department_id, "read", "masked"),
+        masked_rows_provided=rows_read(DataUsage.provider_department_id, "masked"),
+        records_verified=rows_read(DataUsage.provider_department_id, "verify"),
         suspensions=int(suspensions or 0),
         **asdict(compliance(session, department_id, start, end, as_of)),
         overall=round(sum(known) / len(known), 4) if known else None,

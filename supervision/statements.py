@@ -1,5 +1,6 @@
 """Usage statements (R17): each month, for each grant used, what the consumer read under it — how
-many reads, rows, which items and for which purposes — from the usage records. The consuming
+many reads (and of them, how many served masked), rows, records verified, which items and for
+which purposes — from the usage records. The consuming
 department confirms its statement; the providing department sees it, confirmed or not."""
 
 from collections import defaultdict
@@ -52,7 +53,10 @@ def generate(
             statement = UsageStatement(grant_id=grant_id, period=period, reads=0, rows=0, items=[],
                                        purposes=[], generated_at=now)  # fmt: skip
             session.add(statement)
-        statement.reads, statement.rows = len(used), sum(u.rows for u in used)
+        served = [u for u in used if u.access != "verify"]
+        statement.reads, statement.rows = len(served), sum(u.rows for u in served)
+        statement.masked_reads = sum(1 for u in served if u.access == "masked")
+        statement.verified_records = sum(u.rows for u in used if u.access == "verify")
         statement.items = sorted({item for u in used for item in u.items})
         statement.purposes = sorted({u.purpose for u in used})
         statement.generated_at = now

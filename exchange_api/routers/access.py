@@ -70,6 +70,7 @@ def file_request(
         mode=body.mode,
         period_from=body.period_from,
         period_to=body.period_to,
+        access=dict(body.access),
     )
     return _public(
         session,
@@ -140,6 +141,8 @@ def approve(
         expires_at=body.expires_at,
         row_filter=body.row_filter,
         note=body.note,
+        access=body.access,
+        verify_quota=body.verify_quota,
     )
     return _public(session, request)
 

@@ -2,7 +2,8 @@
 pages, a snapshot, and a format — download it in bulk, or follow its changes by subscription.
 
 Metadata of every read travels in headers (``X-Snapshot-Id``, ``X-Access-Basis``, ``X-Grant-Id``,
-``X-Row-Count``, ``X-Next-Cursor``) so that CSV, Arrow and Parquet carry it too.
+``X-Row-Count``, ``X-Next-Cursor``, ``X-Data-Masking``) so that CSV, Arrow and Parquet carry it
+too.
 """
 
 import contextlib
@@ -26,13 +27,16 @@ from exchange_api.data_formats import (
     json_document,
     parquet_bytes,
 )
-from exchange_api.deps import CurrentPrincipal
+from exchange_api.deps import AppPlatform, CurrentPrincipal, DbSession
 from exchange_api.errors import ERROR_RESPONSES
+from exchange_api.schemas.data import VerifyAnswer, VerifyCall
 from policies import data_reads
 from policies.data_reads import Filter, ReadRequest, ReadResult
 from policies.live import LiveAccessPolicy
+from policies.masking import describe
 from policies.pdp import DataAccessPolicy
 from policies.read_records import ReadRecorder
+from policies.verification import VerifyRequest, verify
 from policies.vocab import SharingMode
 
 router = APIRouter(prefix="/api/v1/data", tags=["data"], responses=ERROR_RESPONSES)
@@ -104,6 +108,8 @@ def _headers(result: ReadResult) -> dict[str, str]:
         headers["X-Grant-Id"] = str(result.decision.grant_id)
     if result.next_cursor:
         headers["X-Next-Cursor"] = result.next_cursor
+    if result.decision.masked:
+        headers["X-Data-Masking"] = describe(result.decision.masked, result.decision.items)
     headers.update(quality_headers(result))
     return headers
 
@@ -158,6 +164,7 @@ def _respond(
                 "grant_id": result.decision.grant_id,
                 "items": list(result.data.column_names),
                 "row_filter": result.decision.row_filter,
+                "masking": {i: r.text for i, r in result.decision.masked.items()},
                 "row_count": result.data.num_rows,
                 "next_cursor": result.next_cursor,
                 "quality": quality_headers(result).get("X-Quality-Status", "ok"),
@@ -323,4 +330,47 @@ async def changes(
             at=now,
         ),
         format,
+    )
+
+
+@router.post(RESOURCE + "/verify", summary="Verify records against a resource (核验)")
+def verify_records(
+    request: Request,
+    classification: str,
+    sequence: str,
+    call: VerifyCall,
+    actor: CurrentPrincipal,
+    session: DbSession,
+    platform: AppPlatform,
+) -> VerifyAnswer:
+    """Each record gives the resource's key and the values it claims; each claimed item is
+    answered ``match``, ``mismatch`` or ``not_found`` — never with a stored value. Counts
+    against the grant's daily quota of records; audited with its purpose and counts."""
+    settings = platform.settings
+    verified = verify(
+        session,
+        pdp=request.app.state.access_policy.start(),
+        snapshots=request.app.state.snapshots,
+        actor=actor,
+        request=VerifyRequest(
+            code=f"{classification}/{sequence}",
+            purpose=call.purpose,
+            records=call.records,
+            normalise=frozenset(call.normalise),
+            grant_id=call.grant_id,
+        ),
+        at=platform.clock.now(),
+        zone=settings.zone,
+        max_records=settings.verify_max_records,
+        default_quota=settings.verify_daily_quota,
+    )
+    return VerifyAnswer(
+        resource=f"{classification}/{sequence}",
+        snapshot_id=verified.snapshot_id,
+        basis=verified.decision.basis,
+        grant_id=verified.decision.grant_id,
+        keys=list(verified.keys),
+        items=list(verified.items),
+        counts=verified.counts,
+        results=verified.results,
     )

@@ -189,7 +189,8 @@ def _statement(statement: UsageStatement, grant: Grant, code: str) -> StatementP
     return StatementPublic(
         id=statement.id, grant_id=grant.id, resource=code, period=statement.period,
         consumer_department_id=grant.consumer_department_id, reads=statement.reads,
-        rows=statement.rows, items=statement.items, purposes=statement.purposes,
+        rows=statement.rows, masked_reads=statement.masked_reads,
+        verified_records=statement.verified_records, items=statement.items, purposes=statement.purposes,
         confirmed_at=statement.confirmed_at, note=statement.note,
     )  # fmt: skip
 

@@ -26,7 +26,8 @@ class UsagePublic(BaseModel):
     basis: str
     mode: str
     grant_id: int | None
-    rows: int
+    rows: int = Field(description="Rows served; for a verification, records verified.")
+    access: str = Field(description="read, masked (some items served masked) or verify")
 
 
 class UseReportCreate(BaseModel):

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from policies.vocab import Purpose, RejectReason, SharingMode
+from policies.vocab import ItemAccess, Purpose, RejectReason, SharingMode
 
 
 class RequestCreate(BaseModel):
@@ -18,6 +18,11 @@ class RequestCreate(BaseModel):
     mode: SharingMode = SharingMode.API_QUERY
     period_from: date
     period_to: date
+    access: dict[str, ItemAccess] = Field(
+        default_factory=dict,
+        description="Items wanted masked or for verification only; the others are read whole.",
+        examples=[{"id_number": "masked", "name": "verify"}],
+    )
 
 
 class RequestPublic(BaseModel):
@@ -39,6 +44,9 @@ class RequestPublic(BaseModel):
     info_answer: str | None
     approved_items: list[str] | None
     approved_mode: str | None
+    item_access: dict[str, str] | None = Field(description="Items asked for masked or verify.")
+    approved_access: dict[str, str] | None = Field(description="Items approved masked or verify.")
+    verify_quota: int | None
     row_filter: dict[str, Any] | None
     expires_at: datetime | None
     reject_code: str | None
@@ -54,6 +62,14 @@ class Approval(BaseModel):
     expires_at: AwareDatetime | None = None
     row_filter: dict[str, Any] | None = Field(None, examples=[{"district": ["南山区"]}])
     note: str | None = None
+    access: dict[str, ItemAccess] | None = Field(
+        None, description="Narrow how items are used: read → masked → verify, never wider."
+    )
+    verify_quota: int | None = Field(
+        None,
+        ge=1,
+        description="Records a day the consumer may verify; the platform's default if unset.",
+    )
 
 
 class Rejection(BaseModel):
@@ -92,6 +108,8 @@ class GrantPublic(BaseModel):
     resource_id: int
     items: list[str]
     mode: str
+    item_access: dict[str, str] | None = Field(description="Items opened masked or verify only.")
+    verify_quota: int | None
     purpose: str
     row_filter: dict[str, Any] | None
     valid_from: datetime

@@ -86,6 +86,8 @@ class StatementPublic(BaseModel):
     consumer_department_id: int
     reads: int
     rows: int
+    masked_reads: int = Field(description="Of the reads, those served with items masked.")
+    verified_records: int = Field(description="Records verified (核验), apart from reads.")
     items: list[str]
     purposes: list[str]
     confirmed_at: datetime | None

@@ -17,11 +17,11 @@ from exchange.identifiers import (
     resident_id_check_character,
     uscc_check_character,
 )
+from exchange.normalising import Normalisation
 from quality.compare import AttributePair, ComparisonSpec, compare_tables
 from quality.formats import valid_resident_id, valid_uscc
 from quality.runner import run_checks
 from quality.suites import generated_checks, steward_check
-from quality.vocab import Normalisation
 
 TODAY = date(2026, 11, 29)
 

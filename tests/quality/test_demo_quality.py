@@ -12,12 +12,13 @@ from collection.demo import PLANTED
 from collection.ingest import latest_snapshots
 from exchange.errors import Conflict, NotFound
 from exchange.identifiers import is_valid_resident_id, is_valid_uscc
+from exchange.normalising import Normalisation
 from quality import issues
 from quality.comparisons import create_comparison, run_comparison
 from quality.demo import demo_comparison_draft, seed_quality
 from quality.models import QualityIssue
 from quality.validation import validate_snapshot
-from quality.vocab import AnswerKind, Normalisation
+from quality.vocab import AnswerKind
 from tests.quality.conftest import DemoWorld
 
 

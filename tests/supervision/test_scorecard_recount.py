@@ -150,6 +150,8 @@ def recount(world: CatalogWorld, department_id: int, start: datetime, end: datet
         "quality_issues_on_time": issues_share, "quality_issues_counted": issues_counted,
         "disputes_lost": 0, "rows_provided": by_others("provider_department_id"),
         "rows_consumed": by_others("consumer_department_id"), "suspensions": 0,
+        # Every read of this month is whole (tests/policies count masked reads and verifications).
+        "masked_rows_provided": 0, "records_verified": 0,
         # No project yet: nothing vetoed, withheld or filed late (tests/projects count them).
         "sharing_vetoes": 0, "funds_withheld": 0, "late_filings": 0,
         "overall": round(sum(known) / len(known), 4) if known else None,

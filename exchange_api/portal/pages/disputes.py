@@ -12,6 +12,7 @@ from exchange_api.portal.web import FormLists, PortalUser, done, render
 from policies import disputes
 from policies.models import AccessRequest, Dispute
 from policies.usage import usage
+from policies.vocab import LABELS_ZH
 
 router = APIRouter(include_in_schema=False)
 
@@ -64,4 +65,4 @@ def usage_page(
 ) -> Response:
     chosen = "consumer" if side == "consumer" else "provider"
     rows = usage(session, actor=actor, side=chosen, limit=200)  # type: ignore[arg-type]
-    return render(request, "usage.html", rows=rows, side=chosen)
+    return render(request, "usage.html", rows=rows, side=chosen, labels=LABELS_ZH)

@@ -14,6 +14,7 @@ from catalog.models import Resource, ResourceVersion
 from catalog.vocab import ResourceStatus
 from exchange.actions import ACTIONS
 from exchange.errors import InvalidInput
+from exchange.normalising import Normalisation
 from exchange_api.deps import AppPlatform, DbSession
 from exchange_api.portal.web import (
     FormLists,
@@ -30,7 +31,6 @@ from quality.comparisons import AttributeDraft, ComparisonDraft
 from quality.models import Comparison, ComparisonRun, StewardExpectation
 from quality.suites import STEWARD_KINDS, check_message
 from quality.validation import suite_for
-from quality.vocab import Normalisation
 
 router = APIRouter(include_in_schema=False)
 
