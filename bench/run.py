@@ -8,6 +8,7 @@ from bench.audit_bench import bench_appends, bench_verify
 from bench.catalog_bench import bench_search
 from bench.harness import Figure, postgres_database, sqlite_database, write_results
 from bench.ingest_bench import bench_ingest
+from bench.item_access_bench import bench_item_access
 from bench.quality_bench import bench_comparison, bench_suite
 from bench.upload_bench import bench_upload
 
@@ -38,6 +39,7 @@ def main() -> int:
     figures.extend(bench_suite())
     figures.extend(bench_comparison())
     figures.extend(bench_upload())
+    figures.extend(bench_item_access())
     if not server:
         figures.extend(bench_data_api())
     write_results(figures)

@@ -86,7 +86,8 @@ class BodySizeLimit:
 
 
 class RequestLog:
-    """Logs method, path, status, duration and a request id; echoes the id in ``X-Request-ID``."""
+    """Logs method, path, status, duration and a request id; echoes the id in ``X-Request-ID``
+    and the server's time in ``Server-Timing``."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -104,9 +105,12 @@ class RequestLog:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                # The server's time to the response's start (the whole of it unless streamed).
+                took = (time.perf_counter() - started) * 1000
                 message["headers"] = [
                     *message.get("headers", []),
                     (b"x-request-id", request_id.encode()),
+                    (b"server-timing", f"app;dur={took:.1f}".encode()),
                 ]
             await send(message)
 

@@ -20,6 +20,7 @@ from exchange_api.portal.pages import (
     sources,
     stewardship,
     supervision,
+    verification,
 )
 from exchange_api.portal.web import error_page
 
@@ -36,6 +37,7 @@ def add_portal_routes(app: FastAPI) -> None:
         disputes,
         access,
         data,
+        verification,
         stewardship,
         quality,
         sources,

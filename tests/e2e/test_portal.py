@@ -144,6 +144,74 @@ def test_request_narrow_approve_download_and_no_peeking(server: str, browser: An
         visitor.close()
 
 
+def test_r14_masked_and_verify_only_items_are_requested_previewed_and_verified(
+    server: str, browser: Any
+) -> None:
+    reviewer = Visitor(browser, server)
+    reviewer.sign_in("rs.data_reviewer")
+    consumer = Visitor(browser, server)
+    consumer.sign_in("scjg.consumer")
+    consumer.page.click("nav >> text=资源目录")
+    consumer.page.fill("#q", "社会保险")
+    consumer.page.click("form[role=search] button")
+    consumer.page.click("text=社会保险参保信息")
+    code = re.search(r"/catalog/(\d+/\d+)", consumer.page.url).group(1)  # type: ignore[union-attr]
+    consumer.page.click("text=申请有条件共享信息项")
+    consumer.page.check("input[name=items][value=id_number]")
+    consumer.page.select_option("select[name=access_id_number]", "masked")
+    consumer.page.check("input[name=items][value=person_name]")
+    consumer.page.select_option("select[name=access_person_name]", "verify")
+    consumer.page.fill("#purpose", "核验参保人员身份")
+    consumer.page.fill("#duty_basis", "《社会保险法》第五十七条")
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    consumer.page.fill("#period_from", today.isoformat())
+    consumer.page.fill("#period_to", (today + timedelta(days=365)).isoformat())
+    consumer.shot("21-request-masked-and-verify")
+    consumer.page.click("text=提交申请")
+    consumer.page.wait_for_url(re.compile(r".*/access/requests/\d+.*"))
+    request_url = consumer.page.url.split("?")[0]
+    assert "仅核验" in consumer.page.inner_text("#asked-access")
+
+    reviewer.page.goto(request_url)
+    reviewer.shot("22-reviewer-sees-the-modes")
+    with reviewer.page.expect_navigation():
+        reviewer.page.click("button:has-text('同意')")
+    assert "脱敏读取" in reviewer.page.inner_text("#approved-access")
+    # The provider reads its own data whole: two people to verify, as the consumer holds them.
+    reviewer.page.goto(f"{server}/data/{code}?purpose=核对&columns=id_number,person_name")
+    cells = reviewer.page.locator("#preview tr").nth(1).locator("td").all_inner_texts()
+    other = reviewer.page.locator("#preview tr").nth(2).locator("td").all_inner_texts()
+
+    consumer.page.goto(request_url)
+    consumer.page.click("text=预览和下载数据")
+    consumer.page.fill("#purpose", "核验参保人员身份")
+    with consumer.page.expect_navigation():
+        consumer.page.click("text=查看")
+    shown = consumer.page.locator("#preview tr").nth(1).locator("td").all_inner_texts()
+    assert shown[0] == cells[0][:4] + "*" * 10 + cells[0][-4:]
+    assert cells[0] not in consumer.page.content()
+    consumer.shot("23-preview-masked")
+
+    consumer.page.goto(request_url)
+    with consumer.page.expect_navigation():
+        consumer.page.click(f"a[href='/data/{code}/verify']")
+    consumer.page.fill("#purpose", "核验参保人员身份")
+    consumer.page.fill(
+        "#table",
+        f"公民身份号码\t姓名\n{cells[0]}\t{cells[1]}\n{other[0]}\t某某某\n"
+        f"110101190001010000\t{cells[1]}",
+    )
+    with consumer.page.expect_navigation():
+        consumer.page.click("button:has-text('核验')")
+    consumer.shot("24-verified")
+    outcomes = consumer.page.locator("#results td[class^=outcome]").all_inner_texts()
+    assert outcomes == ["一致", "数值不一致", "未找到"]
+    assert other[1] not in consumer.page.inner_text("#results")  # no stored value comes back
+    for visitor in (consumer, reviewer):
+        assert all(url.startswith(server) for url in visitor.requested), visitor.requested
+        visitor.close()
+
+
 PAGES = [
     "/", "/catalog", "/catalog/new", "/catalog/review", "/catalog/import", "/access/requests",
     "/access/inbox", "/access/grants", "/access/usage", "/access/disputes", "/quality", "/audit",

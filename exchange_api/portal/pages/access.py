@@ -30,14 +30,29 @@ from exchange_api.portal.web import (
 from policies import requests
 from policies.models import AccessRequest, Grant
 from policies.requests import RequestDraft
-from policies.vocab import LABELS_ZH, Purpose, RejectReason, RequestState, SharingMode
+from policies.vocab import (
+    ACCESS_ORDER,
+    LABELS_ZH,
+    ItemAccess,
+    Purpose,
+    RejectReason,
+    RequestState,
+    SharingMode,
+    access_of,
+)
 
 router = APIRouter(include_in_schema=False)
 VOCAB: dict[str, Any] = {
     "purposes": list(Purpose),
     "modes": list(SharingMode),
     "reasons": list(RejectReason),
+    "accesses": list(ItemAccess),
 }
+
+
+def _access(form: dict[str, list[str]], items: list[str]) -> dict[str, str]:
+    """How each chosen item is used, from its ``access_<item>`` field (read when absent)."""
+    return {item: field(form, f"access_{item}", ItemAccess.READ) for item in items}
 
 
 def _day(text: str, field: str) -> date:
@@ -84,6 +99,7 @@ def file_request(
             mode=SharingMode(field(form, "mode", "api_query")),
             period_from=_day(field(form, "period_from"), "period_from"),
             period_to=_day(field(form, "period_to"), "period_to"),
+            access=_access(form, form.get("items", [])),  # type: ignore[arg-type]
         )
         with platform.database.transaction() as session:
             filed = requests.file_request(
@@ -146,6 +162,16 @@ def request_page(
         actor, provider_id=found.provider_department_id, consumer_id=found.consumer_department_id
     )
     open_now = set(requests.ACCESS_REQUEST.actions_from(found.state, actor.roles))
+    # The reviewer may keep each item's use as asked or narrow it, never widen it.
+    narrowings = {
+        name: ACCESS_ORDER[ACCESS_ORDER.index(access_of(found.item_access, name)) :]
+        for name in found.items
+    }
+    readable = [
+        name
+        for name in found.approved_items or []
+        if access_of(found.approved_access, name) != ItemAccess.VERIFY
+    ]
     provider_side, consumer_side = relation == "provider", relation == "consumer"
     return render(
         request, "request.html", item=found, resource=resource, departments=departments,
@@ -157,7 +183,7 @@ def request_page(
         may_dispute=consumer_side
         and ACTIONS.allows(actor, relation, "access_request", "dispute")
         and (found.state == RequestState.REJECTED or found.narrowed),
-        labels=LABELS_ZH, error=error, **VOCAB,
+        narrowings=narrowings, readable=readable, labels=LABELS_ZH, error=error, **VOCAB,
     )  # fmt: skip
 
 
@@ -181,8 +207,12 @@ def _take(
     common = {"actor": actor, "env": env, "request_id": request_id}
     if action == "approve":
         expires = field(form, "expires_on")
+        approved = form.get("items") or []
+        quota = field(form, "verify_quota")
         requests.approve(
-            session, **common, items=form.get("items") or None,
+            session, **common, items=approved or None,
+            access=_access(form, approved) if approved else None,
+            verify_quota=int(quota) if quota.isdigit() else None,
             mode=SharingMode(field(form, "mode")) if field(form, "mode") else None,
             expires_at=datetime.combine(_day(expires, "expires_on"), time.max, tzinfo=env.calendar.zone) if expires else None,
             note=field(form, "note") or None,
