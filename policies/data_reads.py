@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import orjson
 
-from exchange.actions import ACTIONS, relation_of
+from exchange.actions import ACTIONS, DOING, relation_of
 from exchange.errors import InvalidInput, NotFound, PermissionDenied
 from exchange.i18n import Message
 from exchange.principal import Principal
@@ -82,23 +82,31 @@ class ReadResult:
     served: Served | None = None  # what quality says of the data served
 
 
+def resource_for(
+    pdp: DataAccessPolicy, actor: Principal, code: str, purpose: str, action: str
+) -> ResourceFacts:
+    """The published resource a use of data (``read`` or ``verify``) is about, once the use
+    states its purpose and the actor's roles take that action on it."""
+    if len(purpose.strip()) < 2:
+        raise InvalidInput("say what the data is for (R15)", detail={"field": "purpose"})
+    facts = pdp.resource(code)
+    if facts is None or actor.department_id is None:
+        raise NotFound("no published data resource {code}", code=code)
+    ACTIONS.require(
+        actor,
+        relation_of(actor, provider_id=facts.provider_department_id),
+        "data",
+        action,
+        explain=Message("your roles do not {doing}", doing=DOING["data", action]),
+    )
+    return facts
+
+
 def authorize(
     pdp: DataAccessPolicy, actor: Principal, request: ReadRequest, at: datetime
 ) -> tuple[ResourceFacts, Decision]:
     """The decision for this read, or PermissionDenied naming what may not be read."""
-    if len(request.purpose.strip()) < 2:
-        raise InvalidInput("say what the data is for (R15)", detail={"field": "purpose"})
-    facts = pdp.resource(request.code)
-    if facts is None or actor.department_id is None:
-        raise NotFound("no published data resource {code}", code=request.code)
-    relation = relation_of(actor, provider_id=facts.provider_department_id)
-    ACTIONS.require(
-        actor,
-        relation,
-        "data",
-        "read",
-        explain=Message("your roles do not read data of {code}", code=request.code),
-    )
+    facts = resource_for(pdp, actor, request.code, request.purpose, "read")
     if request.items is not None:
         unknown = sorted(set(request.items) - set(facts.items))
         if unknown:
@@ -108,6 +116,7 @@ def authorize(
                 code=request.code,
                 unknown=", ".join(unknown),
             )
+    assert actor.department_id is not None  # resource_for refuses a caller without one
     decision = pdp.decide(
         department_id=actor.department_id,
         code=request.code,

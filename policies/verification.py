@@ -17,13 +17,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from exchange import audit
-from exchange.actions import ACTIONS, relation_of
 from exchange.errors import InvalidInput, NotFound, PermissionDenied, TooManyAttempts
-from exchange.i18n import Message
 from exchange.normalising import Normalisation, normalised
 from exchange.principal import Principal
 from exchange.snapshots import NoData, SnapshotCache
-from policies.data_reads import select_rows
+from policies.data_reads import resource_for, select_rows
 from policies.models import DataUsage, Grant
 from policies.pdp import DataAccessPolicy, Decision, ResourceFacts, Use
 
@@ -67,8 +65,9 @@ def verify(
 ) -> Verified:
     """Check the claims; the usage row and audit record join ``session``'s transaction."""
     facts, claimed = _check_call(pdp, actor, request, max_records)
+    assert actor.department_id is not None  # resource_for refuses a caller without one
     decision = pdp.decide(
-        department_id=actor.department_id or 0,
+        department_id=actor.department_id,
         code=request.code,
         mode="api_query",
         at=at,
@@ -103,18 +102,7 @@ def verify(
 def _check_call(
     pdp: DataAccessPolicy, actor: Principal, request: VerifyRequest, max_records: int
 ) -> tuple[ResourceFacts, tuple[str, ...]]:
-    if len(request.purpose.strip()) < 2:
-        raise InvalidInput("say what the verification is for (R15)", detail={"field": "purpose"})
-    facts = pdp.resource(request.code)
-    if facts is None or actor.department_id is None:
-        raise NotFound("no published data resource {code}", code=request.code)
-    ACTIONS.require(
-        actor,
-        relation_of(actor, provider_id=facts.provider_department_id),
-        "data",
-        "verify",
-        explain=Message("your roles do not verify against data of {code}", code=request.code),
-    )
+    facts = resource_for(pdp, actor, request.code, request.purpose, "verify")
     if not facts.keys:
         raise InvalidInput(
             "{code} declares no key, so records cannot be looked up to verify",

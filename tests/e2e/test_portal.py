@@ -73,14 +73,19 @@ class Visitor:
         self.context.close()
 
 
+def find_entry(visitor: Visitor, query: str, name: str) -> None:
+    """Search the catalog from the menu and open the entry called ``name``."""
+    visitor.page.click("nav >> text=资源目录")
+    visitor.page.fill("#q", query)
+    visitor.page.click("form[role=search] button")
+    visitor.page.click(f"text={name}")
+
+
 def test_request_narrow_approve_download_and_no_peeking(server: str, browser: Any) -> None:
     consumer = Visitor(browser, server)
     consumer.sign_in("scjg.consumer")
     consumer.shot("01-consumer-home")
-    consumer.page.click("nav >> text=资源目录")
-    consumer.page.fill("#q", "社会保险")
-    consumer.page.click("form[role=search] button")
-    consumer.page.click("text=社会保险参保信息")
+    find_entry(consumer, "社会保险", "社会保险参保信息")
     consumer.shot("02-resource-page")
     assert consumer.page.locator(".badge.conditional").count() >= 2
     consumer.page.click("text=申请有条件共享信息项")
@@ -151,10 +156,7 @@ def test_r14_masked_and_verify_only_items_are_requested_previewed_and_verified(
     reviewer.sign_in("rs.data_reviewer")
     consumer = Visitor(browser, server)
     consumer.sign_in("scjg.consumer")
-    consumer.page.click("nav >> text=资源目录")
-    consumer.page.fill("#q", "社会保险")
-    consumer.page.click("form[role=search] button")
-    consumer.page.click("text=社会保险参保信息")
+    find_entry(consumer, "社会保险", "社会保险参保信息")
     code = re.search(r"/catalog/(\d+/\d+)", consumer.page.url).group(1)  # type: ignore[union-attr]
     consumer.page.click("text=申请有条件共享信息项")
     consumer.page.check("input[name=items][value=id_number]")
