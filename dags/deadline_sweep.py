@@ -26,7 +26,8 @@ def deadline_sweep() -> None:
 
         platform = Platform.create()
         with platform.database.transaction() as session:
-            result = sweep(session, now=platform.clock.now(), email=platform.settings.email_enabled)
+            result = sweep(session, now=platform.clock.now(),
+                           email=platform.settings.email_enabled, zone=platform.settings.zone)  # fmt: skip
         delivery = deliver_outbox(platform.database, platform.settings, platform.clock)
         with platform.database.transaction() as session:
             summaries = summarise_closed_hours(session, now=platform.clock.now())

@@ -5,8 +5,11 @@ from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from exchange.jurisdictions import with_profile
+from exchange.workdays.spans import Span, TimeUnit
 
 
 class Settings(BaseSettings):
@@ -54,13 +57,38 @@ class Settings(BaseSettings):
     )
     timezone: str = Field("Asia/Shanghai", description="The city's time zone for working days.")
 
-    # Deadline lengths in working days: the regulations' defaults, configurable per province.
+    # Deadline lengths (R34): a jurisdiction profile sets them all (exchange.jurisdictions), each
+    # may be set on its own. Sharing deadlines in working days; the cloud's as spans (3wd, 24h,
+    # 30d, 6mo).
+    jurisdiction: str = Field(
+        "default", description="R34: whose time limits apply: default, panjin or binzhou."
+    )
     catalog_update_days: int = Field(3, ge=1, description="R7: provider updates the catalog.")
     access_review_days: int = Field(3, ge=1, description="R14: provider decides a request.")
     quality_feedback_days: int = Field(5, ge=1, description="R19: department answers an issue.")
     dispute_ruling_days: int = Field(5, ge=1, description="Coordinating office rules a dispute.")
     freshness_grace_days: int = Field(
         5, ge=1, description="R11: a warned department updates late data before its grants pause."
+    )
+
+    # The government cloud (R29-R33).
+    cloud_acceptance: str = Field("3wd", description="R30: the bureau accepts or refuses.")
+    cloud_approval: str = Field("2wd", description="R30: an accepted application's opinion.")
+    cloud_work_order: str = Field("3wd", description="R30: the bureau sends the work order.")
+    cloud_provisioning: str = Field("24h", description="R30: the provider opens the resources.")
+    cloud_trial: str = Field("30d", description="R31: the trial period from opening.")
+    cloud_trial_extension_limit: str = Field(
+        "30d", description="R31: the longest extension of a major system's trial."
+    )
+    cloud_test_review: str = Field("2wd", description="R31: the bureau reviews the test report.")
+    cloud_change_review: str = Field("2wd", description="R32: a change request is reviewed.")
+    cloud_change_done: str = Field("24h", description="R32: the provider carries a change out.")
+    cloud_exit_review: str = Field("5wd", description="R32: a termination is reviewed.")
+    cloud_reclaim: str = Field("3wd", description="R32: the provider reclaims and wipes.")
+    cloud_fallback: str = Field("3mo", description="R31: a migrated system's old environment.")
+    cloud_mlps_assessment: str = Field("6mo", description="R31: MLPS assessment after go-live.")
+    cloud_provider_transition: str = Field(
+        "3mo", description="R32: the least transition a leaving provider gives."
     )
 
     # Information-system projects (R24-R28).
@@ -154,6 +182,21 @@ class Settings(BaseSettings):
             return [entry.strip() for entry in value.split(",") if entry.strip()]
         return value
 
+    @model_validator(mode="before")
+    @classmethod
+    def _jurisdiction(cls, values: Any) -> Any:
+        return with_profile(values) if isinstance(values, dict) else values
+
+    @field_validator(
+        "cloud_acceptance", "cloud_approval", "cloud_work_order", "cloud_provisioning",
+        "cloud_trial", "cloud_trial_extension_limit", "cloud_test_review", "cloud_change_review",
+        "cloud_change_done", "cloud_exit_review", "cloud_reclaim", "cloud_fallback",
+        "cloud_mlps_assessment", "cloud_provider_transition",
+    )  # fmt: skip
+    @classmethod
+    def _span(cls, value: str) -> str:
+        return str(Span.parse(value))
+
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
@@ -193,9 +236,11 @@ class Settings(BaseSettings):
     def email_enabled(self) -> bool:
         return bool(self.smtp_host)
 
-    def deadline_days(self, setting_name: str) -> int:
+    def deadline_span(self, setting_name: str) -> Span:
         """The configured length of a deadline, by the name of its setting."""
-        value = getattr(self, setting_name)
-        if not isinstance(value, int) or not setting_name.endswith("_days"):
-            raise KeyError(f"{setting_name} is not a deadline setting")
-        return value
+        value = getattr(self, setting_name, None)
+        if isinstance(value, int) and setting_name.endswith("_days"):
+            return Span(value, TimeUnit.WORKING_DAYS)
+        if isinstance(value, str) and setting_name.startswith("cloud_"):
+            return Span.parse(value)
+        raise KeyError(f"{setting_name} is not a deadline setting")

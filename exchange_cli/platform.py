@@ -200,7 +200,8 @@ def deadlines_sweep(platform: Platform) -> None:
     from exchange.notifications.delivery import deliver_outbox
 
     with platform.database.transaction() as session:
-        result = sweep(session, now=platform.clock.now(), email=platform.settings.email_enabled)
+        result = sweep(session, now=platform.clock.now(),
+                       email=platform.settings.email_enabled, zone=platform.settings.zone)  # fmt: skip
         summarise_closed_hours(session, now=platform.clock.now())
     delivery = deliver_outbox(platform.database, platform.settings, platform.clock)
     click.echo(

@@ -83,7 +83,7 @@ def _warn(
     session.flush()
     deadline = start_deadline(
         session, kind=GRACE, subject_type=SUBJECT, subject_id=episode.id,
-        title=episode.deadline_title(GRACE), working_days=env.settings.freshness_grace_days,
+        title=episode.deadline_title(GRACE), span=env.settings.deadline_span("freshness_grace_days"),
         assignment=episode.deadline_assignment(GRACE), now=env.now, calendar=env.calendar,
     )  # fmt: skip
     tell(

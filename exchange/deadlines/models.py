@@ -6,6 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from exchange.db import Base, StoredMessage
 from exchange.i18n import Message
+from exchange.workdays.spans import Span, TimeUnit
 
 
 class DeadlineStatus(StrEnum):
@@ -15,10 +16,11 @@ class DeadlineStatus(StrEnum):
 
 
 class Deadline(Base):
-    """A working-day deadline on some record (``subject_type``/``subject_id``).
+    """A deadline on some record (``subject_type``/``subject_id``), counted in working days,
+    hours, calendar days or months (R34; :mod:`exchange.workdays.spans`).
 
-    ``counted_from`` and ``working_days`` describe the current counting segment (a resumed
-    deadline starts a new segment with the days it had left), so a provisional deadline can be
+    ``counted_from``, ``length`` and ``unit`` describe the current counting segment (a resumed
+    deadline starts a new segment with the time it had left), so a provisional deadline can be
     recomputed when its year's schedule arrives.
     """
 
@@ -38,7 +40,8 @@ class Deadline(Base):
     assignee_department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     assignee_role: Mapped[str | None] = mapped_column(String(40))
     escalate_to_role: Mapped[str | None] = mapped_column(String(40))
-    working_days: Mapped[int]
+    length: Mapped[int]
+    unit: Mapped[str] = mapped_column(String(4), default="wd", server_default="wd")
     counted_from: Mapped[datetime]
     due_date: Mapped[date]
     due_at: Mapped[datetime]
@@ -46,7 +49,7 @@ class Deadline(Base):
     provisional: Mapped[bool]
     status: Mapped[str] = mapped_column(String(10))
     paused_at: Mapped[datetime | None]
-    remaining_working_days: Mapped[int | None]
+    remaining: Mapped[int | None]  # while paused: working days left, or hours for other units
     stopped_at: Mapped[datetime | None]
     reminded_at: Mapped[datetime | None]
     overdue_at: Mapped[datetime | None]
@@ -58,3 +61,7 @@ class Deadline(Base):
         if self.stopped_at is None:
             return None
         return self.overdue_at is None and self.stopped_at < self.due_at
+
+    @property
+    def span(self) -> Span:
+        return Span(self.length, TimeUnit(self.unit))

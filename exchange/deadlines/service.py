@@ -1,4 +1,5 @@
-"""Starting, pausing, resuming and stopping deadlines; recomputing provisional ones."""
+"""Starting, pausing, resuming and stopping deadlines of any span (R23, R34); recomputing
+provisional ones."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -9,7 +10,8 @@ from sqlalchemy.orm import Session
 from exchange.deadlines.models import Deadline, DeadlineStatus
 from exchange.errors import Conflict
 from exchange.i18n import Message
-from exchange.workdays import WorkingDayCalendar, working_day_deadline, working_days_left
+from exchange.workdays import WorkingDayCalendar, working_days_left
+from exchange.workdays.spans import Span, TimeUnit, deadline_after, hours_left
 
 
 @dataclass(frozen=True)
@@ -28,7 +30,7 @@ def start_deadline(
     subject_type: str,
     subject_id: str | int,
     title: Message,
-    working_days: int,
+    span: Span,
     assignment: Assignment,
     now: datetime,
     calendar: WorkingDayCalendar,
@@ -41,7 +43,7 @@ def start_deadline(
             subject_type=subject_type,
             subject_id=subject_id,
         )
-    computed = working_day_deadline(now, working_days, calendar)
+    computed = deadline_after(now, span, calendar)
     deadline = Deadline(
         kind=kind,
         subject_type=subject_type,
@@ -52,7 +54,8 @@ def start_deadline(
         assignee_department_id=assignment.department_id,
         assignee_role=assignment.role,
         escalate_to_role=assignment.escalate_to_role,
-        working_days=working_days,
+        length=span.amount,
+        unit=span.unit,
         counted_from=now,
         due_date=computed.due_date,
         due_at=computed.due_at,
@@ -80,27 +83,32 @@ def find_open_deadline(
 
 
 def pause_deadline(deadline: Deadline, *, now: datetime, calendar: WorkingDayCalendar) -> None:
-    """Stop the clock; the day of the pause is spent, the working days after it are kept."""
+    """Stop the clock. Counted in working days, the day of the pause is spent and the working
+    days after it are kept; counted otherwise, the elapsed hours left are kept."""
     _require_status(deadline, DeadlineStatus.RUNNING, "pause")
     deadline.status = DeadlineStatus.PAUSED
     deadline.paused_at = now
-    deadline.remaining_working_days = working_days_left(now, deadline.due_date, calendar)
+    if deadline.unit == TimeUnit.WORKING_DAYS:
+        deadline.remaining = working_days_left(now, deadline.due_date, calendar)
+    else:
+        deadline.remaining = hours_left(now, deadline.due_at)
 
 
 def resume_deadline(deadline: Deadline, *, now: datetime, calendar: WorkingDayCalendar) -> None:
-    """Restart the clock with the days that were left (at least one), counted from ``now``."""
+    """Restart the clock with the time that was left (at least one unit), counted from ``now``."""
     _require_status(deadline, DeadlineStatus.PAUSED, "resume")
-    days = max(1, deadline.remaining_working_days or 0)
-    computed = working_day_deadline(now, days, calendar)
+    unit = TimeUnit.WORKING_DAYS if deadline.unit == TimeUnit.WORKING_DAYS else TimeUnit.HOURS
+    span = Span(max(1, deadline.remaining or 0), unit)
+    computed = deadline_after(now, span, calendar)
     deadline.status = DeadlineStatus.RUNNING
-    deadline.working_days = days
+    deadline.length, deadline.unit = span.amount, span.unit
     deadline.counted_from = now
     deadline.due_date = computed.due_date
     deadline.due_at = computed.due_at
     deadline.remind_at = computed.remind_at
     deadline.provisional = computed.provisional
     deadline.paused_at = None
-    deadline.remaining_working_days = None
+    deadline.remaining = None
     deadline.reminded_at = None
 
 
@@ -118,7 +126,7 @@ def recompute_provisional(session: Session, *, calendar: WorkingDayCalendar) -> 
         Deadline.provisional.is_(True), Deadline.status == DeadlineStatus.RUNNING
     )
     for deadline in session.scalars(query):
-        computed = working_day_deadline(deadline.counted_from, deadline.working_days, calendar)
+        computed = deadline_after(deadline.counted_from, deadline.span, calendar)
         deadline.due_date = computed.due_date
         deadline.due_at = computed.due_at
         deadline.remind_at = computed.remind_at

@@ -1,4 +1,5 @@
-"""The sweep: a reminder when the last working day begins, escalation once the deadline passes.
+"""The sweep: a reminder when the last working day (or day, or quarter of the hours) begins,
+escalation once the deadline passes.
 
 Each is sent exactly once, even when several sweeps run at the same time: a sweep claims a
 deadline with a conditional UPDATE (``... WHERE reminded_at IS NULL``) and notifies only if the
@@ -6,7 +7,7 @@ claim changed the row, in the same transaction as the notification.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -19,6 +20,7 @@ from exchange.identity.models import User
 from exchange.identity.roles import Role
 from exchange.notifications.service import notify, users_with_role
 from exchange.principal import Principal
+from exchange.workdays.spans import TimeUnit
 
 SWEEPER = Principal.system("deadline-sweep")
 
@@ -29,7 +31,11 @@ class SweepResult:
     escalated: int
 
 
-def sweep(session: Session, *, now: datetime, email: bool = False) -> SweepResult:
+def sweep(
+    session: Session, *, now: datetime, email: bool = False, zone: tzinfo | None = None
+) -> SweepResult:
+    """Remind and escalate what is due; times in reminders are shown in ``zone`` (the city's),
+    by default that of ``now``."""
     reminded = escalated = 0
     due_for_reminder = select(Deadline.id).where(
         Deadline.status == DeadlineStatus.RUNNING,
@@ -44,16 +50,8 @@ def sweep(session: Session, *, now: datetime, email: bool = False) -> SweepResul
                 session,
                 users=_assignees(session, deadline),
                 kind="deadline.reminder",
-                title=Message(
-                    "Due by the end of {day}: {task}",
-                    day=str(deadline.due_date),
-                    task=titled(deadline),
-                ),
-                body=Message(
-                    "{task} must be completed by the end of {day} (one working day left).",
-                    task=titled(deadline),
-                    day=str(deadline.due_date),
-                ),
+                title=_reminder_title(deadline, zone or now.tzinfo),
+                body=_reminder_body(deadline, zone or now.tzinfo),
                 link=deadline.link,
                 now=now,
                 email=email,
@@ -70,6 +68,34 @@ def sweep(session: Session, *, now: datetime, email: bool = False) -> SweepResul
             _escalate(session, deadline, now=now, email=email)
             escalated += 1
     return SweepResult(reminded, escalated)
+
+
+def _moment(deadline: Deadline, zone: tzinfo | None) -> str:
+    return f"{deadline.due_at.astimezone(zone):%Y-%m-%d %H:%M}"
+
+
+def _reminder_title(deadline: Deadline, zone: tzinfo | None) -> Message:
+    if deadline.unit == TimeUnit.HOURS:
+        return Message("Due at {moment}: {task}", moment=_moment(deadline, zone),
+                       task=titled(deadline))  # fmt: skip
+    return Message("Due by the end of {day}: {task}", day=str(deadline.due_date),
+                   task=titled(deadline))  # fmt: skip
+
+
+def _reminder_body(deadline: Deadline, zone: tzinfo | None) -> Message:
+    """Hours count through nights and holidays (R34): the reminder names the hour."""
+    if deadline.unit == TimeUnit.HOURS:
+        return Message("{task} must be completed by {moment}; the hours run through nights and "
+                       "holidays.", task=titled(deadline), moment=_moment(deadline, zone))  # fmt: skip
+    task, day = titled(deadline), str(deadline.due_date)
+    if deadline.unit == TimeUnit.DAYS:
+        return Message("{task} must be completed by the end of {day} (one day left).",
+                       task=task, day=day)  # fmt: skip
+    if deadline.unit == TimeUnit.MONTHS:
+        return Message("{task} must be completed by the end of {day} (less than a month left).",
+                       task=task, day=day)  # fmt: skip
+    return Message("{task} must be completed by the end of {day} (one working day left).",
+                   task=task, day=day)  # fmt: skip
 
 
 def titled(deadline: Deadline) -> Message:

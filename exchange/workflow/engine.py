@@ -44,11 +44,11 @@ class DeadlineEffect(StrEnum):
 class DeadlineStep:
     effect: DeadlineEffect
     kind: str
-    days_setting: str | None = None  # for START: the name of the setting holding its length
+    length_setting: str | None = None  # for START: the name of the setting holding its length
 
     def __post_init__(self) -> None:
-        if (self.effect == DeadlineEffect.START) != (self.days_setting is not None):
-            raise ValueError("a START step, and only a START step, names its days setting")
+        if (self.effect == DeadlineEffect.START) != (self.length_setting is not None):
+            raise ValueError("a START step, and only a START step, names its length setting")
 
 
 @dataclass(frozen=True)
@@ -192,7 +192,7 @@ def _apply_deadline_step(
     env: WorkflowEnvironment,
 ) -> None:
     if step.effect == DeadlineEffect.START:
-        assert step.days_setting is not None
+        assert step.length_setting is not None
         if not isinstance(subject, DeadlineSubject):
             raise TypeError(
                 f"{workflow.subject_type} starts deadlines but does not say who must act"
@@ -203,7 +203,7 @@ def _apply_deadline_step(
             subject_type=workflow.subject_type,
             subject_id=subject.id,
             title=subject.deadline_title(step.kind),
-            working_days=env.settings.deadline_days(step.days_setting),
+            span=env.settings.deadline_span(step.length_setting),
             assignment=subject.deadline_assignment(step.kind),
             now=env.now,
             calendar=env.calendar,

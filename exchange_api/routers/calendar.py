@@ -1,4 +1,4 @@
-"""The working-day calendar (R23): look at a year, import its schedule, compute a deadline."""
+"""The working-day calendar (R23): look at a year, import its schedule, compute a deadline (R34)."""
 
 from datetime import date, datetime, timedelta
 from typing import Annotated
@@ -7,8 +7,8 @@ from fastapi import APIRouter, Path, Query, UploadFile
 from pydantic import AwareDatetime, BaseModel, Field
 
 from exchange.errors import InvalidInput
-from exchange.workdays import working_day_deadline
 from exchange.workdays.schedule import import_schedule, parse_schedule_csv
+from exchange.workdays.spans import Span, TimeUnit, deadline_after
 from exchange_api.deps import AppPlatform, BureauAdmin, CurrentPrincipal, DbSession
 from exchange_api.errors import ERROR_RESPONSES
 
@@ -31,7 +31,7 @@ class YearCalendar(BaseModel):
 
 class DeadlinePreview(BaseModel):
     start: datetime
-    working_days: int
+    span: str = Field(description="The length counted: 3wd, 24h, 30d or 6mo (R34).")
     due_date: date
     due_at: datetime
     remind_at: datetime
@@ -44,7 +44,7 @@ class ImportResult(BaseModel):
     recomputed_deadlines: int
 
 
-@router.get("/deadline", summary="Compute a working-day deadline")
+@router.get("/deadline", summary="Compute a deadline in working days, hours, days or months")
 def preview_deadline(
     _: CurrentPrincipal,
     session: DbSession,
@@ -52,10 +52,20 @@ def preview_deadline(
     start: Annotated[
         AwareDatetime, Query(description="An instant with its offset: 2026-09-30T10:00+08:00")
     ],
-    days: Annotated[int, Query(ge=1, le=60)],
+    days: Annotated[int | None, Query(ge=1, le=60, description="Working days.")] = None,
+    span: Annotated[
+        str | None, Query(description="Instead of days: 3wd, 24h, 30d or 6mo (R34).")
+    ] = None,
 ) -> DeadlinePreview:
-    computed = working_day_deadline(start, days, platform.calendar(session))
-    return DeadlinePreview(start=start, working_days=days, **computed.__dict__)
+    if (days is None) == (span is None):
+        raise InvalidInput("give either days or span", detail={"field": "span"})
+    try:
+        length = Span(days, TimeUnit.WORKING_DAYS) if days is not None else Span.parse(str(span))
+    except ValueError as error:
+        raise InvalidInput("{span!r} is not a length of time: write e.g. 3wd, 24h, 30d or 6mo",
+                           detail={"field": "span"}, span=span) from error  # fmt: skip
+    computed = deadline_after(start, length, platform.calendar(session))
+    return DeadlinePreview(start=start, span=str(length), **computed.__dict__)
 
 
 @router.get("/{year}", summary="A year's days off and make-up working days")

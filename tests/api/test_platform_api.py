@@ -110,6 +110,19 @@ def test_calendar_import_and_deadline_preview(client: TestClient, callers: Calle
         headers=callers.registrar.headers,
     ).json()
     assert (after["due_date"], after["provisional"]) == ("2027-01-05", False)
+    # R34: the same preview in elapsed hours and in months.
+    hours = client.get(
+        "/api/v1/calendar/deadline",
+        params={"start": "2026-09-30T17:00:00+08:00", "span": "24h"},
+        headers=callers.registrar.headers,
+    ).json()
+    assert (hours["span"], hours["due_at"]) == ("24h", "2026-10-01T17:00:00+08:00")
+    both = client.get(
+        "/api/v1/calendar/deadline",
+        params={"start": "2026-09-30T17:00:00+08:00", "span": "6mo", "days": 3},
+        headers=callers.registrar.headers,
+    )
+    assert both.status_code == 400
     year = client.get("/api/v1/calendar/2027", headers=callers.registrar.headers).json()
     assert year["has_official_schedule"] is True
     assert {"date": "2027-02-06", "working": True} in year["special_days"]

@@ -85,6 +85,11 @@ class World:
 
 @pytest.fixture
 def world(platform: Platform) -> World:
+    return make_world(platform)
+
+
+def make_world(platform: Platform) -> World:
+    """A provider with a reviewer (who has an e-mail address), a consumer and a coordinator."""
     with platform.database.transaction() as session:
         provider = make_department(session, platform)
         consumer_department = make_department(session, platform)
@@ -97,14 +102,20 @@ def world(platform: Platform) -> World:
     return World(provider, reviewer.id, consumer.id, coordinator.id)
 
 
-def act(platform: Platform, subject: SampleRequest, action: str, user_id: int) -> None:
+def act(
+    platform: Platform,
+    subject: SampleRequest,
+    action: str,
+    user_id: int,
+    workflow: Workflow = SAMPLE,
+) -> None:
     from exchange.identity.service import get_user
 
     with platform.database.transaction() as session:
         actor = principal_for(get_user(session, user_id))
         take_action(
             session,
-            SAMPLE,
+            workflow,
             subject,
             action,
             actor=actor,
@@ -219,7 +230,7 @@ def test_r14_pause_keeps_the_days_left_and_resume_restarts_them(
     act(platform, request, "ask_info", world.reviewer_id)
     paused = open_review(platform, request)
     assert paused.status == DeadlineStatus.PAUSED
-    assert paused.remaining_working_days == 2
+    assert paused.remaining == 2
     clock.set(local(2026, 10, 5, 9, 0))  # answered during National Day
     act(platform, request, "answer", world.consumer_id)
     resumed = open_review(platform, request)

@@ -188,7 +188,7 @@ def test_r26_reviews_run_on_working_days_remind_escalate_and_no_expert_reviews_t
         reviews.refer_to_experts(session, actor=cast["reviewer"],
                                  env=world.platform.workflow_environment(session),
                                  project_id=project_id, usernames=[cast["expert"].username])  # fmt: skip
-    assert deadline(world, EXPERT_REVIEW, project_id).working_days == 21
+    assert deadline(world, EXPERT_REVIEW, project_id).length == 21
     with world.platform.database.transaction() as session:
         env = world.platform.workflow_environment(session)
         with pytest.raises(Conflict, match="not all in"):

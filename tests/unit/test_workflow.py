@@ -69,8 +69,8 @@ def test_a_transition_defined_twice_is_rejected() -> None:
         )
 
 
-def test_start_step_needs_its_days_setting() -> None:
-    with pytest.raises(ValueError, match="days setting"):
+def test_start_step_needs_its_length_setting() -> None:
+    with pytest.raises(ValueError, match="length setting"):
         DeadlineStep(DeadlineEffect.START, "review")
-    with pytest.raises(ValueError, match="days setting"):
+    with pytest.raises(ValueError, match="length setting"):
         DeadlineStep(DeadlineEffect.STOP, "review", "access_review_days")
