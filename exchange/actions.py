@@ -124,6 +124,16 @@ DOING: dict[tuple[str, str], Message] = {
         "endorse the annual project plan for the finance office"
     ),
     ("project_funding", "decide"): Message("decide on withholding a unit's funds"),
+    ("cloud_application", "apply"): Message("apply for cloud resources"),
+    ("cloud_application", "file_test"): Message("file the trial's test report"),
+    ("cloud_application", "review"): Message("accept, refuse or approve cloud applications"),
+    ("cloud_application", "order"): Message("send work orders to cloud providers"),
+    ("cloud_application", "extend_trial"): Message("extend a trial period"),
+    ("cloud_application", "review_test"): Message("review trial test reports"),
+    ("cloud_work_order", "open"): Message("open the resources of this work order"),
+    ("cloud_work_order", "rate"): Message("rate the provider's work"),
+    ("cloud_service", "file"): Message("file cloud services"),
+    ("cloud_provider", "register"): Message("register cloud providers"),
 }
 
 

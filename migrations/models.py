@@ -10,6 +10,13 @@ from catalog.models import (
     SearchEntry,
     StatutorySharing,
 )
+from cloud.models import (
+    ApplicationLine,
+    CloudApplication,
+    CloudProvider,
+    ProviderService,
+    WorkOrder,
+)
 from collection.models import IngestRun, RejectedRow, Source
 from exchange.audit.models import AuditChainHead, AuditRecord, RefusalCount
 from exchange.data_status import DataStatus
@@ -51,6 +58,7 @@ __all__ = [
     "AccessRequest",
     "AnnualPlan",
     "ApiToken",
+    "ApplicationLine",
     "AuditChainHead",
     "AuditRecord",
     "AuthoritativeSource",
@@ -59,6 +67,8 @@ __all__ = [
     "CalendarYear",
     "CatalogUpdateTask",
     "Classification",
+    "CloudApplication",
+    "CloudProvider",
     "Comparison",
     "ComparisonRun",
     "DataItem",
@@ -77,6 +87,7 @@ __all__ = [
     "Project",
     "ProjectChange",
     "ProjectDocument",
+    "ProviderService",
     "QualityIssue",
     "RefusalCount",
     "RejectedRow",
@@ -99,5 +110,6 @@ __all__ = [
     "ValidationRun",
     "Violation",
     "ViolationDecision",
+    "WorkOrder",
     "WorkflowEvent",
 ]

@@ -21,7 +21,12 @@ def department_code(serial: int) -> str:
     return first17 + uscc_check_character(first17)
 
 
-def make_department(session: Session, platform: Platform, name: str | None = None) -> Department:
+def make_department(
+    session: Session,
+    platform: Platform,
+    name: str | None = None,
+    kind: DepartmentKind = DepartmentKind.GOVERNMENT,
+) -> Department:
     serial = next(_serials)
     return create_department(
         session,
@@ -29,7 +34,7 @@ def make_department(session: Session, platform: Platform, name: str | None = Non
         now=platform.clock.now(),
         code=department_code(serial),
         name=name or f"测试局{serial}",
-        kind=DepartmentKind.GOVERNMENT,
+        kind=kind,
     )
 
 

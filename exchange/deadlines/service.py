@@ -112,6 +112,18 @@ def resume_deadline(deadline: Deadline, *, now: datetime, calendar: WorkingDayCa
     deadline.reminded_at = None
 
 
+def extend_deadline(deadline: Deadline, *, extra: int, calendar: WorkingDayCalendar) -> None:
+    """Lengthen a running deadline by ``extra`` of its own unit, from where it was counted."""
+    _require_status(deadline, DeadlineStatus.RUNNING, "extend")
+    deadline.length += extra
+    computed = deadline_after(deadline.counted_from, deadline.span, calendar)
+    deadline.due_date = computed.due_date
+    deadline.due_at = computed.due_at
+    deadline.remind_at = computed.remind_at
+    deadline.provisional = computed.provisional
+    deadline.reminded_at = None
+
+
 def stop_deadline(deadline: Deadline, *, now: datetime) -> None:
     if deadline.status == DeadlineStatus.STOPPED:
         raise Conflict("deadline {id} has already stopped", id=deadline.id)

@@ -20,6 +20,10 @@ class Role(StrEnum):
     EXPERT = "expert"
     REFORM_OFFICE = "reform_office"
     FINANCE_OFFICE = "finance_office"
+    # The government cloud (R29-R33): the bureau's cloud staff review applications and send work
+    # orders; a contracted provider's staff see only the work orders addressed to them.
+    CLOUD_REVIEWER = "cloud_reviewer"
+    CLOUD_PROVIDER = "cloud_provider"
 
 
 class DepartmentKind(StrEnum):

@@ -27,6 +27,7 @@ class Records(StrEnum):
     USAGE_STATEMENT = "usage_statement"
     SUPERVISION = "supervision"  # freshness warnings, suspensions, violations
     PROJECT = "project"  # information-system projects, their plans, checks and funding flags
+    CLOUD = "cloud"  # cloud applications, their work orders and lines
 
 
 OVERSIGHT: dict[Records, frozenset[Role]] = {
@@ -54,6 +55,9 @@ OVERSIGHT: dict[Records, frozenset[Role]] = {
             Role.AUDITOR,
         }
     ),
+    # The bureau's cloud staff run the cloud service (R30-R33); a provider sees only the work
+    # orders addressed to it, never the applications.
+    Records.CLOUD: frozenset({Role.CLOUD_REVIEWER, Role.BUREAU_ADMIN, Role.AUDITOR}),
 }
 
 

@@ -19,6 +19,7 @@ from exchange.i18n import translations
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = (
     "catalog",
+    "cloud",
     "collection",
     "exchange",
     "exchange_api",
@@ -38,6 +39,7 @@ VOCABULARIES = (
     "exchange.identity.roles",
     "exchange.audit.chain",
     "projects.vocab",
+    "cloud.vocab",
 )
 WORKFLOWS = (
     "catalog.lifecycle",
@@ -46,6 +48,7 @@ WORKFLOWS = (
     "policies.disputes",
     "quality.issues",
     "projects.workflow",
+    "cloud.workflow",
 )
 
 

@@ -1,0 +1,111 @@
+"""Work orders (R30, R33): the bureau orders the provider to open an approved application's
+resources; the provider's staff, who see only the orders addressed to their company, open them
+within the profile's limit (24 hours by default) and record the resource identifiers; the unit
+rates the work."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cloud.applications import get_application
+from cloud.models import CloudApplication, WorkOrder
+from cloud.providers import get_provider
+from cloud.vocab import Satisfaction, WorkOrderState
+from cloud.workflow import APPLICATION, WORK_ORDER_FLOW
+from exchange import audit
+from exchange.actions import ACTIONS, relation_of
+from exchange.errors import InvalidInput, not_found
+from exchange.identity.visibility import Records, sees_all
+from exchange.principal import Principal
+from exchange.workflow import WorkflowEnvironment, take_action
+
+OPEN = "open"
+
+
+def issue(
+    session: Session, *, actor: Principal, env: WorkflowEnvironment, application_id: int
+) -> WorkOrder:
+    """The bureau sends the approved application's work order to its provider (R30)."""
+    application = get_application(session, application_id, actor)
+    ACTIONS.require(actor, relation_of(actor, provider_id=application.department_id),
+                    "cloud_application", "order",
+                    explain="the bureau's cloud reviewers send work orders")  # fmt: skip
+    take_action(session, APPLICATION, application, "order", actor=actor, env=env)
+    provider = get_provider(session, application.provider_id)
+    order = WorkOrder(application_id=application.id, provider_id=provider.id,
+                      provider_department_id=provider.department_id,
+                      unit_department_id=application.department_id, kind=OPEN,
+                      state=WorkOrderState.ISSUED, issued_at=env.now, issued_by=actor.username)  # fmt: skip
+    session.add(order)
+    session.flush()
+    take_action(session, WORK_ORDER_FLOW, order, "issue", actor=actor, env=env,
+                detail={"application": application.id, "provider": provider.id})  # fmt: skip
+    return order
+
+
+def get_order(session: Session, order_id: int, actor: Principal) -> WorkOrder:
+    """A work order, for the provider it is addressed to, its unit and the bureau's cloud staff;
+    404 for everyone else."""
+    order = session.get(WorkOrder, order_id)
+    if order is None or not (
+        actor.department_id in (order.provider_department_id, order.unit_department_id)
+        or sees_all(actor, Records.CLOUD)
+    ):
+        raise not_found(order, "no work order {order_id}", order_id=order_id)
+    return order
+
+
+def visible(session: Session, actor: Principal) -> list[WorkOrder]:
+    query = select(WorkOrder).order_by(WorkOrder.id.desc())
+    if not sees_all(actor, Records.CLOUD):
+        query = query.where(
+            (WorkOrder.provider_department_id == actor.department_id)
+            | (WorkOrder.unit_department_id == actor.department_id)
+        )
+    return list(session.scalars(query.limit(500)))
+
+
+def open_resources(
+    session: Session,
+    *,
+    actor: Principal,
+    env: WorkflowEnvironment,
+    order_id: int,
+    resource_ids: dict[str, Any],
+) -> WorkOrder:
+    """The provider has opened the resources: their identifiers go on record and the trial
+    starts (R30, R31)."""
+    order = get_order(session, order_id, actor)
+    ACTIONS.require(actor, relation_of(actor, provider_id=order.provider_department_id,
+                                       consumer_id=order.unit_department_id),
+                    "cloud_work_order", "open",
+                    explain="only the provider the order is addressed to opens it")  # fmt: skip
+    if not resource_ids or not all(str(v).strip() for v in resource_ids.values()):
+        raise InvalidInput("record the identifier of every resource opened",
+                           detail={"field": "resource_ids"})  # fmt: skip
+    take_action(session, WORK_ORDER_FLOW, order, "complete", actor=actor, env=env,
+                detail={"resource_ids": resource_ids})  # fmt: skip
+    order.done_at, order.done_by, order.resource_ids = env.now, actor.username, resource_ids
+    application = session.get_one(CloudApplication, order.application_id)
+    take_action(session, APPLICATION, application, "open", actor=actor, env=env)
+    application.opened_at = env.now
+    return order
+
+
+def rate(
+    session: Session, *, actor: Principal, now: datetime, order_id: int, satisfaction: Satisfaction
+) -> WorkOrder:
+    """R33: the unit rates the provider after a work order is done."""
+    order = get_order(session, order_id, actor)
+    ACTIONS.require(actor, relation_of(actor, provider_id=order.unit_department_id),
+                    "cloud_work_order", "rate",
+                    explain="the unit the work was done for rates it")  # fmt: skip
+    if order.state != WorkOrderState.DONE:
+        raise InvalidInput("a work order is rated once it is done", detail={"field": "state"})
+    order.satisfaction, order.rated_at = Satisfaction(satisfaction), now
+    audit.record(session, at=now, actor=actor, action="cloud.work_order.rate",
+                 object_type="cloud_work_order", object_id=order.id,
+                 detail={"satisfaction": order.satisfaction})  # fmt: skip
+    return order
