@@ -27,6 +27,7 @@ from exchange_api.routers import (
     audit,
     calendar,
     catalog,
+    cloud,
     collection,
     data,
     deadlines,
@@ -67,6 +68,7 @@ TAGS = [
         "name": "projects",
         "description": "Information-system projects and the sharing veto (R24-R28).",
     },
+    {"name": "cloud", "description": "The government cloud: applications to production (R29-R34)."},
     {"name": "health", "description": "Liveness."},
 ]
 
@@ -89,6 +91,7 @@ def _route_table() -> tuple[BaseRoute, ...]:
         quality,
         supervision,
         projects,
+        cloud,
         calendar,
         deadlines,
         notifications,

@@ -14,6 +14,7 @@ from exchange.errors import AuthenticationFailed
 from exchange.identity.token_cache import TokenCache
 from exchange.principal import Principal
 from exchange.runtime import Platform
+from exchange_api.confinement import confine
 
 _bearer = HTTPBearer(auto_error=False, description="An API token: `Authorization: Bearer exg_…`")
 
@@ -74,6 +75,7 @@ async def get_principal(
         known = await run_in_threadpool(tokens.authenticate, secret, now)
     principal = replace(known, client_address=client_address(request))
     request.state.principal = principal
+    confine(principal, request.url.path)
     return principal
 
 

@@ -34,6 +34,7 @@ from exchange.i18n import LANGUAGE_NAMES, Message
 from exchange.identity.token_cache import TokenCache
 from exchange.principal import Principal
 from exchange.runtime import Platform
+from exchange_api.confinement import confine
 from exchange_api.errors import record_refusal
 from exchange_api.portal.i18n import COOKIE, LANGUAGES, language_of, translations
 
@@ -67,6 +68,7 @@ async def portal_user(request: Request) -> Principal:
             raise SignInNeeded(error.message) from error
     principal = replace(known, client_address=request.client.host if request.client else None)
     request.state.principal = principal
+    confine(principal, request.url.path)
     return principal
 
 

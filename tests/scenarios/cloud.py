@@ -9,12 +9,12 @@ from cloud.applications import ApplicationDraft, Line
 from cloud.models import CloudApplication, WorkOrder
 from cloud.providers import ServiceDraft
 from cloud.vocab import ApprovalDocument, ResourceKind
-from exchange.identity.models import Department
+from exchange.identity.models import Department, User
 from exchange.identity.roles import DepartmentKind, Role
 from exchange.identity.service import principal_for
 from exchange.principal import Principal
 from tests.catalog_fixtures import CatalogWorld, enterprise_register, publish_entry
-from tests.factories import make_department, make_user
+from tests.factories import make_department, make_token, make_user
 
 SERVICES = [
     ServiceDraft("ecs-vcpu", "云主机 vCPU", ResourceKind.VCPU, "核", 300, 400),
@@ -33,9 +33,16 @@ class CloudWorld:
     rival: Department
     entry: str  # a published entry of the unit (the catalog world's provider department)
     users: dict[str, Principal]
+    user_ids: dict[str, int]
 
     def actor(self, name: str) -> Principal:
         return self.users[name]
+
+    def bearer(self, name: str) -> dict[str, str]:
+        platform = self.catalog.platform
+        with platform.database.transaction() as session:
+            user = session.get_one(User, self.user_ids[name])
+            return {"Authorization": f"Bearer {make_token(session, platform, user)}"}
 
 
 def cloud_world(world: CatalogWorld) -> CloudWorld:
@@ -63,7 +70,8 @@ def cloud_world(world: CatalogWorld) -> CloudWorld:
             ).id
             for dept in (company, rival)
         ]  # fmt: skip
-    return CloudWorld(world, ids[0], company, ids[1], rival, entry, users)
+    user_ids = {name: user.id for name, user in people.items()}
+    return CloudWorld(world, ids[0], company, ids[1], rival, entry, users, user_ids)
 
 
 def draft(cloud: CloudWorld, **changes: object) -> ApplicationDraft:

@@ -1,0 +1,175 @@
+"""The government cloud over HTTP (R29-R33): providers and their catalogs, applications and their
+decisions, work orders, trial and go-live. A provider's staff reach only the work-order routes."""
+
+from fastapi import APIRouter, status
+
+from cloud import applications, providers, trial, work_orders
+from cloud.applications import ApplicationDraft, Line
+from cloud.providers import ServiceDraft
+from exchange.errors import NotFound
+from exchange.identity.roles import Role
+from exchange_api.deps import AppPlatform, CurrentPrincipal, DbSession
+from exchange_api.errors import ERROR_RESPONSES
+from exchange_api.schemas.cloud import (
+    ApplicationCreate,
+    ApplicationPublic,
+    Decision,
+    Extension,
+    Opening,
+    ProviderCreate,
+    ProviderPublic,
+    Rating,
+    ServiceIn,
+    ServicePublic,
+    TestReport,
+    TestReview,
+    WorkOrderPublic,
+)
+
+router = APIRouter(prefix="/api/v1/cloud", tags=["cloud"], responses=ERROR_RESPONSES)
+APPLICATION = "/applications/{application_id}"
+
+
+def _service(body: ServiceIn) -> ServiceDraft:
+    return ServiceDraft(**body.model_dump())
+
+
+@router.post("/providers", status_code=status.HTTP_201_CREATED, summary="Register a provider")
+def register_provider(
+    body: ProviderCreate, actor: CurrentPrincipal, session: DbSession, platform: AppPlatform
+) -> ProviderPublic:
+    provider = providers.register_provider(
+        session, actor=actor, now=platform.clock.now(), department_code=body.department_code,
+        contract_number=body.contract_number, contract_from=body.contract_from,
+        contract_to=body.contract_to, services=[_service(s) for s in body.services],
+    )  # fmt: skip
+    return ProviderPublic.model_validate(provider)
+
+
+@router.get("/providers/{provider_id}/services", summary="A provider's service catalog")
+def list_services(
+    provider_id: int, actor: CurrentPrincipal, session: DbSession
+) -> list[ServicePublic]:
+    provider = providers.get_provider(session, provider_id)
+    if Role.CLOUD_PROVIDER in actor.roles and provider.department_id != actor.department_id:
+        raise NotFound("no cloud provider {provider_id}", provider_id=provider_id)  # prices
+    return [ServicePublic.model_validate(s) for s in providers.services_of(session, provider_id)]
+
+
+@router.post("/providers/{provider_id}/services", status_code=status.HTTP_201_CREATED,
+             summary="File a supplementary service")  # fmt: skip
+def file_service(
+    provider_id: int, body: ServiceIn, actor: CurrentPrincipal, session: DbSession,
+    platform: AppPlatform,
+) -> ServicePublic:  # fmt: skip
+    service = providers.file_service(session, actor=actor, now=platform.clock.now(),
+                                     provider_id=provider_id, draft=_service(body))  # fmt: skip
+    return ServicePublic.model_validate(service)
+
+
+@router.post("/applications", status_code=status.HTTP_201_CREATED, summary="Apply (R29)")
+def apply(
+    body: ApplicationCreate, actor: CurrentPrincipal, session: DbSession, platform: AppPlatform
+) -> ApplicationPublic:
+    values = body.model_dump()
+    values["lines"] = [Line(**line) for line in values["lines"]]
+    application = applications.apply(session, actor=actor, env=platform.workflow_environment(session),
+                                     draft=ApplicationDraft(**values))  # fmt: skip
+    return ApplicationPublic.model_validate(application)
+
+
+@router.get("/applications", summary="My unit's applications; the bureau sees all")
+def list_applications(actor: CurrentPrincipal, session: DbSession) -> list[ApplicationPublic]:
+    return [ApplicationPublic.model_validate(a) for a in applications.visible(session, actor)]
+
+
+@router.get(APPLICATION, summary="One application")
+def get_application(
+    application_id: int, actor: CurrentPrincipal, session: DbSession
+) -> ApplicationPublic:
+    return ApplicationPublic.model_validate(
+        applications.get_application(session, application_id, actor)
+    )
+
+
+@router.post(APPLICATION + "/decision", summary="Accept, refuse, approve or resubmit (R30)")
+def decide(
+    application_id: int, body: Decision, actor: CurrentPrincipal, session: DbSession,
+    platform: AppPlatform,
+) -> ApplicationPublic:  # fmt: skip
+    application = applications.decide(session, actor=actor, env=platform.workflow_environment(session),
+                                      application_id=application_id, action=body.action,
+                                      reason=body.reason)  # fmt: skip
+    return ApplicationPublic.model_validate(application)
+
+
+@router.post(APPLICATION + "/work-order", status_code=status.HTTP_201_CREATED,
+             summary="Send the work order to the provider (R30)")  # fmt: skip
+def issue_work_order(
+    application_id: int, actor: CurrentPrincipal, session: DbSession, platform: AppPlatform
+) -> WorkOrderPublic:
+    order = work_orders.issue(session, actor=actor, env=platform.workflow_environment(session),
+                              application_id=application_id)  # fmt: skip
+    return WorkOrderPublic.model_validate(order)
+
+
+@router.post(APPLICATION + "/trial-extension", summary="Extend a major system's trial (R31)")
+def extend_trial(
+    application_id: int, body: Extension, actor: CurrentPrincipal, session: DbSession,
+    platform: AppPlatform,
+) -> ApplicationPublic:  # fmt: skip
+    application = trial.extend_trial(session, actor=actor, env=platform.workflow_environment(session),
+                                     application_id=application_id, days=body.days,
+                                     expert_opinion=body.expert_opinion)  # fmt: skip
+    return ApplicationPublic.model_validate(application)
+
+
+@router.post(APPLICATION + "/test-report", summary="File the trial's test report (R31)")
+def file_test(
+    application_id: int, body: TestReport, actor: CurrentPrincipal, session: DbSession,
+    platform: AppPlatform,
+) -> ApplicationPublic:  # fmt: skip
+    application = trial.file_test(session, actor=actor, env=platform.workflow_environment(session),
+                                  application_id=application_id, report=body.report,
+                                  third_party_report=body.third_party_report)  # fmt: skip
+    return ApplicationPublic.model_validate(application)
+
+
+@router.post(APPLICATION + "/test-review", summary="Pass into production or send back (R31)")
+def review_test(
+    application_id: int, body: TestReview, actor: CurrentPrincipal, session: DbSession,
+    platform: AppPlatform,
+) -> ApplicationPublic:  # fmt: skip
+    application = trial.review_test(session, actor=actor, env=platform.workflow_environment(session),
+                                    application_id=application_id, passed=body.passed,
+                                    note=body.note)  # fmt: skip
+    return ApplicationPublic.model_validate(application)
+
+
+@router.get("/work-orders", summary="Work orders: a provider's own, a unit's, or all")
+def list_work_orders(actor: CurrentPrincipal, session: DbSession) -> list[WorkOrderPublic]:
+    return [WorkOrderPublic.model_validate(o) for o in work_orders.visible(session, actor)]
+
+
+@router.get("/work-orders/{order_id}", summary="One work order")
+def get_work_order(order_id: int, actor: CurrentPrincipal, session: DbSession) -> WorkOrderPublic:
+    return WorkOrderPublic.model_validate(work_orders.get_order(session, order_id, actor))
+
+
+@router.post("/work-orders/{order_id}/opening", summary="The provider opened the resources (R30)")
+def open_resources(
+    order_id: int, body: Opening, actor: CurrentPrincipal, session: DbSession,
+    platform: AppPlatform,
+) -> WorkOrderPublic:  # fmt: skip
+    order = work_orders.open_resources(session, actor=actor, env=platform.workflow_environment(session),
+                                       order_id=order_id, resource_ids=body.resource_ids)  # fmt: skip
+    return WorkOrderPublic.model_validate(order)
+
+
+@router.post("/work-orders/{order_id}/rating", summary="The unit rates the work (R33)")
+def rate(
+    order_id: int, body: Rating, actor: CurrentPrincipal, session: DbSession, platform: AppPlatform
+) -> WorkOrderPublic:
+    order = work_orders.rate(session, actor=actor, now=platform.clock.now(), order_id=order_id,
+                             satisfaction=body.satisfaction)  # fmt: skip
+    return WorkOrderPublic.model_validate(order)
