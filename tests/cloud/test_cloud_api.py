@@ -76,7 +76,8 @@ def test_r33_a_providers_staff_are_refused_everything_outside_their_work_orders(
         assert "work orders" in answer.json()["message"] or "工单" in answer.json()["message"]
     # Its own catalog, yes; a rival's prices, no.
     own = client.get(f"/api/v1/cloud/providers/{cloud.provider_id}/services", headers=staff)
-    assert own.status_code == 200 and len(own.json()) == 4
+    assert own.status_code == 200
+    assert len(own.json()) == 4
     rival = client.get(f"/api/v1/cloud/providers/{cloud.rival_id}/services", headers=staff)
     assert rival.status_code == 404
     assert client.get("/api/v1/me", headers=staff).status_code == 200
