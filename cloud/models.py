@@ -18,6 +18,12 @@ PROVISIONING = "cloud_provisioning"
 TRIAL = "cloud_trial"
 TEST_REVIEW = "cloud_test_review"
 MLPS = "cloud_mlps_assessment"
+CHANGE_REVIEW = "cloud_change_review"
+CHANGE_DONE = "cloud_change_done"
+EXIT_REVIEW = "cloud_exit_review"
+RECLAIM = "cloud_reclaim"
+# What a work order of each kind starts: the provider's limit for that kind of work.
+WORK_DEADLINES = {"open": PROVISIONING, "change": CHANGE_DONE, "reclaim": RECLAIM}
 
 
 class CloudProvider(Base):
@@ -133,7 +139,8 @@ class WorkOrder(Base):
     provider_id: Mapped[int] = mapped_column(ForeignKey("cloud_providers.id"), index=True)
     provider_department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
     unit_department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
-    kind: Mapped[str] = mapped_column(String(20))  # open (later: change, reclaim)
+    kind: Mapped[str] = mapped_column(String(20))  # open, change or reclaim
+    change_id: Mapped[int | None] = mapped_column(ForeignKey("cloud_changes.id"))
     state: Mapped[str] = mapped_column(String(20))
     issued_at: Mapped[datetime]
     issued_by: Mapped[str] = mapped_column(String(100))
@@ -147,4 +154,39 @@ class WorkOrder(Base):
         return Assignment(self.provider_department_id, Role.CLOUD_PROVIDER, Role.CLOUD_REVIEWER)
 
     def deadline_title(self, kind: str) -> Message:
+        if kind == CHANGE_DONE:
+            return Message("Carry out the change of work order {id}", id=self.id)
+        if kind == RECLAIM:
+            return Message("Reclaim the resources of work order {id} and wipe the data", id=self.id)
         return Message("Open the resources of work order {id}", id=self.id)
+
+
+class CloudChange(Base):
+    """A change to an application's resources, or its exit (R32): requested by the unit,
+    reviewed by the bureau, carried out by the provider; an exit ends with the wipe certified by
+    the provider and confirmed by the unit."""
+
+    __tablename__ = "cloud_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("cloud_applications.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    state: Mapped[str] = mapped_column(String(12))
+    description: Mapped[str] = mapped_column(Text)
+    lines: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # the new lines
+    major: Mapped[bool] = mapped_column(default=False)
+    requested_by: Mapped[str] = mapped_column(String(100))
+    requested_at: Mapped[datetime]
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+    decided_at: Mapped[datetime | None]
+    reply: Mapped[str | None] = mapped_column(Text)
+    wipe_certificate: Mapped[str | None] = mapped_column(Text)
+    confirmed_at: Mapped[datetime | None]
+
+    def deadline_assignment(self, kind: str) -> Assignment:
+        return Assignment(None, Role.CLOUD_REVIEWER, Role.BUREAU_ADMIN)
+
+    def deadline_title(self, kind: str) -> Message:
+        if kind == EXIT_REVIEW:
+            return Message("Review the exit of cloud application {id}", id=self.application_id)
+        return Message("Review change {id} of a cloud application", id=self.id)

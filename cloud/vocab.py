@@ -13,6 +13,8 @@ class ApplicationState(StrEnum):
     TEST_FILED = "test_filed"  # the test report awaits the bureau's review
     RECTIFYING = "rectifying"  # the test failed: rectify and refile
     PRODUCTION = "production"
+    EXITING = "exiting"  # termination approved: the provider reclaims and wipes (R32)
+    EXITED = "exited"
 
 
 class ResourceKind(StrEnum):
@@ -32,6 +34,24 @@ class ApprovalDocument(StrEnum):
     FEASIBILITY_STUDY = "feasibility_study"  # 10-50 M
     PRELIMINARY_DESIGN = "preliminary_design"  # above 50 M
     MIGRATION_PLAN = "migration_plan"  # an existing system moving to the cloud
+
+
+class WorkOrderKind(StrEnum):
+    OPEN = "open"  # open an approved application's resources (R30)
+    CHANGE = "change"  # carry out an approved change (R32)
+    RECLAIM = "reclaim"  # reclaim the resources and wipe the data on exit (R32)
+
+
+class ChangeKind(StrEnum):
+    CHANGE = "change"
+    EXIT = "exit"
+
+
+class ChangeState(StrEnum):
+    REQUESTED = "requested"
+    APPROVED = "approved"
+    REFUSED = "refused"
+    DONE = "done"
 
 
 class WorkOrderState(StrEnum):

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from cloud.applications import get_application
 from cloud.models import CloudApplication, WorkOrder
 from cloud.providers import get_provider
-from cloud.vocab import Satisfaction, WorkOrderState
+from cloud.vocab import Satisfaction, WorkOrderKind, WorkOrderState
 from cloud.workflow import APPLICATION, WORK_ORDER_FLOW
 from exchange import audit
 from exchange.actions import ACTIONS, relation_of
@@ -20,8 +20,6 @@ from exchange.errors import InvalidInput, not_found
 from exchange.identity.visibility import Records, sees_all
 from exchange.principal import Principal
 from exchange.workflow import WorkflowEnvironment, take_action
-
-OPEN = "open"
 
 
 def issue(
@@ -33,15 +31,28 @@ def issue(
                     "cloud_application", "order",
                     explain="the bureau's cloud reviewers send work orders")  # fmt: skip
     take_action(session, APPLICATION, application, "order", actor=actor, env=env)
+    return send(session, actor=actor, env=env, application=application, kind=WorkOrderKind.OPEN)
+
+
+def send(
+    session: Session,
+    *,
+    actor: Principal,
+    env: WorkflowEnvironment,
+    application: CloudApplication,
+    kind: WorkOrderKind,
+    change_id: int | None = None,
+) -> WorkOrder:
+    """A work order of ``kind`` to the application's provider, its limit running (R30, R32)."""
     provider = get_provider(session, application.provider_id)
     order = WorkOrder(application_id=application.id, provider_id=provider.id,
                       provider_department_id=provider.department_id,
-                      unit_department_id=application.department_id, kind=OPEN,
+                      unit_department_id=application.department_id, kind=kind, change_id=change_id,
                       state=WorkOrderState.ISSUED, issued_at=env.now, issued_by=actor.username)  # fmt: skip
     session.add(order)
     session.flush()
-    take_action(session, WORK_ORDER_FLOW, order, "issue", actor=actor, env=env,
-                detail={"application": application.id, "provider": provider.id})  # fmt: skip
+    take_action(session, WORK_ORDER_FLOW, order, f"issue_{kind}", actor=actor, env=env,
+                detail={"application": application.id, "provider": provider.id, "kind": kind})  # fmt: skip
     return order
 
 
@@ -77,20 +88,39 @@ def open_resources(
 ) -> WorkOrder:
     """The provider has opened the resources: their identifiers go on record and the trial
     starts (R30, R31)."""
+    order = complete(session, actor=actor, env=env, order_id=order_id, kind=WorkOrderKind.OPEN,
+                     record=resource_ids)  # fmt: skip
+    application = session.get_one(CloudApplication, order.application_id)
+    take_action(session, APPLICATION, application, "open", actor=actor, env=env)
+    application.opened_at = env.now
+    return order
+
+
+def complete(
+    session: Session,
+    *,
+    actor: Principal,
+    env: WorkflowEnvironment,
+    order_id: int,
+    kind: WorkOrderKind,
+    record: dict[str, Any],
+) -> WorkOrder:
+    """The provider the order is addressed to has done its work; what it records (resource
+    identifiers, a wipe certificate) goes on the order."""
     order = get_order(session, order_id, actor)
     ACTIONS.require(actor, relation_of(actor, provider_id=order.provider_department_id,
                                        consumer_id=order.unit_department_id),
                     "cloud_work_order", "open",
-                    explain="only the provider the order is addressed to opens it")  # fmt: skip
-    if not resource_ids or not all(str(v).strip() for v in resource_ids.values()):
+                    explain="only the provider the order is addressed to carries it out")  # fmt: skip
+    if order.kind != kind:
+        raise InvalidInput("work order {id} is a {kind} order", detail={"field": "kind"},
+                           id=order.id, kind=order.kind)  # fmt: skip
+    if not record or not all(str(v).strip() for v in record.values()):
         raise InvalidInput("record the identifier of every resource opened",
                            detail={"field": "resource_ids"})  # fmt: skip
-    take_action(session, WORK_ORDER_FLOW, order, "complete", actor=actor, env=env,
-                detail={"resource_ids": resource_ids})  # fmt: skip
-    order.done_at, order.done_by, order.resource_ids = env.now, actor.username, resource_ids
-    application = session.get_one(CloudApplication, order.application_id)
-    take_action(session, APPLICATION, application, "open", actor=actor, env=env)
-    application.opened_at = env.now
+    take_action(session, WORK_ORDER_FLOW, order, f"complete_{kind}", actor=actor, env=env,
+                detail={"record": record})  # fmt: skip
+    order.done_at, order.done_by, order.resource_ids = env.now, actor.username, record
     return order
 
 

@@ -13,6 +13,7 @@ from catalog.models import (
 from cloud.models import (
     ApplicationLine,
     CloudApplication,
+    CloudChange,
     CloudProvider,
     ProviderService,
     WorkOrder,
@@ -68,6 +69,7 @@ __all__ = [
     "CatalogUpdateTask",
     "Classification",
     "CloudApplication",
+    "CloudChange",
     "CloudProvider",
     "Comparison",
     "ComparisonRun",

@@ -3,7 +3,7 @@ decisions, work orders, trial and go-live. A provider's staff reach only the wor
 
 from fastapi import APIRouter, status
 
-from cloud import applications, providers, trial, work_orders
+from cloud import applications, changes, providers, trial, work_orders
 from cloud.applications import ApplicationDraft, Line
 from cloud.providers import ServiceDraft
 from exchange.errors import NotFound
@@ -13,7 +13,11 @@ from exchange_api.errors import ERROR_RESPONSES
 from exchange_api.schemas.cloud import (
     ApplicationCreate,
     ApplicationPublic,
+    ChangeCreate,
+    ChangeDecision,
+    ChangePublic,
     Decision,
+    ExitCreate,
     Extension,
     Opening,
     ProviderCreate,
@@ -23,6 +27,7 @@ from exchange_api.schemas.cloud import (
     ServicePublic,
     TestReport,
     TestReview,
+    WipeCertificate,
     WorkOrderPublic,
 )
 
@@ -173,3 +178,68 @@ def rate(
     order = work_orders.rate(session, actor=actor, now=platform.clock.now(), order_id=order_id,
                              satisfaction=body.satisfaction)  # fmt: skip
     return WorkOrderPublic.model_validate(order)
+
+
+@router.post(APPLICATION + "/changes", status_code=status.HTTP_201_CREATED,
+             summary="Ask to change the system's resources (R32)")  # fmt: skip
+def request_change(
+    application_id: int, body: ChangeCreate, actor: CurrentPrincipal, session: DbSession,
+    platform: AppPlatform,
+) -> ChangePublic:  # fmt: skip
+    change = changes.request_change(
+        session, actor=actor, env=platform.workflow_environment(session),
+        application_id=application_id, description=body.description,
+        lines=[line.model_dump() for line in body.lines], major=body.major,
+    )  # fmt: skip
+    return ChangePublic.model_validate(change)
+
+
+@router.post(APPLICATION + "/exit", status_code=status.HTTP_201_CREATED,
+             summary="Ask to leave the cloud, the data migrated out (R32)")  # fmt: skip
+def request_exit(
+    application_id: int, body: ExitCreate, actor: CurrentPrincipal, session: DbSession,
+    platform: AppPlatform,
+) -> ChangePublic:  # fmt: skip
+    change = changes.request_exit(session, actor=actor, env=platform.workflow_environment(session),
+                                  application_id=application_id, description=body.description,
+                                  data_migrated=body.data_migrated)  # fmt: skip
+    return ChangePublic.model_validate(change)
+
+
+@router.post("/changes/{change_id}/decision", summary="Approve or refuse a change or an exit")
+def decide_change(
+    change_id: int, body: ChangeDecision, actor: CurrentPrincipal, session: DbSession,
+    platform: AppPlatform,
+) -> ChangePublic:  # fmt: skip
+    change = changes.decide(session, actor=actor, env=platform.workflow_environment(session),
+                            change_id=change_id, approve=body.approve, reply=body.reply)  # fmt: skip
+    return ChangePublic.model_validate(change)
+
+
+@router.post("/changes/{change_id}/confirmation", summary="The unit confirms its exit (R32)")
+def confirm_exit(
+    change_id: int, actor: CurrentPrincipal, session: DbSession, platform: AppPlatform
+) -> ChangePublic:
+    change = changes.confirm_exit(session, actor=actor, env=platform.workflow_environment(session),
+                                  change_id=change_id)  # fmt: skip
+    return ChangePublic.model_validate(change)
+
+
+@router.post("/work-orders/{order_id}/change-done", summary="The provider made the change")
+def change_done(
+    order_id: int, body: Opening, actor: CurrentPrincipal, session: DbSession,
+    platform: AppPlatform,
+) -> ChangePublic:  # fmt: skip
+    change = changes.carry_out(session, actor=actor, env=platform.workflow_environment(session),
+                               order_id=order_id, resource_ids=body.resource_ids)  # fmt: skip
+    return ChangePublic.model_validate(change)
+
+
+@router.post("/work-orders/{order_id}/wipe", summary="The provider reclaimed and wiped (R32)")
+def certify_wipe(
+    order_id: int, body: WipeCertificate, actor: CurrentPrincipal, session: DbSession,
+    platform: AppPlatform,
+) -> ChangePublic:  # fmt: skip
+    change = changes.certify_wipe(session, actor=actor, env=platform.workflow_environment(session),
+                                  order_id=order_id, certificate=body.certificate)  # fmt: skip
+    return ChangePublic.model_validate(change)

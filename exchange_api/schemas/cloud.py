@@ -134,3 +134,39 @@ class Opening(BaseModel):
 
 class Rating(BaseModel):
     satisfaction: Satisfaction
+
+
+class ChangeCreate(BaseModel):
+    description: str
+    lines: list[LineIn] = Field(min_length=1, description="The resources after the change.")
+    major: bool = Field(False, description="A major change refiles and is tested again (R32).")
+
+
+class ExitCreate(BaseModel):
+    description: str
+    data_migrated: bool = Field(description="The unit confirms its data is migrated out.")
+
+
+class ChangeDecision(BaseModel):
+    approve: bool
+    reply: str = ""
+
+
+class WipeCertificate(BaseModel):
+    certificate: str = Field(description="The provider's certificate that the data is wiped.")
+
+
+class ChangePublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    application_id: int
+    kind: str
+    state: str
+    description: str
+    major: bool
+    requested_at: datetime
+    decided_at: datetime | None
+    reply: str | None
+    wipe_certificate: str | None
+    confirmed_at: datetime | None

@@ -1,9 +1,9 @@
-"""The government cloud (R29-R31): providers and their service catalogs, units' applications
-with their resource lines, and the work orders sent to the providers.
+"""The government cloud (R29-R32): providers and their service catalogs, units' applications
+with their resource lines, changes and exits, and the work orders sent to the providers.
 
 Revision ID: 0021
 Revises: 0020
-Create Date: 2026-11-30 16:00:34.299737
+Create Date: 2026-11-30 16:05:32.797590
 """
 
 from collections.abc import Sequence
@@ -144,6 +144,34 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "cloud_changes",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("application_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=10), nullable=False),
+        sa.Column("state", sa.String(length=12), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("lines", sa.JSON(), nullable=False),
+        sa.Column("major", sa.Boolean(), nullable=False),
+        sa.Column("requested_by", sa.String(length=100), nullable=False),
+        sa.Column("requested_at", exchange.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("decided_by", sa.String(length=100), nullable=True),
+        sa.Column("decided_at", exchange.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("reply", sa.Text(), nullable=True),
+        sa.Column("wipe_certificate", sa.Text(), nullable=True),
+        sa.Column("confirmed_at", exchange.db.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["application_id"],
+            ["cloud_applications.id"],
+            name=op.f("fk_cloud_changes_application_id_cloud_applications"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_cloud_changes")),
+    )
+    with op.batch_alter_table("cloud_changes", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_cloud_changes_application_id"), ["application_id"], unique=False
+        )
+
+    op.create_table(
         "cloud_work_orders",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("application_id", sa.Integer(), nullable=False),
@@ -151,6 +179,7 @@ def upgrade() -> None:
         sa.Column("provider_department_id", sa.Integer(), nullable=False),
         sa.Column("unit_department_id", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("change_id", sa.Integer(), nullable=True),
         sa.Column("state", sa.String(length=20), nullable=False),
         sa.Column("issued_at", exchange.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("issued_by", sa.String(length=100), nullable=False),
@@ -163,6 +192,11 @@ def upgrade() -> None:
             ["application_id"],
             ["cloud_applications.id"],
             name=op.f("fk_cloud_work_orders_application_id_cloud_applications"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["change_id"],
+            ["cloud_changes.id"],
+            name=op.f("fk_cloud_work_orders_change_id_cloud_changes"),
         ),
         sa.ForeignKeyConstraint(
             ["provider_department_id"],
@@ -205,6 +239,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_cloud_work_orders_application_id"))
 
     op.drop_table("cloud_work_orders")
+    with op.batch_alter_table("cloud_changes", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_cloud_changes_application_id"))
+
+    op.drop_table("cloud_changes")
     with op.batch_alter_table("cloud_application_lines", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_cloud_application_lines_application_id"))
 

@@ -5,7 +5,7 @@ work orders, another provider's orders and prices included."""
 from fastapi.testclient import TestClient
 
 from tests.catalog_fixtures import CatalogWorld
-from tests.scenarios.cloud import cloud_world
+from tests.scenarios.cloud import cloud_world, in_production
 
 APPLICATION = {
     "system_name": "企业登记业务系统", "construction_plan": "迁移上云", "self_test_report": "自测通过",
@@ -81,3 +81,36 @@ def test_r33_a_providers_staff_are_refused_everything_outside_their_work_orders(
     rival = client.get(f"/api/v1/cloud/providers/{cloud.rival_id}/services", headers=staff)
     assert rival.status_code == 404
     assert client.get("/api/v1/me", headers=staff).status_code == 200
+
+
+def test_r32_a_change_and_an_exit_through_the_api(world: CatalogWorld, client: TestClient) -> None:
+    cloud = cloud_world(world)
+    application = in_production(cloud, mlps_level=2)
+    officer, reviewer = cloud.bearer("officer"), cloud.bearer("cloud_reviewer")
+    staff = cloud.bearer("provider_staff")
+    base = f"/api/v1/cloud/applications/{application}"
+    change = client.post(f"{base}/changes", headers=officer, json={
+        "description": "扩容", "lines": [{"service_code": "ecs-vcpu", "quantity": 16}]})  # fmt: skip
+    assert change.status_code == 201, change.text
+    approved = client.post(f"/api/v1/cloud/changes/{change.json()['id']}/decision",
+                           json={"approve": True, "reply": "同意"}, headers=reviewer)  # fmt: skip
+    assert approved.json()["state"] == "approved"
+    orders = client.get("/api/v1/cloud/work-orders", headers=staff).json()
+    change_order = next(o for o in orders if o["kind"] == "change")
+    done = client.post(f"/api/v1/cloud/work-orders/{change_order['id']}/change-done",
+                       json={"resource_ids": {"ecs": "i-1"}}, headers=staff)  # fmt: skip
+    assert done.json()["state"] == "done"
+
+    leaving = client.post(f"{base}/exit", json={"description": "下线", "data_migrated": True},
+                          headers=officer)  # fmt: skip
+    exit_id = leaving.json()["id"]
+    client.post(f"/api/v1/cloud/changes/{exit_id}/decision", json={"approve": True},
+                headers=reviewer)  # fmt: skip
+    reclaim = next(o for o in client.get("/api/v1/cloud/work-orders", headers=staff).json()
+                   if o["kind"] == "reclaim")  # fmt: skip
+    wiped = client.post(f"/api/v1/cloud/work-orders/{reclaim['id']}/wipe",
+                        json={"certificate": "数据销毁证明"}, headers=staff)  # fmt: skip
+    assert wiped.json()["wipe_certificate"] == "数据销毁证明"
+    confirmed = client.post(f"/api/v1/cloud/changes/{exit_id}/confirmation", headers=officer)
+    assert confirmed.json()["state"] == "done"
+    assert client.get(base, headers=officer).json()["state"] == "exited"

@@ -4,7 +4,7 @@ system provides a published catalog entry, and an application filed and taken al
 from dataclasses import dataclass
 from datetime import date
 
-from cloud import applications, providers, work_orders
+from cloud import applications, providers, trial, work_orders
 from cloud.applications import ApplicationDraft, Line
 from cloud.models import CloudApplication, WorkOrder
 from cloud.providers import ServiceDraft
@@ -121,4 +121,13 @@ def in_trial(cloud: CloudWorld, **changes: object) -> int:
     application_id, order_id = ordered(cloud, **changes)
     act(cloud, "provider_staff", work_orders.open_resources, order_id=order_id,
         resource_ids={"ecs": "i-0001", "ebs": "vol-0001"})  # fmt: skip
+    return application_id
+
+
+def in_production(cloud: CloudWorld, **changes: object) -> int:
+    application_id = in_trial(cloud, **changes)
+    act(cloud, "officer", trial.file_test, application_id=application_id, report="测试通过",
+        third_party_report="第三方测评报告")  # fmt: skip
+    act(cloud, "cloud_reviewer", trial.review_test, application_id=application_id, passed=True,
+        note="通过")  # fmt: skip
     return application_id
