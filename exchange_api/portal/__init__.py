@@ -12,6 +12,7 @@ from exchange_api.portal.pages import (
     auth,
     catalog,
     catalog_work,
+    cloud,
     data,
     disputes,
     home,
@@ -43,6 +44,7 @@ def add_portal_routes(app: FastAPI) -> None:
         sources,
         supervision,
         projects,
+        cloud,
         audit,
         admin,
     ):

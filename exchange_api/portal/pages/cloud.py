@@ -1,0 +1,233 @@
+"""Government cloud pages (R29-R33): units apply and follow their systems, the bureau's cloud
+reviewers decide and send work orders, providers open, change and reclaim what the orders ask.
+Every action goes through the cloud package, exactly as the API's do."""
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from catalog.models import Resource, ResourceVersion
+from catalog.vocab import ResourceStatus
+from cloud import applications, changes, providers, trial, work_orders
+from cloud.applications import ApplicationDraft, Line
+from cloud.models import (
+    ApplicationLine,
+    CloudApplication,
+    CloudChange,
+    CloudProvider,
+    ProviderService,
+    WorkOrder,
+)
+from cloud.vocab import ApprovalDocument, Satisfaction
+from exchange.errors import InvalidInput
+from exchange.identity.models import Department
+from exchange.workflow import WorkflowEnvironment
+from exchange.workflow.engine import history
+from exchange_api.deps import AppPlatform, DbSession
+from exchange_api.portal.web import Form, PortalUser, attempt, done, redirect, render, say
+
+router = APIRouter(include_in_schema=False)
+LINES = 4  # resource rows on the application form
+
+
+def _names(session: Session) -> dict[int, str]:
+    return dict(session.execute(select(Department.id, Department.name)).all())
+
+
+def _providers(session: Session) -> list[tuple[CloudProvider, str, list[ProviderService]]]:
+    names = _names(session)
+    return [(p, names.get(p.department_id, ""), providers.services_of(session, p.id))
+            for p in session.scalars(select(CloudProvider).order_by(CloudProvider.id))]  # fmt: skip
+
+
+def _own_entries(session: Session, department_id: int | None) -> list[tuple[str, str]]:
+    rows = session.execute(
+        select(Resource.code, ResourceVersion.name)
+        .join(ResourceVersion, ResourceVersion.id == Resource.published_version_id)
+        .where(Resource.provider_department_id == department_id,
+               Resource.status == ResourceStatus.PUBLISHED)
+        .order_by(Resource.code)
+    )  # fmt: skip
+    return [(code, name) for code, name in rows]
+
+
+@router.get("/cloud")
+def cloud_page(request: Request, actor: PortalUser, session: DbSession) -> Response:
+    return render(request, "cloud.html", applications=applications.visible(session, actor),
+                  departments=_names(session), providers=_providers(session),
+                  entries=_own_entries(session, actor.department_id), lines=range(LINES),
+                  documents=list(ApprovalDocument), form={})  # fmt: skip
+
+
+def _int(text: str, field: str) -> int | None:
+    if not text.strip():
+        return None
+    try:
+        return int(text)
+    except ValueError as error:
+        raise InvalidInput("{field} is a whole number", detail={"field": field},
+                           field=field) from error  # fmt: skip
+
+
+def _draft(form: dict[str, str]) -> ApplicationDraft:
+    lines = [Line(form[f"service_{n}"], _int(form.get(f"quantity_{n}", ""), "quantity") or 0,
+                  _int(form.get(f"peak_{n}", ""), "elastic_peak"))
+             for n in range(LINES) if form.get(f"service_{n}")]  # fmt: skip
+    uses = [
+        code.strip() for code in form.get("uses", "").replace("，", ",").split(",") if code.strip()
+    ]
+    return ApplicationDraft(
+        provider_id=_int(form["provider_id"], "provider_id") or 0,
+        system_name=form["system_name"], construction_plan=form["construction_plan"],
+        self_test_report=form["self_test_report"],
+        security_letter_signed_by=form["security_letter_signed_by"],
+        persons={"负责人": form["responsible_person"]} if form["responsible_person"].strip() else {},
+        lines=lines, approval_document=ApprovalDocument(form["approval_document"]),
+        approval_reference=form["approval_reference"],
+        sharing_connection=form["sharing_connection"],
+        mlps_level=_int(form["mlps_level"], "mlps_level") or 0,
+        provides=[c for c in form.get("provides", "").split(",") if c],
+        uses=uses, investment_yuan=_int(form.get("investment_yuan", ""), "investment_yuan"),
+        major=form.get("major") == "yes",
+    )  # fmt: skip
+
+
+@router.post("/cloud")
+def apply_page(request: Request, actor: PortalUser, form: Form, platform: AppPlatform) -> Response:
+    created: list[int] = []
+
+    def apply(session: Session, env: WorkflowEnvironment) -> None:
+        created.append(applications.apply(session, actor=actor, env=env, draft=_draft(form)).id)
+
+    failed = attempt(request, platform, apply)
+    if failed:
+        return redirect("/cloud", notice=failed)
+    return redirect(f"/cloud/applications/{created[0]}", notice=say(request, "Saved"))
+
+
+@router.get("/cloud/applications/{application_id}")
+def application_page(
+    request: Request, application_id: int, actor: PortalUser, session: DbSession
+) -> Response:
+    application = applications.get_application(session, application_id, actor)
+    lines = session.execute(
+        select(ApplicationLine, ProviderService)
+        .join(ProviderService, ProviderService.id == ApplicationLine.service_id)
+        .where(ApplicationLine.application_id == application.id)
+    ).all()
+    found = session.scalars(select(CloudChange).where(CloudChange.application_id == application.id)
+                            .order_by(CloudChange.id)).all()  # fmt: skip
+    orders = session.scalars(select(WorkOrder).where(WorkOrder.application_id == application.id)
+                             .order_by(WorkOrder.id)).all()  # fmt: skip
+    return render(request, "cloud_application.html", item=application, lines=lines,
+                  changes=found, orders=orders, departments=_names(session),
+                  satisfactions=list(Satisfaction),
+                  events=history(session, subject_type="cloud_application",
+                                 subject_id=application.id))  # fmt: skip
+
+
+Step = Callable[[Session, WorkflowEnvironment, Any, dict[str, str]], object]
+
+
+def _decide(action: str) -> Step:
+    return lambda s, env, actor, form: applications.decide(
+        s, actor=actor, env=env, application_id=int(form["_id"]), action=action,
+        reason=form.get("reason", ""))  # fmt: skip
+
+
+# What each button of an application's page does.
+STEPS: dict[str, Step] = {
+    "accept": _decide("accept"),
+    "refuse": _decide("refuse"),
+    "approve": _decide("approve"),
+    "resubmit": _decide("resubmit"),
+    "order": lambda s, env, actor, form: work_orders.issue(
+        s, actor=actor, env=env, application_id=int(form["_id"])),
+    "extend": lambda s, env, actor, form: trial.extend_trial(
+        s, actor=actor, env=env, application_id=int(form["_id"]),
+        days=_int(form["days"], "days") or 0, expert_opinion=form["expert_opinion"]),
+    "test": lambda s, env, actor, form: trial.file_test(
+        s, actor=actor, env=env, application_id=int(form["_id"]), report=form["report"],
+        third_party_report=form.get("third_party_report") or None),
+    "review_test": lambda s, env, actor, form: trial.review_test(
+        s, actor=actor, env=env, application_id=int(form["_id"]), passed=form["passed"] == "yes",
+        note=form["note"]),
+    "change": lambda s, env, actor, form: changes.request_change(
+        s, actor=actor, env=env, application_id=int(form["_id"]), description=form["description"],
+        lines=[{"service_code": form["service"], "quantity": _int(form["quantity"], "quantity")}],
+        major=form.get("major") == "yes"),
+    "exit": lambda s, env, actor, form: changes.request_exit(
+        s, actor=actor, env=env, application_id=int(form["_id"]), description=form["description"],
+        data_migrated=form.get("data_migrated") == "yes"),
+    "decide_change": lambda s, env, actor, form: changes.decide(
+        s, actor=actor, env=env, change_id=int(form["change_id"]), approve=form["approve"] == "yes",
+        reply=form.get("reply", "")),
+    "confirm_exit": lambda s, env, actor, form: changes.confirm_exit(
+        s, actor=actor, env=env, change_id=int(form["change_id"])),
+    "rate": lambda s, env, actor, form: work_orders.rate(
+        s, actor=actor, now=env.now, order_id=int(form["order_id"]),
+        satisfaction=Satisfaction(form["satisfaction"])),
+}  # fmt: skip
+
+
+@router.post("/cloud/applications/{application_id}/{step}")
+def application_step(
+    request: Request, application_id: int, step: str, actor: PortalUser, form: Form,
+    platform: AppPlatform,
+) -> Response:  # fmt: skip
+    if step not in STEPS:
+        raise InvalidInput("no action {action!r} on a cloud application", action=step)
+    values = {**form, "_id": str(application_id)}
+    return done(request, f"/cloud/applications/{application_id}", platform,
+                lambda session, env: STEPS[step](session, env, actor, values))  # fmt: skip
+
+
+@router.get("/cloud/work-orders")
+def work_orders_page(request: Request, actor: PortalUser, session: DbSession) -> Response:
+    orders = work_orders.visible(session, actor)
+    # What each order asks for: the system and its resource lines (the provider sees no more).
+    asked: dict[int, tuple[str, list[tuple[str, int, str, int | None]]]] = {}
+    for order in orders:
+        application = session.get_one(CloudApplication, order.application_id)
+        rows = session.execute(
+            select(ProviderService.name, ApplicationLine.quantity, ProviderService.unit,
+                   ApplicationLine.elastic_peak)
+            .join(ProviderService, ProviderService.id == ApplicationLine.service_id)
+            .where(ApplicationLine.application_id == application.id)
+        ).all()  # fmt: skip
+        asked[order.id] = (application.system_name, [tuple(r) for r in rows])  # type: ignore[misc]
+    return render(request, "cloud_work_orders.html", orders=orders, departments=_names(session),
+                  asked=asked)  # fmt: skip
+
+
+ORDER_STEPS: dict[str, Step] = {
+    "open": lambda s, env, actor, form: work_orders.open_resources(
+        s, actor=actor, env=env, order_id=int(form["_id"]), resource_ids=_ids(form["record"])),
+    "change": lambda s, env, actor, form: changes.carry_out(
+        s, actor=actor, env=env, order_id=int(form["_id"]), resource_ids=_ids(form["record"])),
+    "reclaim": lambda s, env, actor, form: changes.certify_wipe(
+        s, actor=actor, env=env, order_id=int(form["_id"]), certificate=form["record"]),
+}  # fmt: skip
+
+
+def _ids(text: str) -> dict[str, str]:
+    """``ecs=i-0001, ebs=vol-1`` (or one identifier per line) → the resources opened."""
+    pairs = [part.split("=", 1) for part in text.replace("\n", ",").split(",") if part.strip()]
+    return {(p[0] if len(p) == 2 else f"resource_{n + 1}").strip(): p[-1].strip()
+            for n, p in enumerate(pairs)}  # fmt: skip
+
+
+@router.post("/cloud/work-orders/{order_id}/{kind}")
+def work_order_step(
+    request: Request, order_id: int, kind: str, actor: PortalUser, form: Form,
+    platform: AppPlatform,
+) -> Response:  # fmt: skip
+    if kind not in ORDER_STEPS:
+        raise InvalidInput("no action {action!r} on a work order", action=kind)
+    values = {**form, "_id": str(order_id)}
+    return done(request, "/cloud/work-orders", platform,
+                lambda session, env: ORDER_STEPS[kind](session, env, actor, values))  # fmt: skip
