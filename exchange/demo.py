@@ -16,9 +16,10 @@ DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 (demonstration data only)
 _REGION = "440300"  # the demonstration city's administrative division code
 
 
-def demo_code(serial: int) -> str:
-    """A valid unified social credit code for a government body (登记管理部门 1, 类别 1)."""
-    first17 = f"11{_REGION}{serial:08d}0"
+def demo_code(serial: int, kind: DepartmentKind = DepartmentKind.GOVERNMENT) -> str:
+    """A valid unified social credit code: of a government body (登记管理部门 1, 类别 1), or of
+    an enterprise (9, 1)."""
+    first17 = f"{'91' if kind == DepartmentKind.ENTERPRISE else '11'}{_REGION}{serial:08d}0"
     return first17 + uscc_check_character(first17)
 
 
@@ -28,6 +29,7 @@ class DemoDepartment:
     name: str
     serial: int
     roles: tuple[Role, ...]
+    kind: DepartmentKind = DepartmentKind.GOVERNMENT
 
 
 PROVIDER_ROLES = (
@@ -45,7 +47,13 @@ DEMO_DEPARTMENTS = (
         "dsj",
         "市政务服务和大数据管理局",
         1,
-        (Role.BUREAU_ADMIN, Role.DATA_STEWARD, Role.AUDITOR, Role.PROJECT_REVIEWER),
+        (
+            Role.BUREAU_ADMIN,
+            Role.DATA_STEWARD,
+            Role.AUDITOR,
+            Role.PROJECT_REVIEWER,
+            Role.CLOUD_REVIEWER,
+        ),
     ),
     DemoDepartment("xtb", "市数字政府建设领导小组办公室", 2, (Role.COORDINATING_OFFICE,)),
     DemoDepartment("scjg", "市市场监督管理局", 3, PROVIDER_ROLES),
@@ -55,6 +63,10 @@ DEMO_DEPARTMENTS = (
     DemoDepartment("mz", "市民政局", 7, PROVIDER_ROLES),
     DemoDepartment("fgw", "市发展和改革委员会", 8, (Role.REFORM_OFFICE,)),
     DemoDepartment("cz", "市财政局", 9, (Role.FINANCE_OFFICE,)),
+    # The contracted government-cloud provider: a company, whose staff see only its work orders.
+    DemoDepartment(
+        "yun", "某政务云服务有限公司", 10, (Role.CLOUD_PROVIDER,), DepartmentKind.ENTERPRISE
+    ),
 )
 
 
@@ -71,7 +83,7 @@ def seed_identity(session: Session, *, platform: Platform) -> list[DemoUser]:
     actor = Principal.system("demo")
     users = []
     for spec in DEMO_DEPARTMENTS:
-        code = demo_code(spec.serial)
+        code = demo_code(spec.serial, spec.kind)
         if session.scalar(select(Department.id).where(Department.code == code)) is None:
             create_department(
                 session,
@@ -79,7 +91,7 @@ def seed_identity(session: Session, *, platform: Platform) -> list[DemoUser]:
                 now=now,
                 code=code,
                 name=spec.name,
-                kind=DepartmentKind.GOVERNMENT,
+                kind=spec.kind,
             )
         for role in spec.roles:
             username = f"{spec.short}.{role.value}"

@@ -97,6 +97,13 @@ def demo(platform: Platform, rows: int) -> None:
         click.echo("\nDemo information-system projects (R24-R28):")
         for name, state in projects:
             click.echo(f"  {name}: {state}")
+    from cloud.demo import seed_cloud
+
+    on_cloud = seed_cloud(platform)
+    if on_cloud:
+        click.echo("\nDemo systems on the government cloud (R29-R32):")
+        for name, state in on_cloud:
+            click.echo(f"  {name}: {state}")
     click.echo(f"\nAPI token of dsj.bureau_admin (valid 7 days): {issued.secret}")
     click.echo(f"  curl -H 'Authorization: Bearer {issued.secret}' http://{host}:{port}/api/v1/me")
     click.echo(f"API documentation: http://{host}:{port}/docs")

@@ -214,12 +214,55 @@ def test_r14_masked_and_verify_only_items_are_requested_previewed_and_verified(
         visitor.close()
 
 
+def test_r30_r31_r33_the_cloud_in_the_browser_provider_unit_and_bureau(
+    server: str, browser: Any
+) -> None:
+    provider = Visitor(browser, server)
+    provider.sign_in("yun.cloud_provider")
+    menu = provider.page.locator("nav.main a").all_inner_texts()
+    assert "工单" in menu and "资源目录" not in menu  # a provider sees its work orders only
+    provider.page.click("nav >> text=工单")
+    row = provider.page.locator("#work-orders tr", has_text="电子税务局")
+    assert "16 核" in row.inner_text()
+    row.locator("input[name=record]").fill("ecs=ecs-sw-01, ebs=vol-sw-01")
+    with provider.page.expect_navigation():
+        row.locator("button").click()
+    assert "ecs-sw-01" in provider.page.locator("#work-orders").inner_text()
+    provider.shot("31-provider-opened")
+    refused = provider.page.goto(f"{server}/catalog")
+    assert refused.status == 403
+
+    unit = Visitor(browser, server)
+    unit.sign_in("rs.project_officer")
+    unit.page.click("nav >> text=政务云")
+    unit.page.click("text=社会保险经办系统")
+    unit.page.fill("#report", "试运行测试：功能、性能、安全均通过")
+    with unit.page.expect_navigation():
+        unit.page.click("button:has-text('提交测试报告')")
+    assert unit.page.inner_text("#state") == "测试报告待审"
+    application_url = unit.page.url.split("?")[0]
+    unit.shot("32-unit-filed-test")
+
+    bureau = Visitor(browser, server)
+    bureau.sign_in("dsj.cloud_reviewer")
+    bureau.page.goto(application_url)
+    bureau.page.fill("#note", "测试通过")
+    with bureau.page.expect_navigation():
+        bureau.page.click("button:has-text('转入正式运行')")
+    assert bureau.page.inner_text("#state") == "正式运行"
+    assert bureau.page.inner_text("#mlps-due") > "2026"  # six months after going live
+    bureau.shot("33-bureau-production")
+    for visitor in (provider, unit, bureau):
+        assert all(url.startswith(server) for url in visitor.requested), visitor.requested
+        visitor.close()
+
+
 PAGES = [
     "/", "/catalog", "/catalog/new", "/catalog/review", "/catalog/import", "/access/requests",
     "/access/inbox", "/access/grants", "/access/usage", "/access/disputes", "/quality", "/audit",
     "/admin", "/admin/calendar", "/account/tokens", "/supervision/suspensions",
     "/supervision/scorecards", "/supervision/violations", "/supervision/usage-statements",
-    "/sources", "/quality/comparisons", "/projects", "/login",
+    "/sources", "/quality/comparisons", "/projects", "/cloud", "/cloud/work-orders", "/login",
 ]  # fmt: skip
 
 
