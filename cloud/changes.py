@@ -4,16 +4,18 @@ the materials and the system is tested again. To leave, the unit migrates its da
 so; the bureau reviews the exit; the provider reclaims the resources and certifies the wipe; the
 unit confirms, and each catalog entry the system provided gets its R7 update task."""
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.tasks import open_update_task
+from cloud import providers
 from cloud.applications import get_application
-from cloud.models import CloudApplication, CloudChange, WorkOrder
+from cloud.models import ApplicationLine, CloudApplication, CloudChange, WorkOrder
 from cloud.vocab import ApplicationState, ChangeKind, ChangeState, WorkOrderKind
-from cloud.work_orders import complete, send
+from cloud.work_orders import complete, lines_of, send
 from cloud.workflow import APPLICATION, CHANGE
 from exchange.actions import ACTIONS, relation_of
 from exchange.errors import Conflict, InvalidInput, not_found
@@ -38,6 +40,11 @@ def request_change(
     if not description.strip() or not lines:
         raise InvalidInput("describe the change and the resources it asks for",
                            detail={"field": "description"})  # fmt: skip
+    codes = {s.code for s in providers.services_of(session, application.provider_id)}
+    unknown = sorted({str(line.get("service_code")) for line in lines} - codes)
+    if unknown or any(int(line.get("quantity") or 0) < 1 for line in lines):
+        raise InvalidInput("not in the provider's catalog: {unknown}", detail={"field": "lines"},
+                           unknown=", ".join(unknown) or "-")  # fmt: skip
     return _file(session, actor, env, application, ChangeKind.CHANGE, description, lines, major)
 
 
@@ -101,6 +108,7 @@ def carry_out(
     change = session.get_one(CloudChange, order.change_id)
     take_action(session, CHANGE, change, "complete", actor=actor, env=env)
     application = session.get_one(CloudApplication, change.application_id)
+    _replace_lines(session, application, change.lines, env.now)
     if change.major and application.state == ApplicationState.PRODUCTION:
         take_action(session, APPLICATION, application, "retest", actor=_bureau(), env=env)
     return change
@@ -119,6 +127,8 @@ def certify_wipe(
                      record={"wipe_certificate": certificate})  # fmt: skip
     change = session.get_one(CloudChange, order.change_id)
     change.wipe_certificate = certificate.strip()
+    for line in lines_of(session, change.application_id, held=True):
+        line.held_to = env.now  # reclaimed: no longer held, no longer paid for
     return change
 
 
@@ -182,6 +192,24 @@ def _file(
     take_action(session, CHANGE, change, f"request_{kind}", actor=actor, env=env,
                 detail={"application": application.id, "major": major})  # fmt: skip
     return change
+
+
+def _replace_lines(
+    session: Session, application: CloudApplication, lines: list[dict[str, Any]], now: datetime
+) -> None:
+    """The changed services' lines end now and their new quantities are held from now on."""
+    held = {line.service_id: line for line in lines_of(session, application.id, held=True)}
+    services = {s.code: s.id for s in providers.services_of(session, application.provider_id)}
+    for wanted in lines:
+        service_id = services.get(str(wanted.get("service_code")))
+        if service_id is None:
+            raise InvalidInput("not in the provider's catalog: {unknown}",
+                               detail={"field": "lines"}, unknown=wanted.get("service_code"))  # fmt: skip
+        if service_id in held:
+            held[service_id].held_to = now
+        session.add(ApplicationLine(application_id=application.id, service_id=service_id,
+                                    quantity=int(wanted["quantity"]),
+                                    elastic_peak=wanted.get("elastic_peak"), held_from=now))  # fmt: skip
 
 
 def _bureau() -> Principal:

@@ -118,7 +118,8 @@ class CloudApplication(Base):
 
 
 class ApplicationLine(Base):
-    """One resource asked for, from the provider's catalog, with its elastic peak."""
+    """One resource asked for, from the provider's catalog, with its elastic peak. A change
+    closes the line and opens another, so the lines are the history of what was held."""
 
     __tablename__ = "cloud_application_lines"
 
@@ -127,6 +128,10 @@ class ApplicationLine(Base):
     service_id: Mapped[int] = mapped_column(ForeignKey("cloud_services.id"))
     quantity: Mapped[int]
     elastic_peak: Mapped[int | None]
+    # While the unit holds the resource (opened, until a change replaces the line or the exit
+    # reclaims it): the days that are settled (R33).
+    held_from: Mapped[datetime | None]
+    held_to: Mapped[datetime | None]
 
 
 class WorkOrder(Base):

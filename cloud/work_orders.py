@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cloud.applications import get_application
-from cloud.models import CloudApplication, WorkOrder
+from cloud.models import ApplicationLine, CloudApplication, WorkOrder
 from cloud.providers import get_provider
 from cloud.vocab import Satisfaction, WorkOrderKind, WorkOrderState
 from cloud.workflow import APPLICATION, WORK_ORDER_FLOW
@@ -93,7 +93,19 @@ def open_resources(
     application = session.get_one(CloudApplication, order.application_id)
     take_action(session, APPLICATION, application, "open", actor=actor, env=env)
     application.opened_at = env.now
+    for line in lines_of(session, application.id):
+        line.held_from = env.now
     return order
+
+
+def lines_of(session: Session, application_id: int, *, held: bool = False) -> list[ApplicationLine]:
+    """An application's lines; with ``held``, only those the unit holds now."""
+    query = select(ApplicationLine).where(ApplicationLine.application_id == application_id)
+    if held:
+        query = query.where(
+            ApplicationLine.held_from.is_not(None), ApplicationLine.held_to.is_(None)
+        )
+    return list(session.scalars(query.order_by(ApplicationLine.id)))
 
 
 def complete(

@@ -1,15 +1,17 @@
 """The government cloud over HTTP (R29-R33): providers and their catalogs, applications and their
 decisions, work orders, trial and go-live. A provider's staff reach only the work-order routes."""
 
-from fastapi import APIRouter, status
+from typing import Literal
 
-from cloud import applications, changes, providers, trial, work_orders
+from fastapi import APIRouter, Request, Response, status
+
+from cloud import applications, changes, providers, settlement, trial, work_orders
 from cloud.applications import ApplicationDraft, Line
 from cloud.providers import ServiceDraft
 from exchange.errors import NotFound
 from exchange.identity.roles import Role
 from exchange_api.deps import AppPlatform, CurrentPrincipal, DbSession
-from exchange_api.errors import ERROR_RESPONSES
+from exchange_api.errors import ERROR_RESPONSES, api_language
 from exchange_api.schemas.cloud import (
     ApplicationCreate,
     ApplicationPublic,
@@ -19,12 +21,14 @@ from exchange_api.schemas.cloud import (
     Decision,
     ExitCreate,
     Extension,
+    FeeLinePublic,
     Opening,
     ProviderCreate,
     ProviderPublic,
     Rating,
     ServiceIn,
     ServicePublic,
+    SettlementPublic,
     TestReport,
     TestReview,
     WipeCertificate,
@@ -243,3 +247,29 @@ def certify_wipe(
     change = changes.certify_wipe(session, actor=actor, env=platform.workflow_environment(session),
                                   order_id=order_id, certificate=body.certificate)  # fmt: skip
     return ChangePublic.model_validate(change)
+
+
+SPREADSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.get("/settlements/{year}", summary="The year's fees per unit and provider (R33)",
+            response_model=list[SettlementPublic])  # fmt: skip
+def settle(
+    request: Request, year: int, actor: CurrentPrincipal, session: DbSession,
+    platform: AppPlatform, format: Literal["json", "csv", "xlsx"] = "json",
+) -> Response | list[SettlementPublic]:  # fmt: skip
+    statements = settlement.settle(session, actor=actor, year=year, zone=platform.settings.zone)
+    language = api_language(request)
+    name = f'attachment; filename="cloud-fees-{year}.{format}"'
+    if format == "csv":
+        return Response(settlement.to_csv(statements, language), media_type="text/csv",
+                        headers={"Content-Disposition": name})  # fmt: skip
+    if format == "xlsx":
+        return Response(settlement.to_xlsx(statements, year, language), media_type=SPREADSHEET,
+                        headers={"Content-Disposition": name})  # fmt: skip
+    return [SettlementPublic(year=s.year, provider=s.provider, unit=s.unit, total_fen=s.total_fen,
+                             lines=[FeeLinePublic(system=line.system, service=line.service,
+                                                  quantity=line.quantity, days=line.days,
+                                                  price_fen=line.price_fen, fee_fen=line.fee_fen)
+                                    for line in s.lines])
+            for s in statements]  # fmt: skip

@@ -170,3 +170,20 @@ class ChangePublic(BaseModel):
     reply: str | None
     wipe_certificate: str | None
     confirmed_at: datetime | None
+
+
+class FeeLinePublic(BaseModel):
+    system: str
+    service: str
+    quantity: int
+    days: int
+    price_fen: int
+    fee_fen: int
+
+
+class SettlementPublic(BaseModel):
+    year: int
+    provider: str
+    unit: str
+    total_fen: int = Field(description="The fees of the year, in fen (0.01 yuan).")
+    lines: list[FeeLinePublic]

@@ -1,9 +1,10 @@
-"""The government cloud (R29-R32): providers and their service catalogs, units' applications
-with their resource lines, changes and exits, and the work orders sent to the providers.
+"""The government cloud (R29-R33): providers and their service catalogs, units' applications
+with the history of their resource lines, changes and exits, and the work orders sent to the
+providers.
 
 Revision ID: 0021
 Revises: 0020
-Create Date: 2026-11-30 16:05:32.797590
+Create Date: 2026-11-30 16:10:32.591489
 """
 
 from collections.abc import Sequence
@@ -124,6 +125,8 @@ def upgrade() -> None:
         sa.Column("service_id", sa.Integer(), nullable=False),
         sa.Column("quantity", sa.Integer(), nullable=False),
         sa.Column("elastic_peak", sa.Integer(), nullable=True),
+        sa.Column("held_from", exchange.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("held_to", exchange.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["application_id"],
             ["cloud_applications.id"],
