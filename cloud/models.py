@@ -40,6 +40,8 @@ class CloudProvider(Base):
     registered_at: Mapped[datetime]
     # R32: a provider leaving gives at least 3 months of transition to migrate its units.
     leaving_on: Mapped[date | None]
+    # R33: the catalog entry its monthly utilisation reports are collected into.
+    utilisation_resource: Mapped[str | None] = mapped_column(String(32))
 
 
 class ProviderService(Base):

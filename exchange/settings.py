@@ -90,6 +90,15 @@ class Settings(BaseSettings):
     cloud_provider_transition: str = Field(
         "3mo", description="R32: the least transition a leaving provider gives."
     )
+    cloud_idle_cpu_percent: float = Field(
+        5, ge=0, le=100, description="R33: below this average CPU use a resource is idle."
+    )
+    cloud_overprovisioned_percent: float = Field(
+        30, ge=0, le=100, description="R33: below this peak use a resource is over-provisioned."
+    )
+    cloud_target_percent: float = Field(
+        70, gt=0, le=100, description="R33: the peak use a rightsized resource is sized for."
+    )
 
     # Information-system projects (R24-R28).
     project_proposal_deadline: str = Field(

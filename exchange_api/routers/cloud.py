@@ -5,9 +5,18 @@ from typing import Literal
 
 from fastapi import APIRouter, Request, Response, status
 
-from cloud import applications, changes, providers, settlement, trial, work_orders
+from cloud import (
+    applications,
+    changes,
+    providers,
+    settlement,
+    trial,
+    utilisation,
+    work_orders,
+)
 from cloud.applications import ApplicationDraft, Line
 from cloud.providers import ServiceDraft
+from exchange.actions import ACTIONS
 from exchange.errors import NotFound
 from exchange.identity.roles import Role
 from exchange_api.deps import AppPlatform, CurrentPrincipal, DbSession
@@ -22,10 +31,12 @@ from exchange_api.schemas.cloud import (
     ExitCreate,
     Extension,
     FeeLinePublic,
+    LateReport,
     Opening,
     ProviderCreate,
     ProviderPublic,
     Rating,
+    RightsizingPublic,
     ServiceIn,
     ServicePublic,
     SettlementPublic,
@@ -273,3 +284,32 @@ def settle(
                                                   price_fen=line.price_fen, fee_fen=line.fee_fen)
                                     for line in s.lines])
             for s in statements]  # fmt: skip
+
+
+@router.post("/providers/{provider_id}/utilisation-reports", summary="Collect a provider's reports")
+def connect_reports(
+    provider_id: int, actor: CurrentPrincipal, session: DbSession, platform: AppPlatform
+) -> dict[str, str]:
+    """The catalog entry and file drop the provider's monthly reports are collected from (R33)."""
+    code = utilisation.connect_reports(session, actor=actor, env=platform.workflow_environment(session),
+                                       settings=platform.settings, provider_id=provider_id)  # fmt: skip
+    return {"resource_code": code}
+
+
+@router.get("/rightsizing", summary="Idle and over-provisioned resources of a month (R33)")
+def rightsizing(
+    month: str, actor: CurrentPrincipal, session: DbSession, platform: AppPlatform
+) -> list[RightsizingPublic]:
+    found = utilisation.rightsizing(session, actor=actor, settings=platform.settings,
+                                    month=month)  # fmt: skip
+    return [RightsizingPublic(**f.__dict__) for f in found]
+
+
+@router.get("/late-reports", summary="Monthly utilisation reports missing after the 5th (R33)")
+def late_reports(
+    actor: CurrentPrincipal, session: DbSession, platform: AppPlatform
+) -> list[LateReport]:
+    ACTIONS.require(actor, "other", "cloud_application", "review",
+                    explain="the bureau's cloud reviewers follow the providers' reports")  # fmt: skip
+    late = utilisation.late_reports(session, settings=platform.settings, now=platform.clock.now())
+    return [LateReport(provider_id=provider, month=month) for provider, month in late]

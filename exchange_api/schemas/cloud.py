@@ -187,3 +187,21 @@ class SettlementPublic(BaseModel):
     unit: str
     total_fen: int = Field(description="The fees of the year, in fen (0.01 yuan).")
     lines: list[FeeLinePublic]
+
+
+class RightsizingPublic(BaseModel):
+    application_id: int
+    system: str
+    unit: str
+    resource_id: str
+    verdict: str = Field(description="idle or over_provisioned")
+    cpu_avg: float
+    cpu_peak: float
+    memory_peak: float
+    suggestion: str = Field(description="The change to ask for, e.g. 云主机 vCPU 8 → 2, or release")
+    yearly_saving_yuan: float
+
+
+class LateReport(BaseModel):
+    provider_id: int
+    month: str

@@ -4,7 +4,7 @@ providers.
 
 Revision ID: 0021
 Revises: 0020
-Create Date: 2026-11-30 16:10:32.591489
+Create Date: 2026-11-30 16:12:45.044596
 """
 
 from collections.abc import Sequence
@@ -31,6 +31,7 @@ def upgrade() -> None:
         sa.Column("contract_to", sa.Date(), nullable=False),
         sa.Column("registered_at", exchange.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("leaving_on", sa.Date(), nullable=True),
+        sa.Column("utilisation_resource", sa.String(length=32), nullable=True),
         sa.ForeignKeyConstraint(
             ["department_id"],
             ["departments.id"],

@@ -120,7 +120,7 @@ def ordered(cloud: CloudWorld, **changes: object) -> tuple[int, int]:
 def in_trial(cloud: CloudWorld, **changes: object) -> int:
     application_id, order_id = ordered(cloud, **changes)
     act(cloud, "provider_staff", work_orders.open_resources, order_id=order_id,
-        resource_ids={"ecs": "i-0001", "ebs": "vol-0001"})  # fmt: skip
+        resource_ids={"ecs": f"i-{order_id:04d}", "ebs": f"vol-{order_id:04d}"})  # fmt: skip
     return application_id
 
 
