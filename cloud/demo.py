@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 
 from catalog.models import Resource
 from catalog.vocab import ResourceStatus
-from cloud import applications, providers, trial, work_orders
+from cloud import applications, providers, trial, utilisation, work_orders
 from cloud.applications import ApplicationDraft, Line
-from cloud.models import CloudProvider
+from cloud.models import CloudApplication, CloudProvider, WorkOrder
 from cloud.providers import ServiceDraft
 from cloud.vocab import ApprovalDocument, ResourceKind
 from exchange.demo import demo_code
@@ -21,6 +21,7 @@ from exchange.identity.roles import DepartmentKind
 from exchange.identity.service import principal_for
 from exchange.principal import Principal
 from exchange.runtime import Platform
+from exchange.workdays.spans import add_months
 
 SERVICES = (
     ServiceDraft("ecs-vcpu", "云主机 vCPU", ResourceKind.VCPU, "核", 300, 400),
@@ -79,7 +80,46 @@ def seed_cloud(platform: Platform) -> list[tuple[str, str]]:
     for system in DEMO_SYSTEMS:
         with platform.database.transaction() as session:
             made.append((system.name, _take_along(session, platform, provider_id, system)))
+    _report_three_months(platform, provider_id)
     return made
+
+
+def _report_three_months(platform: Platform, provider_id: int) -> None:
+    """The provider's utilisation reports of the last three months, dropped and collected: the
+    system in production busy, the one in trial barely used (R33)."""
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
+
+    from collection.ingest import ingest
+    from collection.models import Source
+
+    with platform.database.transaction() as session:
+        provider = session.get_one(CloudProvider, provider_id)
+        folder = (platform.settings.resolved_drop_root
+                  / demo_code(10, DepartmentKind.ENTERPRISE) / utilisation.FOLDER)  # fmt: skip
+        opened = session.execute(
+            select(WorkOrder, CloudApplication)
+            .join(CloudApplication, CloudApplication.id == WorkOrder.application_id)
+            .where(WorkOrder.provider_id == provider.id, WorkOrder.resource_ids.is_not(None))
+        ).all()  # fmt: skip
+        today = platform.clock.now().astimezone(platform.settings.zone).date()
+        folder.mkdir(parents=True, exist_ok=True)
+        for back in (3, 2, 1):
+            month = f"{add_months(today.replace(day=1), -back):%Y-%m}"
+            rows = [{"month": month, "resource_id": identifier,
+                     "cpu_avg": 3.0 if application.state == "trial" else 38.0,
+                     "cpu_peak": 12.0 if application.state == "trial" else 81.0,
+                     "memory_avg": 22.0, "memory_peak": 25.0, "storage_used": 46.0,
+                     "bandwidth_peak": 18.0}
+                    for order, application in opened
+                    for identifier in (order.resource_ids or {}).values()]  # fmt: skip
+            pa_csv.write_csv(pa.Table.from_pylist(rows), folder / f"{month}.csv")
+        code = utilisation.connect_reports(session, actor=_person(session, "dsj.bureau_admin"),
+                                           env=platform.workflow_environment(session),
+                                           settings=platform.settings, provider_id=provider.id)  # fmt: skip
+        source_id = session.scalars(select(Source.id).join(Resource, Resource.id == Source.resource_id)
+                                    .where(Resource.code == code)).one()  # fmt: skip
+    ingest(platform, source_id=source_id, run_key="demo-utilisation")
 
 
 def _take_along(session: Session, platform: Platform, provider_id: int, system: DemoSystem) -> str:

@@ -30,7 +30,9 @@ def test_demo_serves_health_docs_and_the_printed_token(demo_server: tuple[str, s
         f"{base}/api/v1/collection/freshness", headers={"Authorization": f"Bearer {token}"}
     ).json()
     collected = {f["name"]: f["status"] for f in fresh if f["status"] == "on_time"}
-    assert set(collected) == {"企业登记信息", "纳税人登记信息", "社会保险参保信息", "婚姻登记信息"}
+    assert set(collected) == {"企业登记信息", "纳税人登记信息", "社会保险参保信息", "婚姻登记信息",
+                              # The cloud provider's utilisation reports, collected the same way.
+                              "政务云资源使用情况月报（某政务云服务有限公司）"}  # fmt: skip
     login = httpx.post(
         f"{base}/api/v1/auth/token",
         json={"username": "scjg.consumer", "password": "demo-password-2026"},

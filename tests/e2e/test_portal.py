@@ -246,13 +246,19 @@ def test_r30_r31_r33_the_cloud_in_the_browser_provider_unit_and_bureau(
 
     bureau = Visitor(browser, server)
     bureau.sign_in("dsj.cloud_reviewer")
+    bureau.page.click("nav >> text=政务云")
+    # The provider's reports were collected like any source: the system in trial sits idle.
+    idle = bureau.page.locator("#rightsizing tr", has_text="社会保险经办系统").first
+    assert "闲置" in idle.inner_text()
+    assert "释放" in idle.inner_text()
+    bureau.shot("33-bureau-rightsizing")
     bureau.page.goto(application_url)
     bureau.page.fill("#note", "测试通过")
     with bureau.page.expect_navigation():
         bureau.page.click("button:has-text('转入正式运行')")
     assert bureau.page.inner_text("#state") == "正式运行"
     assert bureau.page.inner_text("#mlps-due") > "2026"  # six months after going live
-    bureau.shot("33-bureau-production")
+    bureau.shot("34-bureau-production")
     for visitor in (provider, unit, bureau):
         assert all(url.startswith(server) for url in visitor.requested), visitor.requested
         visitor.close()

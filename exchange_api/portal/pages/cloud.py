@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from catalog.models import Resource, ResourceVersion
 from catalog.vocab import ResourceStatus
-from cloud import applications, changes, providers, trial, work_orders
+from cloud import applications, changes, providers, trial, utilisation, work_orders
 from cloud.applications import ApplicationDraft, Line
 from cloud.models import (
     ApplicationLine,
@@ -23,8 +23,10 @@ from cloud.models import (
     WorkOrder,
 )
 from cloud.vocab import ApprovalDocument, Satisfaction
+from exchange.actions import ACTIONS
 from exchange.errors import InvalidInput
 from exchange.identity.models import Department
+from exchange.workdays.spans import add_months
 from exchange.workflow import WorkflowEnvironment
 from exchange.workflow.engine import history
 from exchange_api.deps import AppPlatform, DbSession
@@ -56,11 +58,20 @@ def _own_entries(session: Session, department_id: int | None) -> list[tuple[str,
 
 
 @router.get("/cloud")
-def cloud_page(request: Request, actor: PortalUser, session: DbSession) -> Response:
+def cloud_page(
+    request: Request, actor: PortalUser, session: DbSession, platform: AppPlatform
+) -> Response:
+    settings, now = platform.settings, platform.clock.now()
+    month = f"{add_months(now.astimezone(settings.zone).date().replace(day=1), -1):%Y-%m}"
+    reviewer = ACTIONS.allows(actor, "other", "cloud_application", "review")
+    late = utilisation.late_reports(session, settings=settings, now=now) if reviewer else []
     return render(request, "cloud.html", applications=applications.visible(session, actor),
                   departments=_names(session), providers=_providers(session),
                   entries=_own_entries(session, actor.department_id), lines=range(LINES),
-                  documents=list(ApprovalDocument), form={})  # fmt: skip
+                  documents=list(ApprovalDocument), form={}, month=month,
+                  rightsizing=utilisation.rightsizing(session, actor=actor, settings=settings,
+                                                      month=month),
+                  late=late, provider_names={p.id: name for p, name, _ in _providers(session)})  # fmt: skip
 
 
 def _int(text: str, field: str) -> int | None:
