@@ -195,10 +195,11 @@ def test_demo_catalog_is_realistic(run, database: Database) -> None:  # type: ig
             text("SELECT count(DISTINCT provider_department_id) FROM catalog_resources")
         ).scalar()
     assert set(by_type) == {"unconditional", "conditional", "not_shared"}
-    assert sum(by_status.values()) == 30
+    # 30 departments' entries, and the cloud provider's utilisation reports (R33).
+    assert sum(by_status.values()) == 31
     assert by_status["in_review"] >= 3
     assert by_status["published"] >= 20
-    assert providers == 5  # plus the bureau and the coordinating office: 7 departments
+    assert providers == 6  # five departments and the cloud provider; the bureau and others none
 
 
 def test_catalog_export_and_import_commands(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
