@@ -98,6 +98,8 @@ class CloudApplication(Base):
     test_review: Mapped[str | None] = mapped_column(Text)
     production_at: Mapped[datetime | None]
     mlps_due: Mapped[date | None]
+    mlps_report: Mapped[str | None] = mapped_column(Text)
+    mlps_filed_at: Mapped[datetime | None]
     # Version counter: two reviewers deciding at once cannot both commit.
     version: Mapped[int] = mapped_column(default=1)
 
@@ -197,3 +199,17 @@ class CloudChange(Base):
         if kind == EXIT_REVIEW:
             return Message("Review the exit of cloud application {id}", id=self.application_id)
         return Message("Review change {id} of a cloud application", id=self.id)
+
+
+class CloudIncident(Base):
+    """An availability, stability or security incident of a provider, recorded by the bureau:
+    the quality part of the provider's assessment (R33)."""
+
+    __tablename__ = "cloud_incidents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("cloud_providers.id"), index=True)
+    occurred_on: Mapped[date]
+    description: Mapped[str] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(String(100))
+    recorded_at: Mapped[datetime]

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cloud.models import CloudProvider, ProviderService
+from cloud.models import CloudIncident, CloudProvider, ProviderService
 from cloud.vocab import ResourceKind
 from exchange import audit
 from exchange.actions import ACTIONS, relation_of
@@ -16,7 +16,7 @@ from exchange.errors import Conflict, InvalidInput, NotFound
 from exchange.identity.models import Department
 from exchange.identity.roles import DepartmentKind
 from exchange.principal import Principal
-from exchange.workdays.spans import add_months
+from exchange.workdays.spans import Span, TimeUnit, add_months
 
 CONTRACT_YEARS = 3
 
@@ -131,3 +131,47 @@ def services_of(session: Session, provider_id: int) -> list[ProviderService]:
             .order_by(ProviderService.code)
         )
     )
+
+
+def record_incident(
+    session: Session, *, actor: Principal, now: datetime, provider_id: int, occurred_on: date,
+    description: str,
+) -> CloudIncident:  # fmt: skip
+    """The bureau records a provider's incident (R33)."""
+    ACTIONS.require(actor, "other", "cloud_application", "review",
+                    explain="the bureau's cloud reviewers record providers' incidents")  # fmt: skip
+    get_provider(session, provider_id)
+    if not description.strip():
+        raise InvalidInput("describe the incident", detail={"field": "description"})
+    incident = CloudIncident(provider_id=provider_id, occurred_on=occurred_on,
+                             description=description.strip(), recorded_by=actor.username,
+                             recorded_at=now)  # fmt: skip
+    session.add(incident)
+    session.flush()
+    audit.record(session, at=now, actor=actor, action="cloud.incident.record",
+                 object_type="cloud_provider", object_id=provider_id,
+                 detail={"occurred_on": occurred_on.isoformat()})  # fmt: skip
+    return incident
+
+
+def announce_leaving(
+    session: Session, *, actor: Principal, now: datetime, provider_id: int, leaving_on: date,
+    transition: Span,
+) -> CloudProvider:  # fmt: skip
+    """A provider leaving gives its units at least the transition (3 months) to migrate (R32)."""
+    ACTIONS.require(actor, "other", "cloud_provider", "register",
+                    explain="the bureau's administrators record a provider's departure")  # fmt: skip
+    provider = get_provider(session, provider_id)
+    earliest = add_months(now.date(), transition.amount) if transition.unit == TimeUnit.MONTHS \
+        else now.date()  # fmt: skip
+    if leaving_on < earliest:
+        raise InvalidInput(
+            "a provider leaves no earlier than {earliest}: its units get {transition} to migrate",
+            detail={"field": "leaving_on"}, earliest=earliest.isoformat(),
+            transition=str(transition),
+        )  # fmt: skip
+    provider.leaving_on = leaving_on
+    audit.record(session, at=now, actor=actor, action="cloud.provider.leaving",
+                 object_type="cloud_provider", object_id=provider_id,
+                 detail={"leaving_on": leaving_on.isoformat()})  # fmt: skip
+    return provider

@@ -10,7 +10,7 @@ from cloud.models import MLPS, TRIAL, CloudApplication
 from cloud.workflow import APPLICATION
 from exchange import audit
 from exchange.actions import ACTIONS, relation_of
-from exchange.deadlines.service import extend_deadline, find_open_deadline
+from exchange.deadlines.service import extend_deadline, find_open_deadline, stop_deadline
 from exchange.errors import Conflict, InvalidInput
 from exchange.principal import Principal
 from exchange.workdays.spans import TimeUnit
@@ -126,3 +126,29 @@ def _record(
 ) -> None:  # fmt: skip
     audit.record(session, at=env.now, actor=actor, action=action,
                  object_type="cloud_application", object_id=application.id, detail=detail)  # fmt: skip
+
+
+def file_mlps(
+    session: Session,
+    *,
+    actor: Principal,
+    env: WorkflowEnvironment,
+    application_id: int,
+    report: str,
+) -> CloudApplication:
+    """The unit files its system's MLPS assessment, due 6 months after going live (R31)."""
+    application = _acting(session, actor, application_id, "file_test",
+                          "the unit files its own system's assessment")  # fmt: skip
+    if not report.strip():
+        raise InvalidInput("name the assessment report and its conclusion",
+                           detail={"field": "report"})  # fmt: skip
+    due = find_open_deadline(session, kind=MLPS, subject_type="cloud_application",
+                             subject_id=application.id)  # fmt: skip
+    if due is None:
+        raise Conflict("cloud application {id} has no MLPS assessment due", id=application.id)
+    stop_deadline(due, now=env.now)
+    application.mlps_report, application.mlps_filed_at = report.strip(), env.now
+    audit.record(session, at=env.now, actor=actor, action="cloud.mlps.file",
+                 object_type="cloud_application", object_id=application.id,
+                 detail={"on_time": env.now < due.due_at})  # fmt: skip
+    return application

@@ -88,7 +88,7 @@ def _share(hits: int, total: int) -> float | None:
     return None if total == 0 else round(hits / total, 4)
 
 
-def _on_time(
+def deadlines_on_time(
     session: Session, kind: str, department_id: int, start: datetime, end: datetime, as_of: datetime
 ) -> tuple[float | None, int]:
     """The share of the department's deadlines of ``kind`` settled in the period that were met,
@@ -134,8 +134,12 @@ def figures(
                ValidationRun.finished_at >= start, ValidationRun.finished_at < end)
     ).one()  # fmt: skip
     fresh = sum(1 for state in states if state.status == Freshness.ON_TIME)
-    requests_rate, requests_counted = _on_time(session, REVIEW, department_id, start, end, as_of)
-    issues_rate, issues_counted = _on_time(session, FEEDBACK, department_id, start, end, as_of)
+    requests_rate, requests_counted = deadlines_on_time(
+        session, REVIEW, department_id, start, end, as_of
+    )
+    issues_rate, issues_counted = deadlines_on_time(
+        session, FEEDBACK, department_id, start, end, as_of
+    )
     lost = session.scalar(
         select(func.count()).select_from(Dispute)
         .join(AccessRequest, AccessRequest.id == Dispute.request_id)

@@ -31,7 +31,10 @@ from exchange_api.schemas.cloud import (
     ExitCreate,
     Extension,
     FeeLinePublic,
+    IncidentCreate,
     LateReport,
+    Leaving,
+    MlpsReport,
     Opening,
     ProviderCreate,
     ProviderPublic,
@@ -313,3 +316,38 @@ def late_reports(
                     explain="the bureau's cloud reviewers follow the providers' reports")  # fmt: skip
     late = utilisation.late_reports(session, settings=platform.settings, now=platform.clock.now())
     return [LateReport(provider_id=provider, month=month) for provider, month in late]
+
+
+@router.post(APPLICATION + "/mlps", summary="File the MLPS assessment, due 6 months in (R31)")
+def file_mlps(
+    application_id: int, body: MlpsReport, actor: CurrentPrincipal, session: DbSession,
+    platform: AppPlatform,
+) -> ApplicationPublic:  # fmt: skip
+    application = trial.file_mlps(session, actor=actor, env=platform.workflow_environment(session),
+                                  application_id=application_id, report=body.report)  # fmt: skip
+    return ApplicationPublic.model_validate(application)
+
+
+@router.post("/providers/{provider_id}/incidents", status_code=status.HTTP_201_CREATED,
+             summary="Record a provider's incident (R33)")  # fmt: skip
+def record_incident(
+    provider_id: int, body: IncidentCreate, actor: CurrentPrincipal, session: DbSession,
+    platform: AppPlatform,
+) -> dict[str, int]:  # fmt: skip
+    incident = providers.record_incident(session, actor=actor, now=platform.clock.now(),
+                                         provider_id=provider_id, occurred_on=body.occurred_on,
+                                         description=body.description)  # fmt: skip
+    return {"id": incident.id}
+
+
+@router.post("/providers/{provider_id}/leaving", summary="A provider leaves, after its transition")
+def announce_leaving(
+    provider_id: int, body: Leaving, actor: CurrentPrincipal, session: DbSession,
+    platform: AppPlatform,
+) -> ProviderPublic:  # fmt: skip
+    provider = providers.announce_leaving(
+        session, actor=actor, now=platform.clock.now(), provider_id=provider_id,
+        leaving_on=body.leaving_on,
+        transition=platform.settings.deadline_span("cloud_provider_transition"),
+    )  # fmt: skip
+    return ProviderPublic.model_validate(provider)

@@ -11,6 +11,7 @@ from exchange.spreadsheets import CSV_TYPE, XLSX_TYPE
 from exchange_api.deps import AppPlatform, CurrentPrincipal, DbSession, require_action
 from exchange_api.errors import ERROR_RESPONSES, api_language, documented_as
 from exchange_api.schemas.supervision import (
+    CloudAssessments,
     Confirmation,
     Decision,
     DetectedViolations,
@@ -26,7 +27,7 @@ from exchange_api.schemas.supervision import (
     ViolationPublic,
 )
 from policies.models import Grant, Suspension
-from supervision import enforcement, scorecards, statements, violations
+from supervision import cloud_assessments, enforcement, scorecards, statements, violations
 from supervision.enforcement import enforce_freshness, lift
 from supervision.models import UsageStatement, Violation
 from supervision.scorecard_exports import PDF_TYPE, export
@@ -230,3 +231,27 @@ def confirm_statement(
         if r[0].id == statement_id
     )
     return _statement(*row)
+
+
+@router.get(
+    "/cloud-assessments",
+    summary="The cloud assessments of a period (R33): units and providers, JSON or CSV",
+    response_model=None,
+    responses=documented_as("application/json", CSV_TYPE),
+)
+def cloud_assessment(
+    request: Request,
+    actor: CurrentPrincipal,
+    session: DbSession,
+    platform: AppPlatform,
+    period: str = PERIOD,
+    format: str = Query("json", pattern="^(json|csv)$"),
+) -> Response | CloudAssessments:
+    units, providers = cloud_assessments.assess(session, period=period, settings=platform.settings,
+                                                now=platform.clock.now())  # fmt: skip
+    if format == "csv":
+        body = cloud_assessments.to_csv(units, providers, api_language(request))
+        return Response(body, media_type=CSV_TYPE,
+                        headers={"Content-Disposition": f'attachment; filename="cloud-{period}.csv"'})  # fmt: skip
+    return CloudAssessments(period=period, units=[u.__dict__ for u in units],
+                            providers=[p.__dict__ for p in providers])  # fmt: skip

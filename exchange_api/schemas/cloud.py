@@ -205,3 +205,16 @@ class RightsizingPublic(BaseModel):
 class LateReport(BaseModel):
     provider_id: int
     month: str
+
+
+class MlpsReport(BaseModel):
+    report: str = Field(description="The assessment report and its conclusion.")
+
+
+class IncidentCreate(BaseModel):
+    occurred_on: date
+    description: str
+
+
+class Leaving(BaseModel):
+    leaving_on: date = Field(description="At least the transition (3 months) from today (R32).")

@@ -101,3 +101,27 @@ class Confirmation(BaseModel):
 class StatementsGenerated(BaseModel):
     period: str
     statements: int
+
+
+class UnitCloudAssessment(BaseModel):
+    department: str
+    systems_on_cloud: int
+    cloud_share: float | None
+    resource_efficiency: float | None
+    mlps_on_time: float | None
+    data_sharing: float | None
+
+
+class ProviderCloudAssessment(BaseModel):
+    provider: str
+    work_orders_on_time: float | None
+    work_orders_counted: int
+    satisfaction: float | None = Field(description="Mean rating: 1 不满意 … 4 非常满意")
+    ratings: int
+    incidents: int
+
+
+class CloudAssessments(BaseModel):
+    period: str
+    units: list[UnitCloudAssessment]
+    providers: list[ProviderCloudAssessment]

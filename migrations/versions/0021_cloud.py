@@ -1,10 +1,10 @@
 """The government cloud (R29-R33): providers and their service catalogs, units' applications
-with the history of their resource lines, changes and exits, and the work orders sent to the
-providers.
+with the history of their resource lines, changes and exits, the work orders sent to the
+providers, and the incidents recorded against them.
 
 Revision ID: 0021
 Revises: 0020
-Create Date: 2026-11-30 16:12:45.044596
+Create Date: 2026-11-30 16:18:31.851434
 """
 
 from collections.abc import Sequence
@@ -70,6 +70,8 @@ def upgrade() -> None:
         sa.Column("test_review", sa.Text(), nullable=True),
         sa.Column("production_at", exchange.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("mlps_due", sa.Date(), nullable=True),
+        sa.Column("mlps_report", sa.Text(), nullable=True),
+        sa.Column("mlps_filed_at", exchange.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["department_id"],
@@ -92,6 +94,26 @@ def upgrade() -> None:
         )
         batch_op.create_index(
             batch_op.f("ix_cloud_applications_provider_id"), ["provider_id"], unique=False
+        )
+
+    op.create_table(
+        "cloud_incidents",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("provider_id", sa.Integer(), nullable=False),
+        sa.Column("occurred_on", sa.Date(), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("recorded_by", sa.String(length=100), nullable=False),
+        sa.Column("recorded_at", exchange.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["provider_id"],
+            ["cloud_providers.id"],
+            name=op.f("fk_cloud_incidents_provider_id_cloud_providers"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_cloud_incidents")),
+    )
+    with op.batch_alter_table("cloud_incidents", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_cloud_incidents_provider_id"), ["provider_id"], unique=False
         )
 
     op.create_table(
@@ -255,6 +277,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_cloud_services_provider_id"))
 
     op.drop_table("cloud_services")
+    with op.batch_alter_table("cloud_incidents", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_cloud_incidents_provider_id"))
+
+    op.drop_table("cloud_incidents")
     with op.batch_alter_table("cloud_applications", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_cloud_applications_provider_id"))
         batch_op.drop_index(batch_op.f("ix_cloud_applications_department_id"))

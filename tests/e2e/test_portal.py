@@ -259,6 +259,10 @@ def test_r30_r31_r33_the_cloud_in_the_browser_provider_unit_and_bureau(
     assert bureau.page.inner_text("#state") == "正式运行"
     assert bureau.page.inner_text("#mlps-due") > "2026"  # six months after going live
     bureau.shot("34-bureau-production")
+    bureau.page.goto(f"{server}/supervision/scorecards?period=2026")
+    assessed = bureau.page.inner_text("#cloud-assessments")
+    assert "某政务云服务有限公司" in assessed
+    assert "市市场监督管理局" in assessed
     for visitor in (provider, unit, bureau):
         assert all(url.startswith(server) for url in visitor.requested), visitor.requested
         visitor.close()

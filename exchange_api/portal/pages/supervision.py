@@ -8,7 +8,7 @@ from exchange.errors import NotFound
 from exchange.identity.models import Department
 from exchange_api.deps import AppPlatform, DbSession
 from exchange_api.portal.web import FormLists, PortalUser, done, language, render
-from supervision import enforcement, scorecards, statements, violations
+from supervision import cloud_assessments, enforcement, scorecards, statements, violations
 from supervision.enforcement import lift
 from supervision.scorecard_exports import FORMATS, LABELS, export, shown
 
@@ -38,8 +38,11 @@ def scorecard_page(
     request: Request, actor: PortalUser, session: DbSession, platform: AppPlatform, period: str = ""
 ) -> Response:
     chosen = period or f"{platform.clock.now().astimezone(platform.settings.zone):%Y-%m}"
+    units, providers = cloud_assessments.assess(session, period=chosen, settings=platform.settings,
+                                                now=platform.clock.now())  # fmt: skip
     return render(request, "scorecards.html", period=chosen, header=scorecards.HEADER,
-                  labels=LABELS, figure=shown, rows=scorecards.as_rows(session, chosen))  # fmt: skip
+                  labels=LABELS, figure=shown, rows=scorecards.as_rows(session, chosen),
+                  cloud_units=units, cloud_providers=providers)  # fmt: skip
 
 
 @router.get("/supervision/scorecards.{extension}")
