@@ -98,6 +98,8 @@ class CloudApplication(Base):
     test_review: Mapped[str | None] = mapped_column(Text)
     production_at: Mapped[datetime | None]
     mlps_due: Mapped[date | None]
+    # R31: a migrated system keeps its old environment as a fallback until then.
+    fallback_until: Mapped[date | None]
     mlps_report: Mapped[str | None] = mapped_column(Text)
     mlps_filed_at: Mapped[datetime | None]
     # Version counter: two reviewers deciding at once cannot both commit.

@@ -7,13 +7,14 @@ from sqlalchemy.orm import Session
 
 from cloud.applications import get_application
 from cloud.models import MLPS, TRIAL, CloudApplication
+from cloud.vocab import ApprovalDocument
 from cloud.workflow import APPLICATION
 from exchange import audit
 from exchange.actions import ACTIONS, relation_of
 from exchange.deadlines.service import extend_deadline, find_open_deadline, stop_deadline
 from exchange.errors import Conflict, InvalidInput
 from exchange.principal import Principal
-from exchange.workdays.spans import TimeUnit
+from exchange.workdays.spans import TimeUnit, deadline_after
 from exchange.workflow import WorkflowEnvironment, take_action
 
 THIRD_PARTY_FROM_LEVEL = 3
@@ -108,6 +109,9 @@ def review_test(
         mlps = find_open_deadline(session, kind=MLPS, subject_type="cloud_application",
                                   subject_id=application.id)  # fmt: skip
         application.mlps_due = mlps.due_date if mlps else None
+        if application.approval_document == ApprovalDocument.MIGRATION_PLAN:
+            kept = env.settings.deadline_span("cloud_fallback")
+            application.fallback_until = deadline_after(env.now, kept, env.calendar).due_date
     return application
 
 

@@ -92,6 +92,7 @@ class ApplicationPublic(BaseModel):
     trial_extended_days: int
     production_at: datetime | None
     mlps_due: date | None
+    fallback_until: date | None = Field(description="A migrated system's old environment is kept.")
 
 
 class Decision(BaseModel):

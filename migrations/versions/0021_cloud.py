@@ -4,7 +4,7 @@ providers, and the incidents recorded against them.
 
 Revision ID: 0021
 Revises: 0020
-Create Date: 2026-11-30 16:18:31.851434
+Create Date: 2026-11-30 16:21:10.714790
 """
 
 from collections.abc import Sequence
@@ -70,6 +70,7 @@ def upgrade() -> None:
         sa.Column("test_review", sa.Text(), nullable=True),
         sa.Column("production_at", exchange.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("mlps_due", sa.Date(), nullable=True),
+        sa.Column("fallback_until", sa.Date(), nullable=True),
         sa.Column("mlps_report", sa.Text(), nullable=True),
         sa.Column("mlps_filed_at", exchange.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),

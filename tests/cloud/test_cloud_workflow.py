@@ -149,6 +149,7 @@ def test_r31_trial_extension_test_report_production_and_the_mlps_due_date(
         application = session.get_one(CloudApplication, major)
         assert application.state == ApplicationState.PRODUCTION
         assert application.mlps_due == date(2027, 2, 28)  # 6 months; no 31 February
+        assert application.fallback_until == date(2026, 11, 30)  # migrated: old one kept 3 months
 
 
 def test_r33_a_provider_reaches_nothing_but_its_own_work_orders(world: CatalogWorld) -> None:
