@@ -15,11 +15,8 @@ from cloud.applications import ApplicationDraft, Line
 from cloud.models import CloudApplication, CloudProvider, WorkOrder
 from cloud.providers import ServiceDraft
 from cloud.vocab import ApprovalDocument, ResourceKind
-from exchange.demo import demo_code
-from exchange.identity.models import User
+from exchange.demo import demo_code, demo_person
 from exchange.identity.roles import DepartmentKind
-from exchange.identity.service import principal_for
-from exchange.principal import Principal
 from exchange.runtime import Platform
 from exchange.workdays.spans import add_months
 
@@ -46,13 +43,6 @@ DEMO_SYSTEMS = (
 )
 
 
-def _person(session: Session, username: str) -> Principal:
-    user = session.scalar(select(User).where(User.username == username))
-    if user is None:
-        raise LookupError(f"seed the demo users first: {username} is missing")
-    return principal_for(user)
-
-
 def _entry(session: Session, department_id: int | None) -> list[str]:
     code = session.scalar(
         select(Resource.code)
@@ -70,7 +60,7 @@ def seed_cloud(platform: Platform) -> list[tuple[str, str]]:
             return []
         now = platform.clock.now()
         provider = providers.register_provider(
-            session, actor=_person(session, "dsj.bureau_admin"), now=now,
+            session, actor=demo_person(session, "dsj.bureau_admin"), now=now,
             department_code=demo_code(10, DepartmentKind.ENTERPRISE),
             contract_number="政务云服务合同（2026-2028）", contract_from=date(2026, 1, 1),
             contract_to=date(2028, 12, 31), services=list(SERVICES),
@@ -114,7 +104,7 @@ def _report_three_months(platform: Platform, provider_id: int) -> None:
                     for order, application in opened
                     for identifier in (order.resource_ids or {}).values()]  # fmt: skip
             pa_csv.write_csv(pa.Table.from_pylist(rows), folder / f"{month}.csv")
-        code = utilisation.connect_reports(session, actor=_person(session, "dsj.bureau_admin"),
+        code = utilisation.connect_reports(session, actor=demo_person(session, "dsj.bureau_admin"),
                                            env=platform.workflow_environment(session),
                                            settings=platform.settings, provider_id=provider.id)  # fmt: skip
         source_id = session.scalars(select(Source.id).join(Resource, Resource.id == Source.resource_id)
@@ -124,8 +114,8 @@ def _report_three_months(platform: Platform, provider_id: int) -> None:
 
 def _take_along(session: Session, platform: Platform, provider_id: int, system: DemoSystem) -> str:
     env = platform.workflow_environment(session)
-    officer = _person(session, f"{system.department}.project_officer")
-    reviewer = _person(session, "dsj.cloud_reviewer")
+    officer = demo_person(session, f"{system.department}.project_officer")
+    reviewer = demo_person(session, "dsj.cloud_reviewer")
     application = applications.apply(session, actor=officer, env=env, draft=ApplicationDraft(
         provider_id=provider_id, system_name=system.name, construction_plan="整体迁移上云，双机热备",
         self_test_report="功能、性能、安全自测通过", security_letter_signed_by="单位主要负责人",
@@ -143,7 +133,7 @@ def _take_along(session: Session, platform: Platform, provider_id: int, system: 
     order = work_orders.issue(session, actor=reviewer, env=env, application_id=application.id)
     if system.stage == "ordered":
         return application.state
-    work_orders.open_resources(session, actor=_person(session, "yun.cloud_provider"), env=env,
+    work_orders.open_resources(session, actor=demo_person(session, "yun.cloud_provider"), env=env,
                                order_id=order.id,
                                resource_ids={"ecs": f"ecs-{order.id:04d}", "ebs": f"vol-{order.id:04d}"})  # fmt: skip
     if system.stage == "trial":

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from exchange.identifiers import uscc_check_character
 from exchange.identity.models import Department, User
 from exchange.identity.roles import DepartmentKind, Role
-from exchange.identity.service import create_department, create_user
+from exchange.identity.service import create_department, create_user, principal_for
 from exchange.principal import Principal
 from exchange.runtime import Platform
 
@@ -109,3 +109,11 @@ def seed_identity(session: Session, *, platform: Platform) -> list[DemoUser]:
                     password=DEMO_PASSWORD,
                 )
     return users
+
+
+def demo_person(session: Session, username: str) -> Principal:
+    """A demo user as the actor of seeded work; the demo users are seeded first."""
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise LookupError(f"seed the demo users first: {username} is missing")
+    return principal_for(user)

@@ -18,50 +18,33 @@ SHARING = {
     "freshness_grace_days": 5,  # R11
 }
 
+DEFAULT: dict[str, Any] = {
+    **SHARING,
+    "cloud_acceptance": "3wd",
+    "cloud_approval": "2wd",
+    "cloud_work_order": "3wd",
+    "cloud_provisioning": "24h",
+    "cloud_trial": "30d",
+    "cloud_test_review": "2wd",
+    "cloud_change_review": "2wd",
+    "cloud_change_done": "24h",
+    "cloud_exit_review": "5wd",
+    "cloud_reclaim": "3wd",
+}
+
 PROFILES: dict[str, dict[str, Any]] = {
-    "default": {
-        **SHARING,
-        "cloud_acceptance": "3wd",
-        "cloud_approval": "2wd",
-        "cloud_work_order": "3wd",
-        "cloud_provisioning": "24h",
-        "cloud_trial": "30d",
-        "cloud_test_review": "2wd",
-        "cloud_change_review": "2wd",
-        "cloud_change_done": "24h",
-        "cloud_exit_review": "5wd",
-        "cloud_reclaim": "3wd",
-    },
-    # 盘锦: acceptance in 3 working days, approval opinion in 2, the trial environment in 2,
-    # a trial of 15–30 days, change review in 5 working days and the change done in 3.
+    "default": DEFAULT,
+    # 盘锦: the trial environment in 2 working days, a trial of 15-30 days, change review in 5
+    # working days and the change done in 3.
     "panjin": {
-        **SHARING,
-        "cloud_acceptance": "3wd",
-        "cloud_approval": "2wd",
-        "cloud_work_order": "3wd",
+        **DEFAULT,
         "cloud_provisioning": "2wd",
-        "cloud_trial": "30d",
-        "cloud_test_review": "2wd",
         "cloud_change_review": "5wd",
         "cloud_change_done": "3wd",
-        "cloud_exit_review": "5wd",
-        "cloud_reclaim": "3wd",
     },
-    # 滨州: acceptance in 5 working days, resources open in 24 hours, a trial of 30 days from
-    # opening, change review in 2 working days and the change done in 24 hours.
-    "binzhou": {
-        **SHARING,
-        "cloud_acceptance": "5wd",
-        "cloud_approval": "2wd",
-        "cloud_work_order": "3wd",
-        "cloud_provisioning": "24h",
-        "cloud_trial": "30d",
-        "cloud_test_review": "2wd",
-        "cloud_change_review": "2wd",
-        "cloud_change_done": "24h",
-        "cloud_exit_review": "5wd",
-        "cloud_reclaim": "3wd",
-    },
+    # 滨州: acceptance in 5 working days; resources in 24 hours, a trial of 30 days from opening,
+    # change review in 2 working days and the change done in 24 hours, as by default.
+    "binzhou": {**DEFAULT, "cloud_acceptance": "5wd"},
 }
 
 

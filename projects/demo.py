@@ -15,8 +15,7 @@ from catalog.vocab import ResourceStatus
 from collection.freshness import freshness
 from collection.vocab import Freshness
 from exchange.data_status import DataStatus
-from exchange.identity.models import User
-from exchange.identity.service import principal_for
+from exchange.demo import demo_person
 from exchange.principal import Principal
 from exchange.runtime import Platform
 from projects import acceptance, applications, register, reviews
@@ -41,13 +40,6 @@ DEMO_PROJECTS = (
     DemoProject("ga", "人口基础信息库扩容", "incomplete"),
     DemoProject("mz", "智慧养老服务平台", "proposed"),
 )
-
-
-def _person(session: Session, username: str) -> Principal:
-    user = session.scalar(select(User).where(User.username == username))
-    if user is None:
-        raise LookupError(f"seed the demo users first: {username} is missing")
-    return principal_for(user)
 
 
 def _promised(session: Session, officer: Principal, now: datetime) -> list[dict[str, Any]]:
@@ -111,14 +103,14 @@ def seed_projects(platform: Platform) -> list[tuple[str, str]]:
     with platform.database.transaction() as session:
         if session.scalar(select(Project.id).limit(1)) is not None:
             return []
-        bureau = _person(session, "dsj.bureau_admin")
-        reviewer = _person(session, "dsj.project_reviewer")
+        bureau = demo_person(session, "dsj.bureau_admin")
+        reviewer = demo_person(session, "dsj.project_reviewer")
         for spec in DEMO_PROJECTS:
             reviews.register_expert(session, actor=bureau, now=platform.clock.now(),
                                     username=f"{spec.department}.expert", fields=[FIELD])  # fmt: skip
         ids = {}
         for spec in DEMO_PROJECTS:
-            officer = _person(session, f"{spec.department}.project_officer")
+            officer = demo_person(session, f"{spec.department}.project_officer")
             project = register.propose(session, actor=officer, now=platform.clock.now(),
                                        settings=platform.settings, name=spec.name, plan_year=year)  # fmt: skip
             register.include_in_plan(session, actor=bureau, now=platform.clock.now(),
@@ -127,7 +119,7 @@ def seed_projects(platform: Platform) -> list[tuple[str, str]]:
                 _apply(session, officer, project.id, store, platform.clock.now(), stage=spec.stage)
             ids[spec.name] = project.id
         for office in ("fgw.reform_office", "cz.finance_office"):
-            register.endorse_plan(session, actor=_person(session, office),
+            register.endorse_plan(session, actor=demo_person(session, office),
                                   now=platform.clock.now(), year=year)  # fmt: skip
         register.approve_plan(session, actor=bureau, now=platform.clock.now(), year=year)
     for spec in DEMO_PROJECTS:
@@ -143,7 +135,7 @@ def _advance(platform: Platform, spec: DemoProject, project_id: int, reviewer: P
              store: DocumentStore) -> None:  # fmt: skip
     with platform.database.transaction() as session:
         env = platform.workflow_environment(session)
-        officer = _person(session, f"{spec.department}.project_officer")
+        officer = demo_person(session, f"{spec.department}.project_officer")
         applications.submit(session, actor=officer, env=env, project_id=project_id)
         if spec.stage == "expert_review":
             project = session.get_one(Project, project_id)
@@ -160,7 +152,7 @@ def _advance(platform: Platform, spec: DemoProject, project_id: int, reviewer: P
                                project_id=project_id).passed  # fmt: skip
     if spec.stage == "accepted" and passed:
         with platform.database.transaction() as session:
-            officer = _person(session, f"{spec.department}.project_officer")
+            officer = demo_person(session, f"{spec.department}.project_officer")
             applications.attach_document(session, actor=officer, now=platform.clock.now(),
                                          project_id=project_id, kind="acceptance_report",
                                          filename="验收报告.pdf", content=_pdf("验收报告.pdf"),
