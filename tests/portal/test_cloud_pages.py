@@ -5,9 +5,11 @@ and rates the work; a provider's staff see only their work orders, the nav inclu
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from cloud.models import CloudApplication, WorkOrder
-from exchange.identity.roles import Role
+from cloud.models import CloudApplication, CloudIncident, CloudProvider, WorkOrder
+from cloud.providers import services_of
+from exchange.identity.roles import DepartmentKind, Role
 from tests.catalog_fixtures import CatalogWorld
+from tests.factories import make_department
 from tests.scenarios.cloud import cloud_world
 from tests.scenarios.people import sign_in
 
@@ -67,3 +69,34 @@ def test_r29_r33_an_application_goes_from_the_form_to_its_trial_in_the_portal(
     assert "测试报告待审" in filed_test.text
     with world.platform.database.transaction() as session:
         assert session.get_one(WorkOrder, order.id).satisfaction == "satisfied"
+
+
+def test_r32_r33_the_bureau_registers_a_provider_and_follows_it_in_the_portal(
+    world: CatalogWorld, client: TestClient
+) -> None:
+    with world.platform.database.transaction() as session:
+        company = make_department(
+            session, world.platform, "新云科技有限公司", DepartmentKind.ENTERPRISE
+        )
+    admin = sign_in(client, world, world.bureau, Role.BUREAU_ADMIN)
+    bad = client.post("/cloud/providers", data={
+        "csrf_token": admin, "department_code": company.code, "contract_number": "合同-1",
+        "contract_from": "2026-01-01", "contract_to": "2030-01-01",
+        "services": "ecs-vcpu, 云主机 vCPU, vcpu, 核, 300, 400"})  # fmt: skip
+    assert "3 年" in bad.text  # a contract runs at most 3 years: nothing registered
+    registered = client.post("/cloud/providers", data={
+        "csrf_token": admin, "department_code": company.code, "contract_number": "合同-1",
+        "contract_from": "2026-01-01", "contract_to": "2028-12-31",
+        "services": "ecs-vcpu, 云主机 vCPU, vcpu, 核, 300, 400\nebs, 云硬盘, storage_gb, GB, 5, 8"})  # fmt: skip
+    assert "新云科技有限公司" in registered.text
+    with world.platform.database.transaction() as session:
+        provider = session.scalars(select(CloudProvider)).one()
+        assert [s.code for s in services_of(session, provider.id)] == ["ebs", "ecs-vcpu"]
+    early = client.post(f"/cloud/providers/{provider.id}/leaving",
+                        data={"csrf_token": admin, "leaving_on": "2026-12-01"})  # fmt: skip
+    assert "迁移过渡期" in early.text
+    reviewer = sign_in(client, world, world.bureau, Role.CLOUD_REVIEWER)
+    client.post(f"/cloud/providers/{provider.id}/incident", data={
+        "csrf_token": reviewer, "occurred_on": "2026-11-20", "description": "存储故障 3 小时"})  # fmt: skip
+    with world.platform.database.transaction() as session:
+        assert session.scalars(select(CloudIncident.description)).one() == "存储故障 3 小时"

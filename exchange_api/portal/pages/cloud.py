@@ -3,6 +3,7 @@ reviewers decide and send work orders, providers open, change and reclaim what t
 Every action goes through the cloud package, exactly as the API's do."""
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -22,7 +23,8 @@ from cloud.models import (
     ProviderService,
     WorkOrder,
 )
-from cloud.vocab import ApprovalDocument, Satisfaction
+from cloud.providers import ServiceDraft
+from cloud.vocab import ApprovalDocument, ResourceKind, Satisfaction
 from exchange.actions import ACTIONS
 from exchange.errors import InvalidInput
 from exchange.identity.models import Department
@@ -141,7 +143,7 @@ def application_page(
                                  subject_id=application.id))  # fmt: skip
 
 
-Step = Callable[[Session, WorkflowEnvironment, Any, dict[str, str]], object]
+Step = Callable[[Session, WorkflowEnvironment, Any, dict[str, Any]], object]
 
 
 def _decide(action: str) -> Step:
@@ -242,3 +244,61 @@ def work_order_step(
     values = {**form, "_id": str(order_id)}
     return done(request, "/cloud/work-orders", platform,
                 lambda session, env: ORDER_STEPS[kind](session, env, actor, values))  # fmt: skip
+
+
+def _services(text: str) -> list[ServiceDraft]:
+    """One service a line: ``code, name, kind, unit, price, ceiling`` (fen per unit and day)."""
+    drafts = []
+    for number, line in enumerate(text.strip().splitlines(), start=1):
+        parts = [part.strip() for part in line.replace("，", ",").split(",")]
+        if len(parts) != 6 or parts[2] not in set(ResourceKind):
+            raise InvalidInput(
+                "service line {number}: write code, name, kind, unit, price, ceiling",
+                detail={"field": "services", "line": number}, number=number,
+            )  # fmt: skip
+        drafts.append(ServiceDraft(parts[0], parts[1], ResourceKind(parts[2]), parts[3],
+                                   _int(parts[4], "price") or 0, _int(parts[5], "ceiling") or 0))  # fmt: skip
+    return drafts
+
+
+def _day(text: str, field: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as error:
+        raise InvalidInput("{field}: give a date as YYYY-MM-DD", detail={"field": field},
+                           field=field) from error  # fmt: skip
+
+
+@router.post("/cloud/providers")
+def register_provider_page(
+    request: Request, actor: PortalUser, form: Form, platform: AppPlatform
+) -> Response:
+    return done(request, "/cloud", platform, lambda session, env: providers.register_provider(
+        session, actor=actor, now=env.now, department_code=form["department_code"].strip(),
+        contract_number=form["contract_number"], contract_from=_day(form["contract_from"], "contract_from"),
+        contract_to=_day(form["contract_to"], "contract_to"), services=_services(form["services"])))  # fmt: skip
+
+
+PROVIDER_STEPS: dict[str, Step] = {
+    "connect": lambda s, env, actor, form: utilisation.connect_reports(
+        s, actor=actor, env=env, settings=form["_settings"], provider_id=int(form["_id"])),
+    "incident": lambda s, env, actor, form: providers.record_incident(
+        s, actor=actor, now=env.now, provider_id=int(form["_id"]),
+        occurred_on=_day(form["occurred_on"], "occurred_on"), description=form["description"]),
+    "leaving": lambda s, env, actor, form: providers.announce_leaving(
+        s, actor=actor, now=env.now, provider_id=int(form["_id"]),
+        leaving_on=_day(form["leaving_on"], "leaving_on"),
+        transition=form["_settings"].deadline_span("cloud_provider_transition")),
+}  # fmt: skip
+
+
+@router.post("/cloud/providers/{provider_id}/{step}")
+def provider_step(
+    request: Request, provider_id: int, step: str, actor: PortalUser, form: Form,
+    platform: AppPlatform,
+) -> Response:  # fmt: skip
+    if step not in PROVIDER_STEPS:
+        raise InvalidInput("no action {action!r} on a cloud provider", action=step)
+    values: dict[str, Any] = {**form, "_id": str(provider_id), "_settings": platform.settings}
+    return done(request, "/cloud", platform,
+                lambda session, env: PROVIDER_STEPS[step](session, env, actor, values))  # fmt: skip
