@@ -27,6 +27,7 @@ from exchange.identity.models import Department
 from exchange.principal import Principal
 from exchange.settings import Settings
 from exchange.spreadsheets import csv_document
+from exchange.workdays.spans import add_months
 from projects.models import Project
 from projects.vocab import ProjectState
 from supervision.scorecards import deadlines_on_time, figures, period_bounds
@@ -67,14 +68,12 @@ def assess(
     zone: ZoneInfo = settings.zone
     start, end = period_bounds(period, zone)
     as_of = min(end, now)
-    month = (
-        f"{as_of.astimezone(zone):%Y-%m}"
-        if as_of == now
-        else f"{(end.astimezone(zone)).replace(day=1):%Y-%m}"
-    )
+    # The last month whose report was due by then: efficiency is judged on it.
+    previous = add_months(as_of.astimezone(zone).date().replace(day=1), -1)
+    reported = f"{previous.year:04d}-{previous.month:02d}"
     flagged: dict[int, int] = {}
     for finding in rightsizing(session, actor=Principal.system("assessment"), settings=settings,
-                               month=_last_month(month)):  # fmt: skip
+                               month=reported):  # fmt: skip
         application = session.get_one(CloudApplication, finding.application_id)
         flagged[application.department_id] = flagged.get(application.department_id, 0) + 1
     names = dict(session.execute(select(Department.id, Department.name)).all())
@@ -116,12 +115,6 @@ def assess(
             int(incidents or 0),
         ))  # fmt: skip
     return units, providers
-
-
-def _last_month(month: str) -> str:
-    """The month before ``month``: the last whose utilisation report is due."""
-    year, number = int(month[:4]), int(month[5:])
-    return f"{year - (number == 1)}-{(number - 2) % 12 + 1:02d}"
 
 
 HEADER = ("assessed", "name", "systems_on_cloud", "cloud_share", "resource_efficiency",

@@ -64,7 +64,12 @@ def preview_deadline(
     except ValueError as error:
         raise InvalidInput("{span!r} is not a length of time: write e.g. 3wd, 24h, 30d or 6mo",
                            detail={"field": "span"}, span=span) from error  # fmt: skip
-    computed = deadline_after(start, length, platform.calendar(session))
+    try:
+        computed = deadline_after(start, length, platform.calendar(session))
+    except (OverflowError, ValueError) as error:  # past the calendar's last representable day
+        raise InvalidInput(
+            "the deadline falls outside the calendar", detail={"field": "start"}
+        ) from error
     return DeadlinePreview(start=start, span=str(length), **computed.__dict__)
 
 

@@ -1,9 +1,9 @@
 """The government cloud over HTTP (R29-R33): providers and their catalogs, applications and their
 decisions, work orders, trial and go-live. A provider's staff reach only the work-order routes."""
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, Path, Request, Response, status
 
 from cloud import (
     applications,
@@ -269,7 +269,8 @@ SPREADSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet
 @router.get("/settlements/{year}", summary="The year's fees per unit and provider (R33)",
             response_model=list[SettlementPublic])  # fmt: skip
 def settle(
-    request: Request, year: int, actor: CurrentPrincipal, session: DbSession,
+    request: Request, year: Annotated[int, Path(ge=1900, le=9998)], actor: CurrentPrincipal,
+    session: DbSession,
     platform: AppPlatform, format: Literal["json", "csv", "xlsx"] = "json",
 ) -> Response | list[SettlementPublic]:  # fmt: skip
     statements = settlement.settle(session, actor=actor, year=year, zone=platform.settings.zone)

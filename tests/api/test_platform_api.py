@@ -123,6 +123,12 @@ def test_calendar_import_and_deadline_preview(client: TestClient, callers: Calle
         headers=callers.registrar.headers,
     )
     assert both.status_code == 400
+    beyond = client.get(
+        "/api/v1/calendar/deadline",
+        params={"start": "9999-12-31T10:00:00+08:00", "span": "6mo"},
+        headers=callers.registrar.headers,
+    )
+    assert beyond.status_code == 400
     year = client.get("/api/v1/calendar/2027", headers=callers.registrar.headers).json()
     assert year["has_official_schedule"] is True
     assert {"date": "2027-02-06", "working": True} in year["special_days"]

@@ -58,6 +58,16 @@ def test_r33_units_and_providers_are_assessed_from_the_records(
                         params={"period": "2026", "format": "csv"},
                         headers={**cloud.bearer("cloud_reviewer"), "Accept-Language": "zh"})  # fmt: skip
     assert "工单按时完成率" in as_csv.content.decode("utf-8-sig")
+    # A distant year is assessed (nothing to find), not a server error.
+    ancient = client.get("/api/v1/supervision/cloud-assessments", params={"period": "0645"},
+                         headers=cloud.bearer("cloud_reviewer"))  # fmt: skip
+    assert ancient.status_code == 200
+    assert (
+        client.get(
+            "/api/v1/cloud/settlements/0", headers=cloud.bearer("cloud_reviewer")
+        ).status_code
+        == 422
+    )
 
 
 def test_r32_a_leaving_provider_gives_three_months_of_transition(
