@@ -60,7 +60,7 @@ def _filled_env(path: Path) -> dict[str, str]:
             elif name == "EXCHANGE_PUBLIC_BASE_URL":
                 value = "https://exchange.example.gov.cn"
             else:
-                value = secrets.token_urlsafe(18)
+                value = secrets.token_urlsafe(48)  # as env.example says: long enough for JWT
             values[name] = value
             line = f"{name}={value}"
         lines.append(line)
@@ -126,6 +126,21 @@ def test_the_resolved_deployment_has_its_pieces_and_their_health_checks(
         assert {k: environment[k] for k in api} == api
     # Data lives in named volumes, not in containers.
     assert {"postgres-data", "minio-data", "exchange-data"} <= set(config["volumes"])
+    # One image, built once: migrate builds it, every other platform service uses it as built.
+    platform = {name for name, service in services.items()
+                if service.get("image", "").startswith("exchange-platform")}  # fmt: skip
+    assert {name for name in platform if "build" in services[name]} == {"migrate"}
+    assert all(services[name].get("pull_policy") == "never" for name in platform - {"migrate"})
+
+
+def test_the_proxy_finds_restarted_replicas_again() -> None:
+    """nginx resolves `api` through Docker's DNS at run time, not once at start: replicas that
+    restart with new addresses are reached again without restarting the proxy."""
+    conf = (DOCKER / "nginx.conf").read_text()
+    assert re.search(r"^resolver 127\.0\.0\.11 valid=\d+s", conf, re.MULTILINE)
+    assert re.search(r"set \$(\w+) http://api:8000;\s+proxy_pass \$\1;", conf)
+    # An upstream block would be resolved once, at start.
+    assert not re.search(r"^\s*upstream\s", conf, re.MULTILINE)
 
 
 def _project() -> dict[str, Any]:
