@@ -20,6 +20,7 @@ from exchange import audit
 from exchange.errors import InvalidInput, NotFound, PermissionDenied, TooManyAttempts
 from exchange.normalising import Normalisation, normalised
 from exchange.principal import Principal
+from exchange.settings import Settings
 from exchange.snapshots import NoData, SnapshotCache
 from policies.data_reads import resource_for, select_rows
 from policies.models import DataUsage, Grant
@@ -59,12 +60,11 @@ def verify(
     actor: Principal,
     request: VerifyRequest,
     at: datetime,
-    zone: ZoneInfo,
-    max_records: int,
-    default_quota: int,
+    settings: Settings,
 ) -> Verified:
-    """Check the claims; the usage row and audit record join ``session``'s transaction."""
-    facts, claimed = _check_call(pdp, actor, request, max_records)
+    """Check the claims; the usage row and audit record join ``session``'s transaction. The
+    settings give the most records a call may send and the default daily quota."""
+    facts, claimed = _check_call(pdp, actor, request, settings.verify_max_records)
     assert actor.department_id is not None  # resource_for refuses a caller without one
     decision = pdp.decide(
         department_id=actor.department_id,
@@ -81,7 +81,8 @@ def verify(
             detail={"resource": request.code, "not_granted": list(decision.denied_items)},
         )
     if decision.grant_id is not None:
-        _within_quota(session, decision.grant_id, len(request.records), at, zone, default_quota)
+        _within_quota(session, decision.grant_id, len(request.records), at, settings.zone,
+                      settings.verify_daily_quota)  # fmt: skip
     try:
         served = snapshots.served(
             request.code, provider=actor.department_id == facts.provider_department_id

@@ -12,6 +12,7 @@ import hashlib
 import hmac
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 from urllib.parse import quote
@@ -107,6 +108,16 @@ async def checked_form_lists(request: Request) -> dict[str, list[str]]:
         if key != "csrf_token":
             lists.setdefault(key, []).append(str(value))
     return lists
+
+
+def form_day(text: str, field: str) -> date:
+    """A date typed in a form (YYYY-MM-DD), or the error naming its field."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError as error:
+        raise InvalidInput(
+            "{field}: give a date as YYYY-MM-DD", detail={"field": field}, field=field
+        ) from error
 
 
 def field(form: dict[str, list[str]], name: str, default: str = "") -> str:

@@ -346,7 +346,6 @@ def verify_records(
     """Each record gives the resource's key and the values it claims; each claimed item is
     answered ``match``, ``mismatch`` or ``not_found`` — never with a stored value. Counts
     against the grant's daily quota of records; audited with its purpose and counts."""
-    settings = platform.settings
     verified = verify(
         session,
         pdp=request.app.state.access_policy.start(),
@@ -360,9 +359,7 @@ def verify_records(
             grant_id=call.grant_id,
         ),
         at=platform.clock.now(),
-        zone=settings.zone,
-        max_records=settings.verify_max_records,
-        default_quota=settings.verify_daily_quota,
+        settings=platform.settings,
     )
     return VerifyAnswer(
         resource=f"{classification}/{sequence}",

@@ -2,7 +2,7 @@
 decisions, and my department's grants. Every action goes through policies.requests, exactly as
 the API's do."""
 
-from datetime import date, datetime, time
+from datetime import datetime, time
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -22,6 +22,7 @@ from exchange_api.portal.web import (
     PortalUser,
     attempt,
     field,
+    form_day,
     redirect,
     render,
     say,
@@ -53,15 +54,6 @@ VOCAB: dict[str, Any] = {
 def _access(form: dict[str, list[str]], items: list[str]) -> dict[str, str]:
     """How each chosen item is used, from its ``access_<item>`` field (read when absent)."""
     return {item: field(form, f"access_{item}", ItemAccess.READ) for item in items}
-
-
-def _day(text: str, field: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError as error:
-        raise InvalidInput(
-            "{field}: give a date as YYYY-MM-DD", detail={"field": field}, field=field
-        ) from error
 
 
 def _request_form(request: Request, session: Any, code: str, **more: Any) -> Response:
@@ -97,8 +89,8 @@ def file_request(
             purpose=field(form, "purpose"),
             duty_basis=field(form, "duty_basis"),
             mode=SharingMode(field(form, "mode", "api_query")),
-            period_from=_day(field(form, "period_from"), "period_from"),
-            period_to=_day(field(form, "period_to"), "period_to"),
+            period_from=form_day(field(form, "period_from"), "period_from"),
+            period_to=form_day(field(form, "period_to"), "period_to"),
             access=_access(form, form.get("items", [])),  # type: ignore[arg-type]
         )
         with platform.database.transaction() as session:
@@ -214,7 +206,7 @@ def _take(
             access=_access(form, approved) if approved else None,
             verify_quota=int(quota) if quota.isdigit() else None,
             mode=SharingMode(field(form, "mode")) if field(form, "mode") else None,
-            expires_at=datetime.combine(_day(expires, "expires_on"), time.max, tzinfo=env.calendar.zone) if expires else None,
+            expires_at=datetime.combine(form_day(expires, "expires_on"), time.max, tzinfo=env.calendar.zone) if expires else None,
             note=field(form, "note") or None,
         )  # fmt: skip
     elif action == "reject":

@@ -75,13 +75,11 @@ def _pasted(text: str) -> list[list[str]]:
 def _verify(
     request: Request, platform: Platform, actor: Principal, call: VerifyRequest
 ) -> Verified:
-    settings = platform.settings
     with platform.database.transaction() as session:
         return verify(
             session, pdp=request.app.state.access_policy.start(),
             snapshots=request.app.state.snapshots, actor=actor, request=call,
-            at=platform.clock.now(), zone=settings.zone,
-            max_records=settings.verify_max_records, default_quota=settings.verify_daily_quota,
+            at=platform.clock.now(), settings=platform.settings,
         )  # fmt: skip
 
 
