@@ -155,10 +155,9 @@ def confirm_exit(
 
 def get_change(session: Session, change_id: int, actor: Principal) -> CloudChange:
     change = session.get(CloudChange, change_id)
-    if change is not None:
-        get_application(session, change.application_id, actor)  # 404 for whoever may not see it
     if change is None:
         raise not_found(change, "no cloud change {change_id}", change_id=change_id)
+    get_application(session, change.application_id, actor)  # 404 for whoever may not see it
     return change
 
 

@@ -51,14 +51,10 @@ def extend_trial(
         raise Conflict("cloud application {id} is not in its trial", id=application.id)
     extend_deadline(trial, extra=days, calendar=env.calendar)
     application.trial_extended_days += days
-    _record(
-        session,
-        actor,
-        env,
-        application,
-        "cloud.trial.extend",
-        {"days": days, "trial_ends": trial.due_date.isoformat(), "opinion": expert_opinion},
-    )
+    audit.record(session, at=env.now, actor=actor, action="cloud.trial.extend",
+                 object_type="cloud_application", object_id=application.id,
+                 detail={"days": days, "trial_ends": trial.due_date.isoformat(),
+                         "opinion": expert_opinion})  # fmt: skip
     return application
 
 
@@ -122,14 +118,6 @@ def _acting(
     ACTIONS.require(actor, relation_of(actor, provider_id=application.department_id),
                     "cloud_application", action, explain=explain)  # fmt: skip
     return application
-
-
-def _record(
-    session: Session, actor: Principal, env: WorkflowEnvironment, application: CloudApplication,
-    action: str, detail: dict[str, object],
-) -> None:  # fmt: skip
-    audit.record(session, at=env.now, actor=actor, action=action,
-                 object_type="cloud_application", object_id=application.id, detail=detail)  # fmt: skip
 
 
 def file_mlps(

@@ -3,7 +3,6 @@ reviewers decide and send work orders, providers open, change and reclaim what t
 Every action goes through the cloud package, exactly as the API's do."""
 
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -28,11 +27,12 @@ from cloud.vocab import ApprovalDocument, ResourceKind, Satisfaction
 from exchange.actions import ACTIONS
 from exchange.errors import InvalidInput
 from exchange.identity.models import Department
+from exchange.runtime import Platform
 from exchange.workdays.spans import add_months
 from exchange.workflow import WorkflowEnvironment
 from exchange.workflow.engine import history
 from exchange_api.deps import AppPlatform, DbSession
-from exchange_api.portal.web import Form, PortalUser, attempt, done, redirect, render, say
+from exchange_api.portal.web import Form, PortalUser, attempt, done, form_day, redirect, render, say
 
 router = APIRouter(include_in_schema=False)
 LINES = 4  # resource rows on the application form
@@ -67,13 +67,14 @@ def cloud_page(
     month = f"{add_months(now.astimezone(settings.zone).date().replace(day=1), -1):%Y-%m}"
     reviewer = ACTIONS.allows(actor, "other", "cloud_application", "review")
     late = utilisation.late_reports(session, settings=settings, now=now) if reviewer else []
+    listed = _providers(session)
     return render(request, "cloud.html", applications=applications.visible(session, actor),
-                  departments=_names(session), providers=_providers(session),
+                  departments=_names(session), providers=listed,
                   entries=_own_entries(session, actor.department_id), lines=range(LINES),
                   documents=list(ApprovalDocument), form={}, month=month,
                   rightsizing=utilisation.rightsizing(session, actor=actor, settings=settings,
                                                       month=month),
-                  late=late, provider_names={p.id: name for p, name, _ in _providers(session)})  # fmt: skip
+                  late=late, provider_names={p.id: name for p, name, _ in listed})  # fmt: skip
 
 
 def _int(text: str, field: str) -> int | None:
@@ -192,11 +193,20 @@ def application_step(
     request: Request, application_id: int, step: str, actor: PortalUser, form: Form,
     platform: AppPlatform,
 ) -> Response:  # fmt: skip
-    if step not in STEPS:
-        raise InvalidInput("no action {action!r} on a cloud application", action=step)
-    values = {**form, "_id": str(application_id)}
-    return done(request, f"/cloud/applications/{application_id}", platform,
-                lambda session, env: STEPS[step](session, env, actor, values))  # fmt: skip
+    return _take(request, platform, actor, STEPS.get(step), {**form, "_id": str(application_id)},
+                 f"/cloud/applications/{application_id}",
+                 InvalidInput("no action {action!r} on a cloud application", action=step))  # fmt: skip
+
+
+def _take(
+    request: Request, platform: Platform, actor: Any, step: Step | None, values: dict[str, Any],
+    back: str, unknown: InvalidInput,
+) -> Response:  # fmt: skip
+    """One button of a cloud page: its step in a transaction of its own, then back to ``back``
+    with what happened; ``unknown`` when the page has no such button."""
+    if step is None:
+        raise unknown
+    return done(request, back, platform, lambda session, env: step(session, env, actor, values))
 
 
 @router.get("/cloud/work-orders")
@@ -239,11 +249,9 @@ def work_order_step(
     request: Request, order_id: int, kind: str, actor: PortalUser, form: Form,
     platform: AppPlatform,
 ) -> Response:  # fmt: skip
-    if kind not in ORDER_STEPS:
-        raise InvalidInput("no action {action!r} on a work order", action=kind)
-    values = {**form, "_id": str(order_id)}
-    return done(request, "/cloud/work-orders", platform,
-                lambda session, env: ORDER_STEPS[kind](session, env, actor, values))  # fmt: skip
+    return _take(request, platform, actor, ORDER_STEPS.get(kind), {**form, "_id": str(order_id)},
+                 "/cloud/work-orders",
+                 InvalidInput("no action {action!r} on a work order", action=kind))  # fmt: skip
 
 
 def _services(text: str) -> list[ServiceDraft]:
@@ -261,22 +269,14 @@ def _services(text: str) -> list[ServiceDraft]:
     return drafts
 
 
-def _day(text: str, field: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError as error:
-        raise InvalidInput("{field}: give a date as YYYY-MM-DD", detail={"field": field},
-                           field=field) from error  # fmt: skip
-
-
 @router.post("/cloud/providers")
 def register_provider_page(
     request: Request, actor: PortalUser, form: Form, platform: AppPlatform
 ) -> Response:
     return done(request, "/cloud", platform, lambda session, env: providers.register_provider(
         session, actor=actor, now=env.now, department_code=form["department_code"].strip(),
-        contract_number=form["contract_number"], contract_from=_day(form["contract_from"], "contract_from"),
-        contract_to=_day(form["contract_to"], "contract_to"), services=_services(form["services"])))  # fmt: skip
+        contract_number=form["contract_number"], contract_from=form_day(form["contract_from"], "contract_from"),
+        contract_to=form_day(form["contract_to"], "contract_to"), services=_services(form["services"])))  # fmt: skip
 
 
 PROVIDER_STEPS: dict[str, Step] = {
@@ -284,10 +284,10 @@ PROVIDER_STEPS: dict[str, Step] = {
         s, actor=actor, env=env, settings=form["_settings"], provider_id=int(form["_id"])),
     "incident": lambda s, env, actor, form: providers.record_incident(
         s, actor=actor, now=env.now, provider_id=int(form["_id"]),
-        occurred_on=_day(form["occurred_on"], "occurred_on"), description=form["description"]),
+        occurred_on=form_day(form["occurred_on"], "occurred_on"), description=form["description"]),
     "leaving": lambda s, env, actor, form: providers.announce_leaving(
         s, actor=actor, now=env.now, provider_id=int(form["_id"]),
-        leaving_on=_day(form["leaving_on"], "leaving_on"),
+        leaving_on=form_day(form["leaving_on"], "leaving_on"),
         transition=form["_settings"].deadline_span("cloud_provider_transition")),
 }  # fmt: skip
 
@@ -297,8 +297,6 @@ def provider_step(
     request: Request, provider_id: int, step: str, actor: PortalUser, form: Form,
     platform: AppPlatform,
 ) -> Response:  # fmt: skip
-    if step not in PROVIDER_STEPS:
-        raise InvalidInput("no action {action!r} on a cloud provider", action=step)
     values: dict[str, Any] = {**form, "_id": str(provider_id), "_settings": platform.settings}
-    return done(request, "/cloud", platform,
-                lambda session, env: PROVIDER_STEPS[step](session, env, actor, values))  # fmt: skip
+    return _take(request, platform, actor, PROVIDER_STEPS.get(step), values, "/cloud",
+                 InvalidInput("no action {action!r} on a cloud provider", action=step))  # fmt: skip
