@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # PostgreSQL used by the test suite when it answers; override to point elsewhere.
 TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: demo test test-fast lint bench venv clean constraints migration browser
+.PHONY: demo test test-fast lint bench venv clean constraints migration browser deploy-check demo-airflow
 
 venv: $(STAMP)
 
@@ -25,6 +25,13 @@ demo: $(STAMP)
 	$(BIN)/exchange demo
 	@$(BIN)/exchange demo-systems & trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
 		EXCHANGE_SOURCE_HOSTS="$${EXCHANGE_SOURCE_HOSTS:-$(DEMO_SOURCE_HOSTS)}" $(BIN)/exchange serve
+
+# The same demo with Airflow 3 scheduling the platform's DAGs (api-server, scheduler,
+# dag-processor, triggerer on 127.0.0.1); it prints the Airflow UI's address and sign-in.
+demo-airflow: $(STAMP)
+	$(BIN)/exchange db upgrade
+	$(BIN)/exchange demo
+	$(BIN)/exchange demo-airflow
 
 test: $(STAMP) browser
 	@if $(BIN)/python tools/pg_ready.py "$(TEST_POSTGRES_URL)"; then \
@@ -60,6 +67,11 @@ bench: $(STAMP)
 	else \
 		$(BIN)/python -m bench.run; \
 	fi
+
+# docker/compose.yaml run for real and checked (tools/deploy_check), then taken down. Prepares
+# Docker with the offline-images script (DOCKER_PREPARE) when no engine answers; needs root then.
+deploy-check: $(STAMP)
+	$(BIN)/python -m tools.deploy_check
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -347,6 +347,12 @@ def restore(platform: Platform, source: Path, replace: bool) -> None:
     record_operation(
         platform, "platform.restore", {"path": str(source.resolve()), "taken_at": check.taken_at}
     )
+    # The source list the ingestion DAGs are made from lives beside the data, not in the backup:
+    # written again from the restored sources, scheduling resumes where it was.
+    from collection.dagspecs import write_dag_specs
+
+    with platform.database.transaction() as session:
+        write_dag_specs(session, platform.settings.dag_specs_path)
     click.echo("restored and consistent")
 
 

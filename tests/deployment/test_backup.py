@@ -2,6 +2,7 @@
 also when the backup was taken while ingestion kept committing; a damaged backup or a target that
 is not empty is refused before anything is written."""
 
+import json
 import shutil
 import threading
 import time
@@ -103,6 +104,9 @@ def test_backup_and_restore_bring_back_data_catalog_and_audit_chain(
     assert any(action.startswith("catalog.") for action in actions)
     assert actions[-1] == "platform.restore"
     assert runs == ["before-backup"]
+    # The DAG list lives beside the data, not in the backup: the restore writes it again.
+    specs = json.loads(target.dag_specs_path.read_text(encoding="utf-8"))
+    assert [spec["dag_id"] for spec in specs] == [f"ingest_source_{source_id}"]
 
     # Restoring again over the restored platform is refused, and changes nothing.
     again = runner.invoke(

@@ -1,6 +1,7 @@
-"""The compose file, checked by Docker Compose itself (`docker compose config`; there is no Docker
-engine to run it here): it resolves with every secret given, refuses to without them, and has
-the shape the deployment needs. The image's Dockerfile copies every package the project ships."""
+"""The compose file, checked by Docker Compose itself (`docker compose config`, without an engine;
+`make deploy-check` runs it for real): it resolves with every secret given, refuses to without
+them, and has the shape the deployment needs. The image's Dockerfile copies every package the
+project ships."""
 
 import base64
 import fnmatch
@@ -189,3 +190,31 @@ def test_the_installed_package_carries_every_file_of_the_shipped_packages(tmp_pa
     packages = shipped_packages()
     expected = {name for name in tracked if name.split("/")[0] in packages}
     assert expected - shipped == set()
+
+
+def test_the_deploy_check_fills_every_setting_with_values_production_accepts() -> None:
+    from exchange.deployment_check import findings
+    from exchange.settings import Settings
+    from tools.deploy_check.stack import throwaway_env
+
+    env = throwaway_env()
+    asked = {
+        line.partition("=")[0]
+        for line in (DOCKER / "env.example").read_text().splitlines()
+        if line and not line.startswith("#") and not line.startswith("EXCHANGE_SMTP")
+    }
+    assert asked - {"EXCHANGE_SOURCE_HOSTS"} <= env.keys()
+    settings = Settings(
+        production=True,
+        database_url=f"postgresql+psycopg://exchange:{env['EXCHANGE_DB_PASSWORD']}@postgres/x",
+        secret_key=env["EXCHANGE_SECRET_KEY"],
+        warehouse_uri=f"s3://{env['EXCHANGE_BUCKET']}/tables",
+        s3_access_key_id=env["EXCHANGE_S3_ACCESS_KEY_ID"],
+        s3_secret_access_key=env["EXCHANGE_S3_SECRET_ACCESS_KEY"],
+        public_base_url=env["EXCHANGE_PUBLIC_BASE_URL"],
+    )
+    assert findings(settings) == []
+    ports = [
+        env[name] for name in ("EXCHANGE_HTTP_PORT", "AIRFLOW_HTTP_PORT", "MINIO_CONSOLE_PORT")
+    ]
+    assert len(set(ports)) == 3

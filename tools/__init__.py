@@ -1,0 +1,1 @@
+"""The project's own tools: readiness probes and the deployment check."""

@@ -1,0 +1,221 @@
+"""The checks of `make deploy-check`, each a function of a running stack. Each raises
+CheckFailed with what it saw; the runner names the check that failed."""
+
+import concurrent.futures
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+
+from tools.deploy_check.stack import CheckFailed, Stack, docker
+from tools.deploy_check.walk import CONSUMER, PROVIDER, ROWS, Walk, csv_text, expect
+
+PROPAGATION_SECONDS = 1.0
+SOURCE_FOLDER = "enterprises"
+AIRFLOW_DB = ("postgres", "psql", "-U", "postgres", "-d", "airflow", "-Atc")
+
+
+def wait(condition: object, seconds: float, what: str, every: float = 3) -> object:
+    deadline = time.monotonic() + seconds
+    while True:
+        result = condition() if callable(condition) else condition
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise CheckFailed(f"timed out after {seconds:.0f} s waiting for {what}")
+        time.sleep(every)
+
+
+def replica_urls(stack: Stack) -> list[str]:
+    """Each running API replica's own address on the compose network (reachable from the host)."""
+    replicas = stack.replicas("api")
+    if len(replicas) != 2:
+        raise CheckFailed(f"{len(replicas)} API replicas running, not 2")
+    return [f"http://{r.address}:8000" for r in replicas]
+
+
+def replicas_answer(stack: Stack) -> None:
+    """/healthz from each replica directly, then through the proxy until the proxy's log shows
+    it reached every replica."""
+    for url in replica_urls(stack):
+        answer = httpx.get(f"{url}/healthz", timeout=10)
+        if answer.status_code != 200 or answer.json().get("database") != "postgresql":
+            raise CheckFailed(f"{url}/healthz: HTTP {answer.status_code} {answer.text[:200]}")
+    proxy_reaches_every_replica(stack)
+
+
+def proxy_reaches_every_replica(stack: Stack) -> None:
+    addresses = {f"{r.address}:8000" for r in stack.replicas("api")}
+    marker = uuid.uuid4().hex
+    failures = []
+    for _ in range(20):
+        answer = httpx.get(f"{stack.base_url}/healthz", params={"probe": marker}, timeout=10)
+        if answer.status_code != 200:
+            failures.append(answer.status_code)
+    seen = {
+        line.split("upstream=")[1].split()[0]
+        for line in stack.logs("proxy", tail=400).splitlines()
+        if marker in line and "upstream=" in line
+    }
+    if failures or not addresses <= seen:
+        raise CheckFailed(
+            f"through the proxy: {len(failures)} of 20 failed {sorted(set(failures))}; "
+            f"replicas {sorted(addresses)}, reached {sorted(seen)}"
+        )
+
+
+def ingest_on_celery_and_validate(stack: Stack, walk: Walk) -> str:
+    """A source registered through the proxy; its DAG run by the scheduler on a Celery worker
+    into object storage; then its validation. Returns the resource code."""
+    code = walk.publish_entry()
+    folder = f"/var/lib/exchange/drop/{PROVIDER[0]}/{SOURCE_FOLDER}"
+    stack.compose("exec", "-T", "api", "sh", "-c", f"mkdir -p {folder} && cat > {folder}/a.csv",
+                  input_text=csv_text())  # fmt: skip
+    source = walk.register_source(code, SOURCE_FOLDER)
+    dag = f"ingest_source_{source}"
+    wait(lambda: airflow_query(stack, f"select dag_id from dag where dag_id = '{dag}'"),
+         180, f"the dag-processor to parse {dag}")  # fmt: skip
+    stack.exec("airflow-scheduler", "airflow", "dags", "unpause", dag)
+    stack.exec("airflow-scheduler", "airflow", "dags", "trigger", dag)
+    states = f"select state from dag_run where dag_id = '{dag}' and run_type = 'manual'"
+    wait(lambda: airflow_query(stack, states) in ("success", "failed"), 300, f"{dag} to finish")
+    if airflow_query(stack, states) != "success":
+        raise CheckFailed(f"{dag} failed:\n" + stack.logs("airflow-worker", tail=80))
+    ran_on = airflow_query(
+        stack, f"select distinct hostname from task_instance where dag_id = '{dag}' "
+        "and state = 'success'",
+    ).split()  # fmt: skip
+    workers = {c.id for c in stack.replicas("airflow-worker")}
+    if not ran_on or not set(ran_on) <= workers:
+        raise CheckFailed(f"{dag} ran on {ran_on}, not on a Celery worker {sorted(workers)}")
+    files = stack.cli("python", "-c", DATA_FILES, code).split()
+    bucket = f"s3://{stack.env['EXCHANGE_BUCKET']}/"
+    if not files or not all(f.startswith(bucket) for f in files):
+        raise CheckFailed(f"the table's data files are not in object storage: {files}")
+    runs_path = f"/api/v1/quality/resources/{code}/validation-runs"
+    with walk.client("provider.staff") as staff:
+        runs = wait(lambda: expect(staff.get(runs_path), 200, "validation runs"), 240,
+                    "the validation DAG to validate the new snapshot", every=5)  # fmt: skip
+    assert isinstance(runs, list)
+    if not runs[0]["passed"]:
+        raise CheckFailed(f"the snapshot failed validation: {runs[0]}")
+    answer = walk.read(code, "uscc,enterprise_name")
+    got = sorted(
+        row["uscc"] for row in expect(answer, 200, "the consumer reads open columns")["rows"]
+    )
+    if got != sorted(r[0] for r in ROWS):
+        raise CheckFailed(f"read {got} back, not the {len(ROWS)} rows written")
+    return code
+
+
+# Printed by the CLI container: every data file of the resource's Iceberg table.
+DATA_FILES = """
+import sys
+from exchange.settings import Settings
+from exchange.store import UnifiedStore
+table = UnifiedStore(Settings()).table(sys.argv[1])
+print("\\n".join(table.inspect.files()["file_path"].to_pylist()) if table else "")
+"""
+
+
+def airflow_query(stack: Stack, sql: str) -> str:
+    return stack.compose("exec", "-T", *AIRFLOW_DB, sql, check=False).strip()
+
+
+def grant_reaches_other_replica(stack: Stack, walk: Walk, code: str) -> None:
+    first, second = replica_urls(stack)
+    columns = "uscc,legal_representative"
+    before = walk.read(code, columns, second)
+    if before.status_code != 403:
+        raise CheckFailed(
+            f"the conditional column was readable before any grant: {before.status_code}"
+        )
+    request = walk.file_request(code, "核验法定代表人", first)
+    walk.approve(request, first)
+    approved_at = time.monotonic()
+    while (answer := walk.read(code, columns, second)).status_code != 200:
+        if time.monotonic() - approved_at > PROPAGATION_SECONDS:
+            raise CheckFailed(
+                f"replica B still refused {PROPAGATION_SECONDS} s after replica A approved: "
+                f"HTTP {answer.status_code}"
+            )
+        time.sleep(0.05)
+    names = {row["legal_representative"] for row in answer.json()["rows"]}
+    if names != {r[2] for r in ROWS}:
+        raise CheckFailed(f"replica B returned {names}")
+
+
+def proxy_follows_replaced_replicas(stack: Stack) -> None:
+    """A rolling replacement: two new replicas start (new addresses) before the old two go."""
+    old = {c.id for c in stack.replicas("api")}
+    stack.compose("up", "-d", "--no-deps", "--no-recreate", "--scale", "api=4", "api")
+    wait(lambda: sum(c.health == "healthy" for c in stack.replicas("api")) == 4, 120,
+         "four healthy API replicas")  # fmt: skip
+    for container in old:
+        docker("rm", "-f", container)
+    wait(lambda: len(stack.replicas("api")) == 2, 30, "the old replicas to go")
+    wait(lambda: {c.id for c in stack.replicas("api")}.isdisjoint(old), 5, "new replicas")
+    time.sleep(12)  # past the proxy's resolver validity (10 s)
+    proxy_reaches_every_replica(stack)
+
+
+def killed_replica_loses_nothing(stack: Stack, walk: Walk, code: str, requests: int = 120) -> None:
+    """Requests filed through the proxy by 6 clients while one replica is killed: every request
+    answered 201 is in the database afterwards, and no more failed than were in flight (at
+    most one per client: those sent to the killed replica before it died)."""
+    before = walk.request_ids()
+    victim = stack.replicas("api")[0].id
+    accepted: list[int] = []
+    failed: list[str] = []
+
+    def file(number: int) -> None:
+        try:
+            accepted.append(walk.file_request(code, f"负载核验第{number}号"))
+        except (CheckFailed, httpx.HTTPError) as error:
+            failed.append(str(error)[:120])
+
+    with concurrent.futures.ThreadPoolExecutor(6) as pool:
+        futures = [pool.submit(file, n) for n in range(requests)]
+        wait(lambda: len(accepted) >= requests // 3, 120, "a third of the load", every=0.05)
+        docker("kill", "--signal", "KILL", victim)
+        concurrent.futures.wait(futures)
+    after = walk.request_ids()
+    lost = set(accepted) - after
+    if lost:
+        raise CheckFailed(f"{len(lost)} accepted requests are not in the database: {sorted(lost)}")
+    if len(failed) > 6:
+        raise CheckFailed(f"{len(failed)} of {requests} failed (more than in flight): {failed[:3]}")
+    extra = after - before - set(accepted)
+    if len(extra) > len(failed):
+        raise CheckFailed(f"{len(extra)} requests recorded that nobody filed")
+    print(f"   {len(accepted)} accepted, {len(failed)} failed in flight on the killed replica")
+    docker("start", victim)
+    stack.wait_healthy(180)
+
+
+def backup(stack: Stack, folder: Path) -> str:
+    folder.mkdir(mode=0o777, exist_ok=True)
+    folder.chmod(0o777)  # the image's user (uid 50000) writes it
+    stack.cli("exchange", "backup", "/backups/check", volumes=[f"{folder}:/backups"])
+    if not (folder / "check" / "manifest.json").is_file():
+        raise CheckFailed(f"no backup at {folder / 'check'}")
+    return stack.cli("exchange", "audit", "verify").strip()
+
+
+def restored_same(stack: Stack, walk: Walk, code: str, requests: set[int]) -> None:
+    """The restored stack: same rows (with the granted column), same requests, audit intact."""
+    answer = walk.read(code, "uscc,legal_representative")
+    rows = expect(answer, 200, "the consumer reads the granted column after the restore")["rows"]
+    if {(r["uscc"], r["legal_representative"]) for r in rows} != {(r[0], r[2]) for r in ROWS}:
+        raise CheckFailed(f"restored rows differ: {rows}")
+    if walk.request_ids() != requests:
+        raise CheckFailed("the restored requests differ from those backed up")
+    stack.cli("exchange", "audit", "verify")  # exits 1, so fails, when the chain is broken
+
+
+def departments_present(walk: Walk) -> None:
+    with walk.client("consumer") as consumer:
+        codes = {d["code"] for d in expect(consumer.get("/api/v1/departments"), 200, "departments")}
+    if not {PROVIDER[0], CONSUMER[0]} <= codes:
+        raise CheckFailed(f"departments after the restore: {sorted(codes)}")
