@@ -108,3 +108,14 @@ def demo(platform: Platform, rows: int) -> None:
     click.echo(f"  curl -H 'Authorization: Bearer {issued.secret}' http://{host}:{port}/api/v1/me")
     click.echo(f"API documentation: http://{host}:{port}/docs")
     click.echo("Another user's token: POST /api/v1/auth/token with username and password.")
+
+
+@main.command("demo-airflow")
+@click.option("--airflow-port", type=int, default=8080, show_default=True)
+@pass_platform
+def demo_airflow(platform: Platform, airflow_port: int) -> None:
+    """After `exchange demo`: serve the platform with Airflow 3 scheduling its DAGs."""
+    refuse_in_production(platform, "running Airflow on the embedded defaults")
+    from exchange_cli.local_airflow import run
+
+    run(platform.settings, airflow_port)
