@@ -10,7 +10,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
@@ -135,15 +137,35 @@ def bench_data_api(
         port = _free_port()
         env = {**os.environ, "EXCHANGE_DATABASE_URL": url, "EXCHANGE_DATA_DIR": folder,
                "EXCHANGE_API_PORT": str(port), "EXCHANGE_LOG_LEVEL": "WARNING"}  # fmt: skip
-        exchange = Path(sys.executable).parent / "exchange"
-        server = subprocess.Popen([exchange, "serve"], env=env, stdout=subprocess.DEVNULL)
-        try:
-            base = f"http://127.0.0.1:{port}"
-            _wait_for(f"{base}/healthz")
-            return _measure(base, code, token, rows, small_reads_seconds, kind)
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
+        base = f"http://127.0.0.1:{port}"
+        with _serving(env, workers=1):
+            figures = _measure(base, code, token, rows, small_reads_seconds, kind)
+        if kind != "postgresql":
+            return figures  # several workers need PostgreSQL (`exchange serve --workers`)
+        one_worker = figures[-1].value
+        with _serving(env, workers=2):
+            headers = {"Authorization": f"Bearer {token}"}
+            two = _small_reads(f"{base}/api/v1/data/{code}/rows", headers, small_reads_seconds)
+        return [
+            *figures,
+            Figure(f"small gated reads per second (uvicorn, 2 workers; {LOAD})", round(two),
+                   "reads/s", ">= 1.5x one worker", one_worker,
+                   "the same reads, 1 worker, same run", round(two / one_worker, 2),
+                   two >= 1.5 * one_worker, kind),
+        ]  # fmt: skip
+
+
+@contextmanager
+def _serving(env: dict[str, str], workers: int) -> Iterator[None]:
+    exchange = Path(sys.executable).parent / "exchange"
+    server = subprocess.Popen([exchange, "serve", "--workers", str(workers)], env=env,
+                              stdout=subprocess.DEVNULL)  # fmt: skip
+    try:
+        _wait_for(f"http://127.0.0.1:{env['EXCHANGE_API_PORT']}/healthz")
+        yield
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 def _measure(

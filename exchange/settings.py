@@ -175,6 +175,12 @@ class Settings(BaseSettings):
     )
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    api_workers: int | None = Field(
+        None,
+        ge=1,
+        description="API worker processes on the one port; default the machine's cores on "
+        "PostgreSQL, 1 on SQLite (changes reach other processes through PostgreSQL only).",
+    )
     log_level: str = "INFO"
 
     smtp_host: str | None = Field(None, description="Set to deliver notifications by e-mail.")

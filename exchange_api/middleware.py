@@ -141,6 +141,8 @@ class JsonLogFormatter(logging.Formatter):
             "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
             "level": record.levelname,
             "logger": record.name,
+            # Which worker process: `exchange serve --workers N` runs several on one port.
+            "process": record.process,
             "message": record.getMessage(),
         }
         entry.update(getattr(record, "fields", {}))

@@ -1,6 +1,7 @@
 """Commands that run the platform itself: its database, administrators, tokens, calendar,
 deadlines, audit log, backups, configuration check and the API server."""
 
+import os
 import sys
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -386,18 +387,37 @@ def refuse_in_production(platform: Platform, what: str) -> None:
 @main.command()
 @click.option("--host", default=None, help="Default from EXCHANGE_API_HOST (127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Default from EXCHANGE_API_PORT (8000).")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes (EXCHANGE_API_WORKERS); default the cores on PostgreSQL, 1 on SQLite.",
+)
 @pass_platform
-def serve(platform: Platform, host: str | None, port: int | None) -> None:
+def serve(platform: Platform, host: str | None, port: int | None, workers: int | None) -> None:
     """Serve the API and portal."""
     import uvicorn
 
     if platform.settings.production:
         check_deployment(platform)
-
     uvicorn.run(
         "exchange_api.app:create_app",
         factory=True,
         host=host or platform.settings.api_host,
         port=port or platform.settings.api_port,
+        workers=worker_count(platform, workers or platform.settings.api_workers),
         log_config=None,
     )
+
+
+def worker_count(platform: Platform, asked: int | None) -> int:
+    """Each worker keeps grants, suspensions and checked tokens in memory and learns of other
+    processes' changes by PostgreSQL NOTIFY; on SQLite there is no such channel, so one."""
+    if platform.database.dialect != "postgresql":
+        if asked is not None and asked > 1:
+            raise click.UsageError(
+                "several workers need PostgreSQL: on SQLite a worker would not learn of the "
+                "grants and revocations another one makes"
+            )
+        return 1
+    return asked or os.cpu_count() or 1

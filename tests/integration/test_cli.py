@@ -256,3 +256,21 @@ def test_r16_audit_export_takes_whole_city_days_both_included(
     backwards = run("audit", "export", "--from", "2026-02-01", "--to", "2026-01-31")
     assert backwards.exit_code != 0
     assert "before --from" in backwards.output
+
+
+def test_serve_runs_one_worker_on_sqlite_and_refuses_more(
+    run, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Workers learn of each other's grants through PostgreSQL; SQLite has no such channel."""
+    from exchange.runtime import Platform
+    from exchange_cli.platform import worker_count
+
+    platform = Platform.create()
+    if database.dialect == "postgresql":
+        assert worker_count(platform, None) >= 1
+        assert worker_count(platform, 3) == 3
+        return
+    assert worker_count(platform, None) == 1
+    refused = CliRunner().invoke(main, ["serve", "--workers", "2"])
+    assert refused.exit_code == 2
+    assert "several workers need PostgreSQL" in refused.output

@@ -53,8 +53,9 @@ def proxy_reaches_every_replica(stack: Stack) -> None:
         answer = httpx.get(f"{stack.base_url}/healthz", params={"probe": marker}, timeout=10)
         if answer.status_code != 200:
             failures.append(answer.status_code)
+    # `upstream=A, B 0.003`: the proxy tried A, then B answered.
     seen = {
-        line.split("upstream=")[1].split()[0]
+        line.split("upstream=")[1].rsplit(" ", 1)[0].split(", ")[-1]
         for line in stack.logs("proxy", tail=400).splitlines()
         if marker in line and "upstream=" in line
     }
