@@ -29,7 +29,9 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class PolicyChange:
-    topic: str  # "grant", "resource", "user", or "all" (notices may have been missed)
+    # "grant", "resource", "suspension", "user", "data" (a snapshot committed or a resource's
+    # quality status changed: which snapshot is served), or "all" (notices may have been missed)
+    topic: str
     key: int
 
     def encode(self) -> str:
@@ -65,6 +67,11 @@ class ChangeBus:
                     url, self.publish, lambda: self.publish(EVERYTHING)
                 )
                 self._follower.start()
+
+    @property
+    def following(self) -> bool:
+        """Whether other processes' changes reach this process (PostgreSQL, once followed)."""
+        return self._follower is not None
 
     def stop_following(self) -> None:
         with self._follow_lock:

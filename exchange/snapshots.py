@@ -3,10 +3,13 @@ resources, and decoding Parquet for each would cost more than the read itself.
 
 A snapshot never changes, so a cached copy is valid for ever; what moves is which snapshot is
 served. That is one indexed row of the Iceberg catalog (its metadata location) joined with the
-resource's quality status (:mod:`exchange.data_status`), read on every request, so a new ingest or
-a quarantine is seen at once by every process without any notice. That lookup goes over one
-connection kept open in autocommit mode: one round trip, where a pooled checkout adds a ping, a
-BEGIN and a ROLLBACK around it.
+resource's quality status (:mod:`exchange.data_status`). Where other processes' changes reach this
+one (PostgreSQL, once the API follows them), the row is kept and forgotten when a change is
+announced: a snapshot committed (by this process, or by any process through the notice a
+trigger on the catalog table sends, migration 0022) or a quality status changed (announced with
+the change). Elsewhere (SQLite, where Airflow's tasks commit in other processes without notice)
+it is read on every request, over one connection kept open in autocommit mode: one round trip,
+where a pooled checkout adds a ping, a BEGIN and a ROLLBACK around it.
 """
 
 import threading
@@ -19,7 +22,14 @@ from sqlalchemy.exc import DBAPIError
 
 from exchange.db import Database
 from exchange.errors import Explained
-from exchange.store import NAMESPACE, UnifiedStore, table_name
+from exchange.policy_changes import PolicyChange
+from exchange.store import (
+    NAMESPACE,
+    UnifiedStore,
+    observe_commits,
+    stop_observing_commits,
+    table_name,
+)
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -66,6 +76,25 @@ class SnapshotCache:
         self._lock = threading.Lock()
         self._lookup: Connection | None = None
         self._lookup_lock = threading.Lock()
+        # code -> the row of _SERVED, kept while changes are followed; the generation moves on
+        # each change, so that a row read before a change is not kept after it.
+        self._served_rows: dict[str, tuple[Any, ...] | None] = {}
+        self._generation = 0
+        self._served_lock = threading.Lock()
+        database.change_bus.subscribe(self._on_change)
+        observe_commits(self._on_commit)
+
+    def _on_change(self, change: PolicyChange) -> None:
+        if change.topic in ("data", "all"):
+            self._forget_served()
+
+    def _on_commit(self, code: str) -> None:
+        self._forget_served()
+
+    def _forget_served(self) -> None:
+        with self._served_lock:
+            self._generation += 1
+            self._served_rows.clear()
 
     def served(self, code: str, *, provider: bool = False) -> Served:
         """The current snapshot, or the last one that passed its checks while the current one is
@@ -89,6 +118,19 @@ class SnapshotCache:
         return Served(int(fallback), current, reason, open_issues or 0)
 
     def _served_row(self, code: str) -> tuple[Any, ...] | None:
+        keep = self.database.change_bus.following
+        with self._served_lock:
+            if keep and code in self._served_rows:
+                return self._served_rows[code]
+            generation = self._generation
+        row = self._read_served_row(code)
+        if keep:
+            with self._served_lock:
+                if generation == self._generation:
+                    self._served_rows[code] = row
+        return row
+
+    def _read_served_row(self, code: str) -> tuple[Any, ...] | None:
         parameters = {"code": code, "ns": NAMESPACE, "name": table_name(code)}
         with self._lookup_lock:
             try:
@@ -115,7 +157,9 @@ class SnapshotCache:
             self._lookup = None
 
     def close(self) -> None:
-        """Give the lookup connection back (the API calls this when it stops)."""
+        """Give the lookup connection back and stop following (the API calls this when it stops)."""
+        self.database.change_bus.unsubscribe(self._on_change)
+        stop_observing_commits(self._on_commit)
         with self._lookup_lock:
             if self._lookup is not None:
                 self._lookup.close()

@@ -6,7 +6,7 @@ is one atomic snapshot whose summary records the run: a failure before the commi
 table exactly as it was, and a run key already in a snapshot is never written twice.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -28,6 +28,20 @@ RUN_KEY = "exchange.run-key"
 def table_name(resource_code: str) -> str:
     """``202/000001`` → ``r_202_000001``."""
     return "r_" + resource_code.replace("/", "_")
+
+
+# Called with the resource code after each snapshot this process commits: the API's snapshot
+# cache, which other processes' commits reach by a database notice instead (migration 0022).
+_commit_observers: list[Callable[[str], None]] = []
+
+
+def observe_commits(observer: Callable[[str], None]) -> None:
+    _commit_observers.append(observer)
+
+
+def stop_observing_commits(observer: Callable[[str], None]) -> None:
+    if observer in _commit_observers:
+        _commit_observers.remove(observer)
 
 
 @dataclass(frozen=True)
@@ -124,6 +138,8 @@ class UnifiedStore:
             table.append(data, snapshot_properties=summary)
         current = table.current_snapshot()
         assert current is not None
+        for observer in list(_commit_observers):
+            observer(resource_code)
         return int(current.snapshot_id)
 
     def snapshots(self, resource_code: str) -> list[SnapshotInfo]:

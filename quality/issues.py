@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, object_session
 
 from exchange import audit
 from exchange.actions import ACTIONS, Relation
-from exchange.data_status import DataStatus
+from exchange.data_status import status_to_change
 from exchange.deadlines.service import find_open_deadline
 from exchange.errors import Conflict, InvalidInput, not_found
 from exchange.i18n import Message
@@ -334,11 +334,7 @@ def refresh_open_count(session: Session, code: str, now: datetime) -> None:
         .join(Resource, Resource.id == QualityIssue.resource_id)
         .where(Resource.code == code, QualityIssue.state.in_([str(s) for s in UNRESOLVED]))
     )
-    status = session.get(DataStatus, code)
-    if status is None:
-        status = DataStatus(resource_code=code, open_issues=0, updated_at=now)
-        session.add(status)
-    status.open_issues, status.updated_at = int(count or 0), now
+    status_to_change(session, code, now).open_issues = int(count or 0)
 
 
 def answer_due(

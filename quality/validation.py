@@ -14,7 +14,7 @@ from catalog.models import Resource
 from exchange import audit
 from exchange.actions import ACTIONS, relation_of
 from exchange.audit import Outcome
-from exchange.data_status import DataStatus
+from exchange.data_status import status_to_change
 from exchange.errors import Conflict, NotFound
 from exchange.i18n import Message, joined
 from exchange.principal import Principal
@@ -156,11 +156,7 @@ def validate_snapshot(
 def _serve_passing(session: Session, run: ValidationRun, now: datetime) -> None:
     """Quarantine the snapshot after a blocking failure (readers get the last passing one), or
     lift the quarantine once a newer snapshot passes."""
-    status = session.get(DataStatus, run.resource_code, with_for_update=True)
-    if status is None:
-        status = DataStatus(resource_code=run.resource_code, open_issues=0, updated_at=now)
-        session.add(status)
-    status.updated_at = now
+    status = status_to_change(session, run.resource_code, now)
     if run.blocking_failed:
         last_passing = session.scalar(
             select(ValidationRun.snapshot_id)
