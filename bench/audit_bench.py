@@ -7,7 +7,7 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, Text, func, ins
 
 from bench.harness import Figure, timed
 from exchange import audit
-from exchange.audit.chain import _Entry, append_to_chain, canonical_json
+from exchange.audit.chain import Entry, append_to_chain, canonical_json
 from exchange.audit.models import AuditRecord
 from exchange.audit.verify import verify_chain
 from exchange.db import Database
@@ -90,7 +90,7 @@ def fill_chain(database: Database, records: int) -> None:
     batch = 10_000
     for offset in range(0, records, batch):
         entries = [
-            _Entry(
+            Entry(
                 start + timedelta(seconds=offset + i),
                 ACTOR.user_id,
                 ACTOR.username,

@@ -80,14 +80,16 @@ def _route_table() -> tuple[BaseRoute, ...]:
     the routes keep no state of their own (each request finds its platform in ``app.state``), so
     every application of the process can share them."""
     template = FastAPI(dependencies=[Depends(numbers_in_range)])
+    # Starlette tries the routes in order, each with its pattern: the data API, read far more
+    # often than anything else, comes first (no other path overlaps its paths).
     for module in (
+        data,
         health,
         identity,
         catalog,
         collection,
         access,
         usage,
-        data,
         quality,
         supervision,
         projects,
@@ -121,6 +123,7 @@ def create_app(platform: Platform | None = None) -> FastAPI:
         yield
         gc.unfreeze()  # an app stopped in a process that goes on (tests) is collected again
         app.state.snapshots.close()
+        app.state.read_recorder.stop()
         access_policy.stop()
         platform.database.change_bus.stop_following()
 

@@ -17,7 +17,7 @@ from enum import StrEnum
 from typing import Any
 
 import orjson
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from exchange.audit.models import AUDIT_CHAINS, AUDIT_SEQ, AuditChainHead, AuditRecord
@@ -34,7 +34,7 @@ class Outcome(StrEnum):
 
 
 @dataclass(frozen=True)
-class _Entry:
+class Entry:
     at: datetime
     actor_user_id: int | None
     actor: str
@@ -65,7 +65,34 @@ def record(
     detail: Mapping[str, Any] | None = None,
 ) -> None:
     """Queue an audit record; it is written when ``session`` commits, or the commit fails."""
-    entry = _Entry(
+    pending: list[Entry] | None = session.info.get(_PENDING_KEY)
+    if pending is None:
+        pending = session.info[_PENDING_KEY] = []
+        _listen_once(session)
+    pending.append(
+        entry(
+            at=at, actor=actor, action=action, outcome=outcome, object_type=object_type,
+            object_id=object_id, purpose=purpose, grant_id=grant_id, request_id=request_id,
+            detail=detail,
+        )
+    )  # fmt: skip
+
+
+def entry(
+    *,
+    at: datetime,
+    actor: Principal,
+    action: str,
+    outcome: Outcome = Outcome.ALLOWED,
+    object_type: str | None = None,
+    object_id: str | int | None = None,
+    purpose: str | None = None,
+    grant_id: int | None = None,
+    request_id: int | None = None,
+    detail: Mapping[str, Any] | None = None,
+) -> Entry:
+    """An audit record ready to append with :func:`append_to_chain` (bounded as stored)."""
+    return Entry(
         at=at.astimezone(UTC),
         actor_user_id=actor.user_id,
         actor=actor.username,
@@ -80,11 +107,6 @@ def record(
         client_address=actor.client_address,
         detail=bounded_detail(detail or {}),
     )
-    pending: list[_Entry] | None = session.info.get(_PENDING_KEY)
-    if pending is None:
-        pending = session.info[_PENDING_KEY] = []
-        _listen_once(session)
-    pending.append(entry)
 
 
 def record_in_own_transaction(database: Database, **kwargs: Any) -> None:
@@ -176,13 +198,16 @@ def _drop_pending(session: Session) -> None:
 
 
 def _append_pending(session: Session) -> None:
-    entries: list[_Entry] | None = session.info.pop(_PENDING_KEY, None)
+    entries: list[Entry] | None = session.info.pop(_PENDING_KEY, None)
     if entries:
         append_to_chain(session, entries)
 
 
-def append_to_chain(session: Session, entries: list[_Entry]) -> None:
-    postgres = session.get_bind().dialect.name == "postgresql"
+def append_to_chain(session: Session | Connection, entries: list[Entry]) -> None:
+    """Append ``entries`` to a chain in ``session``'s transaction (a Session, or a Core connection
+    for a writer that needs no ORM)."""
+    bind = session.get_bind() if isinstance(session, Session) else session
+    postgres = bind.dialect.name == "postgresql"
     chain, position, last_hash, first_seq = _lock_a_chain(session, postgres)
     seqs = [first_seq, *_more_seqs(session, postgres, first_seq, len(entries) - 1)]
     rows = []
@@ -228,7 +253,7 @@ def _prepared_statements() -> tuple[Any, Any]:
 _ADVANCE_HEAD, _APPEND_ONE_AND_ADVANCE = _prepared_statements()
 
 
-def _lock_a_chain(session: Session, postgres: bool) -> tuple[int, int, str, int]:
+def _lock_a_chain(session: Session | Connection, postgres: bool) -> tuple[int, int, str, int]:
     """Lock a chain head until commit (any free one on PostgreSQL) and draw the first seq."""
     heads = table_of(AuditChainHead)
     if not postgres:
@@ -254,7 +279,9 @@ def _lock_a_chain(session: Session, postgres: bool) -> tuple[int, int, str, int]
     return int(row[0]), int(row[1]), str(row[2]), int(row[3])
 
 
-def _more_seqs(session: Session, postgres: bool, first_seq: int, count: int) -> list[int]:
+def _more_seqs(
+    session: Session | Connection, postgres: bool, first_seq: int, count: int
+) -> list[int]:
     if count <= 0:
         return []
     if not postgres:

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
 
 from exchange.errors import InvalidInput
 from exchange.runtime import Platform
@@ -29,6 +30,7 @@ from exchange_api.data_formats import (
 )
 from exchange_api.deps import AppPlatform, CurrentPrincipal, DbSession
 from exchange_api.errors import ERROR_RESPONSES
+from exchange_api.query_models import openapi_parameters, query_of
 from exchange_api.schemas.data import VerifyAnswer, VerifyCall
 from policies import data_reads
 from policies.data_reads import Filter, ReadRequest, ReadResult
@@ -215,50 +217,66 @@ async def _answer(
     return response
 
 
+class RowsQuery(BaseModel):
+    """The query of a read (API query mode), validated at once: see :mod:`query_models`."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    purpose: str = Field(
+        min_length=2,
+        description="What the data is for (R15); recorded with the read.",
+        examples=["核验企业法定代表人"],
+    )
+    columns: str | None = Field(
+        None, description="Data items to return, comma-separated; all you may read by default."
+    )
+    filter: list[str] = Field(
+        default_factory=list,
+        description="Repeatable: `item:eq:value`, `item:in:a|b`, `item:range:low..high`.",
+        examples=[["district:eq:南山区"]],
+    )
+    limit: int | None = Field(None, ge=1, description="Rows per page.")
+    cursor: str | None = Field(None, description="X-Next-Cursor of the previous page.")
+    snapshot_id: int | None = Field(None, description="A past snapshot; the current by default.")
+    grant_id: int | None = Field(
+        None, description="Read under this grant; by default the newest that applies."
+    )
+    format: DataFormat = DataFormat.JSON
+
+
 @router.get(
     RESOURCE + "/rows",
     summary="Read a resource (API query mode)",
     response_class=Response,
     responses={200: {"content": {m: {} for m in MEDIA_TYPES.values()}}},
+    openapi_extra={"parameters": openapi_parameters(RowsQuery)},
 )
 async def read_rows(
-    request: Request,
-    classification: str,
-    sequence: str,
-    purpose: Purpose,
-    actor: CurrentPrincipal,
-    columns: Columns = None,
-    filters: Filters = [],  # noqa: B006 (FastAPI copies defaults)
-    limit: Annotated[int | None, Query(ge=1, description="Rows per page.")] = None,
-    cursor: Annotated[str | None, Query(description="X-Next-Cursor of the previous page.")] = None,
-    snapshot_id: Annotated[
-        int | None, Query(description="A past snapshot; the current by default.")
-    ] = None,
-    grant_id: GrantId = None,
-    format: DataFormat = DataFormat.JSON,
+    request: Request, classification: str, sequence: str, actor: CurrentPrincipal
 ) -> Response:
     """Items not granted are refused with 403 naming them; every read is recorded with its
     purpose, grant and row count."""
+    query = query_of(RowsQuery, request)
     settings = request.app.state.platform.settings
-    page = min(limit or settings.page_rows, settings.max_page_rows)
+    page = min(query.limit or settings.page_rows, settings.max_page_rows)
     read = _request(
         classification,
         sequence,
         SharingMode.API_QUERY,
-        purpose,
-        columns,
-        filters,
-        grant_id,
-        snapshot_id=snapshot_id,
+        query.purpose,
+        query.columns,
+        query.filter,
+        query.grant_id,
+        snapshot_id=query.snapshot_id,
         limit=page,
-        cursor=cursor,
+        cursor=query.cursor,
     )
     return await _answer(
         request,
         lambda pdp, snapshots, now, quick_only: data_reads.read(
             pdp=pdp, snapshots=snapshots, actor=actor, request=read, at=now, quick_only=quick_only
         ),
-        format,
+        query.format,
         may_be_quick=True,
     )
 
