@@ -8,7 +8,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import psycopg
@@ -31,6 +31,24 @@ class Figure:
     ratio: float
     meets_target: bool
     database: str
+    # Over the runs of a steady figure (see steady): the lowest and highest value, how many runs.
+    low: float | None = None
+    high: float | None = None
+    runs: int = 1
+
+
+def steady(measure: Callable[[], list[Figure]], runs: int = 3) -> list[Figure]:
+    """Each figure of ``measure`` as the median of ``runs`` runs, its baseline from the same run
+    (so the ratio and the verdict are of one run, the median one), with the lowest and highest
+    value kept: one run proves little on a shared machine."""
+    results = [measure() for _ in range(runs)]
+    figures = []
+    for position, first in enumerate(results[0]):
+        same = sorted((run[position] for run in results), key=lambda figure: figure.value)
+        assert all(figure.name == first.name for figure in same), "a run measured other figures"
+        median = same[len(same) // 2]
+        figures.append(replace(median, low=same[0].value, high=same[-1].value, runs=runs))
+    return figures
 
 
 def machine() -> dict[str, object]:
