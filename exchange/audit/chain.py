@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Required, TypedDict, Unpack
 
 import orjson
 from sqlalchemy import Connection, bindparam, func, insert, select, update
@@ -50,69 +50,55 @@ class Entry:
     detail: str
 
 
-def record(
-    session: Session,
-    *,
-    at: datetime,
-    actor: Principal,
-    action: str,
-    outcome: Outcome = Outcome.ALLOWED,
-    object_type: str | None = None,
-    object_id: str | int | None = None,
-    purpose: str | None = None,
-    grant_id: int | None = None,
-    request_id: int | None = None,
-    detail: Mapping[str, Any] | None = None,
-) -> None:
+class EntryFields(TypedDict, total=False):
+    """What a caller says of an audited action; the actor's name, department and address, and
+    the bounds on texts and details, are added by :func:`entry`."""
+
+    at: Required[datetime]
+    actor: Required[Principal]
+    action: Required[str]
+    outcome: Outcome  # allowed unless said
+    object_type: str | None
+    object_id: str | int | None
+    purpose: str | None
+    grant_id: int | None
+    request_id: int | None
+    detail: Mapping[str, Any] | None
+
+
+def record(session: Session, **fields: Unpack[EntryFields]) -> None:
     """Queue an audit record; it is written when ``session`` commits, or the commit fails."""
     pending: list[Entry] | None = session.info.get(_PENDING_KEY)
     if pending is None:
         pending = session.info[_PENDING_KEY] = []
         _listen_once(session)
-    pending.append(
-        entry(
-            at=at, actor=actor, action=action, outcome=outcome, object_type=object_type,
-            object_id=object_id, purpose=purpose, grant_id=grant_id, request_id=request_id,
-            detail=detail,
-        )
-    )  # fmt: skip
+    pending.append(entry(**fields))
 
 
-def entry(
-    *,
-    at: datetime,
-    actor: Principal,
-    action: str,
-    outcome: Outcome = Outcome.ALLOWED,
-    object_type: str | None = None,
-    object_id: str | int | None = None,
-    purpose: str | None = None,
-    grant_id: int | None = None,
-    request_id: int | None = None,
-    detail: Mapping[str, Any] | None = None,
-) -> Entry:
+def entry(**fields: Unpack[EntryFields]) -> Entry:
     """An audit record ready to append with :func:`append_to_chain` (bounded as stored)."""
+    actor, object_id, purpose = fields["actor"], fields.get("object_id"), fields.get("purpose")
     return Entry(
-        at=at.astimezone(UTC),
+        at=fields["at"].astimezone(UTC),
         actor_user_id=actor.user_id,
         actor=actor.username,
         department_code=actor.department_code,
-        action=action[:100],
-        object_type=object_type,
+        action=fields["action"][:100],
+        object_type=fields.get("object_type"),
         object_id=None if object_id is None else str(object_id)[:100],
-        outcome=str(outcome),
+        outcome=str(fields.get("outcome", Outcome.ALLOWED)),
         purpose=purpose if purpose is None else _shortened(purpose),
-        grant_id=grant_id,
-        request_id=request_id,
+        grant_id=fields.get("grant_id"),
+        request_id=fields.get("request_id"),
         client_address=actor.client_address,
-        detail=bounded_detail(detail or {}),
+        detail=bounded_detail(fields.get("detail") or {}),
     )
 
 
-def record_in_own_transaction(database: Database, **kwargs: Any) -> None:
+def record_in_own_transaction(database: Database, **fields: Unpack[EntryFields]) -> None:
     """Record in a transaction of its own: for refusals, whose own transaction rolls back."""
     with database.transaction() as session:
-        record(session, **kwargs)
+        record(session, **fields)
 
 
 MAX_TEXT = 4000
