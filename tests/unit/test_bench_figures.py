@@ -1,0 +1,30 @@
+"""The bench's steady figures: the median run decides, its baseline from the same run, and the
+spread of the runs is kept; the README's table says what results.json holds."""
+
+from bench.harness import Figure, steady
+from bench.report import table
+
+
+def _figure(value: float, baseline: float) -> Figure:
+    return Figure("reads", value, "reads/s", ">= 100", baseline, "constant route",
+                  round(value / baseline, 2), value >= 100, "postgresql")  # fmt: skip
+
+
+def test_a_steady_figure_is_the_median_run_with_its_own_baseline_and_the_spread() -> None:
+    runs = iter([(120.0, 400.0), (80.0, 300.0), (101.0, 350.0)])
+    [figure] = steady(lambda: [_figure(*next(runs))], runs=3)
+    assert (figure.value, figure.baseline, figure.meets_target) == (101.0, 350.0, True)
+    assert (figure.low, figure.high, figure.runs) == (80.0, 120.0, 3)
+
+
+def test_a_target_missed_by_the_median_run_is_missed_whatever_the_best_run() -> None:
+    runs = iter([110.0, 90.0, 95.0])
+    [figure] = steady(lambda: [_figure(next(runs), 300.0)], runs=3)
+    assert (figure.value, figure.meets_target, figure.high) == (95.0, False, 110.0)
+
+
+def test_the_readme_table_states_median_spread_and_verdict() -> None:
+    [figure] = steady(lambda: [_figure(150.0, 300.0)], runs=3)
+    text = table({"machine": {"platform": "Linux", "cpu_count": 2, "python": "3.11"},
+                  "figures": [figure.__dict__]})  # fmt: skip
+    assert "| reads | postgresql | 150 reads/s | 150–150 (3 runs) | >= 100 | yes |" in text
