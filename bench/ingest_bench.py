@@ -153,6 +153,7 @@ def bench_ingest(rows: int = 1_000_000) -> list[Figure]:
                     kind=kind,
                     config=config,
                     secret=secret,
+                    also=kind == "database",  # a second system feeding the same resource
                 ).id
             started = time.perf_counter()
             run = ingest(platform, source_id=source_id, run_key=f"bench-{kind}")
