@@ -88,7 +88,8 @@ def stop() -> None:
 
 
 def still_running() -> list[str]:
-    names = ("dockerd", "containerd", "containerd-shim", "containerd-shim-runc-v2")
+    # Process names as the kernel keeps them (15 characters: the runc shim is "containerd-shim").
+    names = ("dockerd", "containerd", "containerd-shim")
     found = []
     for name in names:
         done = subprocess.run(["pgrep", "-x", name], capture_output=True, text=True)
