@@ -139,10 +139,12 @@ class ReadRecorder:
             writer.join(timeout=30)
 
     def _start_writer(self) -> None:
-        if self._writer is not None:
+        # A writer that died (it should not: a failed commit fails its batch, not the thread)
+        # would leave every read waiting: a new one takes over the queue.
+        if self._writer is not None and self._writer.is_alive():
             return
         with self._writer_lock:
-            if self._writer is None:
+            if self._writer is None or not self._writer.is_alive():
                 self._writer = threading.Thread(
                     target=self._write_forever, name="read-records", daemon=True
                 )
