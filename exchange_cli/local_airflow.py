@@ -73,17 +73,23 @@ class Children:
         return next((name for name, p in self.running.items() if p.poll() is not None), None)
 
     def stop(self) -> None:
-        for process in self.running.values():
-            _signal_group(process, signal.SIGTERM)
-        for process in self.running.values():
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                _signal_group(process, signal.SIGKILL)
-                process.wait(timeout=10)
-        # What a child started in its session and left behind when it exited.
-        for process in self.running.values():
+        stop_sessions(list(self.running.values()))
+
+
+def stop_sessions(processes: "list[subprocess.Popen[bytes]]") -> None:
+    """Stop each process started in a session of its own and everything it started there,
+    killing what does not stop."""
+    for process in processes:
+        _signal_group(process, signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
             _signal_group(process, signal.SIGKILL)
+            process.wait(timeout=10)
+    # What a child started in its session and left behind when it exited.
+    for process in processes:
+        _signal_group(process, signal.SIGKILL)
 
 
 def _signal_group(process: "subprocess.Popen[bytes]", signal_number: int) -> None:

@@ -3,7 +3,6 @@ DAG is triggered and must succeed; every process started is stopped."""
 
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -15,6 +14,7 @@ from typing import Any
 import pytest
 
 from exchange.store import UnifiedStore
+from exchange_cli.local_airflow import stop_sessions as stop_all
 from tests.catalog_fixtures import CatalogWorld
 from tests.collection_fixtures import ROWS, drop_folder, publish_enterprises
 from tests.dags.conftest import DAGS, register
@@ -75,19 +75,6 @@ class Airflow:
 
     def runs(self) -> list[dict[str, Any]]:
         return dag_runs(self.cli("dags", "list-runs", DAG_ID, "-o", "json"))
-
-
-def stop_all(processes: list[subprocess.Popen[bytes]]) -> None:
-    """Stop each process and everything it started (its session), killing what does not stop."""
-    for process in processes:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-    for process in processes:
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
 
 
 def dag_runs(printed: str) -> list[dict[str, Any]]:
