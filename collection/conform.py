@@ -12,7 +12,6 @@ for comparisons to see, never a reason to drop the row.
 """
 
 import hashlib
-import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -318,10 +317,3 @@ def row_hashes(table: pa.Table) -> list[str]:
         hashlib.sha256(orjson.dumps([_jsonable(row[name]) for name in names])).hexdigest()
         for row in table.to_pylist()
     ]
-
-
-def content_hash(table: pa.Table) -> str:
-    sink = io.BytesIO()
-    with pa.ipc.new_stream(sink, table.schema) as writer:
-        writer.write_table(table)
-    return hashlib.sha256(sink.getvalue()).hexdigest()

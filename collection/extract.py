@@ -27,6 +27,8 @@ from exchange.errors import Explained, InvalidInput
 
 FILE_KINDS = (".csv", ".xlsx", ".parquet", ".jsonl")
 MAX_PAGES = 100_000
+CHUNK_ROWS = 250_000
+CSV_BLOCK_BYTES = 16 << 20
 MAX_REDIRECTS = 5
 # Connection options a database URL may carry; others (host, hostaddr, service, passfile, ssl
 # key paths…) would let the URL reach another server or read the platform's own files.
@@ -46,17 +48,46 @@ def extract(
     watermark: tuple[str, str] | None = None,
     limit: int | None = None,
 ) -> pa.Table:
-    """Everything the source holds (or, with ``watermark`` = (column, last value), what is newer)."""
+    """Everything the source holds (or, with ``watermark`` = (column, last value), what is newer),
+    as one table: for a sample. An ingest reads ``extract_chunks`` instead."""
+    chunks, rows = [], 0
+    for chunk in extract_chunks(
+        kind, config, secret, reach=reach, watermark=watermark, limit=limit
+    ):
+        chunks.append(chunk)
+        rows += chunk.num_rows
+        if limit and rows >= limit:
+            break
+    combined = pa.concat_tables(chunks) if len(chunks) > 1 else chunks[0]
+    return combined.slice(0, limit) if limit else combined
+
+
+def extract_chunks(
+    kind: str,
+    config: dict[str, Any],
+    secret: dict[str, Any],
+    *,
+    reach: Reach,
+    watermark: tuple[str, str] | None = None,
+    limit: int | None = None,
+) -> Iterator[pa.Table]:
+    """The source's rows in chunks of about ``CHUNK_ROWS``, all of one schema, at least one chunk
+    (perhaps empty): a source of any size is read in memory bounded by a chunk."""
     try:
         if kind == "database":
-            return _database(config, secret, reach, watermark, limit)
-        if kind == "http":
-            return _http(config, secret, reach, limit)
-        if kind == "file":
-            return _files(config, reach, limit)
-    except (ExtractError, SourceRefused):
+            yield from _rechunked(_database(config, secret, reach, watermark, limit))
+        elif kind == "http":
+            yield _http(config, secret, reach, limit)
+        elif kind == "file":
+            yield from _rechunked(_files(config, reach))
+        else:
+            raise InvalidInput("unknown source kind {kind!r}: database, http or file", kind=kind)
+    except (ExtractError, SourceRefused, InvalidInput):
         raise
-    except pa.ArrowInvalid as error:  # a file of the department's own drop folder
+    except (
+        pa.ArrowInvalid,
+        pa.ArrowTypeError,
+    ) as error:  # a file of the department's own drop folder
         raise ExtractError(
             "reading the {kind} source failed: {error}", kind=kind, error=error
         ) from error
@@ -72,7 +103,27 @@ def extract(
             kind=kind,
             name=type(error).__name__,
         ) from error
-    raise InvalidInput("unknown source kind {kind!r}: database, http or file", kind=kind)
+
+
+def _rechunked(parts: Iterator[pa.Table]) -> Iterator[pa.Table]:
+    """Parts of any size (a driver's batches, a CSV reader's blocks) gathered into chunks of about
+    CHUNK_ROWS: small enough to bound memory, large enough that per-chunk work stays negligible.
+    An empty part only tells the columns: it is yielded when no rows come at all."""
+    pending: list[pa.Table] = []
+    rows, yielded, columns = 0, False, pa.table({})
+    for part in parts:
+        if not part.num_rows:
+            columns = columns if columns.num_columns else part
+            continue
+        pending.append(part)
+        rows += part.num_rows
+        if rows >= CHUNK_ROWS:
+            yield pa.concat_tables(pending, promote_options="permissive")
+            pending, rows, yielded = [], 0, True
+    if pending:
+        yield pa.concat_tables(pending, promote_options="permissive")
+    elif not yielded:
+        yield columns
 
 
 def _database(
@@ -81,7 +132,7 @@ def _database(
     reach: Reach,
     watermark: tuple[str, str] | None,
     limit: int | None,
-) -> pa.Table:
+) -> Iterator[pa.Table]:
     url = secret.get("url")
     if not url:
         raise ExtractError("the database source has no connection URL")
@@ -156,9 +207,9 @@ def _database_arrow(
     config: dict[str, Any],
     watermark: tuple[str, str] | None,
     limit: int | None,
-) -> pa.Table:
-    """SQLite (a read-only file URI) and PostgreSQL through ADBC: rows arrive as Arrow, ten times
-    faster than row tuples."""
+) -> Iterator[pa.Table]:
+    """SQLite (a read-only file URI) and PostgreSQL through ADBC: rows arrive as Arrow batches,
+    ten times faster than row tuples."""
     sql = _source_sql(backend, config, watermark, limit)
     if backend == "sqlite":
         import adbc_driver_sqlite.dbapi as driver
@@ -170,8 +221,11 @@ def _database_arrow(
         connection = driver.connect(uri)
     with connection, connection.cursor() as cursor:
         cursor.execute(sql)
-        result: pa.Table = cursor.fetch_arrow_table()
-    return _without_extension_types(result)
+        reader = cursor.fetch_record_batch()
+        schema = _without_extension_types(reader.schema.empty_table()).schema
+        yield schema.empty_table()  # the columns even of an empty result
+        for batch in reader:
+            yield _without_extension_types(pa.Table.from_batches([batch]))
 
 
 def _without_extension_types(data: pa.Table) -> pa.Table:
@@ -187,7 +241,7 @@ def _without_extension_types(data: pa.Table) -> pa.Table:
 
 def _database_rows(
     url: URL, config: dict[str, Any], watermark: tuple[str, str] | None, limit: int | None
-) -> pa.Table:
+) -> Iterator[pa.Table]:
     """Any other database SQLAlchemy reaches, row by row."""
     engine = create_engine(url, pool_pre_ping=True)
     try:
@@ -205,12 +259,9 @@ def _database_rows(
         with engine.connect() as connection:
             result = connection.execution_options(stream_results=True).execute(query)
             names = list(result.keys())
-            batches = [_batch(names, rows) for rows in result.partitions(100_000)]
-        return (
-            pa.Table.from_batches(batches)
-            if batches
-            else pa.table({n: pa.array([], pa.string()) for n in names})
-        )
+            yield pa.table({n: pa.array([], pa.string()) for n in names})
+            for rows in result.partitions(100_000):
+                yield pa.Table.from_batches([_batch(names, rows)])
     finally:
         engine.dispose()
 
@@ -303,7 +354,9 @@ def _at_path(document: Any, path: str | None) -> list[dict[str, Any]]:
     return value
 
 
-def _files(config: dict[str, Any], reach: Reach, limit: int | None) -> pa.Table:
+def _files(config: dict[str, Any], reach: Reach) -> Iterator[pa.Table]:
+    """Every matching file in parts, each part with the columns of all the files together (a
+    column one file lacks is empty in its rows), as if the files were one table."""
     given = str(config["folder"])
     folder = reach.folder(given)
     pattern = str(config.get("pattern", "*"))
@@ -315,15 +368,22 @@ def _files(config: dict[str, Any], reach: Reach, limit: int | None) -> pa.Table:
             pattern=pattern,
             given=given,
         )
-    tables = [_located(_read_file(path), path, folder) for path in files]
-    combined = pa.concat_tables(tables, promote_options="permissive")
-    return combined.slice(0, limit) if limit else combined
+    read_whole: dict[Path, pa.Table] = {}  # formats without a streaming reader, read once
+    schemas = [_file_schema(path, read_whole) for path in files]
+    location = pa.schema([(SOURCE_FILE, pa.string()), (SOURCE_LINE, pa.int64())])
+    together = pa.unify_schemas([*schemas, location], promote_options="permissive")
+    yield together.empty_table()  # the columns, should no file hold a row
+    for path in files:
+        line = 1 if path.suffix.lower() in (".jsonl", ".parquet") else 2
+        parts = [read_whole.pop(path)] if path in read_whole else _file_parts(path)
+        for part in parts:
+            yield _as_schema(_located(part, path, folder, line), together)
+            line += part.num_rows
 
 
-def _located(data: pa.Table, path: Path, folder: Path) -> pa.Table:
+def _located(data: pa.Table, path: Path, folder: Path, first: int) -> pa.Table:
     """Each row's file and line, so that a row set aside can be found where the provider keeps it.
     CSV and spreadsheet rows start on line 2, after the header; JSON lines on line 1."""
-    first = 1 if path.suffix.lower() in (".jsonl", ".parquet") else 2
     lines = pa.array(range(first, first + data.num_rows), pa.int64())
     name = str(path.relative_to(folder))
     return data.append_column(SOURCE_FILE, pa.repeat(name, data.num_rows)).append_column(
@@ -331,19 +391,51 @@ def _located(data: pa.Table, path: Path, folder: Path) -> pa.Table:
     )
 
 
-def _read_file(path: Path) -> pa.Table:
+def _as_schema(data: pa.Table, schema: pa.Schema) -> pa.Table:
+    if data.schema == schema:
+        return data
+    columns = [
+        data.column(field.name).cast(field.type)
+        if field.name in data.column_names
+        else pa.nulls(data.num_rows, field.type)
+        for field in schema
+    ]
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
+def _csv_columns(path: Path) -> list[str]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return next(csv.reader(handle), [])
+
+
+def _file_schema(path: Path, read_whole: dict[Path, pa.Table]) -> pa.Schema:
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            names = next(csv.reader(handle), [])
-        # Every column as text: codes such as postal codes keep their leading zeros.
-        options = pa_csv.ConvertOptions(
-            column_types={name: pa.string() for name in names}, strings_can_be_null=False
-        )
-        return pa_csv.read_csv(path, convert_options=options)  # Arrow skips a UTF-8 BOM itself
+        return pa.schema([(name, pa.string()) for name in _csv_columns(path)])
     if suffix == ".parquet":
-        return pq.read_table(path)
-    if suffix == ".jsonl":
+        return pq.read_schema(path)
+    read_whole[path] = _read_whole(path)
+    return read_whole[path].schema
+
+
+def _file_parts(path: Path) -> Iterator[pa.Table]:
+    if path.suffix.lower() == ".parquet":
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=CHUNK_ROWS):
+            yield pa.Table.from_batches([batch])
+        return
+    # Every column as text: codes such as postal codes keep their leading zeros.
+    options = pa_csv.ConvertOptions(
+        column_types={name: pa.string() for name in _csv_columns(path)},
+        strings_can_be_null=False,
+    )
+    blocks = pa_csv.ReadOptions(block_size=CSV_BLOCK_BYTES)
+    with pa_csv.open_csv(path, read_options=blocks, convert_options=options) as reader:
+        for batch in reader:  # Arrow skips a UTF-8 BOM itself
+            yield pa.Table.from_batches([batch])
+
+
+def _read_whole(path: Path) -> pa.Table:
+    if path.suffix.lower() == ".jsonl":
         return pa_json.read_json(path)
     from openpyxl import load_workbook
 

@@ -8,7 +8,6 @@ findings (R19); beyond the threshold they fail the run and nothing is written.
 
 from collections.abc import Iterator
 
-import pyarrow.compute as pc
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -16,12 +15,13 @@ from catalog.entries import published_version
 from catalog.models import Resource
 from catalog.tasks import open_update_task
 from collection.confinement import SourceRefused
-from collection.conform import Conformed, conform, content_hash
-from collection.extract import ExtractError, extract
+from collection.conform import Drift
+from collection.extract import ExtractError, extract_chunks
 from collection.freshness import freshness
 from collection.models import IngestRun, RejectedRow, Source
 from collection.set_aside import report_set_aside
 from collection.sources import get_source, reach_of, secret_of
+from collection.staging import Staged, staged
 from collection.vocab import Freshness, LoadMode, RunStatus
 from exchange import audit
 from exchange.audit import Outcome
@@ -56,9 +56,7 @@ def ingest(
         return _load_run(platform, run_id)
     committed = store.snapshot_for_run(code, run_key)
     if committed is not None:  # an earlier attempt committed, then died before recording it
-        return _finish(
-            platform, run_id, snapshot_id=committed, conformed=None, digest=None, watermark=None
-        )
+        return _finish(platform, run_id, snapshot_id=committed, rows=None, watermark=None)
     with platform.database.transaction() as session:
         source = get_source(session, source_id)
         resource = session.get_one(Resource, source.resource_id)
@@ -84,49 +82,55 @@ def ingest(
             source.bad_row_threshold,
             source.watermark_column,
         )
+    ignore = frozenset({watermark_column}) if watermark_column else frozenset()
+    chunks = extract_chunks(kind, config, secret, reach=reach, watermark=watermark)
     try:
-        data = extract(kind, config, secret, reach=reach, watermark=watermark)
+        with staged(chunks, items, folder=platform.settings.data_dir / "staging",
+                    row_hash=certificate, ignore=ignore,
+                    watermark_column=watermark_column) as rows:  # fmt: skip
+            return _commit(platform, store, run_id, source_id, code, run_key, rows, overwrite,
+                           threshold)  # fmt: skip
     except (ExtractError, SourceRefused) as error:
         _fail(platform, run_id, error.text)
         raise IngestFailed(error.text, detail={"source": source_id}) from error
-    ignore = frozenset({watermark_column}) if watermark_column else frozenset()
-    conformed = conform(data, items, row_hash=certificate, ignore=ignore)
-    if conformed.drift:
-        _drift(platform, run_id, code, conformed)
-    if conformed.rejected_share > threshold:
+
+
+def _commit(
+    platform: Platform,
+    store: UnifiedStore,
+    run_id: int,
+    source_id: int,
+    code: str,
+    run_key: str,
+    rows: Staged,
+    overwrite: bool,
+    threshold: float,
+) -> IngestRun:
+    """The staged rows as one snapshot, unless drift or too many bad rows fail the run."""
+    if rows.drift:
+        _drift(platform, run_id, code, rows.drift)
+    if rows.rejected_share > threshold:
         too_many = Message(
             "{rejected} of {rows} rows do not conform ({share:.1%} > {threshold:.1%}); "
             "nothing was written",
-            rejected=len(conformed.rejected), rows=conformed.rows_read,
-            share=conformed.rejected_share, threshold=threshold,
+            rejected=len(rows.rejected), rows=rows.rows_read,
+            share=rows.rejected_share, threshold=threshold,
         )  # fmt: skip
-        _fail(platform, run_id, too_many, rejected=conformed)
-        raise IngestFailed(
-            too_many, detail={"source": source_id, "rejected": len(conformed.rejected)}
-        )
-    digest = content_hash(conformed.table)
+        _fail(platform, run_id, too_many, rejected=rows)
+        raise IngestFailed(too_many, detail={"source": source_id, "rejected": len(rows.rejected)})
     snapshot_id = store.write(
         code,
-        conformed.table,
+        rows.reader(),
         overwrite=overwrite,
         run_key=run_key,
         properties={
             "exchange.source": str(source_id),
-            "exchange.rows": str(conformed.table.num_rows),
-            "exchange.content-sha256": digest,
+            "exchange.rows": str(rows.rows_written),
+            "exchange.content-sha256": rows.digest,
         },
     )
-    new_watermark = None
-    if watermark_column and data.num_rows:
-        new_watermark = str(pc.max(data.column(watermark_column)).as_py())
-    return _finish(
-        platform,
-        run_id,
-        snapshot_id=snapshot_id,
-        conformed=conformed,
-        digest=digest,
-        watermark=new_watermark,
-    )
+    watermark = None if rows.watermark is None else str(rows.watermark)
+    return _finish(platform, run_id, snapshot_id=snapshot_id, rows=rows, watermark=watermark)
 
 
 def _start(platform: Platform, source_id: int, run_key: str) -> tuple[int, str, bool]:
@@ -159,9 +163,7 @@ def _load_run(platform: Platform, run_id: int) -> IngestRun:
         return session.get_one(IngestRun, run_id)
 
 
-def _store_rejected(
-    platform: Platform, session: Session, run: IngestRun, conformed: Conformed
-) -> None:
+def _store_rejected(platform: Platform, session: Session, run: IngestRun, rows: Staged) -> None:
     """Keep the set-aside rows with the run and make them the provider's findings (R19)."""
     session.add_all(
         RejectedRow(
@@ -171,11 +173,11 @@ def _store_rejected(
             problems=row.problems,
             data=row.data,
         )
-        for row in conformed.rejected
+        for row in rows.rejected
     )
     session.flush()
     env = platform.workflow_environment(session)
-    report_set_aside(session, actor=INGESTER, env=env, run=run, rows=conformed.rejected)
+    report_set_aside(session, actor=INGESTER, env=env, run=run, rows=rows.rejected)
 
 
 def _finish(
@@ -183,18 +185,17 @@ def _finish(
     run_id: int,
     *,
     snapshot_id: int,
-    conformed: Conformed | None,
-    digest: str | None,
+    rows: Staged | None,
     watermark: str | None,
 ) -> IngestRun:
     now = platform.clock.now()
     with platform.database.transaction() as session:
         run = session.get_one(IngestRun, run_id)
         run.status, run.finished_at, run.snapshot_id = RunStatus.SUCCEEDED, now, snapshot_id
-        if conformed is not None:
-            run.rows_read, run.rows_written = conformed.rows_read, conformed.table.num_rows
-            run.rows_rejected, run.content_hash = len(conformed.rejected), digest
-            _store_rejected(platform, session, run, conformed)
+        if rows is not None:
+            run.rows_read, run.rows_written = rows.rows_read, rows.rows_written
+            run.rows_rejected, run.content_hash = len(rows.rejected), rows.digest
+            _store_rejected(platform, session, run, rows)
         source = session.get_one(Source, run.source_id)
         if watermark is not None:
             source.last_watermark = watermark
@@ -210,7 +211,7 @@ def _finish(
                 "snapshot": snapshot_id,
                 "rows": run.rows_written,
                 "rejected": run.rows_rejected,
-                "sha256": digest,
+                "sha256": run.content_hash if rows is not None else None,
             },
         )
         _restore_if_fresh(platform, session, run)
@@ -240,7 +241,7 @@ def _fail(
     run_id: int,
     message: Message,
     *,
-    rejected: Conformed | None = None,
+    rejected: Staged | None = None,
     drift: dict[str, object] | None = None,
 ) -> None:
     now = platform.clock.now()
@@ -263,25 +264,21 @@ def _fail(
         )
 
 
-def _drift(platform: Platform, run_id: int, code: str, conformed: Conformed) -> None:
+def _drift(platform: Platform, run_id: int, code: str, drift: Drift) -> None:
     message = Message(
-        "schema drift: {drift}; the previous data stays current", drift=conformed.drift.describe()
+        "schema drift: {drift}; the previous data stays current", drift=drift.describe()
     )
-    _fail(platform, run_id, message, drift=conformed.drift.as_dict())
+    _fail(platform, run_id, message, drift=drift.as_dict())
     with platform.database.transaction() as session:
         open_update_task(
             session,
             actor=INGESTER,
             env=platform.workflow_environment(session),
             code=code,
-            description=Message(
-                "ingestion found schema drift: {drift}", drift=conformed.drift.describe()
-            ),
+            description=Message("ingestion found schema drift: {drift}", drift=drift.describe()),
             origin="detected",
         )
-    raise IngestFailed(
-        message, detail={"drift": conformed.drift.as_dict()}, error_code="schema_drift"
-    )
+    raise IngestFailed(message, detail={"drift": drift.as_dict()}, error_code="schema_drift")
 
 
 def committed_snapshots(session: Session) -> Iterator[CommittedSnapshot]:

@@ -123,13 +123,14 @@ class UnifiedStore:
     def write(
         self,
         resource_code: str,
-        data: "pa.Table",
+        data: "pa.Table | pa.RecordBatchReader",
         *,
         overwrite: bool,
         run_key: str,
         properties: dict[str, str],
     ) -> int:
-        """Commit ``data`` as one snapshot (all of it or none) and return its id."""
+        """Commit ``data`` as one snapshot (all of it or none) and return its id. A reader is
+        written as it is read, in files of the table's target size, so memory stays bounded."""
         table = self.ensure_table(resource_code, data.schema)
         summary = {**properties, RUN_KEY: run_key}
         if overwrite and table.current_snapshot() is not None:

@@ -3,12 +3,16 @@
 import sqlite3
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
+import pyarrow as pa
 import pytest
 from pyiceberg.catalog.sql import SqlCatalog
 from sqlalchemy import select, text
 
 from catalog.models import CatalogUpdateTask
+from collection import extract as extract_module
+from collection import staging as staging_module
 from collection.conform import ROW_HASH
 from collection.freshness import freshness
 from collection.ingest import IngestFailed, ingest
@@ -248,6 +252,55 @@ def test_file_drop_source_reads_chinese_headers(world: CatalogWorld) -> None:
     assert run.rows_written == 3
     table = UnifiedStore(world.platform.settings).scan(code)
     assert table.column_names[:2] == ["uscc", "enterprise_name"]
+
+
+def test_r9_a_source_larger_than_a_chunk_is_read_in_chunks_into_one_snapshot(
+    world: CatalogWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Memory is bounded by a chunk, not by the source: files are read block by block, each chunk
+    conformed on its own, and the run still commits all of it as one snapshot, with each bad row
+    found at its own file and line; a run over the threshold leaves nothing behind."""
+    monkeypatch.setattr(extract_module, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(extract_module, "CSV_BLOCK_BYTES", 128)  # a few rows per block
+    chunk_sizes: list[int] = []
+    original = staging_module.conform
+
+    def counting(data: pa.Table, *args: Any, **kwargs: Any) -> Any:
+        chunk_sizes.append(data.num_rows)
+        return original(data, *args, **kwargs)
+
+    monkeypatch.setattr(staging_module, "conform", counting)
+    code = publish_enterprises(world)
+    drop = drop_folder(world) / "register"
+    drop.mkdir()
+    header = "uscc,enterprise_name,legal_representative,registered_capital"
+    many = [f"9144030000000{i:05d},深圳市企业{i}有限公司,张三,{i}.50" for i in range(9)]
+    many[6] = "914403000000000006,坏数据公司,张三,abc"  # line 8 of a.csv
+    (drop / "a.csv").write_text("\n".join([header, *many]) + "\n", encoding="utf-8")
+    (drop / "b.csv").write_text(
+        "\n".join([header, *(",".join(row) for row in ROWS)]) + "\n", encoding="utf-8"
+    )
+    source_id = register(world, code, "file", {"folder": "register"}, {}, bad_row_threshold=0.1)
+
+    run = ingest(world.platform, source_id=source_id, run_key="1")
+
+    assert (run.rows_read, run.rows_written, run.rows_rejected) == (12, 11, 1)
+    assert len(chunk_sizes) >= 4  # the 12 rows in several chunks
+    assert max(chunk_sizes) < 9  # never a whole file at once
+    store = UnifiedStore(world.platform.settings)
+    [snapshot] = store.snapshots(code)
+    assert snapshot.properties["exchange.rows"] == "11"
+    assert snapshot.properties["exchange.content-sha256"] == run.content_hash
+    assert store.scan(code).num_rows == 11
+    with world.platform.database.transaction() as session:
+        [rejected] = session.scalars(select(RejectedRow)).all()
+        assert (rejected.source_file, rejected.row_number) == ("a.csv", 8)
+        session.get_one(Source, source_id).bad_row_threshold = 0.05
+    with pytest.raises(IngestFailed, match="1 of 12 rows do not conform"):
+        ingest(world.platform, source_id=source_id, run_key="2")
+    assert len(UnifiedStore(world.platform.settings).snapshots(code)) == 1
+    staging = world.platform.settings.data_dir / "staging"
+    assert list(staging.iterdir()) == []  # no staged rows outlive their run
 
 
 def test_http_api_source_pages_with_its_secret_header(world: CatalogWorld, tax_api: str) -> None:
