@@ -28,7 +28,9 @@ DEPARTMENTS, USERS, RESOURCES, GRANTS = 100, 1_000, 2_000, 100_000
 ITEMS = tuple(f"item_{i}" for i in range(10))
 
 
-def _policy_world(rng: random.Random) -> tuple[list[ResourceFacts], list[GrantFacts]]:
+def _policy_world(
+    rng: random.Random, grant_count: int = GRANTS
+) -> tuple[list[ResourceFacts], list[GrantFacts]]:
     resources = [
         ResourceFacts(
             resource_id=r,
@@ -53,22 +55,19 @@ def _policy_world(rng: random.Random) -> tuple[list[ResourceFacts], list[GrantFa
             valid_to=start + timedelta(days=rng.randrange(200, 800)),
             basis="approval",
         )
-        for g in range(GRANTS)
+        for g in range(grant_count)
     ]
     return resources, grants
 
 
-def bench_decisions(samples: int = 20_000) -> list[Figure]:
-    rng = random.Random(7)
-    resources, grants = _policy_world(rng)
-    pdp = DataAccessPolicy()
-    pdp.replace_all(resources, grants)
+def _questions(
+    rng: random.Random, resources: list[ResourceFacts], grants: list[GrantFacts], samples: int
+) -> list[tuple[int, str, str, tuple[str, ...]]]:
     users = [rng.randrange(DEPARTMENTS) for _ in range(USERS)]  # user -> department
-    at = datetime(2026, 11, 24, tzinfo=UTC)
     questions = []
     for _ in range(samples):
         if rng.random() < 0.5:  # a read a grant allows, or nearly
-            grant = grants[rng.randrange(GRANTS)]
+            grant = grants[rng.randrange(len(grants))]
             questions.append(
                 (grant.department_id, grant.resource_code, grant.mode, tuple(grant.items))
             )
@@ -82,6 +81,14 @@ def bench_decisions(samples: int = 20_000) -> list[Figure]:
                     tuple(rng.sample(ITEMS, 2)),
                 )
             )
+    return questions
+
+
+def _latencies(
+    pdp: DataAccessPolicy, questions: list[tuple[int, str, str, tuple[str, ...]]]
+) -> tuple[float, float, int]:
+    """p50 and p99 in ms over the questions, and how many were allowed."""
+    at = datetime(2026, 11, 24, tzinfo=UTC)
     latencies = []
     allowed = 0
     for department, code, mode, items in questions:
@@ -91,6 +98,27 @@ def bench_decisions(samples: int = 20_000) -> list[Figure]:
         allowed += decision.allowed
     latencies.sort()
     p50, p99 = latencies[len(latencies) // 2] * 1e3, latencies[int(len(latencies) * 0.99)] * 1e3
+    return p50, p99, allowed
+
+
+def decision_latencies(grant_count: int, samples: int = 20_000) -> tuple[float, float]:
+    """p50 and p99 in ms of the decision point holding ``grant_count`` grants."""
+    rng = random.Random(7)
+    resources, grants = _policy_world(rng, grant_count)
+    pdp = DataAccessPolicy()
+    pdp.replace_all(resources, grants)
+    p50, p99, _ = _latencies(pdp, _questions(rng, resources, grants, samples))
+    return p50, p99
+
+
+def bench_decisions(samples: int = 20_000) -> list[Figure]:
+    rng = random.Random(7)
+    resources, grants = _policy_world(rng)
+    pdp = DataAccessPolicy()
+    pdp.replace_all(resources, grants)
+    questions = _questions(rng, resources, grants, samples)
+    p50, p99, allowed = _latencies(pdp, questions)
+    at = datetime(2026, 11, 24, tzinfo=UTC)
 
     plain = casbin.Enforcer(str(MODEL))
     facts = {f"g{g.grant_id}": g for g in grants}

@@ -35,6 +35,8 @@ class Figure:
     low: float | None = None
     high: float | None = None
     runs: int = 1
+    # A growth figure's two points, (work, value) at 1x and at 10x.
+    curve: tuple[tuple[int, float], ...] | None = None
 
 
 def steady(measure: Callable[[], list[Figure]], runs: int = 3) -> list[Figure]:
@@ -92,6 +94,17 @@ def postgres_database(server_url: str) -> Iterator[Database]:
     finally:
         with psycopg.connect(dsn, autocommit=True) as connection:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def read_results() -> list[Figure]:
+    if not RESULTS.exists():
+        return []
+    figures = json.loads(RESULTS.read_text(encoding="utf-8"))["figures"]
+    return [Figure(**{**f, "curve": _curve(f.get("curve"))}) for f in figures]
+
+
+def _curve(points: list[list[float]] | None) -> tuple[tuple[int, float], ...] | None:
+    return None if points is None else tuple((int(work), float(value)) for work, value in points)
 
 
 def write_results(figures: list[Figure]) -> None:

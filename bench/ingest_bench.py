@@ -39,17 +39,18 @@ COLUMNS = [
 ]
 
 
-def source_table(rows: int) -> pa.Table:
+def source_table(rows: int, first: int = 0) -> pa.Table:
+    numbers = range(first, first + rows)
     return pa.table(
         {
-            "uscc": [f"91440300MA5D{i:06d}" for i in range(rows)],
-            "enterprise_name": [f"深圳市企业{i}有限公司" for i in range(rows)],
+            "uscc": [f"914403{i:012d}" for i in numbers],
+            "enterprise_name": [f"深圳市企业{i}有限公司" for i in numbers],
             "legal_representative": ["张三", "李四", "王五", "赵六"] * (rows // 4),
-            "registered_capital": [f"{i % 10000}.50" for i in range(rows)],
+            "registered_capital": [f"{i % 10000}.50" for i in numbers],
             "established_on": ["2020-01-02", "2018-06-30", "2023-12-01", "2011-03-15"]
             * (rows // 4),
             "status": ["存续"] * rows,
-            "staff": [str(i % 500) for i in range(rows)],
+            "staff": [str(i % 500) for i in numbers],
             "address": ["深圳市南山区科技园"] * rows,
             "phone": ["0755-12345678"] * rows,
             "business_scope": ["软件开发；信息技术咨询服务"] * rows,
@@ -57,7 +58,7 @@ def source_table(rows: int) -> pa.Table:
     )
 
 
-def _platform(folder: Path) -> tuple[Platform, str, Principal]:
+def platform_for_bench(folder: Path) -> tuple[Platform, str, Principal]:
     # The source systems are the provider's drop folder: <scratch>/drops/<its code>/.
     settings = Settings(data_dir=folder / "var", drop_root=folder / "drops")
     upgrade(settings.resolved_database_url)
@@ -137,7 +138,7 @@ def bench_ingest(rows: int = 1_000_000) -> list[Figure]:
             frame.to_sql("enterprises", connection, index=False, chunksize=50_000)
         baseline = rows / (time.perf_counter() - started)
 
-        platform, code, admin = _platform(folder)
+        platform, code, admin = platform_for_bench(folder)
         figures = []
         for kind, config, secret in (
             ("file", {"folder": "drop"}, {}),

@@ -1,5 +1,6 @@
-"""`python -m bench.report`: the README's table of bench figures, written from bench/results.json
-between its two markers, so the table says what the last `make bench` measured."""
+"""`python -m bench.report`: the README's table of bench figures and the chart of the growth
+curves, written from bench/results.json between its two markers, so they say what the last
+`make bench` measured."""
 
 import json
 import sys
@@ -42,6 +43,30 @@ def table(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def chart(results: dict[str, Any]) -> str:
+    """A Mermaid bar chart (rendered where the README is read): each growth curve's cost at 10x the
+    work as a multiple of its cost at 1x, beside the line it may not cross."""
+    curves = [f for f in results["figures"] if f.get("curve")]
+    if not curves:
+        return ""
+    labels = ", ".join(f'"{f["name"].removeprefix("growth: ").split(",")[0]}"' for f in curves)
+    limits = [float(f["target"].removeprefix("<= ").removesuffix("x")) for f in curves]
+    top = max(max(limits), *(f["value"] for f in curves)) * 1.1
+    return "\n".join(
+        [
+            "",
+            "```mermaid",
+            "xychart-beta",
+            '    title "Cost at 10x the work, as a multiple of the cost at 1x (line: the limit)"',
+            f"    x-axis [{labels}]",
+            f'    y-axis "times the 1x cost" 0 --> {top:.0f}',
+            f"    bar [{', '.join(str(f['value']) for f in curves)}]",
+            f"    line [{', '.join(f'{limit:g}' for limit in limits)}]",
+            "```",
+        ]
+    )
+
+
 def main() -> int:
     text = README.read_text(encoding="utf-8")
     if START not in text or END not in text:
@@ -50,7 +75,9 @@ def main() -> int:
     head, _, rest = text.partition(START)
     _, _, tail = rest.partition(END)
     results = json.loads(RESULTS.read_text(encoding="utf-8"))
-    README.write_text(f"{head}{START}\n{table(results)}\n{END}{tail}", encoding="utf-8")
+    README.write_text(
+        f"{head}{START}\n{table(results)}\n{chart(results)}\n{END}{tail}", encoding="utf-8"
+    )
     print(f"wrote the table of {len(results['figures'])} figures into {README}")
     return 0
 

@@ -3,6 +3,9 @@
 Each figure is the median of BENCH_RUNS runs (3 unless set), its baseline measured in the same
 run, with the lowest and highest value kept (bench.harness.steady); a target counts as met when
 the median run meets it. `python -m bench.report` writes the README's table from the results.
+
+BENCH_ONLY=growth measures only the growth curves (BENCH_ONLY=targets only the rest) and keeps the
+other figures already in bench/results.json.
 """
 
 import os
@@ -12,7 +15,15 @@ from collections.abc import Callable
 from bench.access_bench import bench_data_api, bench_decisions
 from bench.audit_bench import bench_appends, bench_verify
 from bench.catalog_bench import bench_search
-from bench.harness import Figure, postgres_database, sqlite_database, steady, write_results
+from bench.growth_bench import GROWTH
+from bench.harness import (
+    Figure,
+    postgres_database,
+    read_results,
+    sqlite_database,
+    steady,
+    write_results,
+)
 from bench.ingest_bench import bench_ingest
 from bench.item_access_bench import bench_item_access
 from bench.quality_bench import bench_comparison, bench_suite
@@ -65,10 +76,19 @@ def _measures(server: str | None) -> list[Callable[[], list[Figure]]]:
 
 def main() -> int:
     runs = int(os.environ.get("BENCH_RUNS", "3"))
+    only = os.environ.get("BENCH_ONLY", "")
+    measures: list[Callable[[], list[Figure]]] = []
+    if only != "growth":
+        measures += _measures(os.environ.get("EXCHANGE_BENCH_POSTGRES_URL"))
+    if only != "targets":
+        measures += GROWTH
+    kept = [
+        f for f in read_results() if only and (f.name.startswith("growth") != (only == "growth"))
+    ]
     figures: list[Figure] = []
-    for measure in _measures(os.environ.get("EXCHANGE_BENCH_POSTGRES_URL")):
+    for measure in measures:
         figures.extend(steady(measure, runs))
-        write_results(figures)  # what was measured is kept if a later measure fails
+        write_results(kept + figures)  # what was measured is kept if a later measure fails
     for figure in figures:
         mark = "ok " if figure.meets_target else "MISS"
         print(
