@@ -28,7 +28,7 @@ from exchange.errors import Explained, InvalidInput
 FILE_KINDS = (".csv", ".xlsx", ".parquet", ".jsonl")
 MAX_PAGES = 100_000
 CHUNK_ROWS = 250_000
-CSV_BLOCK_BYTES = 16 << 20
+CSV_BLOCK_BYTES = 1 << 20  # Arrow reads ahead some 25 blocks: larger ones cost memory, not time
 MAX_REDIRECTS = 5
 # Connection options a database URL may carry; others (host, hostaddr, service, passfile, ssl
 # key paths…) would let the URL reach another server or read the platform's own files.

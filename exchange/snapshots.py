@@ -14,6 +14,7 @@ where a pooled checkout adds a ping, a BEGIN and a ROLLBACK around it.
 
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -63,6 +64,11 @@ class Served:
     @property
     def fallback(self) -> bool:
         return self.snapshot_id != self.current_snapshot_id
+
+
+# How many times its compressed Parquet size a snapshot takes in memory, roughly: enough to tell
+# a snapshot that fits the cache from one that never will.
+PARQUET_EXPANSION = 5
 
 
 class SnapshotCache:
@@ -174,6 +180,20 @@ class SnapshotCache:
             raise NoData("resource {code} has no data in the store yet", code=code)
         self._current[code] = (location, snapshot_id)
         return snapshot_id
+
+    def fits(self, code: str, snapshot_id: int) -> bool:
+        """Whether the snapshot is, or would be, kept in memory. One that would not is read
+        file by file (``batches``) rather than whole for each request."""
+        with self._lock:
+            if (code, snapshot_id) in self._tables:
+                return True
+        stored = self.store.stored_bytes(code, snapshot_id)
+        return stored is None or stored * PARQUET_EXPANSION <= self.max_bytes
+
+    def batches(
+        self, code: str, snapshot_id: int, columns: tuple[str, ...]
+    ) -> Iterator["pa.RecordBatch"]:
+        return self.store.file_batches(code, snapshot_id=snapshot_id, columns=columns)
 
     def read(self, code: str, snapshot_id: int, memory_only: bool = False) -> "pa.Table":
         """The whole snapshot; kept while it fits in the budget, least recently used first out."""

@@ -52,6 +52,12 @@ class SnapshotInfo:
     properties: dict[str, str]
 
 
+# pyiceberg gathers a stream into data files of this many bytes of Arrow data before writing
+# each (its default, 512 MiB, would be what a large ingest holds in memory); ~128 MiB of Arrow
+# makes Parquet files of some tens of MB.
+TABLE_PROPERTIES = {"write.target-file-size-bytes": str(128 << 20)}
+
+
 class UnifiedStore:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -110,7 +116,9 @@ class UnifiedStore:
     def ensure_table(self, resource_code: str, schema: "pa.Schema") -> "Table":
         table = self.table(resource_code)
         if table is None:
-            table = self.catalog.create_table(self.identifier(resource_code), schema=schema)
+            table = self.catalog.create_table(
+                self.identifier(resource_code), schema=schema, properties=TABLE_PROPERTIES
+            )
         return table
 
     def snapshot_for_run(self, resource_code: str, run_key: str) -> int | None:
@@ -183,8 +191,28 @@ class UnifiedStore:
             options["snapshot_id"] = snapshot_id
         return table.scan(**options).to_arrow()
 
-    def batches(self, resource_code: str, **options: Any) -> Iterator["pa.RecordBatch"]:
+    def file_batches(
+        self, resource_code: str, *, snapshot_id: int, columns: tuple[str, ...]
+    ) -> Iterator["pa.RecordBatch"]:
+        """A snapshot's rows batch by batch, one data file at a time, so that memory is bounded by a
+        file however large the snapshot (pyiceberg's own batch reader reads every file at once)."""
+        from pyiceberg.io.pyarrow import ArrowScan
+
         table = self.table(resource_code)
         if table is None:
             raise LookupError(f"resource {resource_code} has no data in the store yet")
-        yield from table.scan(**options).to_arrow_batch_reader()
+        scan = table.scan(selected_fields=columns, snapshot_id=snapshot_id)
+        files = ArrowScan(
+            scan.table_metadata, scan.io, scan.projection(), scan.row_filter, scan.case_sensitive
+        )
+        for task in scan.plan_files():
+            yield from files.to_record_batches([task])
+
+    def stored_bytes(self, resource_code: str, snapshot_id: int) -> int | None:
+        """The size of a snapshot's data files, as its summary records it (None if unrecorded)."""
+        table = self.table(resource_code)
+        snapshot = None if table is None else table.snapshot_by_id(snapshot_id)
+        if snapshot is None or snapshot.summary is None:
+            return None
+        size = snapshot.summary.get("total-files-size")
+        return None if size is None else int(size)

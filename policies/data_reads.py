@@ -192,28 +192,81 @@ def read(
     try:
         served = snapshots.served(request.code, provider=_own(actor, facts))
         snapshot_id = cursor_snapshot or request.snapshot_id or served.snapshot_id
-        whole = snapshots.read(request.code, snapshot_id, memory_only=quick_only)
+        if quick_only or request.limit is None or snapshots.fits(request.code, snapshot_id):
+            whole = snapshots.read(request.code, snapshot_id, memory_only=quick_only)
+        else:
+            whole = None  # too large to hold: read file by file
     except NoData as error:
         raise NotFound(error.text) from error
-    positions = _key_positions(snapshots, request, snapshot_id, whole, quick_only)
-    if positions is not None and len(request.filters) == 1 and not decision.row_filter:
-        # The index alone selects the rows: take just this page's.
-        total = len(positions)
-        end = total if request.limit is None else min(total, offset + request.limit)
-        page = select_rows(whole.take(positions[offset:end]), decision, ())
+    if whole is None:
+        page, more = _streamed_page(snapshots, request, decision, snapshot_id, offset)
+        end = offset + page.num_rows
+        total = end + more
     else:
-        narrowed = whole if positions is None else whole.take(positions)
-        if quick_only and narrowed.num_rows >= INDEXED_LOOKUP_ROWS:
-            raise NotInMemory(request.code)
-        data = select_rows(narrowed, decision, request.filters)
-        total = len(data)
-        end = total if request.limit is None else min(total, offset + request.limit)
-        page = data.slice(offset, end - offset)
+        page, end, total = _page_in_memory(
+            snapshots, request, decision, snapshot_id, whole, offset, quick_only
+        )
     page = served_values(page, decision)
     next_cursor = _encode_cursor(end, snapshot_id) if end < total else None
     record = ReadRecord(actor, facts, decision, request.mode, request.purpose, len(page),
                         snapshot_id, at)  # fmt: skip
     return ReadResult(page, decision, snapshot_id, next_cursor, record, served)
+
+
+def _page_in_memory(
+    snapshots: SnapshotCache,
+    request: ReadRequest,
+    decision: Decision,
+    snapshot_id: int,
+    whole: "pa.Table",
+    offset: int,
+    quick_only: bool,
+) -> tuple["pa.Table", int, int]:
+    """The page of a snapshot held in memory, where it ends, and how many rows there are."""
+    positions = _key_positions(snapshots, request, snapshot_id, whole, quick_only)
+    if positions is not None and len(request.filters) == 1 and not decision.row_filter:
+        # The index alone selects the rows: take just this page's.
+        total = len(positions)
+        end = total if request.limit is None else min(total, offset + request.limit)
+        return select_rows(whole.take(positions[offset:end]), decision, ()), end, total
+    narrowed = whole if positions is None else whole.take(positions)
+    if quick_only and narrowed.num_rows >= INDEXED_LOOKUP_ROWS:
+        raise NotInMemory(request.code)
+    data = select_rows(narrowed, decision, request.filters)
+    total = len(data)
+    end = total if request.limit is None else min(total, offset + request.limit)
+    return data.slice(offset, end - offset), end, total
+
+
+def _streamed_page(
+    snapshots: SnapshotCache,
+    request: ReadRequest,
+    decision: Decision,
+    snapshot_id: int,
+    offset: int,
+) -> tuple["pa.Table", bool]:
+    """A page of a snapshot too large to hold in memory, and whether rows follow it: the snapshot
+    is read file by file and filtered batch by batch until the page and one row more are found,
+    so memory and time follow the page's position, not the snapshot's size."""
+    import pyarrow as pa
+
+    assert request.limit is not None
+    needed = {*decision.items, *(decision.row_filter or {}), *(f.item for f in request.filters)}
+    pieces: list[pa.Table] = []
+    skipped = found = 0
+    for batch in snapshots.batches(request.code, snapshot_id, tuple(sorted(needed))):
+        rows = select_rows(pa.Table.from_batches([batch]), decision, request.filters)
+        if skipped < offset:
+            dropped = min(offset - skipped, rows.num_rows)
+            rows, skipped = rows.slice(dropped), skipped + dropped
+        if not pieces or rows.num_rows:
+            pieces.append(rows)  # the first even if empty: it carries the columns
+            found += rows.num_rows
+        if found > request.limit:
+            break
+    if not pieces:  # a snapshot without a data file
+        return select_rows(snapshots.read(request.code, snapshot_id), decision, ()), False
+    return pa.concat_tables(pieces).slice(0, request.limit), found > request.limit
 
 
 # Above this many rows an equality filter goes through the snapshot's hash index.

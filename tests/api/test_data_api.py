@@ -353,6 +353,64 @@ def test_key_lookups_through_the_index_page_and_filter_like_a_scan(
     assert all(r["district"] == "南山区" for p in scanned[0] for r in p)
 
 
+def test_r13_pages_of_a_snapshot_too_large_to_hold_are_read_file_by_file_like_a_scan(
+    world: CatalogWorld, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A snapshot larger than the memory budget is never read whole: each page reads file by file
+    and batch by batch until it is full. Its pages, cursors and refusals must be those of the
+    snapshot held in memory."""
+    code = publish_with_data(world)
+    consumer = bearer(world, "consumer")
+
+    def pages(*filters: str) -> list[list[dict[str, object]]]:
+        found, cursor = [], None
+        while True:
+            params = [("purpose", "核验"), ("limit", "4"), *(("filter", f) for f in filters)]
+            response = client.get(
+                rows_url(code), params=params + ([("cursor", cursor)] if cursor else []),
+                headers=consumer,
+            )  # fmt: skip
+            assert response.status_code == 200, response.text
+            found.append(response.json()["rows"])
+            cursor = response.headers.get("X-Next-Cursor")
+            if cursor is None:
+                return found
+
+    queries = [
+        (),
+        ("district:eq:南山区",),
+        ("district:eq:福田区", "registered_capital:range:..9000"),
+    ]
+    held = [pages(*query) for query in queries]
+    snapshots = client.app.state.snapshots  # type: ignore[attr-defined]
+    snapshots.max_bytes = 0  # nothing fits now
+    snapshots._tables.clear()
+    whole_reads: list[str] = []
+    original_read, original_batches = snapshots.read, snapshots.batches
+
+    def read(code: str, snapshot_id: int, memory_only: bool = False) -> object:
+        if not memory_only:  # a quick look into memory reads nothing
+            whole_reads.append(code)
+        return original_read(code, snapshot_id, memory_only)
+
+    monkeypatch.setattr(snapshots, "read", read)
+
+    def small_batches(*args: object) -> object:
+        for batch in original_batches(*args):  # three rows a batch: pages span batches
+            yield from (batch.slice(start, 3) for start in range(0, batch.num_rows, 3))
+
+    monkeypatch.setattr(snapshots, "batches", small_batches)
+    assert [pages(*query) for query in queries] == held
+    assert [len(p) for p in held[0]] == [4] * 7 + [2]
+    assert whole_reads == []
+    refused = client.get(
+        rows_url(code), params={**PURPOSE, "limit": "4", "columns": "uscc,id_number"},
+        headers=consumer,
+    )  # fmt: skip
+    assert refused.status_code == 403, refused.text
+    assert refused.json()["detail"]["not_granted"] == ["id_number"]
+
+
 def test_the_snapshot_lookup_sees_new_data_at_once_and_survives_a_dropped_connection(
     world: CatalogWorld, client: TestClient
 ) -> None:
