@@ -184,13 +184,13 @@ def bench_data_api(
 
 
 @contextmanager
-def _serving(env: dict[str, str], workers: int) -> Iterator[None]:
+def _serving(env: dict[str, str], workers: int) -> Iterator[subprocess.Popen[bytes]]:
     exchange = Path(sys.executable).parent / "exchange"
     server = subprocess.Popen([exchange, "serve", "--workers", str(workers)], env=env,
                               stdout=subprocess.DEVNULL)  # fmt: skip
     try:
         _wait_for(f"http://127.0.0.1:{env['EXCHANGE_API_PORT']}/healthz")
-        yield
+        yield server
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -336,16 +336,27 @@ def _default_json_rate(rows: int = 100_000) -> float:
     return rows / (time.perf_counter() - began)
 
 
-def _table(rows: int) -> pa.Table:
+def _table(rows: int, first: int = 0) -> pa.Table:
+    numbers = range(first, first + rows)
     return pa.table(
         {
-            "uscc": pa.array([f"K{i % 1000:07d}" for i in range(rows)]),
-            "name": pa.array([f"示例企业{i}" for i in range(rows)]),
-            "legal_rep": pa.array([f"张{i % 5000}" for i in range(rows)]),
-            "capital": pa.array([float(i % 100_000) for i in range(rows)]),
-            "district": pa.array([("南山区", "福田区", "罗湖区")[i % 3] for i in range(rows)]),
+            "uscc": pa.array([f"K{i % 1000:07d}" for i in numbers]),
+            "name": pa.array([f"示例企业{i}" for i in numbers]),
+            "legal_rep": pa.array([f"张{i % 5000}" for i in numbers]),
+            "capital": pa.array([float(i % 100_000) for i in numbers]),
+            "district": pa.array([("南山区", "福田区", "罗湖区")[i % 3] for i in numbers]),
         }
     )
+
+
+def _table_stream(rows: int, chunk: int = 1_000_000) -> pa.RecordBatchReader:
+    """``_table(rows)`` generated a chunk at a time, for the store to write as it is read."""
+    batches = (
+        batch
+        for first in range(0, rows, chunk)
+        for batch in _table(min(chunk, rows - first), first).to_batches()
+    )
+    return pa.RecordBatchReader.from_batches(_table(1).schema, batches)
 
 
 def _seed_server_data(folder: Path, rows: int, database_url: str | None) -> tuple[str, str, str]:
@@ -421,8 +432,37 @@ def _seed_server_data(folder: Path, rows: int, database_url: str | None) -> tupl
         token = issue_token(
             session, actor=system, now=env.now, user_id=reader.id, name="bench", days=1
         ).secret
-    UnifiedStore(settings).write(code, _table(rows), overwrite=True, run_key="bench", properties={})
+    UnifiedStore(settings).write(
+        code, _table_stream(rows), overwrite=True, run_key="bench", properties={}
+    )
     return url, code, token
+
+
+def page_latency(rows: int, cache_bytes: int, requests: int = 20) -> tuple[float, float]:
+    """Median ms of a 100-row first page from a snapshot of ``rows`` rows, over HTTP to one
+    worker whose read cache holds ``cache_bytes``, and the server's peak resident MB."""
+    with tempfile.TemporaryDirectory() as folder:
+        url, code, token = _seed_server_data(Path(folder), rows, None)
+        port = _free_port()
+        env = {**os.environ, "EXCHANGE_DATABASE_URL": url, "EXCHANGE_DATA_DIR": folder,
+               "EXCHANGE_API_PORT": str(port), "EXCHANGE_LOG_LEVEL": "WARNING",
+               "EXCHANGE_READ_CACHE_BYTES": str(cache_bytes)}  # fmt: skip
+        page = {"purpose": "统计分析", "columns": "uscc,name,district", "limit": "100"}
+        with (
+            _serving(env, workers=1) as server,
+            httpx.Client(headers={"Authorization": f"Bearer {token}"}, timeout=120) as client,
+        ):
+            rows_url = f"http://127.0.0.1:{port}/api/v1/data/{code}/rows"
+            client.get(rows_url, params=page).raise_for_status()  # first use of everything
+            latencies = []
+            for _ in range(requests):
+                began = time.perf_counter()
+                client.get(rows_url, params=page).raise_for_status()
+                latencies.append((time.perf_counter() - began) * 1e3)
+            status = Path(f"/proc/{server.pid}/status").read_text(encoding="ascii")
+            peak_kib = next(int(line.split()[1]) for line in status.splitlines()
+                            if line.startswith("VmHWM:"))  # fmt: skip
+        return statistics.median(latencies), peak_kib / 1024
 
 
 def _free_port() -> int:

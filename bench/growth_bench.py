@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pyarrow.csv as pa_csv
 
-from bench.access_bench import decision_latencies
+from bench.access_bench import decision_latencies, page_latency
 from bench.audit_bench import bench_verify
 from bench.harness import Figure, sqlite_database
 from bench.ingest_bench import platform_for_bench, source_table
@@ -132,6 +132,22 @@ def bench_decision_growth() -> list[Figure]:
     ]  # fmt: skip
 
 
+def bench_page_growth() -> list[Figure]:
+    """A snapshot larger than the read cache (32 MiB here, so both sizes are) is served a page
+    at a time: the first page may not cost more, nor the server hold more, at 10M rows."""
+    cache = 32 << 20
+    (small, small_peak), (large, large_peak) = (
+        page_latency(MILLION, cache),
+        page_latency(10 * MILLION, cache),
+    )
+    return [
+        _growth("data API first page of 100 rows, snapshot beyond the read cache", "rows",
+                "ms", Point(MILLION, small), Point(10 * MILLION, large), latency=True),
+        _growth("data API server peak memory serving those pages", "rows", "MB",
+                Point(MILLION, small_peak), Point(10 * MILLION, large_peak), latency=True),
+    ]  # fmt: skip
+
+
 def bench_verify_growth() -> list[Figure]:
     def seconds(records: int) -> float:
         with sqlite_database() as database:
@@ -148,6 +164,7 @@ GROWTH: list[Callable[[], list[Figure]]] = [
     bench_ingest_growth,
     bench_comparison_growth,
     bench_decision_growth,
+    bench_page_growth,
     bench_verify_growth,
 ]
 
