@@ -23,6 +23,7 @@ import pyarrow.csv as pa_csv
 
 from bench.access_bench import decision_latencies, page_latency
 from bench.audit_bench import bench_verify
+from bench.catalog_bench import bench_search
 from bench.harness import Figure, sqlite_database
 from bench.ingest_bench import platform_for_bench, source_table
 from bench.quality_bench import comparison_seconds
@@ -160,12 +161,25 @@ def bench_verify_growth() -> list[Figure]:
     ]  # fmt: skip
 
 
+def bench_search_growth() -> list[Figure]:
+    def p95(entries: int) -> float:
+        with sqlite_database() as database:
+            return bench_search(database, entries=entries, runs=100)[0].value
+
+    small, large = p95(100_000), p95(MILLION)
+    return [
+        _growth("catalog search p95 (words + 2 filters, total and facets)", "entries", "ms",
+                Point(100_000, small), Point(MILLION, large), latency=True)
+    ]  # fmt: skip
+
+
 GROWTH: list[Callable[[], list[Figure]]] = [
     bench_ingest_growth,
     bench_comparison_growth,
     bench_decision_growth,
     bench_page_growth,
     bench_verify_growth,
+    bench_search_growth,  # last: loading 1M entries with 10M items takes minutes
 ]
 
 
