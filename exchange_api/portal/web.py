@@ -38,6 +38,7 @@ from exchange.runtime import Platform
 from exchange_api.confinement import confine
 from exchange_api.errors import record_refusal
 from exchange_api.portal.i18n import COOKIE, LANGUAGES, language_of, translations
+from exchange_api.portal.times import shown_day, shown_time
 
 SESSION_COOKIE = "exchange_session"
 SESSION_DAYS = 1
@@ -156,6 +157,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     gettext = translations(lang).gettext
     principal: Principal | None = getattr(request.state, "principal", None)
     secret = request.cookies.get(SESSION_COOKIE)
+    zone = request.app.state.platform.settings.zone
     response = TEMPLATES.TemplateResponse(
         request,
         template,
@@ -163,6 +165,8 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
             "_": gettext,
             "shown": lambda stored, english="": _shown(lang, stored, english),
             "lang": lang,
+            "when": functools.partial(shown_time, zone=zone, lang=lang),
+            "day": functools.partial(shown_day, zone=zone, lang=lang),
             "other_lang": "en" if lang == "zh" else "zh",
             "language_names": LANGUAGE_NAMES,
             "user": principal,
