@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 
 from catalog.models import Resource
 from catalog.spreadsheet import COLUMNS, entry_rows, write_xlsx
-from tests.catalog_fixtures import CatalogWorld, enterprise_register
+from catalog.vocab import ShareType
+from tests.catalog_fixtures import CatalogWorld, enterprise_register, publish_entry
 from tests.factories import PASSWORD
 from tests.scenarios.people import login_token, username
 
@@ -67,3 +68,24 @@ def test_an_invalid_entry_shows_every_problem_and_saves_nothing(
     assert {"name", "items[0].name", "items[0].length", "items[0].share_condition"} <= set(problems)
     assert 'value="Bad Name"' in page.text  # what was typed is kept
     assert entries(world) == 0
+
+
+def test_r3_a_not_shared_resource_offers_no_request_or_preview_and_shows_its_legal_basis(
+    world: CatalogWorld, client: TestClient
+) -> None:
+    law = "《中华人民共和国个人信息保护法》第二十八条"
+    draft = enterprise_register(name="个人征信信息")
+    for item in draft.items:
+        item.share_type, item.share_condition, item.legal_basis = ShareType.NOT_SHARED, None, law
+    code = publish_entry(world, draft)
+    shared = publish_entry(world, enterprise_register())
+    sign_in(client, world, "consumer")
+
+    page = client.get(f"/catalog/{code}").text
+    assert "不予共享" in page
+    assert law in page
+    assert f"/access/requests/new?resource={code}" not in page
+    assert f'href="/data/{code}"' not in page
+    other = client.get(f"/catalog/{shared}").text  # a shared one still offers both
+    assert f"/access/requests/new?resource={shared}" in other
+    assert "不予共享：" not in other
