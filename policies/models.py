@@ -4,12 +4,14 @@ the suspension of a late department's grants (R11)."""
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, select
+from sqlalchemy.orm import Mapped, mapped_column, object_session
 
+from catalog.models import Resource, ResourceVersion
 from exchange.db import Base
 from exchange.deadlines.service import Assignment
 from exchange.i18n import Message
+from exchange.identity.models import Department
 from exchange.identity.roles import Role
 from policies.vocab import access_of
 
@@ -69,7 +71,21 @@ class AccessRequest(Base):
         return Assignment(self.provider_department_id, Role.DATA_REVIEWER, Role.COORDINATING_OFFICE)
 
     def deadline_title(self, kind: str) -> Message:
-        return Message("Decide access request {id}", id=self.id)
+        """Names a reviewer recognises in a work list: who asks, for which resource."""
+        session = object_session(self)
+        assert session is not None, "a request gets its deadline inside a transaction"
+        code, name = session.execute(
+            select(Resource.code, ResourceVersion.name)
+            .join(ResourceVersion, ResourceVersion.resource_id == Resource.id)
+            .where(Resource.id == self.resource_id)
+            .order_by(ResourceVersion.number.desc())
+            .limit(1)
+        ).one()
+        consumer = session.get_one(Department, self.consumer_department_id).name
+        return Message(
+            "Decide the request of {department} for {resource} ({code})",
+            department=consumer, resource=name, code=code,
+        )  # fmt: skip
 
 
 class Grant(Base):

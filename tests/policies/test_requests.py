@@ -26,6 +26,20 @@ def review_deadline(world: CatalogWorld, request_id: int) -> Deadline:
         return session.scalars(select(Deadline).where(Deadline.subject_id == str(request_id))).one()
 
 
+def test_r14_the_reviewers_task_names_the_requesting_department_and_the_resource(
+    world: CatalogWorld,
+) -> None:
+    code = publish(world)
+    request_id = file(world, code)
+    deadline = review_deadline(world, request_id)
+    assert deadline.title_message is not None
+    consumer = world.consumer_department.name
+    chinese = deadline.title_message.in_language("zh")
+    assert chinese == f"审核{consumer}对企业登记信息（{code}）的共享申请"
+    assert str(request_id) not in chinese.replace(code, "")  # no bare request number
+    assert deadline.title == f"Decide the request of {consumer} for 企业登记信息 ({code})"
+
+
 def test_r14_request_before_national_day_is_due_and_escalated_exactly_once(
     world: CatalogWorld, clock: FrozenClock
 ) -> None:
