@@ -62,6 +62,13 @@ def published_version(session: Session, resource: Resource) -> ResourceVersion |
     return session.get(ResourceVersion, resource.published_version_id)
 
 
+def item_labels(session: Session, resource: Resource) -> dict[str, str]:
+    """Each data item's name in the catalog (企业名称) by its identifier (enterprise_name), from
+    the published version: what pages show people instead of identifiers."""
+    version = published_version(session, resource)
+    return {} if version is None else {item.name: item.label for item in version.items}
+
+
 def validation_context(
     session: Session, provider_department_id: int, own_code: str | None
 ) -> Context:

@@ -114,7 +114,7 @@ def test_request_narrow_approve_download_and_no_peeking(server: str, browser: An
     reviewer.shot("06-reviewer-narrows")
     with reviewer.page.expect_navigation():  # the form posts, then lands on the request again
         reviewer.page.click("button:has-text('同意')")
-    assert reviewer.page.inner_text("#approved-items") == "person_name"
+    assert reviewer.page.inner_text("#approved-items") == "姓名 person_name"  # name, identifier
     reviewer.shot("07-approved")
 
     consumer.page.goto(request_url)

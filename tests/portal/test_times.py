@@ -1,5 +1,6 @@
-"""Every time a person reads is the city's time, in the format of their language: a request filed
-at 10:00 in the city (02:00 UTC) reads 10:00, never the stored UTC."""
+"""Pages read as people speak: every time is the city's, in the format of their language (a
+request filed at 00:14 in the city, 16:14 UTC the day before, reads 00:14 on its own day), and
+data items go by their names in the catalog, the identifier small beside them."""
 
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -16,17 +17,19 @@ from tests.scenarios.requests import file, publish
 CITY = ZoneInfo("Asia/Shanghai")
 
 
-def test_r14_a_request_page_shows_city_time_in_each_language(
+def test_r14_a_request_page_shows_city_time_and_item_names_in_each_language(
     world: CatalogWorld, client: TestClient, clock: FrozenClock
 ) -> None:
     clock.advance(timedelta(hours=14, minutes=14))  # 2026-11-25 00:14 in the city, 16:14Z before
     code = publish(world)
-    request_id = file(world, code)
+    request_id = file(world, code, ["phone"])
     sign_in(client, world, world.consumer_department, Role.CONSUMER)
 
     chinese = client.get(f"/access/requests/{request_id}").text
     assert "2026年11月25日 00:14" in chinese
     assert "16:14" not in chinese
+    requested = chinese.split('id="requested-items">')[1].split("</td>")[0]
+    assert requested == '联系电话 <code class="identifier">phone</code>'
     english = client.get(f"/access/requests/{request_id}?lang=en").text
     assert "2026-11-25 00:14" in english
     assert "16:14" not in english

@@ -176,6 +176,7 @@ def request_page(
         and ACTIONS.allows(actor, relation, "access_request", "dispute")
         and (found.state == RequestState.REJECTED or found.narrowed),
         narrowings=narrowings, readable=readable, labels=LABELS_ZH, error=error, **VOCAB,
+        item_labels=entries.item_labels(session, resource),
     )  # fmt: skip
 
 
