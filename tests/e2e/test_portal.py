@@ -124,13 +124,13 @@ def test_request_narrow_approve_download_and_no_peeking(server: str, browser: An
         consumer.page.click("text=查看")
     resource_code = re.search(r"/data/(\d+/\d+)", consumer.page.url).group(1)  # type: ignore[union-attr]
     headers = consumer.page.locator("#preview th").all_inner_texts()
-    assert headers == ["person_name"], consumer.page.url
+    assert headers == ["姓名 person_name"], consumer.page.url  # the name, the identifier small
     consumer.shot("08-preview")
     with consumer.page.expect_download() as download:
         consumer.page.click("#download")
     content = Path(download.value.path()).read_text(encoding="utf-8-sig")  # with a BOM for Excel
     rows = list(csv.reader(io.StringIO(content)))
-    assert rows[0] == ["person_name"]
+    assert rows[0] == ["姓名"]  # a spreadsheet's header names the item as the catalog does
     assert len(rows) > 10
     # Asking for the item the reviewer left out, by URL, is refused by name.
     refused = consumer.page.goto(f"{server}/data/{resource_code}?purpose=核验&columns=id_number")

@@ -6,8 +6,12 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
+from sqlalchemy import select
 
+from catalog import entries
+from catalog.models import Resource
 from exchange.runtime import Platform
+from exchange.spreadsheets import neutralised
 from exchange_api.data_formats import csv_bytes
 from exchange_api.portal.web import PortalUser, render
 from policies import data_reads
@@ -34,6 +38,22 @@ async def _read(request: Request, actor: object, read: ReadRequest) -> ReadResul
     return result
 
 
+async def _named(request: Request, code: str) -> tuple[str, dict[str, str]]:
+    """The resource's name and its items' names, as people know them (the code and identifiers
+    if it is not published)."""
+    platform: Platform = request.app.state.platform
+
+    def look_up() -> tuple[str, dict[str, str]]:
+        with platform.database.transaction() as session:
+            resource = session.scalars(select(Resource).where(Resource.code == code)).first()
+            version = None if resource is None else entries.published_version(session, resource)
+            if resource is None or version is None:
+                return code, {}
+            return version.name, entries.item_labels(session, resource)
+
+    return await run_in_threadpool(look_up)
+
+
 def _columns(text: str) -> tuple[str, ...] | None:
     """Named columns, or None for everything the caller may read."""
     names = tuple(name.strip() for name in text.split(",") if name.strip())
@@ -54,8 +74,11 @@ async def preview(
     purpose: str = "", mode: str = SharingMode.API_QUERY, columns: str = "",
 ) -> Response:  # fmt: skip
     code = f"{classification}/{sequence}"
+    name, item_labels = await _named(request, code)
     page: dict[str, Any] = {
         "code": code,
+        "name": name,
+        "item_labels": item_labels,
         "mode": _mode(mode),
         "wanted": columns,
         "purpose": purpose,
@@ -80,9 +103,14 @@ async def download(
     code = f"{classification}/{sequence}"
     read = ReadRequest(code=code, mode=_mode(mode), purpose=purpose, items=_columns(columns))
     result = await _read(request, actor, read)
+    _, item_labels = await _named(request, code)
+    # People open the file in a spreadsheet: the header row names the items as the catalog does.
+    # The names come from the catalog: a spreadsheet must not run one as a formula either.
+    header = [neutralised(item_labels.get(c, c)) for c in result.data.column_names]
+    named = result.data.rename_columns(header)
     name = f"{code.replace('/', '-')}-{result.snapshot_id}.csv"
     return Response(
-        csv_bytes(result.data), media_type="text/csv; charset=utf-8",
+        csv_bytes(named), media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}"',
                  "X-Snapshot-Id": str(result.snapshot_id)},
     )  # fmt: skip
