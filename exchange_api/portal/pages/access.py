@@ -15,6 +15,8 @@ from catalog.vocab import ShareType
 from exchange.actions import ACTIONS, relation_of
 from exchange.errors import DomainError, InvalidInput
 from exchange.identity.models import Department
+from exchange.runtime import Platform
+from exchange.workdays.spans import add_months
 from exchange.workflow.engine import history
 from exchange_api.deps import AppPlatform, DbSession
 from exchange_api.portal.web import (
@@ -71,7 +73,11 @@ def _request_form(request: Request, session: Any, code: str, **more: Any) -> Res
 @router.get("/access/requests/new")
 def new_request(request: Request, resource: str, actor: PortalUser, session: DbSession) -> Response:
     entries.visible_resource(session, resource, actor)
-    return _request_form(request, session, resource, form={})
+    # A year from today in the city, the span most requests ask for; the consumer may change it.
+    platform: Platform = request.app.state.platform
+    today = platform.clock.now().astimezone(platform.settings.zone).date()
+    period = {"period_from": [today.isoformat()], "period_to": [add_months(today, 12).isoformat()]}
+    return _request_form(request, session, resource, form=period)
 
 
 # Forms write in a transaction of their own: a refusal rolls all of it back, and the page that
