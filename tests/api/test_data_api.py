@@ -323,6 +323,24 @@ def test_a_refused_read_returns_no_data_in_any_format(
         assert session.scalars(select(DataUsage)).all() == []
 
 
+def all_pages(
+    client: TestClient, code: str, consumer: dict[str, str], *filters: str
+) -> list[list[dict[str, object]]]:
+    """Every page of 4 rows through the cursors, with the given filters."""
+    found, cursor = [], None
+    while True:
+        params = [("purpose", "核验"), ("limit", "4"), *(("filter", f) for f in filters)]
+        response = client.get(
+            rows_url(code), params=params + ([("cursor", cursor)] if cursor else []),
+            headers=consumer,
+        )  # fmt: skip
+        assert response.status_code == 200, response.text
+        found.append(response.json()["rows"])
+        cursor = response.headers.get("X-Next-Cursor")
+        if cursor is None:
+            return found
+
+
 def test_key_lookups_through_the_index_page_and_filter_like_a_scan(
     world: CatalogWorld, client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -331,24 +349,10 @@ def test_key_lookups_through_the_index_page_and_filter_like_a_scan(
     code = publish_with_data(world)
     consumer = bearer(world, "consumer")
 
-    def pages(*filters: str) -> list[list[dict[str, object]]]:
-        found, cursor = [], None
-        while True:
-            params = [("purpose", "核验"), ("limit", "4"), *(("filter", f) for f in filters)]
-            response = client.get(
-                rows_url(code), params=params + ([("cursor", cursor)] if cursor else []),
-                headers=consumer,
-            )  # fmt: skip
-            assert response.status_code == 200, response.text
-            found.append(response.json()["rows"])
-            cursor = response.headers.get("X-Next-Cursor")
-            if cursor is None:
-                return found
-
     queries = [("district:eq:南山区",), ("district:eq:福田区", "registered_capital:range:..9000")]
-    scanned = [pages(*query) for query in queries]
+    scanned = [all_pages(client, code, consumer, *query) for query in queries]
     monkeypatch.setattr(data_reads, "INDEXED_LOOKUP_ROWS", 1)  # every table is "large" now
-    assert [pages(*query) for query in queries] == scanned
+    assert [all_pages(client, code, consumer, *query) for query in queries] == scanned
     assert [len(p) for p in scanned[0]] == [4, 4, 2]
     assert all(r["district"] == "南山区" for p in scanned[0] for r in p)
 
@@ -362,26 +366,12 @@ def test_r13_pages_of_a_snapshot_too_large_to_hold_are_read_file_by_file_like_a_
     code = publish_with_data(world)
     consumer = bearer(world, "consumer")
 
-    def pages(*filters: str) -> list[list[dict[str, object]]]:
-        found, cursor = [], None
-        while True:
-            params = [("purpose", "核验"), ("limit", "4"), *(("filter", f) for f in filters)]
-            response = client.get(
-                rows_url(code), params=params + ([("cursor", cursor)] if cursor else []),
-                headers=consumer,
-            )  # fmt: skip
-            assert response.status_code == 200, response.text
-            found.append(response.json()["rows"])
-            cursor = response.headers.get("X-Next-Cursor")
-            if cursor is None:
-                return found
-
     queries = [
         (),
         ("district:eq:南山区",),
         ("district:eq:福田区", "registered_capital:range:..9000"),
     ]
-    held = [pages(*query) for query in queries]
+    held = [all_pages(client, code, consumer, *query) for query in queries]
     snapshots = client.app.state.snapshots  # type: ignore[attr-defined]
     snapshots.max_bytes = 0  # nothing fits now
     snapshots._tables.clear()
@@ -400,7 +390,7 @@ def test_r13_pages_of_a_snapshot_too_large_to_hold_are_read_file_by_file_like_a_
             yield from (batch.slice(start, 3) for start in range(0, batch.num_rows, 3))
 
     monkeypatch.setattr(snapshots, "batches", small_batches)
-    assert [pages(*query) for query in queries] == held
+    assert [all_pages(client, code, consumer, *query) for query in queries] == held
     assert [len(p) for p in held[0]] == [4] * 7 + [2]
     assert whole_reads == []
     refused = client.get(
