@@ -123,35 +123,46 @@ def _differs(left: Any, right: Any, pair: AttributePair, how: frozenset[Normalis
 def _rows(
     joined: "pa.Table", spec: ComparisonSpec, masks: list[Any], in_left: Any, in_right: Any
 ) -> list[dict[str, Any]]:
+    import pyarrow as pa
     import pyarrow.compute as pc
 
     rows: list[dict[str, Any]] = []
 
-    def name_of(position: int) -> Any:
-        named = joined["_l_name"][position].as_py()
-        return named if named is not None else joined["_r_name"][position].as_py()
+    def records(mask: Any, columns: list[str]) -> list[dict[str, Any]]:
+        """The rows the mask selects, up to the findings still wanted: taken all at once, as a
+        position looked up one by one walks the joined table's chunks each time."""
+        wanted = pc.indices_nonzero(mask).to_pylist()[: max(0, MAX_FINDINGS - len(rows))]
+        if not wanted:
+            return []
+        names = ["_l_name", "_r_name", *columns]
+        taken: list[dict[str, Any]] = (
+            joined.select(names).take(pa.array(wanted, pa.int64())).to_pylist()
+        )
+        return taken
 
-    def keys_of(prefix: str, position: int) -> dict[str, Any]:
+    def name_of(record: dict[str, Any]) -> Any:
+        return record["_l_name"] if record["_l_name"] is not None else record["_r_name"]
+
+    def key_columns(prefix: str) -> list[str]:
+        return [f"{prefix}_key{i}" for i in range(len(spec.keys))]
+
+    def keys_of(prefix: str, record: dict[str, Any]) -> dict[str, Any]:
         names = [k[0] if prefix == "_l" else k[1] for k in spec.keys]
-        return {
-            name: _plain(joined[f"{prefix}_key{i}"][position].as_py())
-            for i, name in enumerate(names)
-        }
+        return {name: _plain(record[f"{prefix}_key{i}"]) for i, name in enumerate(names)}
 
     for i, (pair, mask) in enumerate(zip(spec.attributes, masks, strict=True)):
-        for position in pc.indices_nonzero(mask).to_pylist()[: MAX_FINDINGS - len(rows)]:
+        for record in records(mask, [*key_columns("_l"), f"_l{i}", f"_r{i}"]):
             rows.append({
                 "kind": "mismatch", "attribute": pair.left, "right_attribute": pair.right,
-                "key": keys_of("_l", position), "name": name_of(position),
-                "left": _plain(joined[f"_l{i}"][position].as_py()),
-                "right": _plain(joined[f"_r{i}"][position].as_py()),
+                "key": keys_of("_l", record), "name": name_of(record),
+                "left": _plain(record[f"_l{i}"]), "right": _plain(record[f"_r{i}"]),
             })  # fmt: skip
     for kind, mask, prefix in (
         ("left_only", pc.and_not(in_left, in_right), "_l"),
         ("right_only", pc.and_not(in_right, in_left), "_r"),
     ):
-        for position in pc.indices_nonzero(mask).to_pylist()[: max(0, MAX_FINDINGS - len(rows))]:
-            rows.append({"kind": kind, "key": keys_of(prefix, position), "name": name_of(position)})
+        for record in records(mask, key_columns(prefix)):
+            rows.append({"kind": kind, "key": keys_of(prefix, record), "name": name_of(record)})
     # The join's order varies from run to run; reports should not.
     return sorted(rows, key=lambda r: (r["kind"], r.get("attribute", ""), str(r["key"])))
 
