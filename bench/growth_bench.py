@@ -43,7 +43,14 @@ class Point:
 
 
 def _growth(
-    name: str, work_unit: str, unit: str, small: Point, large: Point, *, latency: bool
+    name: str,
+    work_unit: str,
+    unit: str,
+    small: Point,
+    large: Point,
+    *,
+    latency: bool,
+    database: str = "sqlite",
 ) -> Figure:
     limit = LATENCY_GROWTH if latency else TIME_GROWTH
     grown = large.value / small.value if small.value else float("inf")
@@ -56,7 +63,7 @@ def _growth(
         baseline_name=f"{unit} at {small.work:,} {work_unit} (large: {large.value:.4g} {unit})",
         ratio=round(grown, 2),
         meets_target=grown <= limit,
-        database="sqlite",
+        database=database,
         curve=((small.work, small.value), (large.work, large.value)),
     )
 
@@ -129,7 +136,8 @@ def bench_decision_growth() -> list[Figure]:
     small, large = decision_latencies(100_000), decision_latencies(MILLION)
     return [
         _growth("access decision p99", "grants", "ms",
-                Point(100_000, small[1]), Point(MILLION, large[1]), latency=True)
+                Point(100_000, small[1]), Point(MILLION, large[1]), latency=True,
+                database="in-process")
     ]  # fmt: skip
 
 
