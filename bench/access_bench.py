@@ -10,6 +10,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -438,31 +439,47 @@ def _seed_server_data(folder: Path, rows: int, database_url: str | None) -> tupl
     return url, code, token
 
 
-def page_latency(rows: int, cache_bytes: int, requests: int = 20) -> tuple[float, float]:
-    """Median ms of a 100-row first page from a snapshot of ``rows`` rows, over HTTP to one
-    worker whose read cache holds ``cache_bytes``, and the server's peak resident MB."""
+@dataclass(frozen=True)
+class ServedFromLargeSnapshot:
+    page_ms: float  # median of a 100-row first page
+    download_s: float  # a bulk download of three items of every row, as Parquet
+    peak_mb: float  # the server's peak resident memory over both
+
+
+def served_from(rows: int, cache_bytes: int, requests: int = 20) -> ServedFromLargeSnapshot:
+    """A snapshot of ``rows`` rows served over HTTP by one worker whose read cache holds
+    ``cache_bytes``: first pages, then one bulk download, and the server's peak memory."""
     with tempfile.TemporaryDirectory() as folder:
         url, code, token = _seed_server_data(Path(folder), rows, None)
         port = _free_port()
         env = {**os.environ, "EXCHANGE_DATABASE_URL": url, "EXCHANGE_DATA_DIR": folder,
                "EXCHANGE_API_PORT": str(port), "EXCHANGE_LOG_LEVEL": "WARNING",
                "EXCHANGE_READ_CACHE_BYTES": str(cache_bytes)}  # fmt: skip
-        page = {"purpose": "统计分析", "columns": "uscc,name,district", "limit": "100"}
+        wanted = {"purpose": "统计分析", "columns": "uscc,name,district"}
         with (
             _serving(env, workers=1) as server,
-            httpx.Client(headers={"Authorization": f"Bearer {token}"}, timeout=120) as client,
+            httpx.Client(headers={"Authorization": f"Bearer {token}"}, timeout=600) as client,
         ):
-            rows_url = f"http://127.0.0.1:{port}/api/v1/data/{code}/rows"
-            client.get(rows_url, params=page).raise_for_status()  # first use of everything
+            base = f"http://127.0.0.1:{port}/api/v1/data/{code}"
+            page = {**wanted, "limit": "100"}
+            client.get(f"{base}/rows", params=page).raise_for_status()  # first use of everything
             latencies = []
             for _ in range(requests):
                 began = time.perf_counter()
-                client.get(rows_url, params=page).raise_for_status()
+                client.get(f"{base}/rows", params=page).raise_for_status()
                 latencies.append((time.perf_counter() - began) * 1e3)
+            began = time.perf_counter()
+            with client.stream("GET", f"{base}/download", params=wanted) as download:
+                download.raise_for_status()
+                for _ in download.iter_bytes():
+                    pass
+                if int(download.headers["X-Row-Count"]) != rows:
+                    raise RuntimeError(f"downloaded {download.headers['X-Row-Count']} of {rows}")
+            downloaded = time.perf_counter() - began
             status = Path(f"/proc/{server.pid}/status").read_text(encoding="ascii")
             peak_kib = next(int(line.split()[1]) for line in status.splitlines()
                             if line.startswith("VmHWM:"))  # fmt: skip
-        return statistics.median(latencies), peak_kib / 1024
+        return ServedFromLargeSnapshot(statistics.median(latencies), downloaded, peak_kib / 1024)
 
 
 def _free_port() -> int:

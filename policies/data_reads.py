@@ -7,7 +7,9 @@ refused by name — never dropped quietly.
 """
 
 import base64
-from dataclasses import dataclass
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -189,15 +191,13 @@ def read(
     if quick_only and decision.masked:
         raise NotInMemory(request.code)  # masking runs in DuckDB, off the event loop
     offset, cursor_snapshot = _decode_cursor(request.cursor)
-    try:
+    with _no_data_is_not_found():
         served = snapshots.served(request.code, provider=_own(actor, facts))
         snapshot_id = cursor_snapshot or request.snapshot_id or served.snapshot_id
         if quick_only or request.limit is None or snapshots.fits(request.code, snapshot_id):
             whole = snapshots.read(request.code, snapshot_id, memory_only=quick_only)
         else:
             whole = None  # too large to hold: read file by file
-    except NoData as error:
-        raise NotFound(error.text) from error
     if whole is None:
         page, more = _streamed_page(snapshots, request, decision, snapshot_id, offset)
         end = offset + page.num_rows
@@ -211,6 +211,58 @@ def read(
     record = ReadRecord(actor, facts, decision, request.mode, request.purpose, len(page),
                         snapshot_id, at)  # fmt: skip
     return ReadResult(page, decision, snapshot_id, next_cursor, record, served)
+
+
+@dataclass(frozen=True)
+class StreamedRead:
+    """A whole snapshot too large to hold in memory (a bulk download). Its served rows come batch
+    by batch; whoever writes them out counts them and completes the record with the count, which
+    is committed before any of them is sent (R16)."""
+
+    batches: "Iterator[pa.Table]"
+    decision: Decision
+    snapshot_id: int
+    served: Served
+    unfinished_record: ReadRecord  # rows=0 until counted
+
+    def record(self, rows: int) -> ReadRecord:
+        return replace(self.unfinished_record, rows=rows)
+
+
+def read_all(
+    *,
+    pdp: DataAccessPolicy,
+    snapshots: SnapshotCache,
+    actor: Principal,
+    request: ReadRequest,
+    at: datetime,
+) -> ReadResult | StreamedRead:
+    """Every row the decision allows (bulk download): in memory when the snapshot fits the read
+    cache, otherwise streamed file by file, so memory is bounded by a data file, not the table."""
+    facts, decision = authorize(pdp, actor, request, at)
+    with _no_data_is_not_found():
+        served = snapshots.served(request.code, provider=_own(actor, facts))
+        snapshot_id = request.snapshot_id or served.snapshot_id
+        if snapshots.fits(request.code, snapshot_id):
+            whole = snapshots.read(request.code, snapshot_id)
+            data = served_values(select_rows(whole, decision, request.filters), decision)
+            record = ReadRecord(actor, facts, decision, request.mode, request.purpose,
+                                len(data), snapshot_id, at)  # fmt: skip
+            return ReadResult(data, decision, snapshot_id, None, record, served)
+    batches = (
+        served_values(rows, decision)
+        for rows in _selected_batches(snapshots, request, decision, snapshot_id)
+    )
+    record = ReadRecord(actor, facts, decision, request.mode, request.purpose, 0, snapshot_id, at)
+    return StreamedRead(batches, decision, snapshot_id, served, record)
+
+
+@contextlib.contextmanager
+def _no_data_is_not_found() -> Iterator[None]:
+    try:
+        yield
+    except NoData as error:
+        raise NotFound(error.text) from error
 
 
 def _page_in_memory(
@@ -251,11 +303,9 @@ def _streamed_page(
     import pyarrow as pa
 
     assert request.limit is not None
-    needed = {*decision.items, *(decision.row_filter or {}), *(f.item for f in request.filters)}
     pieces: list[pa.Table] = []
     skipped = found = 0
-    for batch in snapshots.batches(request.code, snapshot_id, tuple(sorted(needed))):
-        rows = select_rows(pa.Table.from_batches([batch]), decision, request.filters)
+    for rows in _selected_batches(snapshots, request, decision, snapshot_id):
         if skipped < offset:
             dropped = min(offset - skipped, rows.num_rows)
             rows, skipped = rows.slice(dropped), skipped + dropped
@@ -264,9 +314,23 @@ def _streamed_page(
             found += rows.num_rows
         if found > request.limit:
             break
-    if not pieces:  # a snapshot without a data file
-        return select_rows(snapshots.read(request.code, snapshot_id), decision, ()), False
     return pa.concat_tables(pieces).slice(0, request.limit), found > request.limit
+
+
+def _selected_batches(
+    snapshots: SnapshotCache, request: ReadRequest, decision: Decision, snapshot_id: int
+) -> "Iterator[pa.Table]":
+    """The rows the decision and the request's filters keep, batch by batch as the snapshot's
+    files are read; at least one table (perhaps empty), which carries the columns."""
+    import pyarrow as pa
+
+    needed = {*decision.items, *(decision.row_filter or {}), *(f.item for f in request.filters)}
+    empty = True
+    for batch in snapshots.batches(request.code, snapshot_id, tuple(sorted(needed))):
+        empty = False
+        yield select_rows(pa.Table.from_batches([batch]), decision, request.filters)
+    if empty:  # a snapshot without a data file
+        yield select_rows(snapshots.read(request.code, snapshot_id), decision, ())
 
 
 # Above this many rows an equality filter goes through the snapshot's hash index.
@@ -366,7 +430,7 @@ def changes_since(
     import duckdb
 
     facts, decision = authorize(pdp, actor, request, at)
-    try:
+    with _no_data_is_not_found():
         served = snapshots.served(request.code, provider=_own(actor, facts))
         current = served.snapshot_id
         # Masked before comparing: a change hidden by the mask is no change to this consumer.
@@ -376,8 +440,6 @@ def changes_since(
         after = served_values(
             select_rows(snapshots.read(request.code, current), decision, ()), decision
         )
-    except NoData as error:
-        raise NotFound(error.text) from error
     connection = duckdb.connect()
     connection.register("before_rows", before)
     connection.register("after_rows", after)

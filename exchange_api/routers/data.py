@@ -14,8 +14,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import StreamingResponse
+from fastapi.responses import FileResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.background import BackgroundTask
 
 from exchange.errors import InvalidInput
 from exchange.runtime import Platform
@@ -27,17 +28,18 @@ from exchange_api.data_formats import (
     csv_bytes,
     json_document,
     parquet_bytes,
+    spooled_file,
 )
 from exchange_api.deps import AppPlatform, CurrentPrincipal, DbSession
 from exchange_api.errors import ERROR_RESPONSES
 from exchange_api.query_models import openapi_parameters, query_of
 from exchange_api.schemas.data import VerifyAnswer, VerifyCall
 from policies import data_reads
-from policies.data_reads import Filter, ReadRequest, ReadResult
+from policies.data_reads import Filter, ReadRequest, ReadResult, StreamedRead
 from policies.live import LiveAccessPolicy
 from policies.masking import describe
 from policies.pdp import DataAccessPolicy
-from policies.read_records import ReadRecorder
+from policies.read_records import ReadRecord, ReadRecorder
 from policies.verification import VerifyRequest, verify
 from policies.vocab import SharingMode
 
@@ -100,23 +102,24 @@ def _spool(platform: Platform) -> Path:
     return platform.settings.data_dir / "spool"
 
 
-def _headers(result: ReadResult) -> dict[str, str]:
+def _headers(result: ReadResult | StreamedRead, rows: int) -> dict[str, str]:
+    decision = result.decision
     headers = {
         "X-Snapshot-Id": str(result.snapshot_id),
-        "X-Access-Basis": result.decision.basis,
-        "X-Row-Count": str(result.data.num_rows),
+        "X-Access-Basis": decision.basis,
+        "X-Row-Count": str(rows),
     }
-    if result.decision.grant_id is not None:
-        headers["X-Grant-Id"] = str(result.decision.grant_id)
-    if result.next_cursor:
+    if decision.grant_id is not None:
+        headers["X-Grant-Id"] = str(decision.grant_id)
+    if isinstance(result, ReadResult) and result.next_cursor:
         headers["X-Next-Cursor"] = result.next_cursor
-    if result.decision.masked:
-        headers["X-Data-Masking"] = describe(result.decision.masked, result.decision.items)
+    if decision.masked:
+        headers["X-Data-Masking"] = describe(decision.masked, decision.items)
     headers.update(quality_headers(result))
     return headers
 
 
-def quality_headers(result: ReadResult) -> dict[str, str]:
+def quality_headers(result: ReadResult | StreamedRead) -> dict[str, str]:
     """What quality says of the data served (headers carry ASCII only, so in English)."""
     served = result.served
     if served is None:
@@ -138,6 +141,31 @@ def quality_headers(result: ReadResult) -> dict[str, str]:
     return headers
 
 
+def _document_meta(result: ReadResult | StreamedRead, rows: int) -> dict[str, Any]:
+    """What a JSON answer says of its rows beside them."""
+    decision = result.decision
+    if isinstance(result, StreamedRead):
+        code, items, next_cursor = result.unfinished_record.facts.code, decision.items, None
+    else:
+        code, items, next_cursor = (
+            result.record.facts.code,
+            result.data.column_names,
+            result.next_cursor,
+        )
+    return {
+        "resource": code,
+        "snapshot_id": result.snapshot_id,
+        "basis": decision.basis,
+        "grant_id": decision.grant_id,
+        "items": list(items),
+        "row_filter": decision.row_filter,
+        "masking": {i: r.text for i, r in decision.masked.items()},
+        "row_count": rows,
+        "next_cursor": next_cursor,
+        "quality": quality_headers(result).get("X-Quality-Status", "ok"),
+    }
+
+
 def _respond(
     result: ReadResult,
     fmt: DataFormat,
@@ -145,7 +173,7 @@ def _respond(
     *,
     filename: str | None = None,
 ) -> Response:
-    headers = _headers(result)
+    headers = _headers(result, result.data.num_rows)
     if filename:
         headers["Content-Disposition"] = f'attachment; filename="{filename}.{fmt.value}"'
     if fmt is DataFormat.ARROW:
@@ -157,26 +185,30 @@ def _respond(
     elif fmt is DataFormat.CSV:
         body = csv_bytes(result.data)
     else:
-        body = json_document(
-            result.data,
-            {
-                "resource": result.record.facts.code,
-                "snapshot_id": result.snapshot_id,
-                "basis": result.decision.basis,
-                "grant_id": result.decision.grant_id,
-                "items": list(result.data.column_names),
-                "row_filter": result.decision.row_filter,
-                "masking": {i: r.text for i, r in result.decision.masked.items()},
-                "row_count": result.data.num_rows,
-                "next_cursor": result.next_cursor,
-                "quality": quality_headers(result).get("X-Quality-Status", "ok"),
-            },
-            spool,
-        )
+        body = json_document(result.data, _document_meta(result, result.data.num_rows), spool)
     return Response(body, media_type=MEDIA_TYPES[fmt], headers=headers)
 
 
-Read = Callable[[DataAccessPolicy, SnapshotCache, datetime, bool], ReadResult]
+def _respond_from_file(
+    streamed: StreamedRead, fmt: DataFormat, spool: Path, filename: str
+) -> tuple[ReadRecord, Response]:
+    """A read too large to hold, written to a file first: its rows are counted there, so the
+    record carries the count before anything is sent; the file goes once it has been sent."""
+    path, rows = spooled_file(
+        streamed.batches, fmt, spool, lambda rows: _document_meta(streamed, rows)
+    )
+    headers = _headers(streamed, rows)
+    headers["Content-Disposition"] = f'attachment; filename="{filename}.{fmt.value}"'
+    response = FileResponse(
+        path,
+        media_type=MEDIA_TYPES[fmt],
+        headers=headers,
+        background=BackgroundTask(path.unlink, missing_ok=True),
+    )
+    return streamed.record(rows), response
+
+
+Read = Callable[[DataAccessPolicy, SnapshotCache, datetime, bool], ReadResult | StreamedRead]
 
 
 async def _answer(
@@ -201,19 +233,27 @@ async def _answer(
     recorder: ReadRecorder = state.read_recorder
     now = platform.clock.now()
 
-    def prepare(quick_only: bool) -> tuple[ReadResult, Response]:
+    def prepare(quick_only: bool) -> tuple[ReadRecord, Response]:
         result = read(live.start(), snapshots, now, quick_only)
         name = filename and f"{filename}-{result.snapshot_id}"
-        return result, _respond(result, fmt, _spool(platform), filename=name)
+        if isinstance(result, StreamedRead):
+            assert name, "only a download is too large to hold"
+            return _respond_from_file(result, fmt, _spool(platform), name)
+        return result.record, _respond(result, fmt, _spool(platform), filename=name)
 
-    answered: tuple[ReadResult, Response] | None = None
+    answered: tuple[ReadRecord, Response] | None = None
     if may_be_quick and fmt is not DataFormat.ARROW:  # Arrow streams from a thread anyway
         with contextlib.suppress(NotInMemory):
             answered = prepare(quick_only=True)
     if answered is None:
         answered = await run_in_threadpool(prepare, False)
-    result, response = answered
-    await recorder.record(result.record)
+    record, response = answered
+    try:
+        await recorder.record(record)
+    except BaseException:
+        if isinstance(response, FileResponse):  # never sent: its file goes now
+            Path(response.path).unlink(missing_ok=True)
+        raise
     return response
 
 
@@ -310,7 +350,7 @@ async def download(
     )
     return await _answer(
         request,
-        lambda pdp, snapshots, now, _: data_reads.read(
+        lambda pdp, snapshots, now, _: data_reads.read_all(
             pdp=pdp, snapshots=snapshots, actor=actor, request=read, at=now
         ),
         format,

@@ -4,6 +4,7 @@ every read is recorded, and a grant's expiry or revocation takes effect at once.
 import io
 from datetime import timedelta
 
+import orjson
 import pyarrow as pa
 import pyarrow.ipc
 import pyarrow.parquet as pq
@@ -19,6 +20,7 @@ from tests.catalog_fixtures import CatalogWorld
 from tests.scenarios.data import (
     PURPOSE,
     approved_grant,
+    hold_nothing,
     publish_with_data,
     rows_url,
     write,
@@ -372,24 +374,7 @@ def test_r13_pages_of_a_snapshot_too_large_to_hold_are_read_file_by_file_like_a_
         ("district:eq:福田区", "registered_capital:range:..9000"),
     ]
     held = [all_pages(client, code, consumer, *query) for query in queries]
-    snapshots = client.app.state.snapshots  # type: ignore[attr-defined]
-    snapshots.max_bytes = 0  # nothing fits now
-    snapshots._tables.clear()
-    whole_reads: list[str] = []
-    original_read, original_batches = snapshots.read, snapshots.batches
-
-    def read(code: str, snapshot_id: int, memory_only: bool = False) -> object:
-        if not memory_only:  # a quick look into memory reads nothing
-            whole_reads.append(code)
-        return original_read(code, snapshot_id, memory_only)
-
-    monkeypatch.setattr(snapshots, "read", read)
-
-    def small_batches(*args: object) -> object:
-        for batch in original_batches(*args):  # three rows a batch: pages span batches
-            yield from (batch.slice(start, 3) for start in range(0, batch.num_rows, 3))
-
-    monkeypatch.setattr(snapshots, "batches", small_batches)
+    whole_reads = hold_nothing(client, monkeypatch)
     assert [all_pages(client, code, consumer, *query) for query in queries] == held
     assert [len(p) for p in held[0]] == [4] * 7 + [2]
     assert whole_reads == []
@@ -399,6 +384,65 @@ def test_r13_pages_of_a_snapshot_too_large_to_hold_are_read_file_by_file_like_a_
     )  # fmt: skip
     assert refused.status_code == 403, refused.text
     assert refused.json()["detail"]["not_granted"] == ["id_number"]
+
+
+def test_r16_a_download_too_large_to_hold_is_written_out_counted_and_recorded_before_it_is_sent(
+    world: CatalogWorld, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bulk download of a snapshot beyond the read cache is never read whole: its batches are
+    written to a file one at a time, counted, and the read is recorded with the count before the
+    file is sent. Every format must carry what the snapshot held in memory would; a download that
+    fails half-way leaves neither a file nor a record."""
+    code = publish_with_data(world)
+    consumer = bearer(world, "consumer")
+    download = f"/api/v1/data/{code}/download"
+    nanshan = {**PURPOSE, "filter": "district:eq:南山区"}
+    formats = ("parquet", "arrow", "csv", "json")
+
+    def fetch_all() -> list[tuple[pa.Table | bytes | dict[str, object], str]]:
+        answers = []
+        for fmt in formats:
+            answer = client.get(download, params={**nanshan, "format": fmt}, headers=consumer)
+            assert answer.status_code == 200, answer.text
+            answers.append((_decoded(fmt, answer.content), answer.headers["X-Row-Count"]))
+        return answers
+
+    held = fetch_all()
+    whole_reads = hold_nothing(client, monkeypatch)
+    streamed = fetch_all()
+    assert whole_reads == []
+    assert streamed == held
+    assert [count for _, count in streamed] == ["10"] * 4
+    document = streamed[3][0]
+    assert isinstance(document, dict)
+    assert (document["row_count"], len(document["rows"])) == (10, 10)  # type: ignore[arg-type]
+    with world.platform.database.transaction() as session:
+        recorded = session.scalars(
+            select(DataUsage.rows).where(DataUsage.mode == "bulk_download")
+        ).all()
+        assert recorded == [10] * 8
+
+    def broken(*args: object) -> object:
+        yield next(iter(pa.table({"uscc": ["91440300MA50000000"]}).to_batches()))
+        raise OSError("disk gone")
+
+    monkeypatch.setattr(client.app.state.snapshots, "batches", broken)  # type: ignore[attr-defined]
+    with pytest.raises(OSError):
+        client.get(download, params={**PURPOSE, "format": "csv"}, headers=consumer)
+    spool = world.platform.settings.data_dir / "spool"
+    assert not any(spool.iterdir())
+    with world.platform.database.transaction() as session:
+        assert len(session.scalars(select(DataUsage)).all()) == 8
+
+
+def _decoded(fmt: str, content: bytes) -> pa.Table | bytes | dict[str, object]:
+    if fmt == "parquet":
+        return pq.read_table(io.BytesIO(content))
+    if fmt == "arrow":
+        return pyarrow.ipc.open_stream(io.BytesIO(content)).read_all()
+    if fmt == "json":
+        return orjson.loads(content)  # type: ignore[no-any-return]
+    return content
 
 
 def test_the_snapshot_lookup_sees_new_data_at_once_and_survives_a_dropped_connection(

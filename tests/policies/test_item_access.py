@@ -23,6 +23,7 @@ from policies.models import AccessRequest, DataUsage, Grant
 from policies.vocab import ItemAccess, SharingMode
 from supervision import scorecards, statements
 from tests.catalog_fixtures import CatalogWorld, publish_entry
+from tests.scenarios.data import hold_nothing
 from tests.scenarios.item_access import (
     MASKED,
     VERIFY,
@@ -136,6 +137,34 @@ def test_r14_a_masked_grant_never_returns_a_clear_value_in_any_format_page_downl
     own = client.get(rows, params=PURPOSE, headers=bearer(world, "data_reviewer"))
     assert "X-Data-Masking" not in own.headers
     assert own.json()["rows"][0]["id_number"] == CLEAR["id_number"][0].as_py()
+
+
+def test_r14_a_masked_download_too_large_to_hold_is_masked_batch_by_batch_alike(
+    world: CatalogWorld, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A download streamed file by file masks each batch as it goes: the same masks and the same
+    pseudonyms as the snapshot held in memory, and no clear value in any format."""
+    code = publish_persons(world)
+    consumer = bearer(world, "consumer")
+    granted(world, code, MASKED, mode=SharingMode.BULK_DOWNLOAD)
+    download = f"/api/v1/data/{code}/download"
+
+    def fetch_all() -> list[bytes]:
+        bodies = []
+        for fmt in ("parquet", "csv", "json"):
+            answer = client.get(download, params={**PURPOSE, "format": fmt}, headers=consumer)
+            assert answer.status_code == 200, answer.text
+            assert answer.headers["X-Data-Masking"].startswith("id_number=keep:4:4")
+            _assert_no_clear_value(answer.content)
+            bodies.append(answer.content)
+        return bodies
+
+    held = fetch_all()
+    assert hold_nothing(client, monkeypatch) is not None
+    streamed = fetch_all()
+    assert pq.read_table(io.BytesIO(streamed[0])) == pq.read_table(io.BytesIO(held[0]))
+    assert streamed[1] == held[1]
+    assert json.loads(streamed[2]) == json.loads(held[2])
 
 
 def test_r14_pseudonyms_are_stable_within_a_grant_and_differ_across_grants(

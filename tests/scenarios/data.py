@@ -1,7 +1,11 @@
-"""Shared data: a published register with data in the store, a grant approved, the rows' URL."""
+"""Shared data: a published register with data in the store, a grant approved, the rows' URL,
+and a read cache that holds nothing."""
+
+from collections.abc import Iterator
 
 import pyarrow as pa
 import pyarrow.ipc
+import pytest
 from sqlalchemy import select
 
 from catalog.schemas import ItemDraft
@@ -60,3 +64,26 @@ def approved_grant(world: CatalogWorld, code: str, **approval: object) -> int:
 
 def rows_url(code: str) -> str:
     return f"/api/v1/data/{code}/rows"
+
+
+def hold_nothing(client: object, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Make every snapshot too large for the API's read cache, served in batches of three rows
+    (so pages and files span batches); the list fills with each resource read whole."""
+    snapshots = client.app.state.snapshots  # type: ignore[attr-defined]
+    snapshots.max_bytes = 0
+    snapshots._tables.clear()
+    whole_reads: list[str] = []
+    original_read, original_batches = snapshots.read, snapshots.batches
+
+    def read(code: str, snapshot_id: int, memory_only: bool = False) -> object:
+        if not memory_only:  # a quick look into memory reads nothing
+            whole_reads.append(code)
+        return original_read(code, snapshot_id, memory_only)
+
+    def small_batches(*args: object) -> Iterator[pa.RecordBatch]:
+        for batch in original_batches(*args):
+            yield from (batch.slice(start, 3) for start in range(0, batch.num_rows, 3))
+
+    monkeypatch.setattr(snapshots, "read", read)
+    monkeypatch.setattr(snapshots, "batches", small_batches)
+    return whole_reads
