@@ -5,7 +5,8 @@ run, with the lowest and highest value kept (bench.harness.steady); a target cou
 the median run meets it. `python -m bench.report` writes the README's table from the results.
 
 BENCH_ONLY=growth measures only the growth curves (BENCH_ONLY=targets only the rest) and keeps the
-other figures already in bench/results.json.
+other figures already in bench/results.json; BENCH_GROWTH=page,ingest picks curves by their
+measure's name and keeps every other figure.
 """
 
 import os
@@ -80,14 +81,17 @@ def main() -> int:
     measures: list[Callable[[], list[Figure]]] = []
     if only != "growth":
         measures += _measures(os.environ.get("EXCHANGE_BENCH_POSTGRES_URL"))
+    chosen = [name for name in os.environ.get("BENCH_GROWTH", "").split(",") if name]
     if only != "targets":
-        measures += GROWTH
-    kept = [
-        f for f in read_results() if only and (f.name.startswith("growth") != (only == "growth"))
-    ]
+        measures += [g for g in GROWTH if not chosen or any(c in g.__name__ for c in chosen)]
+    earlier = read_results()
+    kept = [f for f in earlier if only and (f.name.startswith("growth") != (only == "growth"))]
     figures: list[Figure] = []
     for measure in measures:
         figures.extend(steady(measure, runs))
+        if chosen:  # a few growth curves again: the rest stay as they were
+            remeasured = {f.name for f in figures}
+            kept = [f for f in earlier if f.name not in remeasured]
         write_results(kept + figures)  # what was measured is kept if a later measure fails
     for figure in figures:
         mark = "ok " if figure.meets_target else "MISS"
