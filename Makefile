@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # PostgreSQL used by the test suite when it answers; override to point elsewhere.
 TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: demo test test-fast lint bench venv clean constraints migration browser deploy-check demo-airflow
+.PHONY: demo test test-fast lint bench venv clean constraints migration browser deploy-check demo-airflow vendor
 
 venv: $(STAMP)
 
@@ -85,6 +85,14 @@ constraints:
 	{ echo "# The exact versions the project is tested with: pip freeze of a verified environment (make constraints)."; \
 	  .venv-resolve/bin/python -m pip freeze --exclude-editable; } > constraints.txt
 	rm -rf .venv-resolve
+
+# After changing package.json: the browser libraries the portal serves, fetched exactly as
+# package-lock.json pins them (integrity checked by npm) and copied with their licences.
+VENDOR := exchange_api/portal/static/vendor
+vendor:
+	npm ci --ignore-scripts --no-audit --no-fund
+	cp node_modules/echarts/dist/echarts.min.js node_modules/echarts/LICENSE node_modules/echarts/NOTICE $(VENDOR)/echarts/
+	rm -rf node_modules
 
 # A new migration generated from the difference between the models and the migrated schema.
 migration: $(STAMP)

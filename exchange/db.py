@@ -9,8 +9,19 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import JSON, DateTime, Engine, MetaData, Table, create_engine, event
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    DateTime,
+    Engine,
+    MetaData,
+    Table,
+    create_engine,
+    event,
+    func,
+)
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -70,6 +81,17 @@ class Base(DeclarativeBase):
 def table_of(model: type[Base]) -> Table:
     """The Core table of a mapped class, for set-based statements."""
     return cast(Table, model.__table__)
+
+
+def local_date(column: Any, zone: ZoneInfo, dialect: str) -> ColumnElement[Any]:
+    """The city's calendar day of a stored instant, computed by the database so that figures per
+    day are grouped there. SQLite knows no time zones: it shifts by the zone's offset now, exact
+    for a city without daylight saving time (China's)."""
+    if dialect == "postgresql":
+        return func.date(func.timezone(zone.key, column))
+    offset = datetime.now(zone).utcoffset()
+    minutes = 0 if offset is None else int(offset.total_seconds() // 60)
+    return func.date(column, f"{minutes:+d} minutes")
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:

@@ -90,6 +90,14 @@ def demo(platform: Platform, rows: int) -> None:
         f"Comparison of the enterprise and taxpayer registers: {quality.findings} findings "
         f"(report: /api/v1/quality/comparison-runs/{quality.comparison_run_id}/report)"
     )
+    from supervision.demo import seed_history
+
+    history = seed_history(platform)
+    if history.reads:
+        click.echo(
+            f"\nSix months of sharing history for the dashboard (/supervision/dashboard): "
+            f"{history.requests} requests ({history.late} decided late), {history.reads} reads"
+        )
     from projects.demo import seed_projects
 
     projects = seed_projects(platform)

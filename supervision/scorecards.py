@@ -89,17 +89,24 @@ def _share(hits: int, total: int) -> float | None:
 
 
 def deadlines_on_time(
-    session: Session, kind: str, department_id: int, start: datetime, end: datetime, as_of: datetime
+    session: Session,
+    kind: str,
+    department_id: int | None,
+    start: datetime,
+    end: datetime,
+    as_of: datetime,
 ) -> tuple[float | None, int]:
-    """The share of the department's deadlines of ``kind`` settled in the period that were met,
-    and how many were settled: met when answered in [start, end) before they were due, missed
-    when they fell due unanswered in [start, as_of)."""
+    """The share of the department's (every department's with None) deadlines of ``kind``
+    settled in the period that were met, and how many were settled: met when answered in
+    [start, end) before they were due, missed when they fell due unanswered in [start, as_of)."""
     answered_in_time = (
         Deadline.stopped_at.is_not(None)
         & Deadline.overdue_at.is_(None)
         & (Deadline.stopped_at < Deadline.due_at)
     )
-    mine = (Deadline.kind == kind) & (Deadline.assignee_department_id == department_id)
+    mine = Deadline.kind == kind
+    if department_id is not None:
+        mine &= Deadline.assignee_department_id == department_id
     met = session.scalar(
         select(func.count()).where(
             mine, answered_in_time, Deadline.stopped_at >= start, Deadline.stopped_at < end

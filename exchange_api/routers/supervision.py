@@ -1,7 +1,7 @@
 """Supervision over HTTP (R11): freshness warnings and grant suspensions, and the bureau's
 decisions on them."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
@@ -27,7 +27,14 @@ from exchange_api.schemas.supervision import (
     ViolationPublic,
 )
 from policies.models import Grant, Suspension
-from supervision import cloud_assessments, enforcement, scorecards, statements, violations
+from supervision import (
+    cloud_assessments,
+    dashboard,
+    enforcement,
+    scorecards,
+    statements,
+    violations,
+)
 from supervision.enforcement import enforce_freshness, lift
 from supervision.models import UsageStatement, Violation
 from supervision.scorecard_exports import PDF_TYPE, export
@@ -255,3 +262,28 @@ def cloud_assessment(
                         headers={"Content-Disposition": f'attachment; filename="cloud-{period}.csv"'})  # fmt: skip
     return CloudAssessments(period=period, units=[u.__dict__ for u in units],
                             providers=[p.__dict__ for p in providers])  # fmt: skip
+
+
+@router.get(
+    "/dashboard",
+    summary="The dashboard's charts as figures: sharing, timeliness, quality, flows (R14-R20)",
+)
+def dashboard_figures(
+    request: Request,
+    actor: CurrentPrincipal,
+    session: DbSession,
+    platform: AppPlatform,
+    first: Annotated[
+        str, Query(description="First month, 2026-06; six months back by default.")
+    ] = "",
+    last: Annotated[str, Query(description="Last month, 2026-11; this month by default.")] = "",
+    department_id: Annotated[
+        int | None,
+        Query(description="One department (oversight roles only; others see their own)."),
+    ] = None,
+) -> dict[str, Any]:
+    """The figures every chart of the portal's dashboard draws, exactly those its tables show."""
+    return dashboard.as_json(
+        session, platform, actor, api_language(request), first=first, last=last,
+        department_id=department_id,
+    )  # fmt: skip

@@ -274,6 +274,7 @@ PAGES = [
     "/admin", "/admin/calendar", "/account/tokens", "/supervision/suspensions",
     "/supervision/scorecards", "/supervision/violations", "/supervision/usage-statements",
     "/sources", "/quality/comparisons", "/projects", "/cloud", "/cloud/work-orders", "/login",
+    "/supervision/dashboard",
 ]  # fmt: skip
 
 
