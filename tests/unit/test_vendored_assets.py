@@ -15,7 +15,9 @@ def test_echarts_is_the_pinned_version_with_its_licence_and_served_by_the_platfo
     client: TestClient,
 ) -> None:
     pinned = json.loads((ROOT / "package.json").read_text())["dependencies"]["echarts"]
-    locked = json.loads((ROOT / "package-lock.json").read_text())["packages"]["node_modules/echarts"]
+    locked = json.loads((ROOT / "package-lock.json").read_text())["packages"][
+        "node_modules/echarts"
+    ]
     assert locked["version"] == pinned
     assert locked["integrity"].startswith("sha512-")
     script = (VENDOR / "echarts" / "echarts.min.js").read_text(encoding="utf-8")
