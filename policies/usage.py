@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from catalog.models import Resource
@@ -45,15 +45,7 @@ def usage(
 ) -> list[UsageRow]:
     """Reads of the actor's department's data (provider side) or by it (consumer side), newest
     first. The bureau and auditors see every department's."""
-    city_wide = ACTIONS.allows(actor, "other", "usage", "view")
-    if not city_wide:
-        ACTIONS.require(
-            actor,
-            side,
-            "usage",
-            "view",
-            explain=Message("your roles do not see {side}-side usage", side=side),
-        )
+    mine = visible_usage(actor, side)
     provider, consumer = Department.__table__.alias("p"), Department.__table__.alias("c")
     query = (
         select(DataUsage, Resource.code, provider.c.code, consumer.c.code)
@@ -63,13 +55,8 @@ def usage(
         .order_by(DataUsage.at.desc(), DataUsage.id.desc())
         .limit(limit)
     )
-    if not city_wide:
-        column = (
-            DataUsage.provider_department_id
-            if side == "provider"
-            else DataUsage.consumer_department_id
-        )
-        query = query.where(column == actor.department_id)
+    if mine is not None:
+        query = query.where(mine)
     if resource_code:
         query = query.where(Resource.code == resource_code)
     if since:
@@ -80,6 +67,24 @@ def usage(
         )
         for u, code, p, c in session.execute(query)
     ]
+
+
+def visible_usage(actor: Principal, side: Side) -> ColumnElement[bool] | None:
+    """The filter on usage rows the actor may see from ``side``: none for the bureau and auditors,
+    who see every department's; refused if the actor's roles see no usage from that side."""
+    if ACTIONS.allows(actor, "other", "usage", "view"):
+        return None
+    ACTIONS.require(
+        actor,
+        side,
+        "usage",
+        "view",
+        explain=Message("your roles do not see {side}-side usage", side=side),
+    )
+    column = (
+        DataUsage.provider_department_id if side == "provider" else DataUsage.consumer_department_id
+    )
+    return column == actor.department_id
 
 
 def report_use(

@@ -1,6 +1,6 @@
 """The bureau's dashboard (数据共享驾驶舱): how sharing goes across the city, month by month.
 
-Every figure is a :class:`~supervision.charts.Chart` of a window of whole months in the city's
+Every figure is a :class:`~exchange.charts.Chart` of a window of whole months in the city's
 time, for every department or one. The measures are the scorecards' (R20): rows shared are rows
 other departments read, whole or masked (a department's reads of its own data are not sharing);
 requests decided (R14) and quality issues answered (R19) on time count each deadline once, in
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from collection.freshness import freshness
 from collection.vocab import Freshness
+from exchange.charts import Chart, Link, Series
 from exchange.db import local_date
 from exchange.errors import InvalidInput
 from exchange.i18n import Message
@@ -29,7 +30,6 @@ from policies.models import REVIEW, DataUsage, Suspension
 from quality.models import FEEDBACK, QualityIssue, ValidationRun
 from quality.vocab import IssueState
 from supervision import scorecards
-from supervision.charts import Chart, Link, Series
 from supervision.models import Violation
 
 if TYPE_CHECKING:

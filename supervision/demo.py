@@ -5,7 +5,8 @@ Seeded through the same services as live work, with the clock moved back: depart
 requests for each other's conditional items and the providers decide them — most within the three
 working days of R14, some late — and consumers read each other's data under the grants and the
 unconditional items, more as the months go by. Each read leaves its usage row and audit record
-(:func:`policies.read_records.write_records`), as a read through the API does. A second
+(:func:`policies.read_records.write_records`), as a read through the API does. Each month's
+scorecards are computed, as the daily DAG does. A second
 ``exchange demo`` finds the history and adds none.
 """
 
@@ -31,6 +32,7 @@ from policies.pdp import DataAccessPolicy, ResourceFacts
 from policies.read_records import ReadRecord, write_records
 from policies.requests import RequestDraft
 from policies.vocab import Purpose, SharingMode
+from supervision import scorecards
 
 HISTORY_DAYS = 182
 PURPOSES = ("核验企业登记信息", "办理社会保险登记", "低保家庭经济状况核对", "税收征管比对")
@@ -62,7 +64,18 @@ def seed_history(platform: Platform, *, days: int = HISTORY_DAYS, seed: int = 20
     past = Platform(platform.settings, platform.database, FrozenClock(start))
     filed, late = _requests(past, loaded, calendar, rng, start, now)
     reads = _reads(platform, loaded, rng, start, now)
+    _scorecards(platform, start, now)
     return History(filed, late, reads)
+
+
+def _scorecards(platform: Platform, start: datetime, now: datetime) -> None:
+    """Each month's scorecards, as the daily DAG computes them, so the year's trends show."""
+    zone = platform.settings.zone
+    month, last = start.astimezone(zone).date().replace(day=1), now.astimezone(zone).date()
+    while month <= last:
+        with platform.database.transaction() as session:
+            scorecards.compute(session, period=f"{month:%Y-%m}", zone=zone, now=now)
+        month = (month + timedelta(days=32)).replace(day=1)
 
 
 def _consumers() -> list[str]:

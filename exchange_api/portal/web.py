@@ -24,6 +24,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
 from exchange.actions import ACTIONS, Relation
+from exchange.charts import shown_value
 from exchange.errors import (
     AuthenticationFailed,
     DomainError,
@@ -168,6 +169,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
             "when": functools.partial(shown_time, zone=zone, lang=lang),
             "day": functools.partial(shown_day, zone=zone, lang=lang),
             "other_lang": "en" if lang == "zh" else "zh",
+            "chart_value": shown_value,
             "language_names": LANGUAGE_NAMES,
             "user": principal,
             # Buttons for whole-city actions ask the action table, as the services do.

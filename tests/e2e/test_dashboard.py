@@ -9,7 +9,15 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.test_portal import ARTIFACTS, CHROMIUM, PASSWORD, Visitor, browser, server
+from tests.e2e.test_portal import (
+    ARTIFACTS,
+    CHROMIUM,
+    PASSWORD,
+    Visitor,
+    browser,
+    find_entry,
+    server,
+)
 
 __all__ = ["browser", "server"]  # the module's server and browser, as the portal tests have them
 
@@ -48,29 +56,34 @@ def _as_cell(value: float | int | None) -> str:
     return "" if value is None else str(value)
 
 
+def _drawn_as_served(visitor: Visitor, endpoint: str) -> dict[str, dict[str, Any]]:
+    """Wait for the page's charts, then check each against its data endpoint and its table;
+    the endpoint's charts by key, and which of them were drawn."""
+    visitor.page.wait_for_selector("#charts[data-drawn=true]")
+    figures = visitor.page.request.get(f"{visitor.base}{endpoint}").json()
+    drawn = {c["key"]: c["series"] for c in visitor.page.evaluate(DRAWN)}
+    charts = {c["key"]: c for c in figures["charts"]}
+    for key, series in drawn.items():
+        assert series == _expected(charts[key]), key
+    for key, chart in charts.items():
+        if chart["categories"]:
+            assert _table(visitor, key) == [[_as_cell(s["values"][row]) for s in chart["series"]]
+                                            for row in range(len(chart["categories"]))], key  # fmt: skip
+        assert (key in drawn) == bool(chart["categories"]), key
+    return charts
+
+
 def test_r20_each_chart_draws_what_its_endpoint_returns_and_its_table_shows(
     server: str, browser: Any
 ) -> None:
     bureau = Visitor(browser, server)
     bureau.sign_in("dsj.bureau_admin")
     bureau.page.click("nav >> text=数据共享驾驶舱")
-    bureau.page.wait_for_selector("#charts[data-drawn=true]")
-    figures = bureau.page.request.get(f"{server}/supervision/dashboard.json").json()
-    drawn = {c["key"]: c["series"] for c in bureau.page.evaluate(DRAWN)}
-    charts = {c["key"]: c for c in figures["charts"]}
+    charts = _drawn_as_served(bureau, "/supervision/dashboard.json")
     # The demo's history fills the trends: months of reads, decided requests, flows.
-    for key in ("shared_per_day", "shared_per_month", "by_department", "on_time", "flows"):
-        assert key in drawn, key
     assert sum(charts["shared_per_month"]["series"][0]["values"]) > 10_000
     assert len([v for v in charts["on_time"]["series"][0]["values"] if v is not None]) >= 5
     assert len(charts["flows"]["links"]) >= 5
-    for key, series in drawn.items():
-        assert series == _expected(charts[key]), key
-    for key, chart in charts.items():
-        table = _table(bureau, key)
-        if chart["categories"]:
-            assert table == [[_as_cell(s["values"][row]) for s in chart["series"]]
-                             for row in range(len(chart["categories"]))], key  # fmt: skip
     bureau.shot("40-dashboard")
 
     with bureau.page.expect_download() as saved:
@@ -129,4 +142,37 @@ def test_r17_a_department_sees_its_own_flows_and_no_others(server: str, browser:
     assert figures["department_id"] not in (None, 1)
     refused = provider.page.request.get(f"{server}/supervision/flows/4/5")
     assert refused.status == 404
+    provider.close()
+
+
+def test_r11_r17_r19_r20_the_pages_with_charts_draw_what_they_serve(
+    server: str, browser: Any
+) -> None:
+    """A resource's loads and quality, the steward's trends, a department's reads per grant and
+    each scorecard indicator over the year: drawn as served, tabled alike."""
+    steward = Visitor(browser, server)
+    steward.sign_in("dsj.data_steward")
+    steward.page.goto(f"{server}/quality")
+    trends = _drawn_as_served(steward, "/quality/charts")
+    assert sum(trends["pass_rate"]["series"][1]["values"]) >= 4  # the demo's validations
+    steward.shot("43-quality-trends")
+    steward.page.goto(f"{server}/supervision/scorecards")
+    year = _drawn_as_served(steward, "/supervision/scorecards/charts")
+    assert len(year["year_overall"]["categories"]) >= 5  # the months of the demo's history
+    steward.shot("44-scorecards-year")
+    steward.close()
+
+    provider = Visitor(browser, server)
+    provider.sign_in("scjg.data_reviewer")
+    provider.page.goto(f"{server}/access/usage?side=provider")
+    used = _drawn_as_served(provider, "/access/usage/charts?side=provider")
+    assert sum(sum(s["values"]) for s in used["reads_per_grant"]["series"]) > 100
+    provider.shot("45-usage-per-grant")
+    find_entry(provider, "企业登记", "企业登记信息")
+    code = provider.page.url.split("/catalog/")[1].split("?")[0]
+    loads = _drawn_as_served(provider, f"/catalog/{code}/charts")
+    assert sum(loads["rows_per_load"]["series"][0]["values"]) > 0
+    provider.shot("46-resource-history")
+    # Only the steward's view has the city's quality trends.
+    assert provider.page.request.get(f"{server}/quality/charts").status == 404
     provider.close()

@@ -4,17 +4,23 @@ freshness, quality status, who to ask)."""
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from catalog import entries, governance
+from catalog.models import Resource, ResourceVersion
 from catalog.schemas import EntryDraft
 from catalog.search import SearchQuery, search
 from catalog.validation import completeness, completeness_gaps
 from catalog.vocab import LABELS_ZH, ShareType
 from collection.models import IngestRun
+from collection.resource_charts import resource_charts
 from collection.vocab import RunStatus
+from exchange.charts import Chart
 from exchange.data_status import DataStatus
 from exchange.identity.models import Department
-from exchange_api.deps import DbSession
+from exchange.runtime import Platform
+from exchange_api.deps import AppPlatform, DbSession
+from exchange_api.portal.charts import chart_context, charts_answer
 from exchange_api.portal.web import PortalUser, render
 
 router = APIRouter(include_in_schema=False)
@@ -45,8 +51,9 @@ def catalog_search(
 
 @router.get("/catalog/{classification}/{sequence}")
 def resource_page(
-    request: Request, classification: str, sequence: str, actor: PortalUser, session: DbSession
-) -> Response:
+    request: Request, classification: str, sequence: str, actor: PortalUser, session: DbSession,
+    platform: AppPlatform,
+) -> Response:  # fmt: skip
     resource = entries.visible_resource(session, f"{classification}/{sequence}", actor)
     version = entries.published_version(session, resource) or entries.working_version(
         session, resource
@@ -66,10 +73,32 @@ def resource_page(
     ]
     shown = working or version
     draft = EntryDraft.model_validate(shown) if own and shown is not None else None
+    history = _history(session, resource, shown, platform)
     return render(
         request, "resource.html", resource=resource, version=version, provider=provider,
         last_load=last_load, quality=session.get(DataStatus, resource.code), labels=LABELS_ZH,
         own=own, working=working, contacts=contacts,
         score=completeness(draft) if draft else None,
         gaps=completeness_gaps(draft) if draft else [],
+        **chart_context(request, history, f"/catalog/{resource.code}/charts"),
     )  # fmt: skip
+
+
+@router.get("/catalog/{classification}/{sequence}/charts")
+def resource_charts_data(
+    request: Request, classification: str, sequence: str, actor: PortalUser, session: DbSession,
+    platform: AppPlatform,
+) -> Response:  # fmt: skip
+    """The figures the resource page's charts draw."""
+    resource = entries.visible_resource(session, f"{classification}/{sequence}", actor)
+    shown = entries.published_version(session, resource) or entries.working_version(
+        session, resource
+    )
+    return charts_answer(request, _history(session, resource, shown, platform))
+
+
+def _history(
+    session: Session, resource: Resource, shown: ResourceVersion | None, platform: Platform
+) -> list[Chart]:
+    cycle = shown.update_cycle if shown is not None else None
+    return resource_charts(session, resource, cycle, platform.settings.zone)

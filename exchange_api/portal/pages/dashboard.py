@@ -16,7 +16,6 @@ from exchange_api.portal.web import PortalUser, language, render
 from policies.models import Grant
 from policies.vocab import LABELS_ZH
 from supervision import dashboard
-from supervision.charts import shown_value
 from supervision.models import UsageStatement
 
 router = APIRouter(include_in_schema=False)
@@ -46,7 +45,7 @@ def dashboard_page(
     )
     query = request.url.query
     return render(request, "dashboard.html", figures=figures, departments=departments,
-                  chooses_department=chooses, value=shown_value,
+                  chooses_department=chooses,
                   source="/supervision/dashboard.json" + (f"?{query}" if query else ""))  # fmt: skip
 
 

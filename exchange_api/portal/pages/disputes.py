@@ -8,10 +8,12 @@ from sqlalchemy import select
 from catalog.models import Resource
 from exchange.identity.visibility import Records, own_only
 from exchange_api.deps import AppPlatform, DbSession
+from exchange_api.portal.charts import chart_context, charts_answer
 from exchange_api.portal.web import FormLists, PortalUser, done, render
 from policies import disputes
 from policies.models import AccessRequest, Dispute
-from policies.usage import usage
+from policies.usage import Side, usage
+from policies.usage_charts import reads_per_day
 from policies.vocab import LABELS_ZH
 
 router = APIRouter(include_in_schema=False)
@@ -61,8 +63,23 @@ def rule(
 
 @router.get("/access/usage")
 def usage_page(
-    request: Request, actor: PortalUser, session: DbSession, side: str = "provider"
-) -> Response:
-    chosen = "consumer" if side == "consumer" else "provider"
-    rows = usage(session, actor=actor, side=chosen, limit=200)  # type: ignore[arg-type]
-    return render(request, "usage.html", rows=rows, side=chosen, labels=LABELS_ZH)
+    request: Request, actor: PortalUser, session: DbSession, platform: AppPlatform,
+    side: str = "provider",
+) -> Response:  # fmt: skip
+    chosen: Side = "consumer" if side == "consumer" else "provider"
+    rows = usage(session, actor=actor, side=chosen, limit=200)
+    per_day = reads_per_day(session, actor=actor, side=chosen, now=platform.clock.now(),
+                            zone=platform.settings.zone)  # fmt: skip
+    return render(request, "usage.html", rows=rows, side=chosen, labels=LABELS_ZH,
+                  **chart_context(request, [per_day], "/access/usage/charts"))  # fmt: skip
+
+
+@router.get("/access/usage/charts")
+def usage_charts_data(
+    request: Request, actor: PortalUser, session: DbSession, platform: AppPlatform,
+    side: str = "provider",
+) -> Response:  # fmt: skip
+    chosen: Side = "consumer" if side == "consumer" else "provider"
+    per_day = reads_per_day(session, actor=actor, side=chosen, now=platform.clock.now(),
+                            zone=platform.settings.zone)  # fmt: skip
+    return charts_answer(request, [per_day])

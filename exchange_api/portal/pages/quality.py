@@ -18,6 +18,7 @@ from exchange.spreadsheets import CSV_TYPE, XLSX_TYPE
 from exchange.workflow.engine import history
 from exchange_api.deps import AppPlatform, DbSession, readable_by
 from exchange_api.middleware import offline_report
+from exchange_api.portal.charts import chart_context, charts_answer
 from exchange_api.portal.i18n import LANGUAGES, translations
 from exchange_api.portal.web import (
     Form,
@@ -33,6 +34,7 @@ from exchange_api.portal.web import (
 from quality import finding_sheets, findings, issues, reports
 from quality.issues import UNRESOLVED
 from quality.models import QualityIssue
+from quality.overview_charts import overview_charts
 from quality.vocab import AnswerKind
 
 router = APIRouter(include_in_schema=False)
@@ -55,7 +57,21 @@ def overview(
         session, now=platform.clock.now(), calendar=platform.calendar(session),
         language=language(request),
     )  # fmt: skip
-    return render(request, "quality_overview.html", summary=summary)
+    trends = overview_charts(session, now=platform.clock.now(), zone=platform.settings.zone)
+    return render(request, "quality_overview.html", summary=summary,
+                  **chart_context(request, trends, "/quality/charts"))  # fmt: skip
+
+
+@router.get("/quality/charts")
+def overview_charts_data(
+    request: Request, actor: PortalUser, session: DbSession, platform: AppPlatform
+) -> Response:
+    """The figures of the steward overview's charts (every department's: the steward's view)."""
+    if not sees_all(actor, Records.QUALITY_ISSUE):
+        raise NotFound("no such page")
+    return charts_answer(
+        request, overview_charts(session, now=platform.clock.now(), zone=platform.settings.zone)
+    )
 
 
 @router.get("/quality/validation-runs/{run_id}/report")

@@ -1,5 +1,7 @@
 """Supervision pages: freshness warnings and suspensions (R11), and the bureau's decision."""
 
+from zoneinfo import ZoneInfo
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import select
@@ -7,9 +9,11 @@ from sqlalchemy import select
 from exchange.errors import NotFound
 from exchange.identity.models import Department
 from exchange_api.deps import AppPlatform, DbSession
+from exchange_api.portal.charts import chart_context, charts_answer
 from exchange_api.portal.web import FormLists, PortalUser, done, language, render
 from supervision import cloud_assessments, enforcement, scorecards, statements, violations
 from supervision.enforcement import lift
+from supervision.scorecard_charts import year_charts
 from supervision.scorecard_exports import FORMATS, LABELS, export, shown
 
 router = APIRouter(include_in_schema=False)
@@ -40,9 +44,25 @@ def scorecard_page(
     chosen = period or f"{platform.clock.now().astimezone(platform.settings.zone):%Y-%m}"
     units, providers = cloud_assessments.assess(session, period=chosen, settings=platform.settings,
                                                 now=platform.clock.now())  # fmt: skip
+    year = year_charts(session, _year_of(chosen))
     return render(request, "scorecards.html", period=chosen, header=scorecards.HEADER,
                   labels=LABELS, figure=shown, rows=scorecards.as_rows(session, chosen),
-                  cloud_units=units, cloud_providers=providers)  # fmt: skip
+                  cloud_units=units, cloud_providers=providers,
+                  **chart_context(request, year, "/supervision/scorecards/charts"))  # fmt: skip
+
+
+@router.get("/supervision/scorecards/charts")
+def scorecard_charts_data(
+    request: Request, actor: PortalUser, session: DbSession, platform: AppPlatform, period: str = ""
+) -> Response:
+    """Each indicator of the period's year, month by month: what the scorecard page draws."""
+    chosen = period or f"{platform.clock.now().astimezone(platform.settings.zone):%Y-%m}"
+    return charts_answer(request, year_charts(session, _year_of(chosen)))
+
+
+def _year_of(period: str) -> int:
+    scorecards.period_bounds(period, ZoneInfo("UTC"))  # refuses what is not a period
+    return int(period[:4])
 
 
 @router.get("/supervision/scorecards.{extension}")

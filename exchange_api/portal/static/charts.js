@@ -114,8 +114,11 @@
   fetch(root.dataset.source, { credentials: "same-origin", headers: { Accept: "application/json" } })
     .then(function (answer) { if (!answer.ok) throw new Error(answer.status); return answer.json(); })
     .then(function (figures) {
-      figures.charts.forEach(draw);
-      root.dataset.drawn = "true";
+      var failed = 0;
+      figures.charts.forEach(function (chart) {
+        try { draw(chart); } catch (error) { failed += 1; }  // its table stays open
+      });
+      root.dataset.drawn = failed ? "failed" : "true";
     })
     .catch(function () { root.dataset.drawn = "failed"; });
 })();

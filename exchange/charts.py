@@ -1,10 +1,11 @@
-"""A chart as figures: what a supervision page draws and what its table shows are one object.
+"""A chart as figures: what a portal page draws and what its table shows are one object.
 
 Each :class:`Chart` is sent as JSON by the page's data endpoint and drawn by the portal's script,
 and the same object is rendered as the table a reader without script (or with a screen reader)
 gets; so a picture can never say something its numbers do not.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -43,7 +44,7 @@ class Chart:
     kind: Kind
     unit: Unit
     category_title: Message
-    categories: list[str]
+    categories: Sequence[Message | str]
     series: list[Series]
     links: list[Link] = field(default_factory=list)
     note: Message | None = None
@@ -58,7 +59,8 @@ class Chart:
             "kind": self.kind,
             "unit": self.unit,
             "category_title": said(self.category_title),
-            "categories": self.categories,
+            # A chart without series has nothing to show of any category.
+            "categories": [said(c) for c in self.categories] if self.series else [],
             "series": [
                 {"name": said(s.name), "values": s.values, "unit": s.shown(self.unit)}
                 for s in self.series
