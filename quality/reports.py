@@ -20,6 +20,7 @@ from exchange.i18n import Message
 from exchange.identity.models import Department
 from exchange.identity.visibility import Records, sees_all
 from exchange.principal import Principal
+from exchange.svg_charts import bars
 from exchange.workdays import WorkingDayCalendar
 from exchange.workdays.deadline import working_days_left
 from quality import disclosure, findings
@@ -37,6 +38,7 @@ class Section:
     headers: list[str]
     rows: list[list[Any]] = field(default_factory=list)
     note: str | None = None
+    chart: str = ""  # inline SVG (exchange.svg_charts): the reports run no script
 
 
 @cache
@@ -116,6 +118,9 @@ def validation_html(run: ValidationRun, report: dict[str, Any], language: str = 
             for c in checks
         ],
     )  # fmt: skip
+    failing = [c for c in checks if not c["success"]]
+    summary.chart = bars(say("Failing rows"), [c["check"] for c in failing],
+                         [c["failed_rows"] for c in failing])  # fmt: skip
     samples = Section(say("Failing values"), [say("Check"), say("Value"), say("Row keys")])
     for check in checks:
         for sample in check["samples"]:
@@ -164,6 +169,11 @@ def comparison_html(run: ComparisonRun, report: dict[str, Any], language: str = 
         say("Differences"),
         [say("Attribute"), say("Mismatched")],
         [[name, count] for name, count in report["mismatches"].items()],
+    )
+    counts.chart = bars(
+        say("Differences"),
+        [say("Matched keys"), say("Mismatched"), say("left_only"), say("right_only")],
+        [run.matched, run.mismatched_rows, run.left_only, run.right_only],
     )
     findings = Section(
         say("Findings"),
