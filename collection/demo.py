@@ -274,21 +274,24 @@ def list_demo_system(settings: "Settings", url: str) -> None:
 
 
 def seed_sources(
-    platform: "Platform", systems: DemoSystems, tax_url: str
+    platform: "Platform", systems: DemoSystems, tax_url: str, *, history: bool = False
 ) -> list[tuple[str, int, int]]:
-    """Register the demo sources (once) and ingest each; returns (resource, source id, rows)."""
+    """Register the demo sources (once) and ingest each; with ``history``, after months of past
+    loads the first time (``collection.demo_history``). Returns (resource, source id, rows)."""
     from sqlalchemy import select
 
     from catalog.models import Resource, ResourceVersion
+    from collection.demo_history import PastLoad, seed_past_loads
     from collection.ingest import ingest
-    from collection.models import Source
+    from collection.models import IngestRun, Source
     from collection.sources import register_source
     from exchange.identity.models import User
     from exchange.identity.service import principal_for
 
     list_demo_system(platform.settings, tax_url)
     settings_by_name = source_settings(systems, tax_url)
-    done = []
+    registered: list[tuple[str, PastLoad]] = []
+    loaded_before = None
     for name, (short, kind) in DEMO_SOURCES.items():
         with platform.database.transaction() as session:
             resource = session.scalar(
@@ -315,9 +318,16 @@ def seed_sources(
                     config=config,
                     secret=secret,
                 )
-            source_id = source.id
-        run = ingest(platform, source_id=source_id, run_key="demo-initial-load")
-        done.append((name, source_id, run.rows_written or 0))
+            loaded_before = session.scalar(
+                select(IngestRun.id).where(IngestRun.source_id == source.id).limit(1)
+            )
+            registered.append((name, PastLoad(resource.code, source.id, short)))
+    if history and loaded_before is None:
+        seed_past_loads(platform, [load for _, load in registered])
+    done = []
+    for name, load in registered:
+        run = ingest(platform, source_id=load.source_id, run_key="demo-initial-load")
+        done.append((name, load.source_id, run.rows_written or 0))
     return done
 
 

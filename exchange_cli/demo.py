@@ -69,7 +69,7 @@ def demo(platform: Platform, rows: int) -> None:
         with demo_systems.tax_api_running(
             systems.tax_json, platform.settings.api_port + 1
         ) as tax_url:
-            loaded = demo_systems.seed_sources(platform, systems, tax_url)
+            loaded = demo_systems.seed_sources(platform, systems, tax_url, history=True)
     except demo_systems.DemoPortTaken as taken:
         raise click.ClickException(str(taken)) from taken
     with platform.database.transaction() as session:
@@ -95,7 +95,8 @@ def demo(platform: Platform, rows: int) -> None:
     history = seed_history(platform)
     if history.reads:
         click.echo(
-            f"\nSix months of sharing history for the dashboard (/supervision/dashboard): "
+            f"\nSix months of history for the dashboard (/supervision/dashboard): loads every "
+            f"two weeks with their quality issues answered, "
             f"{history.requests} requests ({history.late} decided late), {history.reads} reads"
         )
     from projects.demo import seed_projects

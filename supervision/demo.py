@@ -25,7 +25,7 @@ from exchange.identity.models import Department
 from exchange.identity.roles import Role
 from exchange.principal import Principal
 from exchange.runtime import Platform
-from exchange.workdays.calendar import WorkingDayCalendar
+from exchange.workdays import WorkingDayCalendar, working_day_deadline
 from policies import requests
 from policies.models import DataUsage
 from policies.pdp import DataAccessPolicy, ResourceFacts
@@ -129,7 +129,7 @@ def _requests(
             progress = (day - days[0]).days / max(1, (days[-1] - days[0]).days)
             late_share = LATE_AT_FIRST + (LATE_AT_LAST - LATE_AT_FIRST) * progress
             taken = rng.choice((4, 5, 6)) if rng.random() < late_share else rng.choice((1, 2, 3))
-            decided = _after_working_days(day, taken, calendar)
+            decided = working_day_deadline(_at(day, 10, past), taken, calendar).due_date
             if decided >= last:
                 continue  # only decided requests: the demo's open ones are the users' to make
             clock.set(_at(day, 10, past))
@@ -195,13 +195,6 @@ def _file(platform: Platform, consumer: str, facts: ResourceFacts, day: date, un
             session, actor=demo_person(session, f"{consumer}.consumer"),
             env=platform.workflow_environment(session), draft=draft,
         ).id  # fmt: skip
-
-
-def _after_working_days(day: date, count: int, calendar: WorkingDayCalendar) -> date:
-    while count:
-        day += timedelta(days=1)
-        count -= calendar.is_working_day(day)
-    return day
 
 
 def _reads(
