@@ -143,6 +143,20 @@ class Settings(BaseSettings):
         description="Longest wait between sign-in attempts; failures are forgotten "
         "after twice this without one.",
     )
+    second_factor_roles: list[str] = Field(
+        ["bureau_admin", "auditor", "data_reviewer"],
+        description="R21: roles whose holders must sign in with a second factor (TOTP); "
+        "anyone else may enrol.",
+    )
+    second_factor_minutes: int = Field(
+        5, ge=1, le=30, description="Time to give the second factor after the password."
+    )
+    portal_idle_minutes: int = Field(
+        30, ge=1, description="R21: a portal session ends after this long without use."
+    )
+    portal_session_hours: int = Field(
+        12, ge=1, le=24 * 7, description="R21: a portal session ends this long after sign-in."
+    )
     max_request_bytes: int = Field(10 * 1024 * 1024, ge=1024, description="Request body limit.")
     max_header_bytes: int = Field(
         16 * 1024, ge=1024, description="Limit on a request's header lines, all together."

@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from exchange.runtime import Platform
 
 EXCHANGE = Path(sys.executable).parent / "exchange"
+# The demonstration signs everyone in with the password alone (the Makefile says so too).
+DEMO_SECOND_FACTOR_ROLES = "[]"
 
 
 def free_port_pair() -> int:
@@ -54,7 +56,12 @@ def demo_server(folder: Path, *demo_args: str) -> Iterator[tuple[str, str]]:
     """``exchange db upgrade``, ``exchange demo`` and ``exchange serve`` in ``folder``; yields the
     base URL once /healthz answers, and what the demo printed."""
     port = free_port_pair()
-    env = {**os.environ, "EXCHANGE_DATA_DIR": str(folder / "var"), "EXCHANGE_API_PORT": str(port)}
+    env = {
+        **os.environ,
+        "EXCHANGE_DATA_DIR": str(folder / "var"),
+        "EXCHANGE_API_PORT": str(port),
+        "EXCHANGE_SECOND_FACTOR_ROLES": DEMO_SECOND_FACTOR_ROLES,
+    }  # as make demo runs it
     env.pop("EXCHANGE_DATABASE_URL", None)
     subprocess.run([EXCHANGE, "db", "upgrade"], env=env, check=True, capture_output=True)
     seeded = subprocess.run(

@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from exchange.db import Base
@@ -79,8 +79,24 @@ class ApiToken(Base):
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
     last_used_at: Mapped[datetime | None]
+    # A portal session ends after this many minutes without use (R21); API tokens have none.
+    idle_minutes: Mapped[int | None]
+    idle_until: Mapped[datetime | None]
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class SecondFactor(Base):
+    """A user's TOTP second factor (R21, RFC 6238): its secret sealed with the platform's key, the
+    last time step used (a code is good once), and the hashes of the unused recovery codes."""
+
+    __tablename__ = "second_factors"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    sealed_secret: Mapped[str] = mapped_column(Text)
+    enrolled_at: Mapped[datetime | None]  # None until the first code confirms the enrolment
+    last_step: Mapped[int | None] = mapped_column(BigInteger)
+    recovery_hashes: Mapped[list[str]] = mapped_column(JSON, default=list)
 
 
 class SignInThrottle(Base):

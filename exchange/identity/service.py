@@ -220,23 +220,43 @@ class IssuedToken:
     secret: str
 
 
+@dataclass(frozen=True)
+class PortalSession:
+    """How long a portal session lasts (R21): ``idle_minutes`` without use, ``lifetime`` at most."""
+
+    idle_minutes: int
+    lifetime: timedelta
+
+
 def issue_token(
-    session: Session, *, actor: Principal, now: datetime, user_id: int, name: str, days: int
+    session: Session,
+    *,
+    actor: Principal,
+    now: datetime,
+    user_id: int,
+    name: str,
+    days: int,
+    session_of: PortalSession | None = None,
 ) -> IssuedToken:
-    """A new token for ``user_id``; the secret is returned once and never stored."""
+    """A new token for ``user_id``; the secret is returned once and never stored. A portal
+    session (``session_of``) ends when it has not been used for its idle time, or at the end of
+    its lifetime, whichever comes first."""
     if actor.user_id != user_id and not actor.is_system:
         require_bureau_admin(actor)
     if not 1 <= days <= 366:
         raise InvalidInput("a token lives between 1 and 366 days", detail={"field": "days"})
     user = get_user(session, user_id)
     secret = new_token_secret()
+    lifetime = timedelta(days=days) if session_of is None else session_of.lifetime
     token = ApiToken(
         user_id=user.id,
         name=name.strip() or "token",
         prefix=secret[len(TOKEN_PREFIX) : len(TOKEN_PREFIX) + 8],
         token_hash=token_digest(secret),
         created_at=now,
-        expires_at=now + timedelta(days=days),
+        expires_at=now + lifetime,
+        idle_minutes=None if session_of is None else session_of.idle_minutes,
+        idle_until=None if session_of is None else now + timedelta(minutes=session_of.idle_minutes),
     )
     session.add(token)
     session.flush()
@@ -271,12 +291,25 @@ def authenticate_token(session: Session, *, secret: str, now: datetime) -> ApiTo
             "the token has expired; create a new one",
             detail={"reason": "expired", "token_id": token.id},
         )
+    if token.idle_until is not None and token.idle_until <= now:
+        raise AuthenticationFailed(
+            "the session ended after {minutes} minutes without use; sign in again",
+            detail={"reason": "idle", "token_id": token.id},
+            minutes=token.idle_minutes,
+        )
     if not token.user.active:
         raise AuthenticationFailed("the user is deactivated", detail={"reason": "inactive_user"})
     # Record use at most once a minute: a write on every request would throttle reads.
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
         token.last_used_at = now
+        if token.idle_minutes is not None:
+            token.idle_until = now + timedelta(minutes=token.idle_minutes)
     return token
+
+
+def ends_at(token: ApiToken) -> datetime:
+    """When the token stops working if it is not used again."""
+    return token.expires_at if token.idle_until is None else min(token.expires_at, token.idle_until)
 
 
 def list_tokens(session: Session, *, user_id: int) -> list[ApiToken]:

@@ -8,6 +8,7 @@ not tell which names exist. Each failure is recorded in the audit log with the n
 transaction of its own (the caller's rolls back with the refusal).
 """
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import cache
 
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 from exchange import audit
 from exchange.audit import Outcome
 from exchange.db import Database
-from exchange.errors import AuthenticationFailed, TooManyAttempts
+from exchange.errors import AuthenticationFailed, PermissionDenied, TooManyAttempts
 from exchange.identity.models import SignInThrottle, User
 from exchange.identity.secrets import hash_password, password_matches
 from exchange.principal import Principal
@@ -118,3 +119,85 @@ def check_password(
         return user_id
     error.audited = True
     raise error
+
+
+def check_second_factor(
+    database: Database,
+    settings: Settings,
+    *,
+    now: datetime,
+    user_id: int,
+    code: str,
+    client_address: str | None,
+) -> None:
+    """Accept the second factor of a user whose password was right (R21), or refuse it: throttled
+    like passwords (a six-digit code must not be guessed), every refusal audited."""
+    from exchange.identity import second_factor
+    from exchange.identity.service import principal_for
+
+    with database.transaction() as session:
+        user = session.get_one(User, user_id)
+        keys = [f"factor:{user.username.lower()[:150]}"]
+        wait = _blocked_for(session, keys, now)
+        reason = "throttled" if wait else None
+        if not wait:
+            try:
+                used = second_factor.verify(
+                    session, settings=settings, user_id=user_id, code=code, now=now
+                )
+            except AuthenticationFailed:
+                reason = "wrong_code"
+                _count_failure(session, settings, keys[0], now)
+            else:
+                session.execute(delete(SignInThrottle).where(SignInThrottle.key == keys[0]))
+                audit.record(session, at=now, actor=replace(principal_for(user), client_address=client_address),
+                             action="identity.second_factor", object_type="user",
+                             object_id=user.username, detail={"with": used})  # fmt: skip
+        username = user.username
+    if reason is None:
+        return
+    _refusal(database, now, username, client_address, f"second_factor_{reason}")
+    error: AuthenticationFailed | TooManyAttempts = (
+        TooManyAttempts(
+            "too many failed sign-ins; try again in {wait} seconds",
+            detail={"retry_after": wait},
+            wait=wait,
+        )
+        if wait
+        else AuthenticationFailed("wrong or used code", detail={"reason": "wrong_code"})
+    )
+    error.audited = True
+    raise error
+
+
+def check_fresh_second_factor(
+    database: Database,
+    settings: Settings,
+    *,
+    now: datetime,
+    user_id: int,
+    code: str | None,
+    client_address: str | None,
+) -> None:
+    """Creating an API token needs a current code from whoever has a second factor or whose
+    roles require one (R21): a token outlives the session it was made in."""
+    from exchange.identity import second_factor
+
+    with database.transaction() as session:
+        user = session.get_one(User, user_id)
+        has = second_factor.enrolled(session, user_id) is not None
+        must = second_factor.required(user, settings)
+    if not (has or must):
+        return
+    if not has:
+        raise PermissionDenied(
+            "your roles require a second factor: sign in to the portal to set it up, then create tokens",
+            detail={"reason": "second_factor_not_enrolled"},
+        )
+    if not code:
+        raise AuthenticationFailed(
+            "creating an API token needs a current code of your second factor",
+            detail={"reason": "second_factor_needed"},
+        )
+    check_second_factor(database, settings, now=now, user_id=user_id, code=code,
+                        client_address=client_address)  # fmt: skip

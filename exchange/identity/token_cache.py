@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from exchange.db import Database
 from exchange.identity.secrets import token_digest
-from exchange.identity.service import authenticate_token, principal_for
+from exchange.identity.service import authenticate_token, ends_at, principal_for
 from exchange.policy_changes import PolicyChange
 from exchange.principal import Principal
 
@@ -46,8 +46,8 @@ class TokenCache:
         with self.database.transaction() as session:
             token = authenticate_token(session, secret=secret, now=now)
             principal = principal_for(token.user)
-        with self._lock:
-            self._known[token.token_hash] = _Known(principal, token.expires_at, now)
+        with self._lock:  # an idle portal session ends at its idle time: remembered till then
+            self._known[token.token_hash] = _Known(principal, ends_at(token), now)
         return principal
 
     def _forget(self, change: PolicyChange) -> None:

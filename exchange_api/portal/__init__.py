@@ -19,6 +19,7 @@ from exchange_api.portal.pages import (
     home,
     projects,
     quality,
+    second_step,
     sources,
     stewardship,
     supervision,
@@ -33,6 +34,7 @@ def add_portal_routes(app: FastAPI) -> None:
     # The catalog's fixed paths (/catalog/new, …) come before the entry pages' patterns.
     for module in (
         auth,
+        second_step,
         home,
         catalog_work,
         catalog,

@@ -6,10 +6,10 @@ from fastapi import APIRouter, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from exchange.identity import service
+from exchange.identity import second_factor, service
 from exchange.identity.models import ApiToken, Department, User
 from exchange.identity.roles import DepartmentKind, Role
-from exchange.identity.sign_in import check_password
+from exchange.identity.sign_in import check_fresh_second_factor, check_password
 from exchange.identity.visibility import Records, own_only
 from exchange_api.deps import AppPlatform, BureauAdmin, CurrentPrincipal, DbSession, client_address
 from exchange_api.errors import ERROR_RESPONSES
@@ -73,6 +73,9 @@ class RolesUpdate(BaseModel):
 class TokenRequest(BaseModel):
     username: str
     password: str
+    code: str | None = Field(
+        None, description="A current code of your second factor, if you have one (R21)."
+    )
     name: str = Field("api", max_length=100, description="What the token is for.")
     days: int | None = Field(None, ge=1, le=366)
 
@@ -80,6 +83,9 @@ class TokenRequest(BaseModel):
 class TokenCreate(BaseModel):
     name: str = Field("api", max_length=100)
     days: int | None = Field(None, ge=1, le=366)
+    code: str | None = Field(
+        None, description="A current code of your second factor, if you have one (R21)."
+    )
 
 
 class TokenPublic(BaseModel):
@@ -120,6 +126,9 @@ def token_from_password(
         password=body.password,
         client_address=client_address(request),
     )
+    check_fresh_second_factor(platform.database, platform.settings, now=platform.clock.now(),
+                              user_id=user_id, code=body.code,
+                              client_address=client_address(request))  # fmt: skip
     user = service.get_user(session, user_id)
     actor = service.principal_for(user)
     issued = service.issue_token(
@@ -151,9 +160,16 @@ def my_tokens(actor: CurrentPrincipal, session: DbSession) -> list[TokenPublic]:
     "/tokens", status_code=status.HTTP_201_CREATED, summary="Create another API token for myself"
 )
 def create_token(
-    body: TokenCreate, actor: CurrentPrincipal, session: DbSession, platform: AppPlatform
+    body: TokenCreate,
+    request: Request,
+    actor: CurrentPrincipal,
+    session: DbSession,
+    platform: AppPlatform,
 ) -> IssuedTokenPublic:
     assert actor.user_id is not None
+    check_fresh_second_factor(platform.database, platform.settings, now=platform.clock.now(),
+                              user_id=actor.user_id, code=body.code,
+                              client_address=client_address(request))  # fmt: skip
     issued = service.issue_token(
         session,
         actor=actor,
@@ -244,4 +260,16 @@ def set_roles(
     user = service.set_roles(
         session, actor=actor, now=platform.clock.now(), user_id=user_id, roles=body.roles
     )
+    return UserPublic.of(user)
+
+
+@router.delete(
+    "/users/{user_id}/second-factor",
+    summary="Reset a user's second factor, so that they enrol again (another administrator; R21)",
+)
+def reset_second_factor(
+    user_id: int, actor: BureauAdmin, session: DbSession, platform: AppPlatform
+) -> UserPublic:
+    user = service.get_user(session, user_id)
+    second_factor.reset(session, actor=actor, user=user, now=platform.clock.now())
     return UserPublic.of(user)

@@ -13,17 +13,14 @@ from exchange.identity.models import User
 from exchange.identity.roles import Role
 from tests.catalog_fixtures import CatalogWorld
 from tests.factories import PASSWORD, make_user
-from tests.scenarios.people import login_token
+from tests.scenarios.people import password_sign_in
 
 
 def sign_in_as(client: TestClient, world: CatalogWorld, *roles: Role) -> str:
     with world.platform.database.transaction() as session:
         user = make_user(session, world.platform, world.bureau, *roles, password=PASSWORD)
         name = user.username
-    client.cookies.clear()
-    client.post(
-        "/login", data={"username": name, "password": PASSWORD, "csrf_token": login_token(client)}
-    )
+    password_sign_in(client, world.platform, name)
     page = client.get("/account/tokens")
     return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
 

@@ -11,15 +11,11 @@ from catalog.models import Resource
 from catalog.spreadsheet import COLUMNS, entry_rows, write_xlsx
 from catalog.vocab import ShareType
 from tests.catalog_fixtures import CatalogWorld, enterprise_register, publish_entry
-from tests.factories import PASSWORD
-from tests.scenarios.people import login_token, username
+from tests.scenarios.people import password_sign_in, username
 
 
 def sign_in(client: TestClient, world: CatalogWorld, who: str) -> str:
-    name = username(world, who)
-    client.post(
-        "/login", data={"username": name, "password": PASSWORD, "csrf_token": login_token(client)}
-    )
+    password_sign_in(client, world.platform, username(world, who))
     page = client.get("/catalog/import")
     return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
 

@@ -17,7 +17,7 @@ from exchange.runtime import Platform
 from exchange_cli import main
 from tests.catalog_fixtures import CatalogWorld, enterprise_register, submitted_entry
 from tests.factories import PASSWORD, make_user
-from tests.scenarios.people import login_token
+from tests.scenarios.people import password_sign_in
 
 
 def portal_sign_in(
@@ -26,10 +26,7 @@ def portal_sign_in(
     """Signs in a new user with ``roles``; returns the user name and the page's CSRF token."""
     with world.platform.database.transaction() as session:
         name = make_user(session, world.platform, department, *roles, password=PASSWORD).username  # type: ignore[arg-type]
-    client.cookies.clear()
-    client.post(
-        "/login", data={"username": name, "password": PASSWORD, "csrf_token": login_token(client)}
-    )
+    password_sign_in(client, world.platform, name)
     token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/").text)
     assert token
     return name, token.group(1)

@@ -9,9 +9,10 @@ from sqlalchemy import select
 from starlette.datastructures import UploadFile
 
 from exchange.errors import DomainError, InvalidInput
-from exchange.identity import service
+from exchange.identity import second_factor, service
 from exchange.identity.models import Department, User
 from exchange.identity.roles import DepartmentKind, Role
+from exchange.identity.sign_in import check_fresh_second_factor
 from exchange.workdays.models import CalendarYear
 from exchange.workdays.schedule import import_schedule, parse_schedule_csv
 from exchange_api.deps import AppPlatform, DbSession
@@ -67,6 +68,17 @@ def add_user(
     return done(request, "/admin", platform, lambda session, _env: act(session))
 
 
+@router.post("/admin/users/{user_id}/second-factor/reset")
+def reset_second_factor(
+    request: Request, user_id: int, actor: PortalUser, form: FormLists, platform: AppPlatform
+) -> Response:
+    def act(session: Any) -> None:
+        user = service.get_user(session, user_id)
+        second_factor.reset(session, actor=actor, user=user, now=platform.clock.now())
+
+    return done(request, "/admin", platform, lambda session, _env: act(session))
+
+
 @router.post("/admin/users/{user_id}/roles")
 def change_roles(
     request: Request, user_id: int, actor: PortalUser, form: FormLists, platform: AppPlatform
@@ -95,6 +107,9 @@ def new_token(
 ) -> Response:
     try:
         days = int((form.get("days") or ["90"])[0])
+        check_fresh_second_factor(platform.database, platform.settings, now=platform.clock.now(),
+                                  user_id=actor.user_id or 0, code=(form.get("code") or [""])[0],
+                                  client_address=actor.client_address)  # fmt: skip
         with platform.database.transaction() as session:
             issued = service.issue_token(
                 session, actor=actor, now=platform.clock.now(), user_id=actor.user_id or 0,

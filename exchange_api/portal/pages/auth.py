@@ -3,14 +3,18 @@ kept in a short-lived cookie and repeated in the form (double submit)."""
 
 import hmac
 import secrets
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Request
 from fastapi.params import Form as FormField
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from exchange.errors import AuthenticationFailed, PermissionDenied, TooManyAttempts
+from exchange.identity import second_factor
 from exchange.identity.service import (
+    PortalSession,
     authenticate_token,
     get_user,
     issue_token,
@@ -18,7 +22,10 @@ from exchange.identity.service import (
     revoke_token,
 )
 from exchange.identity.sign_in import check_password
+from exchange.runtime import Platform
+from exchange.settings import Settings
 from exchange_api.deps import AppPlatform, DbSession, client_address
+from exchange_api.portal.pages.second_step import second_step
 from exchange_api.portal.web import (
     SESSION_COOKIE,
     SESSION_DAYS,
@@ -83,18 +90,42 @@ def login(
         refused.set_cookie(LOGIN_CSRF, token, max_age=3600, httponly=True, samesite="strict")
         return refused
     user = get_user(session, user_id)
+    if second_factor.enrolled(session, user_id) or second_factor.required(user, platform.settings):
+        return second_step(request, session, platform, user, _safe_next(next))
+    return signed_in(request, session, platform, user_id, next)
+
+
+def signed_in(
+    request: Request,
+    session: Session,
+    platform: Platform,
+    user_id: int,
+    next: str,
+    response: Response | None = None,
+) -> Response:
+    """A portal session for ``user_id``, whose sign-in is complete, and on to ``next`` (or
+    ``response``, which then carries the session)."""
+    user = get_user(session, user_id)
+    lasting = portal_session(platform.settings)
     issued = issue_token(
         session, actor=principal_for(user), now=platform.clock.now(), user_id=user.id,
-        name="portal sign-in", days=SESSION_DAYS,
+        name="portal sign-in", days=SESSION_DAYS, session_of=lasting,
     )  # fmt: skip
-    response = redirect(_safe_next(next))
+    response = response or redirect(_safe_next(next))
     secure = request.url.scheme == "https"
     response.set_cookie(
-        SESSION_COOKIE, issued.secret, max_age=SESSION_DAYS * 86400, httponly=True,
-        samesite="lax", secure=secure,
+        SESSION_COOKIE, issued.secret, max_age=int(lasting.lifetime.total_seconds()),
+        httponly=True, samesite="lax", secure=secure,
     )  # fmt: skip
     response.delete_cookie(LOGIN_CSRF)
     return response
+
+
+def portal_session(settings: Settings) -> PortalSession:
+    return PortalSession(
+        idle_minutes=settings.portal_idle_minutes,
+        lifetime=timedelta(hours=settings.portal_session_hours),
+    )
 
 
 @router.post("/logout")
