@@ -21,7 +21,7 @@ from exchange import audit
 from exchange.errors import InvalidInput, NotFound
 from exchange.identity.models import Department, RoleTerm, User
 from exchange.identity.roles import Role
-from exchange.identity.service import get_department, role_terms, set_roles
+from exchange.identity.service import get_department, replace_roles, role_terms
 from exchange.principal import Principal
 
 
@@ -176,10 +176,10 @@ def assign_administrator(
         )
     for _, holder in current_administrators(session, department.id):
         if holder.id != user.id:
-            set_roles(session, actor=actor, now=now, user_id=holder.id,
+            replace_roles(session, actor=actor, now=now, user_id=holder.id,
                       roles=[Role(r) for r in holder.roles if r != Role.DATA_RESOURCE_ADMIN])  # fmt: skip
     if Role.DATA_RESOURCE_ADMIN not in user.roles:
-        set_roles(session, actor=actor, now=now, user_id=user.id,
+        replace_roles(session, actor=actor, now=now, user_id=user.id,
                   roles=[*(Role(r) for r in user.roles), Role.DATA_RESOURCE_ADMIN])  # fmt: skip
     audit.record(
         session,

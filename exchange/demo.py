@@ -53,6 +53,8 @@ DEMO_DEPARTMENTS = (
             Role.AUDITOR,
             Role.PROJECT_REVIEWER,
             Role.CLOUD_REVIEWER,
+            Role.SYSTEM_ADMIN,
+            Role.SECURITY_ADMIN,
         ),
     ),
     DemoDepartment("xtb", "市数字政府建设领导小组办公室", 2, (Role.COORDINATING_OFFICE,)),

@@ -94,6 +94,9 @@ def require_action(obj: str, action: str) -> Callable[[Principal], Principal]:
 
 
 BureauAdmin = Annotated[Principal, Depends(require_action("platform", "administer"))]
+# R21 (三员分立): accounts are the system administrator's, roles the security administrator's.
+SystemAdmin = Annotated[Principal, Depends(require_action("identity", "manage"))]
+SecurityAdmin = Annotated[Principal, Depends(require_action("identity", "assign_roles"))]
 Auditor = Annotated[Principal, Depends(require_action("audit", "search"))]
 
 

@@ -53,6 +53,16 @@ def admin() -> None:
 @click.option(
     "--department-name", default=None, help="Creates the department if it does not exist."
 )
+@click.option(
+    "--role",
+    type=click.Choice(
+        [str(r) for r in (Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDITOR, Role.BUREAU_ADMIN)]
+    ),
+    default=str(Role.SYSTEM_ADMIN),
+    show_default=True,
+    help="R21: the system administrator keeps accounts, the security administrator grants roles, "
+    "the auditor reads the audit log; one person each.",
+)
 @click.password_option()
 @pass_platform
 def admin_create(
@@ -62,9 +72,10 @@ def admin_create(
     email: str | None,
     department_code: str,
     department_name: str | None,
+    role: str,
     password: str,
 ) -> None:
-    """Create the first bureau administrator (and the bureau itself)."""
+    """Create one of the bureau's first administrators (and the bureau itself)."""
     from exchange.identity.models import Department
     from exchange.identity.service import create_department, create_user
 
@@ -94,7 +105,7 @@ def admin_create(
                 username=username,
                 display_name=display_name,
                 department_code=department_code.upper(),
-                roles=[Role.BUREAU_ADMIN],
+                roles=[Role(role)],
                 email=email,
                 password=password,
             )

@@ -157,6 +157,8 @@ def world(platform: Platform) -> CatalogWorld:
             "other_reviewer": (consumer, [Role.CATALOG_REVIEWER]),
             "consumer": (consumer, [Role.CONSUMER]),
             "admin": (bureau, [Role.BUREAU_ADMIN]),
+            "system_admin": (bureau, [Role.SYSTEM_ADMIN]),
+            "security_admin": (bureau, [Role.SECURITY_ADMIN]),
             "data_reviewer": (provider, [Role.DATA_REVIEWER]),
             "second_data_reviewer": (provider, [Role.DATA_REVIEWER]),
             "coordinator": (bureau, [Role.COORDINATING_OFFICE]),

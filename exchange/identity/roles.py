@@ -24,6 +24,17 @@ class Role(StrEnum):
     # orders; a contracted provider's staff see only the work orders addressed to them.
     CLOUD_REVIEWER = "cloud_reviewer"
     CLOUD_PROVIDER = "cloud_provider"
+    # The three separated administrators of MLPS level 3 (三员分立, R21): the system administrator
+    # keeps departments and accounts, the security administrator grants roles and resets second
+    # factors, and the auditor (above) reads and verifies the audit log, theirs included.
+    SYSTEM_ADMIN = "system_admin"
+    SECURITY_ADMIN = "security_admin"
+
+
+# No person holds two of these (R21): each checks the others.
+SEPARATED_ADMINISTRATORS = frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDITOR})
+# Roles only the security administrator grants or takes away: the platform's privileges.
+PRIVILEGED = SEPARATED_ADMINISTRATORS | {Role.BUREAU_ADMIN}
 
 
 class DepartmentKind(StrEnum):

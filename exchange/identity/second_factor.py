@@ -5,7 +5,7 @@ The secret is sealed with the platform's key (:mod:`exchange.secrets_box`) and s
 QR code and as text, while enrolling; the first code confirms it. A code is good once: the time
 step it was made for must be later than the last one used. Ten recovery codes, shown once, each
 stand in for a code once; only their hashes are kept. Only another administrator resets a
-person's second factor. Every step is audited.
+person's second factor (the security administrator). Every step is audited.
 """
 
 import hashlib
@@ -18,9 +18,9 @@ import pyotp
 from sqlalchemy.orm import Session
 
 from exchange import audit
+from exchange.actions import ACTIONS
 from exchange.errors import AuthenticationFailed, Conflict, NotFound, PermissionDenied
 from exchange.identity.models import SecondFactor, User
-from exchange.identity.service import may_administer
 from exchange.principal import Principal
 from exchange.secrets_box import seal, unseal
 from exchange.settings import Settings
@@ -105,8 +105,8 @@ def verify(session: Session, *, settings: Settings, user_id: int, code: str, now
 
 def reset(session: Session, *, actor: Principal, user: User, now: datetime) -> None:
     """Remove a person's second factor so that they enrol again: another administrator's act."""
-    if not may_administer(actor):
-        raise PermissionDenied("only an administrator resets a second factor")
+    if not ACTIONS.allows(actor, "other", "identity", "assign_roles"):
+        raise PermissionDenied("only the security administrator resets a second factor")
     if actor.user_id == user.id:
         raise PermissionDenied("another administrator resets your second factor, not you")
     factor = session.get(SecondFactor, user.id)

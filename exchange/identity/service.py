@@ -9,10 +9,10 @@ from sqlalchemy.orm import Session
 
 from exchange import audit
 from exchange.actions import ACTIONS
-from exchange.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound
+from exchange.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound, PermissionDenied
 from exchange.identifiers import is_valid_uscc
 from exchange.identity.models import ApiToken, Department, RoleTerm, User, UserRole
-from exchange.identity.roles import DepartmentKind, Role
+from exchange.identity.roles import PRIVILEGED, SEPARATED_ADMINISTRATORS, DepartmentKind, Role
 from exchange.identity.secrets import (
     MIN_PASSWORD_LENGTH,
     TOKEN_PREFIX,
@@ -35,14 +35,37 @@ def principal_for(user: User, client_address: str | None = None) -> Principal:
     )
 
 
-def require_bureau_admin(actor: Principal) -> None:
-    """Departments, users and others' tokens are the bureau's administration."""
-    ACTIONS.require(actor, "other", "platform", "administer")
+def require_account_keeper(actor: Principal) -> None:
+    """Departments, users and others' tokens are the system administrator's (R21)."""
+    ACTIONS.require(actor, "other", "identity", "manage")
 
 
 def may_administer(actor: Principal) -> bool:
-    """The platform's administration: departments, users, others' tokens (the action table)."""
-    return ACTIONS.allows(actor, "other", "platform", "administer")
+    """Whether ``actor`` keeps the accounts: departments, users, others' tokens."""
+    return ACTIONS.allows(actor, "other", "identity", "manage")
+
+
+def check_role_grant(
+    actor: Principal, user_id: int | None, before: set[str], after: set[str]
+) -> None:
+    """R21 (三员分立): the privileged roles are the security administrator's to grant or take away,
+    never by anyone to themselves, and no person holds two of the separated administrators."""
+    changed = before ^ after
+    if changed & PRIVILEGED and not ACTIONS.allows(actor, "other", "identity", "assign_roles"):
+        raise PermissionDenied(
+            "only the security administrator grants or removes {roles}",
+            detail={"roles": sorted(changed & PRIVILEGED)},
+            roles=", ".join(sorted(changed & PRIVILEGED)),
+        )
+    if changed and user_id is not None and actor.user_id == user_id:
+        raise PermissionDenied("nobody changes their own roles")
+    held = sorted(after & SEPARATED_ADMINISTRATORS)
+    if len(held) > 1:
+        raise Conflict(
+            "one person may not be {roles} at once: the three administrators check each other",
+            detail={"roles": held, "rule": "separated_administrators"},
+            roles=" and ".join(held),
+        )
 
 
 def get_department(session: Session, code: str) -> Department:
@@ -69,7 +92,7 @@ def create_department(
     kind: DepartmentKind,
     parent_code: str | None = None,
 ) -> Department:
-    require_bureau_admin(actor)
+    require_account_keeper(actor)
     code = code.strip().upper()
     if not is_valid_uscc(code):
         raise InvalidInput(
@@ -118,7 +141,7 @@ def create_user(
     email: str | None = None,
     password: str | None = None,
 ) -> User:
-    require_bureau_admin(actor)
+    require_account_keeper(actor)
     username = username.strip()
     if not username or not username.replace("_", "").replace("-", "").replace(".", "").isalnum():
         raise InvalidInput(
@@ -126,6 +149,7 @@ def create_user(
         )
     if session.scalar(select(User.id).where(User.username == username)):
         raise Conflict("user name {username} is taken", username=username)
+    check_role_grant(actor, None, set(), {str(role) for role in roles})
     department = get_department(session, department_code)
     user = User(
         username=username,
@@ -155,9 +179,20 @@ def create_user(
 def set_roles(
     session: Session, *, actor: Principal, now: datetime, user_id: int, roles: Iterable[Role]
 ) -> User:
-    require_bureau_admin(actor)
+    """The security administrator's act: replace a user's roles."""
+    ACTIONS.require(actor, "other", "identity", "assign_roles")
+    return replace_roles(session, actor=actor, now=now, user_id=user_id, roles=roles)
+
+
+def replace_roles(
+    session: Session, *, actor: Principal, now: datetime, user_id: int, roles: Iterable[Role]
+) -> User:
+    """Replace a user's roles for a caller that has checked its own authority (the bureau
+    registering a department's data resource administrator, R2); the privileged roles and the
+    separation of the administrators are checked here all the same."""
     user = get_user(session, user_id)
     before = user.roles
+    check_role_grant(actor, user.id, set(before), {str(role) for role in roles})
     user.role_rows = [UserRole(role=str(role)) for role in sorted(set(roles))]
     session.flush()
     _record_terms(session, user, before=set(before), actor=actor, now=now)
@@ -242,7 +277,7 @@ def issue_token(
     session (``session_of``) ends when it has not been used for its idle time, or at the end of
     its lifetime, whichever comes first."""
     if actor.user_id != user_id and not actor.is_system:
-        require_bureau_admin(actor)
+        require_account_keeper(actor)
     if not 1 <= days <= 366:
         raise InvalidInput("a token lives between 1 and 366 days", detail={"field": "days"})
     user = get_user(session, user_id)

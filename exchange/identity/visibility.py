@@ -33,7 +33,9 @@ class Records(StrEnum):
 OVERSIGHT: dict[Records, frozenset[Role]] = {
     Records.CATALOG_DRAFT: frozenset({Role.BUREAU_ADMIN}),
     Records.SOURCE: frozenset({Role.BUREAU_ADMIN}),
-    Records.USER: frozenset({Role.BUREAU_ADMIN}),
+    Records.USER: frozenset(
+        {Role.BUREAU_ADMIN, Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDITOR}
+    ),
     # A steward's duty is to compare the departments' data; everyone else sees what they may read.
     Records.VALUES_IN_REPORTS: frozenset({Role.DATA_STEWARD}),
     Records.QUALITY_ISSUE: frozenset(

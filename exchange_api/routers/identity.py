@@ -11,7 +11,14 @@ from exchange.identity.models import ApiToken, Department, User
 from exchange.identity.roles import DepartmentKind, Role
 from exchange.identity.sign_in import check_fresh_second_factor, check_password
 from exchange.identity.visibility import Records, own_only
-from exchange_api.deps import AppPlatform, BureauAdmin, CurrentPrincipal, DbSession, client_address
+from exchange_api.deps import (
+    AppPlatform,
+    CurrentPrincipal,
+    DbSession,
+    SecurityAdmin,
+    SystemAdmin,
+    client_address,
+)
 from exchange_api.errors import ERROR_RESPONSES
 
 router = APIRouter(prefix="/api/v1", tags=["identity"], responses=ERROR_RESPONSES)
@@ -208,7 +215,7 @@ def get_department(code: str, _: CurrentPrincipal, session: DbSession) -> Depart
     "/departments", status_code=status.HTTP_201_CREATED, summary="Register a department (bureau)"
 )
 def create_department(
-    body: DepartmentCreate, actor: BureauAdmin, session: DbSession, platform: AppPlatform
+    body: DepartmentCreate, actor: SystemAdmin, session: DbSession, platform: AppPlatform
 ) -> DepartmentPublic:
     department = service.create_department(
         session,
@@ -231,9 +238,13 @@ def list_users(actor: CurrentPrincipal, session: DbSession) -> list[UserPublic]:
     return [UserPublic.of(u) for u in session.scalars(query)]
 
 
-@router.post("/users", status_code=status.HTTP_201_CREATED, summary="Create a user (bureau)")
+@router.post(
+    "/users",
+    status_code=status.HTTP_201_CREATED,
+    summary="Create a user (the system administrator)",
+)
 def create_user(
-    body: UserCreate, actor: BureauAdmin, session: DbSession, platform: AppPlatform
+    body: UserCreate, actor: SystemAdmin, session: DbSession, platform: AppPlatform
 ) -> UserPublic:
     user = service.create_user(
         session,
@@ -249,11 +260,11 @@ def create_user(
     return UserPublic.of(user)
 
 
-@router.put("/users/{user_id}/roles", summary="Replace a user's roles (bureau)")
+@router.put("/users/{user_id}/roles", summary="Replace a user's roles (the security administrator)")
 def set_roles(
     user_id: int,
     body: RolesUpdate,
-    actor: BureauAdmin,
+    actor: SecurityAdmin,
     session: DbSession,
     platform: AppPlatform,
 ) -> UserPublic:
@@ -265,10 +276,10 @@ def set_roles(
 
 @router.delete(
     "/users/{user_id}/second-factor",
-    summary="Reset a user's second factor, so that they enrol again (another administrator; R21)",
+    summary="Reset a user's second factor, so that they enrol again (the security administrator; R21)",
 )
 def reset_second_factor(
-    user_id: int, actor: BureauAdmin, session: DbSession, platform: AppPlatform
+    user_id: int, actor: SecurityAdmin, session: DbSession, platform: AppPlatform
 ) -> UserPublic:
     user = service.get_user(session, user_id)
     second_factor.reset(session, actor=actor, user=user, now=platform.clock.now())

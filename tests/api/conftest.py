@@ -25,6 +25,8 @@ class Callers:
     admin: Caller
     auditor: Caller
     registrar: Caller
+    system_admin: Caller
+    security_admin: Caller
 
 
 @pytest.fixture
@@ -37,6 +39,8 @@ def callers(platform: Platform) -> Callers:
             ("admin", bureau, Role.BUREAU_ADMIN),
             ("auditor", bureau, Role.AUDITOR),
             ("registrar", provider, Role.CATALOG_REGISTRAR),
+            ("system_admin", bureau, Role.SYSTEM_ADMIN),
+            ("security_admin", bureau, Role.SECURITY_ADMIN),
         ):
             user = make_user(session, platform, department, role, password=PASSWORD)
             made[name] = Caller(

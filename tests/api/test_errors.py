@@ -16,7 +16,9 @@ def assert_error_body(body: dict[str, object], code: str) -> None:
 
 def test_400_names_the_field(client: TestClient, callers: Callers) -> None:
     response = client.post(
-        "/api/v1/departments", json={"code": "123", "name": "某局"}, headers=callers.admin.headers
+        "/api/v1/departments",
+        json={"code": "123", "name": "某局"},
+        headers=callers.system_admin.headers,
     )
     assert response.status_code == 400
     assert_error_body(response.json(), "invalid_input")
@@ -48,15 +50,17 @@ def test_403_is_audited_with_the_caller(
 
 
 def test_404_for_unknown_things_and_routes(client: TestClient, callers: Callers) -> None:
-    response = client.get("/api/v1/departments/110000000000000000", headers=callers.admin.headers)
+    response = client.get(
+        "/api/v1/departments/110000000000000000", headers=callers.system_admin.headers
+    )
     assert response.status_code == 404
     assert_error_body(response.json(), "not_found")
     assert_error_body(client.get("/api/v1/nothing-here").json(), "not_found")
 
 
 def test_409_on_a_duplicate(client: TestClient, callers: Callers) -> None:
-    body = {"code": callers.admin.department.code, "name": "重复的局"}
-    response = client.post("/api/v1/departments", json=body, headers=callers.admin.headers)
+    body = {"code": callers.system_admin.department.code, "name": "重复的局"}
+    response = client.post("/api/v1/departments", json=body, headers=callers.system_admin.headers)
     assert response.status_code == 409
     assert_error_body(response.json(), "conflict")
 
@@ -68,7 +72,7 @@ def test_413_for_a_body_over_the_limit(
     response = client.post(
         "/api/v1/departments",
         content=big,
-        headers={**callers.admin.headers, "Content-Type": "application/json"},
+        headers={**callers.system_admin.headers, "Content-Type": "application/json"},
     )
     assert response.status_code == 413
     assert_error_body(response.json(), "too_large")
@@ -84,13 +88,15 @@ def test_413_when_streaming_without_a_length(
     response = client.post(
         "/api/v1/departments",
         content=chunks(),
-        headers={**callers.admin.headers, "Content-Type": "application/json"},
+        headers={**callers.system_admin.headers, "Content-Type": "application/json"},
     )
     assert response.status_code == 413
 
 
 def test_422_lists_each_problem(client: TestClient, callers: Callers) -> None:
-    response = client.post("/api/v1/users", json={"username": "x"}, headers=callers.admin.headers)
+    response = client.post(
+        "/api/v1/users", json={"username": "x"}, headers=callers.system_admin.headers
+    )
     assert response.status_code == 422
     body = response.json()
     assert_error_body(body, "validation_failed")

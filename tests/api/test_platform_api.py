@@ -1,7 +1,9 @@
 """Health, OpenAPI, identity administration, calendar, inbox and audit over HTTP."""
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from exchange.identity.service import get_user
 from exchange.notifications.service import notify
@@ -30,12 +32,14 @@ def test_openapi_describes_every_route_with_error_bodies(client: TestClient) -> 
     assert client.get("/docs").status_code == 200
 
 
-def test_bureau_registers_a_department_and_its_user(client: TestClient, callers: Callers) -> None:
+def test_r21_the_system_administrator_keeps_accounts_and_the_security_administrator_roles(
+    client: TestClient, callers: Callers
+) -> None:
     code = department_code(901)
     created = client.post(
         "/api/v1/departments",
         json={"code": code, "name": "市民政局", "kind": "government"},
-        headers=callers.admin.headers,
+        headers=callers.system_admin.headers,
     )
     assert created.status_code == 201
     user = client.post(
@@ -45,16 +49,61 @@ def test_bureau_registers_a_department_and_its_user(client: TestClient, callers:
             "department_code": code,
             "roles": ["data_reviewer", "consumer"],
         },
-        headers=callers.admin.headers,
+        headers=callers.system_admin.headers,
     )
     assert user.status_code == 201
     assert user.json()["roles"] == ["consumer", "data_reviewer"]
-    roles = client.put(
-        f"/api/v1/users/{user.json()['id']}/roles",
-        json={"roles": ["catalog_reviewer"]},
-        headers=callers.admin.headers,
-    )
+    path = f"/api/v1/users/{user.json()['id']}/roles"
+    not_his = client.put(path, json={"roles": ["catalog_reviewer"]},
+                         headers=callers.system_admin.headers)  # fmt: skip
+    assert not_his.status_code == 403
+    roles = client.put(path, json={"roles": ["catalog_reviewer"]},
+                       headers=callers.security_admin.headers)  # fmt: skip
     assert roles.json()["roles"] == ["catalog_reviewer"]
+    assert client.post("/api/v1/departments", json={"code": department_code(902), "name": "某局"},
+                       headers=callers.admin.headers).status_code == 403  # fmt: skip
+
+
+def test_r21_no_person_holds_two_of_the_three_administrators(
+    client: TestClient, callers: Callers, platform: Platform
+) -> None:
+    combined = client.put(
+        f"/api/v1/users/{callers.registrar.user_id}/roles",
+        json={"roles": ["system_admin", "security_admin"]},
+        headers=callers.security_admin.headers,
+    )
+    assert combined.status_code == 409
+    assert combined.json()["detail"]["rule"] == "separated_administrators"
+    auditing_admin = client.put(
+        f"/api/v1/users/{callers.system_admin.user_id}/roles",
+        json={"roles": ["system_admin", "auditor"]},
+        headers=callers.security_admin.headers,
+    )
+    assert auditing_admin.status_code == 409
+    privileged = client.post(
+        "/api/v1/users",
+        json={"username": "x.admin", "department_code": callers.system_admin.department.code,
+              "roles": ["security_admin"]},
+        headers=callers.system_admin.headers,
+    )  # fmt: skip
+    assert privileged.status_code == 403  # privileges are the security administrator's to grant
+    own = client.put(
+        f"/api/v1/users/{callers.security_admin.user_id}/roles",
+        json={"roles": ["security_admin", "catalog_reviewer"]},
+        headers=callers.security_admin.headers,
+    )
+    assert own.status_code == 403
+
+    # The auditor sees every administrator's acts, refused ones included; they see none of it
+    # and cannot change it.
+    seen = client.get("/api/v1/audit", params={"limit": 200}, headers=callers.auditor.headers)
+    assert seen.status_code == 200
+    acts = {r["actor"] for r in seen.json()["records"] if r["outcome"] != "allowed"}
+    assert {callers.system_admin.username, callers.security_admin.username} <= acts
+    for admin in (callers.system_admin, callers.security_admin):
+        assert client.get("/api/v1/audit", headers=admin.headers).status_code == 403
+    with pytest.raises(DBAPIError), platform.database.engine.begin() as connection:
+        connection.execute(text("UPDATE audit_records SET outcome = 'allowed'"))
 
 
 def test_a_department_sees_only_its_own_users(client: TestClient, callers: Callers) -> None:
@@ -69,6 +118,8 @@ def test_a_department_sees_only_its_own_users(client: TestClient, callers: Calle
         callers.admin.username,
         callers.auditor.username,
         callers.registrar.username,
+        callers.system_admin.username,
+        callers.security_admin.username,
     }
 
 
@@ -193,7 +244,7 @@ def test_auditor_searches_and_verifies_the_log(
         params={"action": "user.create", "before_seq": page["next_before_seq"]},
         headers=callers.auditor.headers,
     ).json()
-    assert len(rest["records"]) == 1
+    assert len(rest["records"]) == 3  # five users made: two on the first page
     assert rest["next_before_seq"] is None
     status = client.get("/api/v1/audit/verify", headers=callers.auditor.headers).json()
     assert status["ok"] is True

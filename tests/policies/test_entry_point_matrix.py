@@ -34,8 +34,8 @@ def expected(action: str, department: str, role: Role) -> bool:
         "see_use": ({Role.DATA_RESOURCE_ADMIN, Role.DATA_REVIEWER}, CITY_WIDE),
         # R17: the consumer reports the use back.
         "report_use": ({Role.CONSUMER}, "consumer"),
-        # The bureau runs the platform: departments and users.
-        "administer": ({Role.BUREAU_ADMIN}, CITY_WIDE),
+        # The system administrator keeps departments and accounts (R21, 三员分立).
+        "administer": ({Role.SYSTEM_ADMIN}, CITY_WIDE),
         # R16: the auditor / security officer reads the audit log; so does the bureau.
         "search_audit": ({Role.AUDITOR, Role.BUREAU_ADMIN}, CITY_WIDE),
         # R8: the bureau and its data stewards watch for duplicate collection.

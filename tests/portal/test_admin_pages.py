@@ -38,12 +38,17 @@ def test_auditors_search_the_log_and_verify_the_chain(
     assert "哈希链校验通过" in verified.text
 
 
-def test_the_bureau_adds_departments_and_users_and_sets_roles(
+def test_r21_the_system_administrator_adds_accounts_and_the_security_administrator_roles(
     world: CatalogWorld, client: TestClient
 ) -> None:
     token = sign_in_as(client, world, Role.CONSUMER)
     assert client.get("/admin").status_code == 403
     token = sign_in_as(client, world, Role.BUREAU_ADMIN)
+    assert client.get("/admin").status_code == 403  # the bureau's business is not the accounts
+    token = sign_in_as(client, world, Role.SYSTEM_ADMIN)
+    assert 'action="/admin/users/' not in client.get("/admin").text.replace(
+        'action="/admin/users"', ""
+    )
     added = client.post("/admin/departments", data={
         "csrf_token": token, "code": "11440300MB2C92211T", "name": "市应急管理局", "kind": "government",
     })  # fmt: skip
@@ -57,15 +62,27 @@ def test_the_bureau_adds_departments_and_users_and_sets_roles(
         made = session.scalars(select(User).where(User.username == "yj.reviewer")).one()
         user_id = made.id
         assert made.roles == ["data_reviewer"]
-    client.post(f"/admin/users/{user_id}/roles",
-                data={"csrf_token": token, "roles": ["data_reviewer", "consumer"]})  # fmt: skip
+    refused = client.post(f"/admin/users/{user_id}/roles",
+                          data={"csrf_token": token, "roles": ["data_reviewer", "consumer"]})  # fmt: skip
+    assert "已保存" not in refused.text
     with world.platform.database.transaction() as session:
-        assert sorted(session.get_one(User, user_id).roles) == ["consumer", "data_reviewer"]
+        assert session.get_one(User, user_id).roles == ["data_reviewer"]
     bad = client.post("/admin/users", data={
         "csrf_token": token, "username": "short", "display_name": "x", "department_code": "11440300MB2C92211T",
         "password": "short",
     })  # fmt: skip
     assert "password" in bad.text  # refused, with the reason
+
+    token = sign_in_as(client, world, Role.SECURITY_ADMIN)
+    client.post(f"/admin/users/{user_id}/roles",
+                data={"csrf_token": token, "roles": ["data_reviewer", "consumer"]})  # fmt: skip
+    with world.platform.database.transaction() as session:
+        assert sorted(session.get_one(User, user_id).roles) == ["consumer", "data_reviewer"]
+    combined = client.post(f"/admin/users/{user_id}/roles",
+                           data={"csrf_token": token, "roles": ["system_admin", "auditor"]})  # fmt: skip
+    assert "三员" in combined.text or "at once" in combined.text
+    with world.platform.database.transaction() as session:
+        assert sorted(session.get_one(User, user_id).roles) == ["consumer", "data_reviewer"]
 
 
 def test_tokens_are_shown_once_and_revoked(world: CatalogWorld, client: TestClient) -> None:

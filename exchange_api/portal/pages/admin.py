@@ -8,6 +8,7 @@ from fastapi.responses import Response
 from sqlalchemy import select
 from starlette.datastructures import UploadFile
 
+from exchange.actions import ACTIONS
 from exchange.errors import DomainError, InvalidInput
 from exchange.identity import second_factor, service
 from exchange.identity.models import Department, User
@@ -31,7 +32,12 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/admin")
 def admin_page(request: Request, actor: PortalUser, session: DbSession) -> Response:
-    service.require_bureau_admin(actor)
+    """Departments and accounts (the system administrator), roles and second factors (the
+    security administrator): each sees the page, each acts only on their part."""
+    if not (
+        service.may_administer(actor) or ACTIONS.allows(actor, "other", "identity", "assign_roles")
+    ):
+        service.require_account_keeper(actor)  # refuses, naming what is missing
     departments = session.scalars(select(Department).order_by(Department.name)).all()
     users = session.scalars(select(User).order_by(User.username)).all()
     return render(
@@ -141,7 +147,7 @@ def revoke(
 
 @router.get("/admin/calendar")
 def calendar_page(request: Request, actor: PortalUser, session: DbSession) -> Response:
-    service.require_bureau_admin(actor)
+    ACTIONS.require(actor, "other", "platform", "administer")
     years = session.scalars(select(CalendarYear).order_by(CalendarYear.year)).all()
     return render(request, "calendar.html", years=years)
 
