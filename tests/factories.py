@@ -12,7 +12,7 @@ from exchange.principal import Principal
 from exchange.runtime import Platform
 
 SYSTEM = Principal.system("tests")
-PASSWORD = "correct horse battery"
+PASSWORD = "Correct horse battery 9"
 _serials = count(100)
 
 

@@ -157,7 +157,7 @@ def create_user(
         email=email,
         department_id=department.id,
         department=department,
-        password_hash=_checked_password_hash(password) if password else None,
+        password_hash=_checked_password_hash(password, username) if password else None,
         created_at=now,
     )
     user.role_rows = [UserRole(role=str(role)) for role in sorted(set(roles))]
@@ -239,14 +239,31 @@ def role_terms(session: Session, *, role: Role, department_id: int) -> list[tupl
     return [(term, user) for term, user in rows]
 
 
-def _checked_password_hash(password: str) -> str:
+def _checked_password_hash(password: str, username: str) -> str:
+    """The hash of a password that meets the policy (R21, MLPS level 3: 口令复杂度): long enough,
+    of at least three kinds of character, and not the user name."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidInput(
             "a password has at least {min_password_length} characters",
             detail={"field": "password"},
             min_password_length=MIN_PASSWORD_LENGTH,
         )
+    kinds = (str.islower, str.isupper, str.isdigit, _is_sign)
+    if sum(any(kind(c) for c in password) for kind in kinds) < 3:
+        raise InvalidInput(
+            "a password mixes at least three of: small letters, capital letters, digits, other signs",
+            detail={"field": "password", "rule": "character_kinds"},
+        )
+    if username.lower() in password.lower():
+        raise InvalidInput(
+            "a password may not contain the user name",
+            detail={"field": "password", "rule": "user_name"},
+        )
     return hash_password(password)
+
+
+def _is_sign(character: str) -> bool:
+    return not character.isalnum()
 
 
 @dataclass(frozen=True)

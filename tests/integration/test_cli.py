@@ -56,7 +56,7 @@ def test_first_admin_then_token(run) -> None:  # type: ignore[no-untyped-def]
         "11440300000000001X",
         "--department-name",
         "市政务服务和大数据管理局",
-        input="long-enough-password\nlong-enough-password\n",
+        input="Long-enough-password-1\nLong-enough-password-1\n",
     )
     assert created.exit_code == 2, created.output  # the code's check digit is wrong
     assert "not a valid unified social credit code" in created.output
@@ -72,7 +72,7 @@ def test_first_admin_then_token(run) -> None:  # type: ignore[no-untyped-def]
         code,
         "--department-name",
         "市政务服务和大数据管理局",
-        input="long-enough-password\nlong-enough-password\n",
+        input="Long-enough-password-1\nLong-enough-password-1\n",
     )
     assert created.exit_code == 0, created.output
     token = run("token", "create", "--username", "root.admin", "--days", "5")
