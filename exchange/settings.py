@@ -144,7 +144,7 @@ class Settings(BaseSettings):
         "after twice this without one.",
     )
     second_factor_roles: list[str] = Field(
-        ["bureau_admin", "auditor", "data_reviewer"],
+        ["bureau_admin", "system_admin", "security_admin", "auditor", "data_reviewer"],
         description="R21: roles whose holders must sign in with a second factor (TOTP); "
         "anyone else may enrol.",
     )
