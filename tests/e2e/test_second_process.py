@@ -147,7 +147,7 @@ def test_r16_a_token_revoked_in_one_process_is_refused_by_every_worker_of_anothe
     secret = consumer["Authorization"].removeprefix("Bearer ")
     with world.platform.database.transaction() as session:
         token = session.scalars(select(ApiToken).where(ApiToken.token_hash == token_digest(secret)))
-        revoke_token(session, actor=world.actor("admin"), now=world.platform.clock.now(),
+        revoke_token(session, actor=world.actor("system_admin"), now=world.platform.clock.now(),
                      token_id=token.one().id)  # fmt: skip
     assert _within(PROPAGATION_SECONDS, lambda: _every_answer(status, 401)), (
         "the revocation did not reach every worker"
