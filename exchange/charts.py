@@ -7,7 +7,9 @@ gets; so a picture can never say something its numbers do not.
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from exchange.i18n import Message
 
@@ -79,3 +81,9 @@ def shown_value(value: float | int | None, unit: Unit) -> str:
     if isinstance(value, float) and not value.is_integer():
         return f"{value:,.1f}"
     return f"{int(value):,}"
+
+
+def days_until(now: datetime, days: int, zone: ZoneInfo) -> list[str]:
+    """The city's days from ``days`` days before ``now`` to its day, as a chart's categories."""
+    first = (now - timedelta(days=days)).astimezone(zone).date()
+    return [f"{first + timedelta(days=n):%Y-%m-%d}" for n in range(days + 1)]

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from exchange.charts import Chart, Series
+from exchange.charts import Chart, Series, days_until
 from exchange.db import local_date
 from exchange.i18n import Message
 from exchange.principal import Principal
@@ -36,9 +36,7 @@ def reads_per_day(
         reads[grant_id][str(on)] += int(count)
     busiest = sorted(reads, key=lambda g: -sum(reads[g].values()))
     shown, rest = busiest[:GRANTS_SHOWN], busiest[GRANTS_SHOWN:]
-    days = [
-        f"{start.astimezone(zone).date() + timedelta(days=n):%Y-%m-%d}" for n in range(DAYS + 1)
-    ]
+    days = days_until(now, DAYS, zone)
     series = [
         Series(
             Message("Grant {grant}", grant=grant) if grant else Message("Unconditional data"),

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from exchange.charts import Chart, Series
+from exchange.charts import Chart, Series, days_until
 from exchange.db import local_date
 from exchange.i18n import Message
 from quality.models import ValidationRun
@@ -33,9 +33,7 @@ def _pass_rate(session: Session, start: datetime, now: datetime, zone: ZoneInfo)
         .group_by(day)
     ):  # fmt: skip
         counted[str(on)] = (int(runs), int(passed or 0))
-    days = [
-        f"{start.astimezone(zone).date() + timedelta(days=n):%Y-%m-%d}" for n in range(DAYS + 1)
-    ]
+    days = days_until(now, DAYS, zone)
     return Chart(
         key="pass_rate",
         title=Message("Validation pass rate per day"),

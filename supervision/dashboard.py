@@ -25,7 +25,7 @@ from exchange.i18n import Message
 from exchange.identity.models import Department
 from exchange.identity.visibility import Records, sees_all
 from exchange.principal import Principal
-from exchange.workdays.calendar import WorkingDayCalendar
+from exchange.workdays import WorkingDayCalendar, working_days_left
 from policies.models import REVIEW, DataUsage, Suspension
 from quality.models import FEEDBACK, QualityIssue, ValidationRun
 from quality.vocab import IssueState
@@ -319,7 +319,7 @@ def _issue_ages(
     counts = [0] * len(AGE_BUCKETS)
     today = now.astimezone(calendar.zone).date()
     for opened in session.scalars(query):
-        age = _working_days_between(opened.astimezone(calendar.zone).date(), today, calendar)
+        age = working_days_left(opened, today, calendar)  # working days since it was raised
         for index, (low, high) in enumerate(AGE_BUCKETS):
             if age >= low and (high is None or age <= high):
                 counts[index] += 1
@@ -335,14 +335,6 @@ def _issue_ages(
         series=[Series(Message("Open quality issues"), list(counts))],
         note=Message("Issues must be answered within 5 working days (R19)."),
     )
-
-
-def _working_days_between(first: date, last: date, calendar: WorkingDayCalendar) -> int:
-    days, day = 0, first
-    while day < last:
-        day += timedelta(days=1)
-        days += calendar.is_working_day(day)
-    return days
 
 
 def _ranking(session: Session, shown: Window, names: dict[int, str], now: datetime) -> Chart:
