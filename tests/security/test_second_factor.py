@@ -93,6 +93,12 @@ def test_r21_a_reviewer_cannot_sign_in_without_the_second_factor(
     refusals = [json.loads(r.detail)["reason"] for r in _actions(world.platform, "identity.sign_in")
                 if r.outcome == "denied"]  # fmt: skip
     assert refusals.count("second_factor_wrong_code") == 2
+    # A challenge made up in the browser names nobody: only the platform's key seals one.
+    forged = client.post(
+        "/login/second-factor", data={"challenge": "gAAAAAforged", "code": "123456"}
+    )
+    assert forged.status_code == 401
+    assert not _signed_in(client)
     # A challenge does not outlive its five minutes.
     page = _password(client, name)
     clock.advance(timedelta(minutes=6))
