@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from catalog.entries import published_version
 from catalog.models import Resource
 from catalog.tasks import open_update_task
+from catalog.vocab import Sensitivity
 from collection.confinement import SourceRefused
 from collection.conform import Drift
 from collection.extract import ExtractError, extract_chunks
@@ -63,6 +64,7 @@ def ingest(
         version = published_version(session, resource)
         assert version is not None
         items = list(version.items)
+        sensitive = frozenset(i.name for i in items if i.sensitivity == Sensitivity.SENSITIVE)
         certificate = is_certificate(version.classification_code, version.format)
         reach = reach_of(session, platform.settings, resource)
         kind, config, secret = (
@@ -89,7 +91,7 @@ def ingest(
                     row_hash=certificate, ignore=ignore,
                     watermark_column=watermark_column) as rows:  # fmt: skip
             return _commit(platform, store, run_id, source_id, code, run_key, rows, overwrite,
-                           threshold)  # fmt: skip
+                           threshold, sensitive)  # fmt: skip
     except (ExtractError, SourceRefused) as error:
         _fail(platform, run_id, error.text)
         raise IngestFailed(error.text, detail={"source": source_id}) from error
@@ -105,6 +107,7 @@ def _commit(
     rows: Staged,
     overwrite: bool,
     threshold: float,
+    sensitive: frozenset[str],
 ) -> IngestRun:
     """The staged rows as one snapshot, unless drift or too many bad rows fail the run."""
     if rows.drift:
@@ -128,6 +131,7 @@ def _commit(
             "exchange.rows": str(rows.rows_written),
             "exchange.content-sha256": rows.digest,
         },
+        sensitive=sensitive,
     )
     watermark = None if rows.watermark is None else str(rows.watermark)
     return _finish(platform, run_id, snapshot_id=snapshot_id, rows=rows, watermark=watermark)

@@ -49,6 +49,11 @@ class Settings(BaseSettings):
         None,
         description="Fernet key encrypting source credentials; default a key file in the data folder.",
     )
+    warehouse_key_file: Path | None = Field(
+        None,
+        description="Root keys wrapping the keys of sensitive items' data files (R21); default "
+        "<data dir>/warehouse-keys.json. Keep it out of backups: they stay encrypted without it.",
+    )
     bad_row_threshold: float = Field(
         0.01,
         ge=0,
@@ -241,6 +246,10 @@ class Settings(BaseSettings):
     @property
     def resolved_warehouse_path(self) -> Path:
         return self.warehouse_path or self.data_dir / "warehouse"
+
+    @property
+    def resolved_warehouse_key_file(self) -> Path:
+        return self.warehouse_key_file or self.data_dir / "warehouse-keys.json"
 
     @property
     def resolved_drop_root(self) -> Path:

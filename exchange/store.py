@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import make_url
 
+from exchange import store_encryption
 from exchange.settings import Settings
 
 if TYPE_CHECKING:  # pyiceberg and pyarrow load only where data moves, not at API start-up
@@ -79,6 +80,7 @@ class UnifiedStore:
             **self._storage_properties(),
         )
         catalog.create_namespace_if_not_exists(NAMESPACE)
+        store_encryption.register(self.settings, catalog)
         return catalog
 
     def _storage_properties(self) -> dict[str, str]:
@@ -136,10 +138,13 @@ class UnifiedStore:
         overwrite: bool,
         run_key: str,
         properties: dict[str, str],
+        sensitive: frozenset[str] = frozenset(),
     ) -> int:
         """Commit ``data`` as one snapshot (all of it or none) and return its id. A reader is
-        written as it is read, in files of the table's target size, so memory stays bounded."""
+        written as it is read, in files of the table's target size, so memory stays bounded.
+        The ``sensitive`` columns are encrypted in the files written (R21)."""
         table = self.ensure_table(resource_code, data.schema)
+        table = store_encryption.prepare(self.settings, table, sensitive)
         summary = {**properties, RUN_KEY: run_key}
         if overwrite and table.current_snapshot() is not None:
             table.overwrite(data, snapshot_properties=summary)
@@ -150,6 +155,10 @@ class UnifiedStore:
         for observer in list(_commit_observers):
             observer(resource_code)
         return int(current.snapshot_id)
+
+    def rotate_keys(self) -> tuple[int, int]:
+        """A new root key re-wrapping every resource's key: (its number, resources re-wrapped)."""
+        return store_encryption.rotate(self.settings, self.catalog, NAMESPACE)
 
     def snapshots(self, resource_code: str) -> list[SnapshotInfo]:
         table = self.table(resource_code)

@@ -332,6 +332,26 @@ def backup(platform: Platform, destination: Path) -> None:
     )
 
 
+@main.group()
+def keys() -> None:
+    """The warehouse's keys for sensitive items (R21)."""
+
+
+@keys.command("rotate")
+@pass_platform
+def keys_rotate(platform: Platform) -> None:
+    """Add a root key and re-wrap every resource's data key with it; no data file is rewritten.
+    The older root keys stay in the key file, so files and backups written under them still open."""
+    from exchange.store import UnifiedStore
+
+    try:
+        number, rewrapped = UnifiedStore(platform.settings).rotate_keys()
+    except DomainError as error:
+        fail(error, platform)
+    record_operation(platform, "platform.rotate_keys", {"root_key": number, "resources": rewrapped})
+    click.echo(f"root key {number} now wraps the keys of {rewrapped} resources")
+
+
 @main.command("restore")
 @click.argument("source", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option(

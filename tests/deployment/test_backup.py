@@ -51,14 +51,16 @@ def empty_database_url(database: Database, tmp_path: Path) -> Iterator[str]:
 
 
 def _restored_settings(settings: Settings, url: str, tmp_path: Path) -> Settings:
-    """The same warehouse location (Iceberg names files absolutely) and secret key (it opens the
-    sources' credentials and signs the audit checkpoints), a new database and data folder."""
+    """The same warehouse location (Iceberg names files absolutely), secret key (it opens the
+    sources' credentials and signs the audit checkpoints) and warehouse key file (it opens the
+    sensitive items, R21), a new database and data folder."""
     return settings.model_copy(
         update={
             "database_url": url,
             "data_dir": tmp_path / "restored",
             "warehouse_path": settings.resolved_warehouse_path,
             "secret_key": (settings.data_dir / "secret.key").read_text().strip(),
+            "warehouse_key_file": settings.resolved_warehouse_key_file,
         }
     )
 
@@ -68,6 +70,7 @@ def _env(settings: Settings) -> dict[str, str]:
         "EXCHANGE_DATABASE_URL": settings.resolved_database_url,
         "EXCHANGE_DATA_DIR": str(settings.data_dir),
         "EXCHANGE_WAREHOUSE_PATH": str(settings.resolved_warehouse_path),
+        "EXCHANGE_WAREHOUSE_KEY_FILE": str(settings.resolved_warehouse_key_file),
         **({"EXCHANGE_SECRET_KEY": settings.secret_key} if settings.secret_key else {}),
     }
 

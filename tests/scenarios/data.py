@@ -18,6 +18,8 @@ DISTRICTS = ["南山区", "福田区", "罗湖区"]
 
 
 PURPOSE = {"purpose": "核验企业登记信息"}
+# The items the register marks sensitive: encrypted in the warehouse, as an ingest would (R21).
+SENSITIVE = frozenset({"legal_representative", "id_number"})
 
 
 def publish_with_data(world: CatalogWorld, rows: int = 30) -> str:
@@ -49,7 +51,9 @@ def write(world: CatalogWorld, code: str, rows: int, *, run_key: str) -> int:
         }
     )
     store = UnifiedStore(world.platform.settings)
-    return store.write(code, table, overwrite=True, run_key=run_key, properties={})
+    return store.write(
+        code, table, overwrite=True, run_key=run_key, properties={}, sensitive=SENSITIVE
+    )
 
 
 def approved_grant(world: CatalogWorld, code: str, **approval: object) -> int:
