@@ -156,6 +156,14 @@ class Settings(BaseSettings):
     second_factor_minutes: int = Field(
         5, ge=1, le=30, description="Time to give the second factor after the password."
     )
+    password_max_age_days: int = Field(
+        90,
+        ge=0,
+        description="R21: a password older than this must be changed at sign-in (0: never).",
+    )
+    password_history: int = Field(
+        5, ge=1, le=24, description="R21: a new password may not be one of the last this many."
+    )
     portal_idle_minutes: int = Field(
         30, ge=1, description="R21: a portal session ends after this long without use."
     )

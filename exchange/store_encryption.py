@@ -61,11 +61,13 @@ class _Warehouses:
             return cached
         identity, _, table_identifier = key_id.partition("/")
         if identity not in self._known:
-            raise KeyUnavailable(f"no key file of this platform has the identity {identity}")
+            raise KeyUnavailable(
+                "no key file of this platform has the identity {identity}", identity=identity
+            )
         keys, catalog = self._known[identity]
         wrapped = catalog.load_table(table_identifier).properties.get(WRAPPED_KEY)
         if wrapped is None:
-            raise KeyUnavailable(f"table {table_identifier} has no data key")
+            raise KeyUnavailable("table {table} has no data key", table=table_identifier)
         key = keys.unwrap(wrapped, table_identifier)
         with self._lock:
             self._resource_keys[key_id] = key

@@ -95,11 +95,13 @@ def _root(content: dict[str, Any], number: str) -> bytes:
     keys = content["keys"]
     assert isinstance(keys, dict)
     if number not in keys:
-        raise KeyUnavailable(f"root key {number} is not in the key file")
+        raise KeyUnavailable("root key {number} is not in the key file", number=number)
     try:
         return base64.b64decode(keys[number], validate=True)
     except binascii.Error as error:
-        raise KeyUnavailable(f"root key {number} in the key file is damaged") from error
+        raise KeyUnavailable(
+            "root key {number} in the key file is damaged", number=number
+        ) from error
 
 
 def _write(path: Path, content: dict[str, Any], *, replace: bool) -> None:

@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from exchange.db import Base
@@ -27,6 +27,12 @@ class User(Base):
     email: Mapped[str | None] = mapped_column(String(254))
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
     password_hash: Mapped[str | None] = mapped_column(String(200))
+    password_changed_at: Mapped[datetime | None]
+    # A password someone else set (a new account, a reset): its holder changes it at sign-in.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
+    previous_password_hashes: Mapped[list[str]] = mapped_column(
+        JSON, default=list, server_default="[]"
+    )
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
 

@@ -11,12 +11,11 @@ from exchange import audit
 from exchange.actions import ACTIONS
 from exchange.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound, PermissionDenied
 from exchange.identifiers import is_valid_uscc
+from exchange.identity import passwords
 from exchange.identity.models import ApiToken, Department, RoleTerm, User, UserRole
 from exchange.identity.roles import PRIVILEGED, SEPARATED_ADMINISTRATORS, DepartmentKind, Role
 from exchange.identity.secrets import (
-    MIN_PASSWORD_LENGTH,
     TOKEN_PREFIX,
-    hash_password,
     new_token_secret,
     token_digest,
 )
@@ -140,7 +139,10 @@ def create_user(
     roles: Iterable[Role],
     email: str | None = None,
     password: str | None = None,
+    initial_password: bool = False,
 ) -> User:
+    """A new account; an ``initial_password`` (one an administrator chose) must be changed by its
+    holder at their first sign-in (R21)."""
     require_account_keeper(actor)
     username = username.strip()
     if not username or not username.replace("_", "").replace("-", "").replace(".", "").isalnum():
@@ -157,7 +159,9 @@ def create_user(
         email=email,
         department_id=department.id,
         department=department,
-        password_hash=_checked_password_hash(password, username) if password else None,
+        password_hash=passwords.checked_hash(password, username) if password else None,
+        password_changed_at=now if password else None,
+        must_change_password=bool(password) and initial_password,
         created_at=now,
     )
     user.role_rows = [UserRole(role=str(role)) for role in sorted(set(roles))]
@@ -237,33 +241,6 @@ def role_terms(session: Session, *, role: Role, department_id: int) -> list[tupl
         .order_by(RoleTerm.started_at, RoleTerm.id)
     )
     return [(term, user) for term, user in rows]
-
-
-def _checked_password_hash(password: str, username: str) -> str:
-    """The hash of a password that meets the policy (R21, MLPS level 3: 口令复杂度): long enough,
-    of at least three kinds of character, and not the user name."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(
-            "a password has at least {min_password_length} characters",
-            detail={"field": "password"},
-            min_password_length=MIN_PASSWORD_LENGTH,
-        )
-    kinds = (str.islower, str.isupper, str.isdigit, _is_sign)
-    if sum(any(kind(c) for c in password) for kind in kinds) < 3:
-        raise InvalidInput(
-            "a password mixes at least three of: small letters, capital letters, digits, other signs",
-            detail={"field": "password", "rule": "character_kinds"},
-        )
-    if username.lower() in password.lower():
-        raise InvalidInput(
-            "a password may not contain the user name",
-            detail={"field": "password", "rule": "user_name"},
-        )
-    return hash_password(password)
-
-
-def _is_sign(character: str) -> bool:
-    return not character.isalnum()
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from exchange_api.portal.pages import (
     data,
     disputes,
     home,
+    new_password,
     projects,
     quality,
     second_step,
@@ -35,6 +36,7 @@ def add_portal_routes(app: FastAPI) -> None:
     for module in (
         auth,
         second_step,
+        new_password,
         home,
         catalog_work,
         catalog,

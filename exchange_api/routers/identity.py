@@ -6,7 +6,8 @@ from fastapi import APIRouter, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from exchange.identity import second_factor, service
+from exchange.errors import PermissionDenied
+from exchange.identity import passwords, second_factor, service
 from exchange.identity.models import ApiToken, Department, User
 from exchange.identity.roles import DepartmentKind, Role
 from exchange.identity.sign_in import check_fresh_second_factor, check_password
@@ -87,6 +88,21 @@ class TokenRequest(BaseModel):
     days: int | None = Field(None, ge=1, le=366)
 
 
+class PasswordChange(BaseModel):
+    username: str
+    password: str = Field(description="The current password.")
+    new_password: str = Field(
+        description="At least 10 characters of three kinds; not a recent one."
+    )
+    code: str | None = Field(
+        None, description="A current code of your second factor, if you have one (R21)."
+    )
+
+
+class PasswordReset(BaseModel):
+    password: str = Field(description="A password the user must change at their next sign-in.")
+
+
 class TokenCreate(BaseModel):
     name: str = Field("api", max_length=100)
     days: int | None = Field(None, ge=1, le=366)
@@ -137,6 +153,12 @@ def token_from_password(
                               user_id=user_id, code=body.code,
                               client_address=client_address(request))  # fmt: skip
     user = service.get_user(session, user_id)
+    due = passwords.change_due(user, platform.settings, platform.clock.now())
+    if due is not None:
+        raise PermissionDenied(
+            "your password must be changed first (POST /api/v1/auth/password, or sign in to the portal)",
+            detail={"reason": "password_change_required", "why": str(due)},
+        )
     actor = service.principal_for(user)
     issued = service.issue_token(
         session,
@@ -147,6 +169,25 @@ def token_from_password(
         days=body.days or platform.settings.token_days,
     )
     return _issued(issued)
+
+
+@router.post(
+    "/auth/password",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Change my password, giving the current one (R21)",
+)
+def change_password(
+    body: PasswordChange, request: Request, session: DbSession, platform: AppPlatform
+) -> None:
+    now = platform.clock.now()
+    user_id = check_password(platform.database, platform.settings, now=now,
+                             username=body.username, password=body.password,
+                             client_address=client_address(request))  # fmt: skip
+    check_fresh_second_factor(platform.database, platform.settings, now=now, user_id=user_id,
+                              code=body.code, client_address=client_address(request))  # fmt: skip
+    user = service.get_user(session, user_id)
+    passwords.change(session, platform.settings, user=user, current=body.password,
+                     new=body.new_password, now=now, actor=service.principal_for(user))  # fmt: skip
 
 
 @router.get("/me", summary="The calling user")
@@ -256,6 +297,21 @@ def create_user(
         roles=body.roles,
         email=body.email,
         password=body.password,
+        initial_password=True,
+    )
+    return UserPublic.of(user)
+
+
+@router.put(
+    "/users/{user_id}/password",
+    summary="Give a user a new password, which they change at their next sign-in (the system administrator)",
+)
+def reset_password(
+    user_id: int, body: PasswordReset, actor: SystemAdmin, session: DbSession, platform: AppPlatform
+) -> UserPublic:
+    user = service.get_user(session, user_id)
+    passwords.reset(
+        session, actor=actor, user=user, password=body.password, now=platform.clock.now()
     )
     return UserPublic.of(user)
 

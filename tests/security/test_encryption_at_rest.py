@@ -36,9 +36,7 @@ from tests.scenarios.people import bearer
 def _data_files(store: UnifiedStore, code: str) -> list[Path]:
     table = store.table(code)
     assert table is not None
-    return [
-        Path(task.file.file_path.removeprefix("file://")) for task in table.scan().plan_files()
-    ]
+    return [Path(task.file.file_path.removeprefix("file://")) for task in table.scan().plan_files()]
 
 
 def _digests(files: list[Path]) -> dict[Path, str]:
@@ -57,7 +55,7 @@ def test_r21_a_sensitive_items_file_is_unreadable_without_the_platforms_key(
             pq.read_table(path)
         with pytest.raises(OSError, match="encrypted"):
             pq.read_schema(path)
-        assert "440300199001010007".encode() not in path.read_bytes()
+        assert b"440300199001010007" not in path.read_bytes()
     # The platform reads it; the manifests keep no minimum or maximum of a sensitive column.
     read = store.scan(code, columns=("uscc", "id_number"))
     assert sorted(read.column("id_number").to_pylist())[7] == "440300199001010007"
@@ -108,7 +106,9 @@ def test_r21_an_ingest_encrypts_the_items_its_catalog_entry_marks_sensitive(
     with pytest.raises(OSError, match="encrypted"):
         pq.read_table(_data_files(store, code)[0])
     with sqlite3.connect(source_db) as connection:
-        expected = sorted(r[0] for r in connection.execute("SELECT legal_representative FROM enterprises"))
+        expected = sorted(
+            r[0] for r in connection.execute("SELECT legal_representative FROM enterprises")
+        )
     assert sorted(store.scan(code).column("legal_representative").to_pylist()) == expected
 
 
@@ -168,6 +168,4 @@ def test_r21_backups_stay_encrypted_and_hold_no_key(world: CatalogWorld, tmp_pat
         with pytest.raises(OSError, match="encrypted"):
             pq.read_table(path)
     key_file = settings.resolved_warehouse_key_file.read_bytes()
-    assert not any(
-        path.is_file() and path.read_bytes() == key_file for path in backup.rglob("*")
-    )
+    assert not any(path.is_file() and path.read_bytes() == key_file for path in backup.rglob("*"))

@@ -23,9 +23,11 @@ from tests.scenarios.people import login_token
 PUBLIC = {
     ("GET", "/healthz"),
     ("POST", "/api/v1/auth/token"),
+    ("POST", "/api/v1/auth/password"),  # the current password (and code) or nothing changes
     ("GET", "/login"),
     ("POST", "/login"),
     ("POST", "/login/second-factor"),  # its sealed challenge names whose password was right
+    ("POST", "/login/new-password"),  # its sealed challenge, and the current password again
     ("GET", "/openapi.json"),
     ("GET", "/docs"),
     ("GET", "/docs/oauth2-redirect"),
@@ -43,6 +45,7 @@ OWN_BUSINESS = {
     ("POST", "/api/v1/notifications/{notification_id}/read"),
     ("POST", "/account/tokens"),
     ("POST", "/account/tokens/{token_id}/revoke"),
+    ("POST", "/account/password"),
     ("POST", "/logout"),
     ("POST", "/api/v1/catalog/validate"),
 }

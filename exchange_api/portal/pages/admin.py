@@ -10,7 +10,7 @@ from starlette.datastructures import UploadFile
 
 from exchange.actions import ACTIONS
 from exchange.errors import DomainError, InvalidInput
-from exchange.identity import second_factor, service
+from exchange.identity import passwords, second_factor, service
 from exchange.identity.models import Department, User
 from exchange.identity.roles import DepartmentKind, Role
 from exchange.identity.sign_in import check_fresh_second_factor
@@ -68,7 +68,7 @@ def add_user(
             session, actor=actor, now=platform.clock.now(), username=form["username"][0],
             display_name=form["display_name"][0], department_code=form["department_code"][0],
             roles=[Role(r) for r in form.get("roles", [])], email=(form.get("email") or [""])[0] or None,
-            password=form["password"][0],
+            password=form["password"][0], initial_password=True,
         )  # fmt: skip
 
     return done(request, "/admin", platform, lambda session, _env: act(session))
@@ -81,6 +81,18 @@ def reset_second_factor(
     def act(session: Any) -> None:
         user = service.get_user(session, user_id)
         second_factor.reset(session, actor=actor, user=user, now=platform.clock.now())
+
+    return done(request, "/admin", platform, lambda session, _env: act(session))
+
+
+@router.post("/admin/users/{user_id}/password")
+def reset_password(
+    request: Request, user_id: int, actor: PortalUser, form: FormLists, platform: AppPlatform
+) -> Response:
+    def act(session: Any) -> None:
+        user = service.get_user(session, user_id)
+        passwords.reset(session, actor=actor, user=user, password=form["password"][0],
+                        now=platform.clock.now())  # fmt: skip
 
     return done(request, "/admin", platform, lambda session, _env: act(session))
 

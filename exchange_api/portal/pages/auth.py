@@ -104,7 +104,11 @@ def signed_in(
     response: Response | None = None,
 ) -> Response:
     """A portal session for ``user_id``, whose sign-in is complete, and on to ``next`` (or
-    ``response``, which then carries the session)."""
+    ``response``, which then carries the session); first a new password, if one is due."""
+    from exchange_api.portal.pages.new_password import change_due_page
+
+    if response is None and (due := change_due_page(request, session, platform, user_id, next)):
+        return due
     user = get_user(session, user_id)
     lasting = portal_session(platform.settings)
     issued = issue_token(

@@ -4,7 +4,7 @@ and the recovery codes, shown once. Between the two steps the browser holds only
 challenge naming the user and when it lapses; no session exists until the code is right."""
 
 from datetime import datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 import segno
 from fastapi import APIRouter, Request
@@ -24,6 +24,7 @@ from exchange_api.deps import AppPlatform, DbSession, client_address
 from exchange_api.portal.web import render, say
 
 router = APIRouter(include_in_schema=False)
+PURPOSE = "second_factor"
 
 
 def second_step(
@@ -36,7 +37,8 @@ def second_step(
 ) -> Response:
     """The page that asks for the code, or enrols a second factor first."""
     until = platform.clock.now() + timedelta(minutes=platform.settings.second_factor_minutes)
-    challenge = seal(platform.settings, {"user": user.id, "until": until.isoformat(), "next": next})
+    challenge = seal(platform.settings, {"user": user.id, "until": until.isoformat(), "next": next,
+                                         "purpose": PURPOSE})  # fmt: skip
     if second_factor.enrolled(session, user.id) is not None:
         return render(request, "second_factor.html", challenge=challenge, enrolling=None,
                       error=error)  # fmt: skip
@@ -60,9 +62,11 @@ def second_factor_answer(
     code: Annotated[str, FormField()],
 ) -> Response:
     from exchange_api.portal.pages.auth import signed_in
+    from exchange_api.portal.pages.new_password import change_due
 
     now = platform.clock.now()
-    user_id, next = _challenged(platform, challenge, now)
+    sealed = challenged(platform, challenge, now, PURPOSE)
+    user_id, next = int(sealed["user"]), str(sealed["next"])
     user = get_user(session, user_id)
     try:
         if second_factor.enrolled(session, user_id) is not None:
@@ -73,6 +77,11 @@ def second_factor_answer(
                                       actor=principal_for(user), user=user, code=code, now=now)  # fmt: skip
     except (AuthenticationFailed, TooManyAttempts) as error:
         return _asked_again(request, session, platform, user, next, error)
+    # A password still to change is changed after the codes are noted, before any session.
+    due = change_due(platform, session, user_id, next)
+    if due is not None:
+        return render(request, "recovery_codes.html", codes=codes, next=next,
+                      challenge=due["challenge"], due=due["due"])  # fmt: skip
     page = render(request, "recovery_codes.html", codes=codes, next=next)
     return signed_in(request, session, platform, user_id, next, response=page)
 
@@ -92,19 +101,19 @@ def _asked_again(
     return again
 
 
-def _challenged(platform: Platform, challenge: str, now: datetime) -> tuple[int, str]:
-    """The user and destination a challenge names, if it has not lapsed."""
+def challenged(platform: Platform, challenge: str, now: datetime, purpose: str) -> dict[str, Any]:
+    """What a challenge sealed for ``purpose`` says, if it has not lapsed: its ``user`` and
+    ``next`` (a challenge of the other step of signing in is refused)."""
     try:
         sealed = unseal(platform.settings, challenge)
-        user_id, until, next = (
-            int(sealed["user"]),
-            datetime.fromisoformat(sealed["until"]),
-            sealed["next"],
-        )
+        int(sealed["user"]), str(sealed["next"])
+        until = datetime.fromisoformat(sealed["until"])
+        if sealed.get("purpose") != purpose:
+            raise ValueError(purpose)
     except (InvalidInput, KeyError, ValueError, TypeError) as error:
         raise AuthenticationFailed("sign in again", detail={"reason": "bad_challenge"}) from error
     if until <= now:
         raise AuthenticationFailed(
             "the time for the second step ran out; sign in again", detail={"reason": "lapsed"}
         )
-    return user_id, str(next)
+    return sealed
