@@ -34,6 +34,28 @@ def _weak(password: str | None) -> bool:
     return not password or password.lower() in WELL_KNOWN_PASSWORDS or len(password) < 12
 
 
+# libpq's modes that encrypt the connection; "prefer" and "allow" fall back to plain text.
+TLS_MODES = frozenset({"require", "verify-ca", "verify-full"})
+
+
+def _plain_connections(settings: Settings) -> list[str]:
+    """R21: with EXCHANGE_REQUIRE_TLS, each connection to the database or object storage that
+    could travel in clear."""
+    found = []
+    url = make_url(settings.resolved_database_url)
+    if url.get_backend_name() == "postgresql" and url.query.get("sslmode") not in TLS_MODES:
+        found.append(
+            "EXCHANGE_DATABASE_URL: EXCHANGE_REQUIRE_TLS is set, so the URL needs "
+            "sslmode=require, verify-ca or verify-full"
+        )
+    if settings.s3_endpoint and not settings.s3_endpoint.startswith("https://"):
+        found.append(
+            "EXCHANGE_S3_ENDPOINT: EXCHANGE_REQUIRE_TLS is set, so object storage is reached "
+            "over https://"
+        )
+    return found
+
+
 def findings(settings: Settings) -> list[str]:
     """Each setting a production deployment must change, with why; empty when none."""
     found: list[str] = []
@@ -67,6 +89,8 @@ def findings(settings: Settings) -> list[str]:
         )
     if settings.smtp_username and _weak(settings.smtp_password):
         found.append("EXCHANGE_SMTP_PASSWORD: missing, well known or shorter than 12 characters")
+    if settings.require_tls:
+        found += _plain_connections(settings)
     if urlsplit(settings.public_base_url).hostname in {"127.0.0.1", "localhost", None}:
         found.append(
             "EXCHANGE_PUBLIC_BASE_URL: still the local address; set the address people and "

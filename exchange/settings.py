@@ -31,6 +31,12 @@ class Settings(BaseSettings):
     s3_endpoint: str | None = Field(
         None, description="S3-compatible endpoint, e.g. http://minio:9000"
     )
+    require_tls: bool = Field(
+        False,
+        description="R21: the database and object-storage connections must use TLS "
+        "(sslmode=require or stricter in EXCHANGE_DATABASE_URL, an https S3 endpoint); "
+        "checked by exchange check-config.",
+    )
     s3_access_key_id: str | None = None
     s3_secret_access_key: str | None = None
     s3_region: str = "us-east-1"

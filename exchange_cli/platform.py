@@ -333,6 +333,22 @@ def backup(platform: Platform, destination: Path) -> None:
 
 
 @main.group()
+def tls() -> None:
+    """Certificates for the deployment's proxy."""
+
+
+@tls.command("self-signed")
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--host", "hosts", multiple=True, required=True, help="A name or address; repeat.")
+def tls_self_signed(folder: Path, hosts: tuple[str, ...]) -> None:
+    """Write a self-signed cert.pem and key.pem into FOLDER, unless a certificate is there."""
+    from exchange.tls import self_signed
+
+    made = self_signed(folder, list(hosts))
+    click.echo(f"{'made' if made else 'kept'} the certificate in {folder}")
+
+
+@main.group()
 def keys() -> None:
     """The warehouse's keys for sensitive items (R21)."""
 

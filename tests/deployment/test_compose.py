@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DOCKER = ROOT / "docker"
 LONG_RUNNING = {"postgres", "minio", "redis", "api", "proxy", "airflow-api-server",
                 "airflow-scheduler", "airflow-dag-processor", "airflow-triggerer", "airflow-worker"}  # fmt: skip
-ONE_SHOT = {"minio-init", "migrate"}
+ONE_SHOT = {"minio-init", "migrate", "tls-init"}
 
 
 def _compose_command() -> list[str]:
@@ -142,6 +142,24 @@ def test_the_proxy_finds_restarted_replicas_again() -> None:
     assert re.search(r"set \$(\w+) http://api:8000;\s+proxy_pass \$\1;", conf)
     # An upstream block would be resolved once, at start.
     assert not re.search(r"^\s*upstream\s", conf, re.MULTILINE)
+
+
+def test_r21_the_proxy_speaks_tls_with_hsts_and_redirects_plain_http(
+    resolved: tuple[dict[str, Any], dict[str, str]],
+) -> None:
+    """TLS terminates at the proxy (1.2 and 1.3 only), on a certificate tls-init makes on the
+    first start; plain HTTP answers only /healthz and a redirect. `make deploy-check` runs it."""
+    config, _values = resolved
+    proxy = config["services"]["proxy"]
+    assert proxy["depends_on"]["tls-init"]["condition"] == "service_completed_successfully"
+    assert {port["target"] for port in proxy["ports"]} == {80, 443}
+    conf = (DOCKER / "nginx.conf").read_text()
+    assert "listen 443 ssl;" in conf
+    assert re.search(r"ssl_protocols TLSv1\.2 TLSv1\.3;", conf)
+    assert re.search(r'Strict-Transport-Security "max-age=31536000[^"]*" always;', conf)
+    assert "return 301 https://$host$request_uri;" in conf
+    environment = config["services"]["api"]["environment"]
+    assert environment["FORWARDED_ALLOW_IPS"] == "*"  # so its cookies are Secure behind TLS
 
 
 def _project() -> dict[str, Any]:

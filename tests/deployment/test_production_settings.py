@@ -29,6 +29,12 @@ def _settings(**overrides: str) -> Settings:
 
 def test_a_complete_production_configuration_has_no_findings() -> None:
     assert findings(_settings()) == []
+    encrypted = {
+        "EXCHANGE_REQUIRE_TLS": "true",
+        "EXCHANGE_S3_ENDPOINT": "https://minio:9000",
+        "EXCHANGE_DATABASE_URL": GOOD["EXCHANGE_DATABASE_URL"] + "?sslmode=verify-full",
+    }
+    assert findings(_settings(**encrypted)) == []
 
 
 @pytest.mark.parametrize(
@@ -47,9 +53,25 @@ def test_a_complete_production_configuration_has_no_findings() -> None:
         ({"EXCHANGE_SECRET_KEY": "not-a-fernet-key"}, "EXCHANGE_SECRET_KEY"),
         ({"EXCHANGE_S3_SECRET_ACCESS_KEY": "minioadmin"}, "EXCHANGE_S3_SECRET_ACCESS_KEY"),
         ({"EXCHANGE_PUBLIC_BASE_URL": "http://127.0.0.1:8000"}, "EXCHANGE_PUBLIC_BASE_URL"),
+        # R21: with TLS required, a database URL without it, then plain object storage.
+        (
+            {
+                "EXCHANGE_REQUIRE_TLS": "true",
+                "EXCHANGE_S3_ENDPOINT": "https://minio:9000",
+                "EXCHANGE_DATABASE_URL": GOOD["EXCHANGE_DATABASE_URL"] + "?sslmode=prefer",
+            },
+            "EXCHANGE_DATABASE_URL",
+        ),
+        (
+            {
+                "EXCHANGE_REQUIRE_TLS": "true",
+                "EXCHANGE_DATABASE_URL": GOOD["EXCHANGE_DATABASE_URL"] + "?sslmode=verify-full",
+            },
+            "EXCHANGE_S3_ENDPOINT",
+        ),
     ],
 )
-def test_each_embedded_default_is_named(override: dict[str, str], named: str) -> None:
+def test_r21_each_embedded_default_is_named(override: dict[str, str], named: str) -> None:
     found = findings(_settings(**override))
     assert len(found) == 1
     assert found[0].startswith(named)

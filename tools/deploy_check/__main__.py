@@ -62,6 +62,8 @@ def run(folder: Path, stacks: list[Stack]) -> None:
     step("the image builds once (migrate builds it, every other service uses it)",
          lambda: first.compose("build", timeout=1800))  # fmt: skip
     step("every service comes up healthy", first.up)
+    step("the proxy speaks TLS with HSTS and sends plain HTTP to HTTPS",
+         lambda: checks.trust_proxy_certificate(first, folder))  # fmt: skip
     walk = Walk(first.base_url)
     step("the bureau's administrator is created in the CLI container",
          lambda: first.cli("exchange", "admin", "create", "--username", "deploy.admin",
@@ -79,8 +81,9 @@ def run(folder: Path, stacks: list[Stack]) -> None:
     step("a replica killed under load loses no accepted request",
          lambda: checks.killed_replica_loses_nothing(first, walk, code))  # fmt: skip
     requests = walk.request_ids()
-    backups = folder / "backups"
-    step("`exchange backup` while the platform runs", lambda: checks.backup(first, backups))
+    backups, keys = folder / "backups", folder / "keys"
+    step("`exchange backup` while the platform runs, the warehouse key file kept apart",
+         lambda: checks.backup(first, backups, keys))  # fmt: skip
     step("the stack is destroyed with its volumes", lambda: destroy(first))
     # The same secrets (the backup's source credentials need EXCHANGE_SECRET_KEY), new ports.
     env = {**throwaway_env(), **{k: v for k, v in first.env.items() if "PORT" not in k}}
@@ -88,10 +91,13 @@ def run(folder: Path, stacks: list[Stack]) -> None:
     stacks.append(second)
     step("a new stack's storage comes up empty",
          lambda: second.up("postgres", "minio-init", "redis", seconds=180))  # fmt: skip
+    step("the warehouse key file is put back", lambda: checks.put_back_keys(second, keys))
     step("`exchange restore` into it",
          lambda: second.cli("exchange", "restore", "/backups/check",
                             volumes=[f"{backups}:/backups"]))  # fmt: skip
     step("the restored stack comes up healthy", second.up)
+    step("the restored proxy speaks TLS too",
+         lambda: checks.trust_proxy_certificate(second, folder))  # fmt: skip
     restored = Walk(second.base_url, walk.admin_password, walk.tokens)
     step("the same data is readable, the same requests are there, the audit chain is intact",
          lambda: checks.restored_same(second, restored, code, requests))  # fmt: skip

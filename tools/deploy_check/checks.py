@@ -2,9 +2,10 @@
 CheckFailed with what it saw; the runner names the check that failed."""
 
 import concurrent.futures
+import os
 import time
 import uuid
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import httpx
 
@@ -195,13 +196,44 @@ def killed_replica_loses_nothing(stack: Stack, walk: Walk, code: str, requests: 
     stack.wait_healthy(180)
 
 
-def backup(stack: Stack, folder: Path) -> str:
-    folder.mkdir(mode=0o777, exist_ok=True)
-    folder.chmod(0o777)  # the image's user (uid 50000) writes it
+def trust_proxy_certificate(stack: Stack, folder: Path) -> None:
+    """R21: the proxy speaks TLS with the certificate tls-init made, sends HSTS, and sends plain
+    HTTP on to HTTPS. Its certificate joins those this process trusts (httpx reads SSL_CERT_FILE)."""
+    trusted = folder / "trusted.pem"
+    with trusted.open("a", encoding="ascii") as handle:
+        handle.write(stack.exec("proxy", "cat", "/etc/nginx/tls/cert.pem"))
+    os.environ["SSL_CERT_FILE"] = str(trusted)
+    answer = httpx.get(f"{stack.base_url}/healthz", timeout=10)
+    expect(answer, 200, "/healthz over TLS")
+    if "max-age=31536000" not in answer.headers.get("strict-transport-security", ""):
+        raise CheckFailed(f"no HSTS header over TLS: {dict(answer.headers)}")
+    plain = httpx.get(f"{stack.plain_url}/catalog", timeout=10)
+    if plain.status_code != 301 or not plain.headers.get("location", "").startswith("https://"):
+        raise CheckFailed(f"plain HTTP answered {plain.status_code} {plain.headers}")
+
+
+def backup(stack: Stack, folder: Path, keys: Path) -> str:
+    """A backup, and apart from it the warehouse key file, which the operator keeps as they keep
+    EXCHANGE_SECRET_KEY: the backup's sensitive items stay encrypted without it (R21)."""
+    for made in (folder, keys):
+        made.mkdir(mode=0o777, exist_ok=True)
+        made.chmod(0o777)  # the image's user (uid 50000) writes it
     stack.cli("exchange", "backup", "/backups/check", volumes=[f"{folder}:/backups"])
     if not (folder / "check" / "manifest.json").is_file():
         raise CheckFailed(f"no backup at {folder / 'check'}")
+    stack.cli("cp", f"{KEY_FILE}", "/keys/", volumes=[f"{keys}:/keys"])
+    key_file = (keys / KEY_FILE.name).read_bytes()
+    if any(p.is_file() and p.read_bytes() == key_file for p in (folder / "check").rglob("*")):
+        raise CheckFailed("the backup holds the warehouse key file")
     return stack.cli("exchange", "audit", "verify").strip()
+
+
+def put_back_keys(stack: Stack, keys: Path) -> None:
+    stack.cli("cp", f"/keys/{KEY_FILE.name}", str(KEY_FILE), volumes=[f"{keys}:/keys"])
+
+
+# The warehouse key file in the platform's data volume (EXCHANGE_DATA_DIR's default name).
+KEY_FILE = PurePosixPath("/var/lib/exchange/warehouse-keys.json")
 
 
 def restored_same(stack: Stack, walk: Walk, code: str, requests: set[int]) -> None:

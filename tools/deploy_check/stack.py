@@ -36,6 +36,7 @@ def throwaway_env(bucket: str = "exchange-warehouse") -> dict[str, str]:
     """Every value docker/env.example asks for, made afresh; host ports chosen free."""
     return {
         "EXCHANGE_HTTP_PORT": str(free_port()),
+        "EXCHANGE_HTTPS_PORT": str(free_port()),
         "AIRFLOW_HTTP_PORT": str(free_port()),
         "MINIO_CONSOLE_PORT": str(free_port()),
         "EXCHANGE_PUBLIC_BASE_URL": "https://exchange.deploy-check.example",
@@ -91,6 +92,11 @@ class Stack:
 
     @property
     def base_url(self) -> str:
+        """The proxy over TLS, as people reach the platform."""
+        return f"https://127.0.0.1:{self.env['EXCHANGE_HTTPS_PORT']}"
+
+    @property
+    def plain_url(self) -> str:
         return f"http://127.0.0.1:{self.env['EXCHANGE_HTTP_PORT']}"
 
     def command(self) -> list[str]:

@@ -92,19 +92,29 @@ class Walk:
         )
 
     def sign_in(self, username: str, secret: str) -> None:
-        """An API token, as people get one: with a second factor where their roles require it
-        (R21), set up first in the portal; the token then takes one of its recovery codes."""
-        asked = {"username": username, "password": secret}
+        """An API token, as people get one (R21): with a second factor where their roles require
+        it, set up first in the portal (the token then takes one of its recovery codes), and
+        with a password of their own where the administrator's must be changed first."""
+        codes: list[str] = []
+        asked: dict[str, str] = {"username": username, "password": secret}
         answer = httpx.post(f"{self.base_url}/api/v1/auth/token", timeout=30, json=asked)
         if answer.status_code == 403 and "second_factor" in answer.text:
-            code = self.enrol_second_factor(username, secret)
+            codes = self.enrol_second_factor(username, secret)
             answer = httpx.post(f"{self.base_url}/api/v1/auth/token", timeout=30,
-                                json={**asked, "code": code})  # fmt: skip
+                                json={**asked, "code": codes.pop()})  # fmt: skip
+        if answer.status_code == 403 and "password_change_required" in answer.text:
+            own = password()
+            change = {**asked, "new_password": own, **({"code": codes.pop()} if codes else {})}
+            expect(httpx.post(f"{self.base_url}/api/v1/auth/password", timeout=30, json=change),
+                   204, f"{username} chooses their own password")  # fmt: skip
+            asked["password"] = own
+            answer = httpx.post(f"{self.base_url}/api/v1/auth/token", timeout=30,
+                                json={**asked, **({"code": codes.pop()} if codes else {})})  # fmt: skip
         self.tokens[username] = expect(answer, 201, f"{username} signs in")["token"]
 
-    def enrol_second_factor(self, username: str, secret: str) -> str:
-        """Sign in to the portal, scan the key (here: read it), confirm it with a code; one of
-        the recovery codes shown."""
+    def enrol_second_factor(self, username: str, secret: str) -> list[str]:
+        """Sign in to the portal, scan the key (here: read it), confirm it with a code; the
+        recovery codes shown."""
         with httpx.Client(base_url=self.base_url, timeout=30) as browser:
             form = browser.get("/login").text
             csrf = _field(form, "csrf_token")
@@ -119,7 +129,7 @@ class Walk:
             codes = re.findall(r"<li><code>([0-9a-f]{10})</code></li>", done.text)
             if done.status_code != 200 or not codes:
                 raise CheckFailed(f"{username} sets up a second factor: HTTP {done.status_code}")
-            return str(codes[0])
+            return [str(code) for code in codes]
 
     def register_people(self) -> None:
         """The bureau's administrator (made with `exchange admin create`) adds the rest."""
