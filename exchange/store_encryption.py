@@ -15,6 +15,7 @@ they are there, and the tests read encrypted files back through the store.
 import base64
 import os
 import threading
+import weakref
 from collections.abc import Iterable
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -46,12 +47,15 @@ class _Warehouses:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._known: dict[str, tuple[RootKeys, Catalog]] = {}
+        # Weakly: a store's catalog holds database connections, which must close with it. While
+        # a file is read or written, the store doing it keeps its catalog alive.
+        self._known: dict[str, tuple[RootKeys, weakref.WeakSet[Catalog]]] = {}
         self._resource_keys: dict[str, bytes] = {}
 
     def register(self, keys: RootKeys, catalog: "Catalog") -> None:
         with self._lock:
-            self._known[keys.identity] = (keys, catalog)
+            known = self._known.setdefault(keys.identity, (keys, weakref.WeakSet()))
+            known[1].add(catalog)
 
     def resource_key(self, key_id: str) -> bytes:
         """The resource key a master key identifier (``<root identity>/<table>``) names."""
@@ -64,7 +68,12 @@ class _Warehouses:
             raise KeyUnavailable(
                 "no key file of this platform has the identity {identity}", identity=identity
             )
-        keys, catalog = self._known[identity]
+        keys, catalogs = self._known[identity]
+        catalog = next(iter(list(catalogs)), None)
+        if catalog is None:
+            raise KeyUnavailable(
+                "no key file of this platform has the identity {identity}", identity=identity
+            )
         wrapped = catalog.load_table(table_identifier).properties.get(WRAPPED_KEY)
         if wrapped is None:
             raise KeyUnavailable("table {table} has no data key", table=table_identifier)
