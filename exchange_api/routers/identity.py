@@ -12,6 +12,7 @@ from exchange.identity.models import ApiToken, Department, User
 from exchange.identity.roles import DepartmentKind, Role
 from exchange.identity.sign_in import check_fresh_second_factor, check_password
 from exchange.identity.visibility import Records, own_only
+from exchange.runtime import Platform
 from exchange_api.deps import (
     AppPlatform,
     CurrentPrincipal,
@@ -133,6 +134,20 @@ def _issued(issued: service.IssuedToken) -> IssuedTokenPublic:
     )
 
 
+def _both_factors(
+    username: str, password: str, code: str | None, request: Request, platform: Platform
+) -> int:
+    """The user whose password is right, and whose second factor is, where they have one or
+    their roles require one (R21); else refused, throttled and audited."""
+    user_id = check_password(platform.database, platform.settings, now=platform.clock.now(),
+                             username=username, password=password,
+                             client_address=client_address(request))  # fmt: skip
+    check_fresh_second_factor(platform.database, platform.settings, now=platform.clock.now(),
+                              user_id=user_id, code=code,
+                              client_address=client_address(request))  # fmt: skip
+    return user_id
+
+
 @router.post(
     "/auth/token",
     status_code=status.HTTP_201_CREATED,
@@ -141,17 +156,7 @@ def _issued(issued: service.IssuedToken) -> IssuedTokenPublic:
 def token_from_password(
     body: TokenRequest, request: Request, session: DbSession, platform: AppPlatform
 ) -> IssuedTokenPublic:
-    user_id = check_password(
-        platform.database,
-        platform.settings,
-        now=platform.clock.now(),
-        username=body.username,
-        password=body.password,
-        client_address=client_address(request),
-    )
-    check_fresh_second_factor(platform.database, platform.settings, now=platform.clock.now(),
-                              user_id=user_id, code=body.code,
-                              client_address=client_address(request))  # fmt: skip
+    user_id = _both_factors(body.username, body.password, body.code, request, platform)
     user = service.get_user(session, user_id)
     due = passwords.change_due(user, platform.settings, platform.clock.now())
     if due is not None:
@@ -180,11 +185,7 @@ def change_password(
     body: PasswordChange, request: Request, session: DbSession, platform: AppPlatform
 ) -> None:
     now = platform.clock.now()
-    user_id = check_password(platform.database, platform.settings, now=now,
-                             username=body.username, password=body.password,
-                             client_address=client_address(request))  # fmt: skip
-    check_fresh_second_factor(platform.database, platform.settings, now=now, user_id=user_id,
-                              code=body.code, client_address=client_address(request))  # fmt: skip
+    user_id = _both_factors(body.username, body.password, body.code, request, platform)
     user = service.get_user(session, user_id)
     passwords.change(session, platform.settings, user=user, current=body.password,
                      new=body.new_password, now=now, actor=service.principal_for(user))  # fmt: skip

@@ -4,7 +4,6 @@ administrator or has expired, before any session exists; and at any time from on
 At sign-in the browser holds a sealed challenge naming the user, issued only once the password
 and any second factor were right; the current password is asked again, as for any change."""
 
-from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
@@ -16,9 +15,8 @@ from exchange.errors import AuthenticationFailed, InvalidInput
 from exchange.identity import passwords
 from exchange.identity.service import get_user, principal_for
 from exchange.runtime import Platform
-from exchange.secrets_box import seal
 from exchange_api.deps import AppPlatform, DbSession
-from exchange_api.portal.pages.second_step import challenged
+from exchange_api.portal.pages.second_step import challenged, sealed_challenge
 from exchange_api.portal.web import FormLists, PortalUser, done, render, shown
 
 router = APIRouter(include_in_schema=False)
@@ -46,9 +44,7 @@ def change_due_page(
 
 
 def _context(platform: Platform, user_id: int, next: str, due: str) -> dict[str, str]:
-    until = platform.clock.now() + timedelta(minutes=platform.settings.second_factor_minutes)
-    challenge = seal(platform.settings, {"user": user_id, "until": until.isoformat(),
-                                         "next": next, "purpose": PURPOSE, "due": due})  # fmt: skip
+    challenge = sealed_challenge(platform, PURPOSE, user=user_id, next=next, due=due)
     return {"challenge": challenge, "due": due}
 
 

@@ -36,9 +36,7 @@ def second_step(
     error: str | None = None,
 ) -> Response:
     """The page that asks for the code, or enrols a second factor first."""
-    until = platform.clock.now() + timedelta(minutes=platform.settings.second_factor_minutes)
-    challenge = seal(platform.settings, {"user": user.id, "until": until.isoformat(), "next": next,
-                                         "purpose": PURPOSE})  # fmt: skip
+    challenge = sealed_challenge(platform, PURPOSE, user=user.id, next=next)
     if second_factor.enrolled(session, user.id) is not None:
         return render(request, "second_factor.html", challenge=challenge, enrolling=None,
                       error=error)  # fmt: skip
@@ -99,6 +97,13 @@ def _asked_again(
     again = second_step(request, session, platform, user, next, error=message)
     again.status_code = 429 if isinstance(error, TooManyAttempts) else 401
     return again
+
+
+def sealed_challenge(platform: Platform, purpose: str, **values: object) -> str:
+    """What the browser carries between two steps of signing in: ``values`` (the ``user`` and
+    ``next``) for ``purpose``, sealed, lapsing after ``second_factor_minutes``."""
+    until = platform.clock.now() + timedelta(minutes=platform.settings.second_factor_minutes)
+    return seal(platform.settings, {**values, "until": until.isoformat(), "purpose": purpose})
 
 
 def challenged(platform: Platform, challenge: str, now: datetime, purpose: str) -> dict[str, Any]:
