@@ -575,3 +575,49 @@ def test_r25_r27_a_project_is_completed_reviewed_approved_and_vetoed_in_the_brow
     for visitor in (unit, reviewer, expert, finance):
         assert all(url.startswith(server) for url in visitor.requested), visitor.requested
         visitor.close()
+
+
+def test_r21_a_new_account_chooses_its_own_password_at_first_sign_in(
+    server: str, browser: Any
+) -> None:
+    """The system administrator adds an account with an initial password; its holder signs in,
+    is asked for a password of their own before anything else, and signs in with it after."""
+    admin = Visitor(browser, server)
+    admin.sign_in("dsj.system_admin")
+    admin.page.goto(f"{server}/admin")
+    admin.page.fill("#new-username", "wang.clerk")
+    admin.page.fill("#new-display", "王文员")
+    admin.page.select_option("#new-dept", label="市民政局")
+    admin.page.fill("#new-password", "Initial pass 2026")
+    admin.page.check("form[action='/admin/users'] input[name=roles][value=consumer]")
+    admin.page.click("form[action='/admin/users'] button[type=submit]")
+    assert "wang.clerk" in admin.page.inner_text("main")
+    admin.close()
+
+    clerk = Visitor(browser, server)
+    clerk.page.goto(f"{server}/login")
+    clerk.page.fill("#username", "wang.clerk")
+    clerk.page.fill("#password", "Initial pass 2026")
+    clerk.page.click("button[type=submit]")
+    assert clerk.page.locator("h1").inner_text() == "修改密码"
+    assert "您的密码由管理员设置" in clerk.page.inner_text("main")
+    clerk.shot("40-new-password-asked")
+    clerk.page.goto(f"{server}/catalog")  # no session yet: back to signing in
+    assert "/login" in clerk.page.url
+    clerk.page.fill("#username", "wang.clerk")
+    clerk.page.fill("#password", "Initial pass 2026")
+    clerk.page.click("button[type=submit]")
+    clerk.page.fill("#password", "Initial pass 2026")
+    clerk.page.fill("#new_password", "Wang's own pass 88")
+    clerk.page.fill("#repeat", "Wang's own pass 88")
+    clerk.page.click("#new-password button[type=submit]")
+    clerk.page.wait_for_url(f"{server}/catalog")  # where the sign-in was for
+    clerk.close()
+
+    again = Visitor(browser, server)
+    again.page.goto(f"{server}/login")
+    again.page.fill("#username", "wang.clerk")
+    again.page.fill("#password", "Wang's own pass 88")
+    again.page.click("button[type=submit]")
+    again.page.wait_for_url(f"{server}/")
+    again.close()
