@@ -154,7 +154,7 @@ def load(database: Database, *, entries: int, items_per_entry: int, seed: int = 
                 }
             ],
         )
-    leaves = [c for c, _ in DEFAULT_CLASSIFICATION if len(c) == 3]
+    leaves = [c for c, *_ in DEFAULT_CLASSIFICATION if len(c) == 3]
     postgres = database.dialect == "postgresql"
     batch = 5_000
     for start in range(0, entries, batch):

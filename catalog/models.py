@@ -19,6 +19,7 @@ class Classification(Base):
 
     code: Mapped[str] = mapped_column(String(12), primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str | None] = mapped_column(String(200))
     level: Mapped[int]
     parent_code: Mapped[str | None] = mapped_column(ForeignKey("catalog_classifications.code"))
 

@@ -146,6 +146,7 @@ class ImportReport(BaseModel):
 class ClassificationCreate(BaseModel):
     code: str = Field(pattern=r"^\d{1,9}$", examples=["20201"])
     name: str = Field(min_length=1, max_length=100)
+    name_en: str | None = Field(None, max_length=200, description="The English name.")
 
 
 class AdministratorAssign(BaseModel):
@@ -192,6 +193,7 @@ class UpdateTaskPublic(BaseModel):
 class ClassificationPublic(BaseModel):
     code: str
     name: str
+    name_en: str | None = None
     level: int
     parent_code: str | None
 

@@ -184,8 +184,9 @@ def test_classification_comes_with_the_schema_and_the_bureau_extends_it(
     client: TestClient, people: People
 ) -> None:
     nodes = client.get("/api/v1/catalog/classifications", headers=people.consumer).json()
-    assert {"code": "202", "name": "市场监管", "level": 2, "parent_code": "2"} in nodes
-    body = {"code": "202001", "name": "企业登记"}
+    assert {"code": "202", "name": "市场监管", "name_en": "Market regulation", "level": 2,
+            "parent_code": "2"} in nodes  # fmt: skip
+    body = {"code": "202001", "name": "企业登记", "name_en": "Enterprise registration"}
     assert (
         client.post(
             "/api/v1/catalog/classifications", json=body, headers=people.registrar
@@ -193,7 +194,8 @@ def test_classification_comes_with_the_schema_and_the_bureau_extends_it(
         == 403
     )
     added = client.post("/api/v1/catalog/classifications", json=body, headers=people.admin)
-    assert added.json() == {"code": "202001", "name": "企业登记", "level": 3, "parent_code": "202"}
+    assert added.json() == {"code": "202001", "name": "企业登记", "name_en": "Enterprise registration",
+                            "level": 3, "parent_code": "202"}  # fmt: skip
     assert (
         client.post("/api/v1/catalog/classifications", json=body, headers=people.admin).status_code
         == 409

@@ -37,7 +37,7 @@ router = APIRouter(prefix="/api/v1/catalog", tags=["catalog"], responses=ERROR_R
 def add_classification(
     body: ClassificationCreate, actor: BureauAdmin, session: DbSession, platform: AppPlatform
 ) -> ClassificationPublic:
-    node = add_classification_node(session, body.code, body.name)
+    node = add_classification_node(session, body.code, body.name, body.name_en)
     audit.record(
         session,
         at=platform.clock.now(),
@@ -45,7 +45,7 @@ def add_classification(
         action="catalog.classification",
         object_type="classification",
         object_id=node.code,
-        detail={"name": node.name},
+        detail={"name": node.name, "name_en": node.name_en},
     )
     return ClassificationPublic.model_validate(node, from_attributes=True)
 
