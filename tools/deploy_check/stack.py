@@ -15,7 +15,7 @@ from cryptography.fernet import Fernet
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker" / "compose.yaml"
 # The services that run once and exit; every other one must be running and healthy.
-ONE_SHOTS = frozenset({"migrate", "minio-init"})
+ONE_SHOTS = frozenset({"migrate", "minio-init", "tls-init"})
 
 
 class CheckFailed(Exception):
