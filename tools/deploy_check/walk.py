@@ -35,7 +35,7 @@ WANTED_PURPOSE = "核验法定代表人"
 def expect(response: httpx.Response, status: int, what: str) -> Any:
     if response.status_code != status:
         raise CheckFailed(f"{what}: HTTP {response.status_code} {response.text[:500]}")
-    return response.json()
+    return response.json() if response.content else None
 
 
 def _field(page: str, name: str) -> str:
