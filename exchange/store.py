@@ -124,11 +124,14 @@ class UnifiedStore:
         return table
 
     def snapshot_for_run(self, resource_code: str, run_key: str) -> int | None:
-        """The snapshot a run already committed, if any: a retried run must not write again."""
+        """The snapshot a run already committed, if any: a retried run must not write again. An
+        overwrite commits a delete and an append, both marked with the run key: the append is
+        the data, the delete (an empty table) never is."""
+        committed = None
         for snapshot in self.snapshots(resource_code):
-            if snapshot.properties.get(RUN_KEY) == run_key:
-                return snapshot.snapshot_id
-        return None
+            if snapshot.properties.get(RUN_KEY) == run_key and snapshot.operation != "delete":
+                committed = snapshot.snapshot_id
+        return committed
 
     def write(
         self,
