@@ -20,6 +20,7 @@ from collection.conform import Drift
 from collection.extract import ExtractError, extract_chunks
 from collection.freshness import freshness
 from collection.models import IngestRun, RejectedRow, Source
+from collection.recovery import heartbeat
 from collection.set_aside import report_set_aside
 from collection.sources import get_source, reach_of, secret_of
 from collection.staging import Staged, staged
@@ -32,6 +33,7 @@ from exchange.i18n import Message
 from exchange.principal import Principal
 from exchange.runtime import Platform
 from exchange.store import UnifiedStore
+from exchange.work_owner import this_process
 from policies import suspensions
 
 INGESTER = Principal.system("ingest")
@@ -55,6 +57,13 @@ def ingest(
     run_id, code, done = _start(platform, source_id, run_key)
     if done:
         return _load_run(platform, run_id)
+    with heartbeat(platform, run_id):
+        return _run(platform, store, source_id, run_key, run_id, code)
+
+
+def _run(
+    platform: Platform, store: UnifiedStore, source_id: int, run_key: str, run_id: int, code: str
+) -> IngestRun:
     committed = store.snapshot_for_run(code, run_key)
     if committed is not None:  # an earlier attempt committed, then died before recording it
         return _finish(platform, run_id, snapshot_id=committed, rows=None, watermark=None)
@@ -156,8 +165,10 @@ def _start(platform: Platform, source_id: int, run_key: str) -> tuple[int, str, 
                 started_at=now,
             )
             session.add(run)
-        else:  # a retry of a failed attempt
+        else:  # a retry of a failed or abandoned attempt
             run.status, run.started_at, run.error, run.drift = RunStatus.RUNNING, now, None, None
+            run.error_message, run.finished_at = None, None
+        run.owner, run.heartbeat_at = this_process(), now
         session.flush()
         return run.id, code, False
 

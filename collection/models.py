@@ -50,6 +50,10 @@ class IngestRun(Base):
     error: Mapped[str | None] = mapped_column(Text)  # in English, for programs
     error_message: Mapped[Message | None] = mapped_column(StoredMessage)
     drift: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The process running it (exchange.work_owner) and when it last showed life: a run whose
+    # owner is gone is marked abandoned (collection.recovery).
+    owner: Mapped[str | None] = mapped_column(String(200))
+    heartbeat_at: Mapped[datetime | None]
 
 
 class RejectedRow(Base):

@@ -7,6 +7,7 @@ class RunStatus(StrEnum):
     RUNNING = "running"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
+    ABANDONED = "abandoned"  # its process died while it ran; a retry with its key may follow
 
 
 class LoadMode(StrEnum):

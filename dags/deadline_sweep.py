@@ -1,6 +1,7 @@
 """Every quarter of an hour: reminders one working day before deadlines, escalation once they
-pass (each exactly once), then the e-mail outbox; and the summaries of anonymous refusals of
-hours that are over."""
+pass (each exactly once); ingest runs whose process died marked abandoned and run again with
+their keys; then the e-mail outbox; and the summaries of anonymous refusals of hours that are
+over."""
 
 from datetime import datetime, timedelta
 
@@ -19,6 +20,7 @@ from airflow.sdk import dag, task
 def deadline_sweep() -> None:
     @task
     def sweep_deadlines() -> dict[str, int]:
+        from collection.recovery import abandon_dead_runs, retry_abandoned
         from exchange.audit.refusals import summarise_closed_hours
         from exchange.deadlines.sweep import sweep
         from exchange.notifications.delivery import deliver_outbox
@@ -28,6 +30,8 @@ def deadline_sweep() -> None:
         with platform.database.transaction() as session:
             result = sweep(session, now=platform.clock.now(),
                            email=platform.settings.email_enabled, zone=platform.settings.zone)  # fmt: skip
+        abandoned = abandon_dead_runs(platform)
+        retried = retry_abandoned(platform, abandoned)
         delivery = deliver_outbox(platform.database, platform.settings, platform.clock)
         with platform.database.transaction() as session:
             summaries = summarise_closed_hours(session, now=platform.clock.now())
@@ -35,6 +39,8 @@ def deadline_sweep() -> None:
             "refusal_summaries": summaries,
             "reminded": result.reminded,
             "escalated": result.escalated,
+            "runs_abandoned": len(abandoned),
+            "runs_retried": len(retried),
             "emails_sent": delivery.sent,
         }
 

@@ -60,6 +60,27 @@ class Settings(BaseSettings):
         description="Root keys wrapping the keys of sensitive items' data files (R21); default "
         "<data dir>/warehouse-keys.json. Keep it out of backups: they stay encrypted without it.",
     )
+    heartbeat_seconds: int = Field(
+        30, ge=1, description="How often running work (an ingest run) shows it is alive."
+    )
+    stale_work_minutes: int = Field(
+        10,
+        ge=1,
+        description="Running work with no sign of life for this long is taken for dead and "
+        "marked abandoned (work on this host is known dead at once).",
+    )
+    snapshot_retention_days: int = Field(
+        90,
+        ge=1,
+        description="Snapshots older than this are expired by the upkeep DAG, unless a grant in "
+        "force, a quality record, a comparison or a quarantine still points to them.",
+    )
+    orphan_file_hours: int = Field(
+        24,
+        ge=1,
+        description="Data files no snapshot references are removed once older than this: longer "
+        "than any run takes, so a run still writing keeps its files.",
+    )
     bad_row_threshold: float = Field(
         0.01,
         ge=0,

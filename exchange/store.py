@@ -31,6 +31,11 @@ def table_name(resource_code: str) -> str:
     return "r_" + resource_code.replace("/", "_")
 
 
+def resource_code_of(table: str) -> str:
+    """``r_202_000001`` → ``202/000001`` (classification codes are digits only)."""
+    return table.removeprefix("r_").replace("_", "/", 1)
+
+
 # Called with the resource code after each snapshot this process commits: the API's snapshot
 # cache, which other processes' commits reach by a database notice instead (migration 0022).
 _commit_observers: list[Callable[[str], None]] = []

@@ -6,8 +6,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
+from starlette.concurrency import run_in_threadpool
 from starlette.routing import BaseRoute
 
+from collection.recovery import abandon_dead_runs
 from exchange.identity.token_cache import TokenCache
 from exchange.runtime import Platform
 from exchange.snapshots import SnapshotCache
@@ -115,6 +117,9 @@ def create_app(platform: Platform | None = None) -> FastAPI:
         platform.database.follow_other_processes()
         # Load the policy before the first request; it also starts on first use without this.
         access_policy.start()
+        # Runs left "running" by a process that died (this one's predecessor, say) are marked
+        # abandoned now, not at the next sweep.
+        await run_in_threadpool(abandon_dead_runs, platform)
         # What exists now (the app, its models and schemas) lives as long as the process: keep it
         # out of the collector's passes, whose full sweeps otherwise hold the GIL for 100 ms and
         # more while a worker thread allocates heavily (a large import), and stall every request.

@@ -99,6 +99,21 @@ def collection_ingest(platform: Platform, source_id: int, run_key: str | None) -
     )
 
 
+@collection_group.command("upkeep")
+@pass_platform
+def collection_upkeep(platform: Platform) -> None:
+    """Expire old snapshots nothing points to and remove files no snapshot references (what the
+    nightly store_upkeep DAG does)."""
+    from supervision.store_upkeep import keep_store_tidy
+
+    report = keep_store_tidy(platform)
+    expired = sum(len(ids) for ids in report.expired.values())
+    removed = sum(len(paths) for paths in report.removed.values())
+    click.echo(
+        f"expired {expired} snapshots and removed {removed} files in {len(report.expired)} tables"
+    )
+
+
 @collection_group.command("freshness")
 @pass_platform
 def collection_freshness(platform: Platform) -> None:

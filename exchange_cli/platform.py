@@ -206,7 +206,9 @@ def deadlines() -> None:
 @deadlines.command("sweep")
 @pass_platform
 def deadlines_sweep(platform: Platform) -> None:
-    """Send due reminders and escalate overdue deadlines, once each; then deliver e-mail."""
+    """Send due reminders and escalate overdue deadlines, once each; mark abandoned the ingest
+    runs whose process died and run them again with their keys; then deliver e-mail."""
+    from collection.recovery import abandon_dead_runs, retry_abandoned
     from exchange.audit.refusals import summarise_closed_hours
     from exchange.deadlines.sweep import sweep
     from exchange.notifications.delivery import deliver_outbox
@@ -215,9 +217,12 @@ def deadlines_sweep(platform: Platform) -> None:
         result = sweep(session, now=platform.clock.now(),
                        email=platform.settings.email_enabled, zone=platform.settings.zone)  # fmt: skip
         summarise_closed_hours(session, now=platform.clock.now())
+    abandoned = abandon_dead_runs(platform)
+    retried = retry_abandoned(platform, abandoned)
     delivery = deliver_outbox(platform.database, platform.settings, platform.clock)
     click.echo(
         f"reminded {result.reminded}, escalated {result.escalated}; "
+        f"ingest runs abandoned {len(abandoned)}, retried {len(retried)}; "
         f"e-mails sent {delivery.sent}, failed {delivery.failed}"
     )
 

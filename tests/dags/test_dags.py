@@ -53,6 +53,7 @@ def test_every_dag_file_imports(
     assert "deadline_sweep" in bag.dags
     assert "quality_comparisons" in bag.dags
     assert "supervision_daily" in bag.dags
+    assert "store_upkeep" in bag.dags
 
 
 @pytest.mark.parametrize("kind", ["database", "file", "http"])
