@@ -84,6 +84,13 @@ def serving(platform: "Platform") -> Iterator[str]:
     """``exchange serve`` on the test's database and data folder, in a process of its own as in
     production (a server in the test's process would share its GIL with the test's client).
     Yields the base URL once /healthz answers."""
+    with server_process(platform) as (base, _server):
+        yield base
+
+
+@contextmanager
+def server_process(platform: "Platform") -> "Iterator[tuple[str, subprocess.Popen[bytes]]]":
+    """As :func:`serving`, with the process itself, for a test that kills it."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = int(probe.getsockname()[1])
@@ -101,7 +108,8 @@ def serving(platform: "Platform") -> Iterator[str]:
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_answering(base, server)
-        yield base
+        yield base, server
     finally:
-        server.terminate()
+        if server.poll() is None:
+            server.terminate()
         server.wait(timeout=10)

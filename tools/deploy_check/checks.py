@@ -198,10 +198,11 @@ def killed_replica_loses_nothing(stack: Stack, walk: Walk, code: str, requests: 
 
 def trust_proxy_certificate(stack: Stack, folder: Path) -> None:
     """R21: the proxy speaks TLS with the certificate tls-init made, sends HSTS, and sends plain
-    HTTP on to HTTPS. Its certificate joins those this process trusts (httpx reads SSL_CERT_FILE)."""
+    HTTP on to HTTPS. This process then trusts its certificate alone (httpx reads SSL_CERT_FILE):
+    two self-signed certificates for the same name would be looked up by that name, first one
+    first."""
     trusted = folder / "trusted.pem"
-    with trusted.open("a", encoding="ascii") as handle:
-        handle.write(stack.exec("proxy", "cat", "/etc/nginx/tls/cert.pem"))
+    trusted.write_text(stack.exec("proxy", "cat", "/etc/nginx/tls/cert.pem"), encoding="ascii")
     os.environ["SSL_CERT_FILE"] = str(trusted)
     answer = httpx.get(f"{stack.base_url}/healthz", timeout=10)
     expect(answer, 200, "/healthz over TLS")
