@@ -177,3 +177,46 @@ def _resource_id(session: object, code: str) -> int:
     from catalog.models import Resource
 
     return int(session.scalars(select(Resource.id).where(Resource.code == code)).one())  # type: ignore[attr-defined]
+
+
+def test_r19_a_validation_killed_at_random_points_leaves_all_of_its_result_or_none(
+    world: CatalogWorld,
+) -> None:
+    """A validation writes its run, any issue, the serving status and its audit record in one
+    transaction: killed anywhere, each run has its record and each record its run, and running
+    it again completes."""
+    from quality.models import ValidationRun
+    from quality.validation import validate_snapshot
+
+    code, source_id = _big_drop(world)
+    ingest(world.platform, source_id=source_id, run_key="loaded")
+    seeded = random.Random(19)
+
+    def counts() -> tuple[int, int]:
+        with world.platform.database.transaction() as session:
+            runs = session.scalar(select(func.count()).where(ValidationRun.resource_code == code))
+            records = session.scalar(
+                select(func.count()).where(
+                    AuditRecord.action == "quality.validate", AuditRecord.object_id == code
+                )
+            )
+        return runs or 0, records or 0
+
+    for _attempt in range(3):
+        before, _ = counts()
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "exchange_cli", "quality", "validate", code],
+            env=_environment(world.platform.settings),
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        time.sleep(seeded.uniform(0.5, 6.0))
+        worker.kill()
+        worker.wait()
+        runs, records = counts()
+        assert runs == records
+        assert runs in (before, before + 1)
+    validate_snapshot(world.platform, code=code)
+    runs, records = counts()
+    assert runs == records
+    with world.platform.database.transaction() as session:
+        assert verify_chain(session.connection()).ok
