@@ -59,12 +59,16 @@ class Visitor:
         self.requested: list[str] = []
         self.page.on("request", lambda r: self.requested.append(r.url))
 
-    def sign_in(self, username: str) -> None:
+    def sign_in(self, username: str, password: str = PASSWORD) -> None:
+        self.submit_sign_in(username, password)
+        self.page.wait_for_url(f"{self.base}/")
+
+    def submit_sign_in(self, username: str, password: str) -> None:
+        """The sign-in form filled and sent; whatever page follows."""
         self.page.goto(f"{self.base}/login")
         self.page.fill("#username", username)
-        self.page.fill("#password", PASSWORD)
+        self.page.fill("#password", password)
         self.page.click("button[type=submit]")
-        self.page.wait_for_url(f"{self.base}/")
 
     def shot(self, name: str) -> None:
         self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
@@ -595,10 +599,7 @@ def test_r21_a_new_account_chooses_its_own_password_at_first_sign_in(
     admin.close()
 
     clerk = Visitor(browser, server)
-    clerk.page.goto(f"{server}/login")
-    clerk.page.fill("#username", "wang.clerk")
-    clerk.page.fill("#password", "Initial pass 2026")
-    clerk.page.click("button[type=submit]")
+    clerk.submit_sign_in("wang.clerk", "Initial pass 2026")
     assert clerk.page.locator("h1").inner_text() == "修改密码"
     assert "您的密码由管理员设置" in clerk.page.inner_text("main")
     clerk.shot("40-new-password-asked")
@@ -615,9 +616,5 @@ def test_r21_a_new_account_chooses_its_own_password_at_first_sign_in(
     clerk.close()
 
     again = Visitor(browser, server)
-    again.page.goto(f"{server}/login")
-    again.page.fill("#username", "wang.clerk")
-    again.page.fill("#password", "Wang's own pass 88")
-    again.page.click("button[type=submit]")
-    again.page.wait_for_url(f"{server}/")
+    again.sign_in("wang.clerk", "Wang's own pass 88")
     again.close()
