@@ -1,7 +1,7 @@
 """Every quarter of an hour: reminders one working day before deadlines, escalation once they
-pass (each exactly once); ingest runs whose process died marked abandoned and run again with
-their keys; then the e-mail outbox; and the summaries of anonymous refusals of hours that are
-over."""
+pass (each exactly once); work whose process died (ingest runs, validations, comparisons…)
+marked abandoned and run again where that is safe; then the e-mail outbox; and the summaries of
+anonymous refusals of hours that are over."""
 
 from datetime import datetime, timedelta
 
@@ -20,29 +20,10 @@ from airflow.sdk import dag, task
 def deadline_sweep() -> None:
     @task
     def sweep_deadlines() -> dict[str, int]:
-        from collection.recovery import abandon_dead_runs, retry_abandoned
-        from exchange.audit.refusals import summarise_closed_hours
-        from exchange.deadlines.sweep import sweep
-        from exchange.notifications.delivery import deliver_outbox
         from exchange.runtime import Platform
+        from supervision.work_recovery import sweep_and_recover
 
-        platform = Platform.create()
-        with platform.database.transaction() as session:
-            result = sweep(session, now=platform.clock.now(),
-                           email=platform.settings.email_enabled, zone=platform.settings.zone)  # fmt: skip
-        abandoned = abandon_dead_runs(platform)
-        retried = retry_abandoned(platform, abandoned)
-        delivery = deliver_outbox(platform.database, platform.settings, platform.clock)
-        with platform.database.transaction() as session:
-            summaries = summarise_closed_hours(session, now=platform.clock.now())
-        return {
-            "refusal_summaries": summaries,
-            "reminded": result.reminded,
-            "escalated": result.escalated,
-            "runs_abandoned": len(abandoned),
-            "runs_retried": len(retried),
-            "emails_sent": delivery.sent,
-        }
+        return sweep_and_recover(Platform.create()).as_counts()
 
     sweep_deadlines()
 

@@ -34,27 +34,18 @@ def supervision_daily() -> None:
     @task
     def compute_scorecards() -> dict[str, int]:
         from exchange.runtime import Platform
-        from supervision.scorecards import compute
+        from supervision.work_recovery import compute_scorecards as compute
 
         platform = Platform.create()
         today = platform.clock.now().astimezone(platform.settings.zone).date()
-        computed = {}
-        for period in (f"{today:%Y-%m}", f"{today:%Y}"):
-            with platform.database.transaction() as session:
-                cards = compute(
-                    session, period=period, zone=platform.settings.zone, now=platform.clock.now()
-                )
-                computed[period] = len(cards)
-        return computed
+        return {period: compute(platform, period) for period in (f"{today:%Y-%m}", f"{today:%Y}")}
 
     @task
     def detect_violations() -> int:
         from exchange.runtime import Platform
-        from supervision.violations import detect
+        from supervision.work_recovery import detect_violations as detect
 
-        platform = Platform.create()
-        with platform.database.transaction() as session:
-            return len(detect(session, now=platform.clock.now()))
+        return detect(Platform.create())
 
     @task
     def draw_up_usage_statements() -> int:

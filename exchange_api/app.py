@@ -9,7 +9,6 @@ from fastapi import Depends, FastAPI
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import BaseRoute
 
-from collection.recovery import abandon_dead_runs
 from exchange.identity.token_cache import TokenCache
 from exchange.runtime import Platform
 from exchange.snapshots import SnapshotCache
@@ -43,6 +42,7 @@ from exchange_api.routers import (
 )
 from policies.live import LiveAccessPolicy
 from policies.read_records import ReadRecorder
+from supervision.work_recovery import recover
 
 DESCRIPTION = """
 The city's government data-sharing exchange platform (政务大数据共享交换平台).
@@ -117,9 +117,9 @@ def create_app(platform: Platform | None = None) -> FastAPI:
         platform.database.follow_other_processes()
         # Load the policy before the first request; it also starts on first use without this.
         access_policy.start()
-        # Runs left "running" by a process that died (this one's predecessor, say) are marked
-        # abandoned now, not at the next sweep.
-        await run_in_threadpool(abandon_dead_runs, platform)
+        # Work left "running" by a process that died (this one's predecessor, say) is marked
+        # abandoned now; the next sweep runs it again.
+        await run_in_threadpool(functools.partial(recover, platform, retry=False))
         # What exists now (the app, its models and schemas) lives as long as the process: keep it
         # out of the collector's passes, whose full sweeps otherwise hold the GIL for 100 ms and
         # more while a worker thread allocates heavily (a large import), and stall every request.

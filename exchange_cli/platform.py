@@ -206,24 +206,19 @@ def deadlines() -> None:
 @deadlines.command("sweep")
 @pass_platform
 def deadlines_sweep(platform: Platform) -> None:
-    """Send due reminders and escalate overdue deadlines, once each; mark abandoned the ingest
-    runs whose process died and run them again with their keys; then deliver e-mail."""
-    from collection.recovery import abandon_dead_runs, retry_abandoned
-    from exchange.audit.refusals import summarise_closed_hours
-    from exchange.deadlines.sweep import sweep
-    from exchange.notifications.delivery import deliver_outbox
+    """Send due reminders and escalate overdue deadlines, once each; mark abandoned the work
+    whose process died (ingest runs, validations, comparisons…) and run it again where that is
+    safe; then deliver e-mail."""
+    from supervision.work_recovery import sweep_and_recover
 
-    with platform.database.transaction() as session:
-        result = sweep(session, now=platform.clock.now(),
-                       email=platform.settings.email_enabled, zone=platform.settings.zone)  # fmt: skip
-        summarise_closed_hours(session, now=platform.clock.now())
-    abandoned = abandon_dead_runs(platform)
-    retried = retry_abandoned(platform, abandoned)
-    delivery = deliver_outbox(platform.database, platform.settings, platform.clock)
+    report = sweep_and_recover(platform)
+    recovered = report.recovered
     click.echo(
-        f"reminded {result.reminded}, escalated {result.escalated}; "
-        f"ingest runs abandoned {len(abandoned)}, retried {len(retried)}; "
-        f"e-mails sent {delivery.sent}, failed {delivery.failed}"
+        f"reminded {report.reminded}, escalated {report.escalated}; "
+        f"ingest runs abandoned {len(recovered.runs_abandoned)}, "
+        f"retried {len(recovered.runs_retried)}; other work abandoned "
+        f"{len(recovered.work_abandoned)}, retried {len(recovered.work_retried)}; "
+        f"e-mails sent {report.emails_sent}, failed {report.emails_failed}"
     )
 
 
@@ -315,10 +310,12 @@ def audit_purge(platform: Platform, before: datetime) -> None:
 def backup(platform: Platform, destination: Path) -> None:
     """Copy the database, then the warehouse, into the new folder DESTINATION; safe while the
     platform runs and ingests."""
+    from exchange.background_work import tracked
     from exchange.backup import take_backup
 
     try:
-        summary = take_backup(platform.settings, destination, now=platform.clock.now())
+        with tracked(platform, "backup", str(destination)):
+            summary = take_backup(platform.settings, destination, now=platform.clock.now())
     except DomainError as error:
         fail(error, platform)
     record_operation(

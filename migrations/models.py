@@ -21,6 +21,7 @@ from cloud.models import (
 )
 from collection.models import IngestRun, RejectedRow, Source
 from exchange.audit.models import AuditChainHead, AuditRecord, RefusalCount
+from exchange.background_work import BackgroundWork
 from exchange.data_status import DataStatus
 from exchange.db import Base
 from exchange.deadlines.models import Deadline
@@ -64,6 +65,7 @@ __all__ = [
     "AuditChainHead",
     "AuditRecord",
     "AuthoritativeSource",
+    "BackgroundWork",
     "Base",
     "CalendarDay",
     "CalendarYear",

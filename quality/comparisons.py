@@ -21,6 +21,7 @@ from catalog.entries import get_resource, published_version
 from catalog.models import AuthoritativeSource, DataItem, Resource
 from exchange import audit
 from exchange.actions import ACTIONS
+from exchange.background_work import tracked
 from exchange.errors import InvalidInput, NotFound
 from exchange.i18n import Message
 from exchange.normalising import Normalisation
@@ -125,7 +126,18 @@ def run_comparison(
     held while the store is read). With ``only_if_changed`` (the daily schedule), snapshots
     already compared return that run instead of repeating it. Findings of a department that
     still has an unresolved issue from this comparison update that issue: one issue per
-    comparison and department at a time, never one a day."""
+    comparison and department at a time, never one a day. Tracked as background work."""
+    with tracked(platform, "comparison", str(comparison_id)):
+        return _run(platform, comparison_id, actor, store, only_if_changed)
+
+
+def _run(
+    platform: Platform,
+    comparison_id: int,
+    actor: Principal,
+    store: UnifiedStore | None,
+    only_if_changed: bool,
+) -> ComparisonRun:
     store = store or UnifiedStore(platform.settings)
     with platform.database.transaction() as session:
         if not actor.is_system:

@@ -14,6 +14,7 @@ from catalog.models import Resource
 from exchange import audit
 from exchange.actions import ACTIONS, relation_of
 from exchange.audit import Outcome
+from exchange.background_work import tracked
 from exchange.data_status import status_to_change
 from exchange.errors import Conflict, NotFound
 from exchange.i18n import Message, joined
@@ -81,7 +82,19 @@ def validate_snapshot(
     transactions of its own, around reading the snapshot and running the checks.
 
     For an ingest, validating the same snapshot again returns the run already stored: a retried
-    Airflow task never opens a second issue."""
+    Airflow task never opens a second issue. Tracked as background work (exchange.background_work)."""
+    with tracked(platform, "validation", code):
+        return _validate(platform, code, snapshot_id, trigger, actor, store)
+
+
+def _validate(
+    platform: Platform,
+    code: str,
+    snapshot_id: int | None,
+    trigger: RunTrigger,
+    actor: Principal,
+    store: UnifiedStore | None,
+) -> ValidationRun:
     from quality.runner import run_checks
 
     store = store or UnifiedStore(platform.settings)

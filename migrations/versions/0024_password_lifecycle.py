@@ -21,18 +21,19 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("users") as batch:
-        batch.add_column(
-            sa.Column("password_changed_at", exchange.db.UTCDateTime(timezone=True), nullable=True)
-        )
-        batch.add_column(
-            sa.Column(
-                "must_change_password", sa.Boolean(), nullable=False, server_default=sa.false()
-            )
-        )
-        batch.add_column(
-            sa.Column("previous_password_hashes", sa.JSON(), nullable=False, server_default="[]")
-        )
+
+    op.add_column(
+        "users",
+        sa.Column("password_changed_at", exchange.db.UTCDateTime(timezone=True), nullable=True),
+    )
+    op.add_column(
+        "users",
+        sa.Column("must_change_password", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
+    op.add_column(
+        "users",
+        sa.Column("previous_password_hashes", sa.JSON(), nullable=False, server_default="[]"),
+    )
     # Existing passwords count from now: none expires the moment the platform is upgraded.
     op.execute(
         sa.text("UPDATE users SET password_changed_at = :now WHERE password_hash IS NOT NULL")
@@ -42,7 +43,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("users") as batch:
-        batch.drop_column("previous_password_hashes")
-        batch.drop_column("must_change_password")
-        batch.drop_column("password_changed_at")
+
+    op.drop_column("users", "previous_password_hashes")
+    op.drop_column("users", "must_change_password")
+    op.drop_column("users", "password_changed_at")

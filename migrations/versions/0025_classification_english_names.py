@@ -38,13 +38,15 @@ ENGLISH = {
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("catalog_classifications") as batch:
-        batch.add_column(sa.Column("name_en", sa.String(length=200), nullable=True))
+
+    op.add_column(
+        "catalog_classifications", sa.Column("name_en", sa.String(length=200), nullable=True)
+    )
     update = sa.text("UPDATE catalog_classifications SET name_en = :name WHERE code = :code")
     for code, name in ENGLISH.items():
         op.execute(update.bindparams(name=name, code=code))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("catalog_classifications") as batch:
-        batch.drop_column("name_en")
+
+    op.drop_column("catalog_classifications", "name_en")

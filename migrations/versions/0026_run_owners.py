@@ -20,14 +20,15 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("collection_runs") as batch:
-        batch.add_column(sa.Column("owner", sa.String(length=200), nullable=True))
-        batch.add_column(
-            sa.Column("heartbeat_at", exchange.db.UTCDateTime(timezone=True), nullable=True)
-        )
+
+    op.add_column("collection_runs", sa.Column("owner", sa.String(length=200), nullable=True))
+    op.add_column(
+        "collection_runs",
+        sa.Column("heartbeat_at", exchange.db.UTCDateTime(timezone=True), nullable=True),
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("collection_runs") as batch:
-        batch.drop_column("heartbeat_at")
-        batch.drop_column("owner")
+
+    op.drop_column("collection_runs", "heartbeat_at")
+    op.drop_column("collection_runs", "owner")
