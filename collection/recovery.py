@@ -8,18 +8,19 @@ administrators. Its files that no snapshot references are the maintenance DAG's 
 retry with the same run key is safe: a key already committed is never written twice.
 """
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from catalog.models import Resource
 from collection.models import IngestRun, Source
 from collection.vocab import RunStatus
 from exchange import audit
 from exchange.audit import Outcome
+from exchange.background_work import beating
 from exchange.i18n import Message
 from exchange.identity.roles import Role
 from exchange.notifications.service import notify, users_with_role
@@ -33,23 +34,17 @@ RECOVERY = Principal.system("recovery")
 @contextmanager
 def heartbeat(platform: Platform, run_id: int) -> Iterator[None]:
     """Renew the run's heartbeat every ``heartbeat_seconds`` while the block runs."""
-    stop = threading.Event()
 
-    def beat() -> None:
-        while not stop.wait(platform.settings.heartbeat_seconds):
-            with platform.database.transaction() as session:
-                run = session.get(IngestRun, run_id)
-                if run is None or run.status != RunStatus.RUNNING:
-                    return
-                run.heartbeat_at = platform.clock.now()
+    def beat(session: Session) -> bool:
+        run = session.get(IngestRun, run_id)
+        if run is None or run.status != RunStatus.RUNNING:
+            return False
+        run.heartbeat_at = platform.clock.now()
+        return True
 
-    beating = threading.Thread(target=beat, name=f"heartbeat-run-{run_id}", daemon=True)
-    beating.start()
-    try:
+    with beating(platform.database, platform.settings.heartbeat_seconds, beat,
+                 f"heartbeat-run-{run_id}"):  # fmt: skip
         yield
-    finally:
-        stop.set()
-        beating.join()
 
 
 def abandon_dead_runs(platform: Platform) -> list[int]:
