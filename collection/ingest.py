@@ -25,7 +25,7 @@ from collection.set_aside import report_set_aside
 from collection.sources import get_source, reach_of, secret_of
 from collection.staging import Staged, staged
 from collection.vocab import Freshness, LoadMode, RunStatus
-from exchange import audit
+from exchange import audit, fault_points
 from exchange.audit import Outcome
 from exchange.backup.consistency import CommittedSnapshot
 from exchange.errors import DomainError
@@ -57,6 +57,7 @@ def ingest(
     run_id, code, done = _start(platform, source_id, run_key)
     if done:
         return _load_run(platform, run_id)
+    fault_points.reached("ingest.started")
     with heartbeat(platform, run_id):
         return _run(platform, store, source_id, run_key, run_id, code)
 
@@ -142,8 +143,11 @@ def _commit(
         },
         sensitive=sensitive,
     )
+    fault_points.reached("ingest.committed")  # the snapshot is in, its run not yet recorded
     watermark = None if rows.watermark is None else str(rows.watermark)
-    return _finish(platform, run_id, snapshot_id=snapshot_id, rows=rows, watermark=watermark)
+    run = _finish(platform, run_id, snapshot_id=snapshot_id, rows=rows, watermark=watermark)
+    fault_points.reached("ingest.recorded")
+    return run
 
 
 def _start(platform: Platform, source_id: int, run_key: str) -> tuple[int, str, bool]:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from catalog.entries import get_resource, published_version
 from catalog.models import Resource
 from catalog.vocab import ResourceStatus, ShareType
+from exchange import fault_points
 from exchange.actions import ACTIONS, relation_of
 from exchange.errors import Conflict, InvalidInput, PermissionDenied, not_found
 from exchange.identity.roles import Role
@@ -420,6 +421,8 @@ def approve(
     request.decided_by, request.decided_at = actor.user_id, env.now
     if not request.sensitive:
         _open_access(session, actor, env, request)
+    session.flush()
+    fault_points.reached("approval.decided")  # all written, nothing committed yet
     return request
 
 

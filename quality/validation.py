@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from catalog.entries import get_resource, published_version
 from catalog.models import Resource
-from exchange import audit
+from exchange import audit, fault_points
 from exchange.actions import ACTIONS, relation_of
 from exchange.audit import Outcome
 from exchange.background_work import tracked
@@ -126,6 +126,7 @@ def _validate(
     results = run_checks(data, checks, today=today, key_columns=located_by)
     seconds = timer.perf_counter() - started
     failed = [r for r in results if not r.success]
+    fault_points.reached("validation.checked")
     with platform.database.transaction() as session:
         env = platform.workflow_environment(session)
         run = ValidationRun(
@@ -163,7 +164,8 @@ def _validate(
                 "quarantined": run.blocking_failed,
             },
         )
-        return run
+    fault_points.reached("validation.recorded")
+    return run
 
 
 def _serve_passing(session: Session, run: ValidationRun, now: datetime) -> None:

@@ -89,8 +89,11 @@ def serving(platform: "Platform") -> Iterator[str]:
 
 
 @contextmanager
-def server_process(platform: "Platform") -> "Iterator[tuple[str, subprocess.Popen[bytes]]]":
-    """As :func:`serving`, with the process itself, for a test that kills it."""
+def server_process(
+    platform: "Platform", **environment: str
+) -> "Iterator[tuple[str, subprocess.Popen[bytes]]]":
+    """As :func:`serving`, with the process itself, for a test that kills it; ``environment``
+    adds to the server's."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = int(probe.getsockname()[1])
@@ -101,6 +104,7 @@ def server_process(platform: "Platform") -> "Iterator[tuple[str, subprocess.Pope
         "EXCHANGE_DATA_DIR": str(settings.data_dir),
         "EXCHANGE_API_PORT": str(port),
         "EXCHANGE_IMPORT_MAX_ROWS": str(settings.import_max_rows),
+        **environment,
     }
     server = subprocess.Popen(
         [EXCHANGE, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL

@@ -2,7 +2,9 @@
 once recovery has looked, the store's current snapshot is the old or the new one, and a retry
 with the run's key completes it exactly once, its record, snapshot and audit record agreeing."""
 
+import os
 import random
+import signal
 import subprocess
 import sys
 import time
@@ -17,6 +19,7 @@ from collection.vocab import RunStatus
 from exchange.audit.models import AuditRecord
 from exchange.audit.verify import verify_chain
 from exchange.clock import FrozenClock
+from exchange.fault_points import KILL_AT
 from exchange.identity.roles import Role
 from exchange.notifications.models import Notification
 from exchange.settings import Settings
@@ -27,6 +30,8 @@ from tests.collection_fixtures import drop_folder, publish_enterprises
 from tests.factories import make_user
 
 ROWS = 120_000
+# The commit boundaries of an ingest run (exchange.fault_points), in the order it reaches them.
+INGEST_POINTS = ("ingest.started", "ingest.committed", "ingest.recorded")
 
 
 def _big_drop(world: CatalogWorld) -> tuple[str, int]:
@@ -47,15 +52,14 @@ def _big_drop(world: CatalogWorld) -> tuple[str, int]:
         return code, source.id
 
 
-def _environment(settings: Settings) -> dict[str, str]:
-    """The platform the test sees, for a process of its own."""
-    import os
-
+def _environment(settings: Settings, kill_at: str | None = None) -> dict[str, str]:
+    """The platform the test sees, for a process of its own; killed at a named point if given."""
     return {
         **os.environ,
         "EXCHANGE_DATABASE_URL": settings.resolved_database_url,
         "EXCHANGE_DATA_DIR": str(settings.data_dir),
         "EXCHANGE_WAREHOUSE_PATH": str(settings.resolved_warehouse_path),
+        **({KILL_AT: kill_at} if kill_at else {}),
     }
 
 
@@ -85,19 +89,21 @@ def test_r9_an_ingest_killed_at_random_points_is_abandoned_then_retried_once(
     current = store.current_snapshot_id(code)
     seeded = random.Random(28)
     outcomes = []
-    for attempt in range(3):
+    # Each commit boundary by name, then seeded moments anywhere in the run.
+    kills = [*INGEST_POINTS, None, None]
+    for attempt, point in enumerate(kills):
         key = f"killed-{attempt}"
         worker = subprocess.Popen(
             [sys.executable, "-m", "exchange_cli", "collection", "ingest", str(source_id),
              "--run-key", key],
-            env=_environment(settings), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            env=_environment(settings, kill_at=point),
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
-        # Once the run has started, a seeded moment within it (the first attempt at once);
-        # a run that finished before its moment is a kill after every commit.
-        _wait_until_started(world, key, worker)
-        time.sleep(0 if attempt == 0 else seeded.uniform(0.0, 2.5))
-        worker.kill()
-        worker.wait()
+        if point is None:
+            _wait_until_started(world, key, worker)
+            time.sleep(seeded.uniform(0.0, 2.5))
+            worker.kill()
+        assert worker.wait() == -signal.SIGKILL or point is None
 
         abandon_dead_runs(world.platform)
         assert _running(world) == 0
@@ -120,9 +126,10 @@ def test_r9_an_ingest_killed_at_random_points_is_abandoned_then_retried_once(
         assert store.scan(code, columns=("uscc",)).num_rows == ROWS
         current = written[0].snapshot_id
 
-    assert any(outcome == RunStatus.ABANDONED for outcome in outcomes), outcomes
+    # Killed at "started" and "committed" the run was abandoned; at "recorded" it had finished.
+    assert outcomes[:3] == [RunStatus.ABANDONED, RunStatus.ABANDONED, RunStatus.SUCCEEDED]
     with world.platform.database.transaction() as session:
-        for attempt in range(3):
+        for attempt in range(len(kills)):
             recorded = session.scalars(
                 select(AuditRecord.detail).where(
                     AuditRecord.action == "collection.ingest",
@@ -202,19 +209,21 @@ def test_r19_a_validation_killed_at_random_points_leaves_all_of_its_result_or_no
             )
         return runs or 0, records or 0
 
-    for _attempt in range(3):
+    for point in ("validation.checked", "validation.recorded", None, None):
         before, _ = counts()
         worker = subprocess.Popen(
             [sys.executable, "-m", "exchange_cli", "quality", "validate", code],
-            env=_environment(world.platform.settings),
+            env=_environment(world.platform.settings, kill_at=point),
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
-        time.sleep(seeded.uniform(0.5, 6.0))
-        worker.kill()
+        if point is None:
+            time.sleep(seeded.uniform(0.5, 6.0))
+            worker.kill()
         worker.wait()
         runs, records = counts()
         assert runs == records
-        assert runs in (before, before + 1)
+        expected = {"validation.checked": {before}, "validation.recorded": {before + 1}}
+        assert runs in expected.get(point or "", {before, before + 1})
     validate_snapshot(world.platform, code=code)
     runs, records = counts()
     assert runs == records

@@ -1,5 +1,5 @@
 """R14/R16: the API process killed (SIGKILL) at seeded moments while it approves requests and
-serves reads: each request is afterwards either pending or approved with its grant and its audit
+serves reads: each request is afterwards either as filed or approved with its grant and its audit
 record — never a grant without its record nor a record without its grant — an approval the
 caller saw accepted survives, and the reviewer's retry completes what the kill cut off."""
 
@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from exchange.audit.models import AuditRecord
 from exchange.audit.verify import verify_chain
+from exchange.fault_points import KILL_AT
 from policies import grants
 from policies.models import AccessRequest
 from tests.catalog_fixtures import CatalogWorld
@@ -42,10 +43,14 @@ def test_r14_an_api_killed_while_approving_leaves_each_request_whole(
     code = publish_with_data(world)
     reviewer, consumer = bearer(world, "data_reviewer"), bearer(world, "consumer")
     seeded = random.Random(28)
-    for attempt in range(3):
+    # First killed at the approval's own boundary (all written, nothing committed), then at
+    # seeded moments while it approves and serves reads.
+    for attempt, point in enumerate(("approval.decided", None, None)):
         request_id = file(world, code, ["legal_representative", "phone"])
+        filed = _state(world, request_id)
         accepted: list[int] = []
-        with server_process(world.platform) as (base, server):
+        killing = {KILL_AT: point} if point else {}
+        with server_process(world.platform, **killing) as (base, server):
 
             def approve(
                 base: str = base, request_id: int = request_id, accepted: list[int] = accepted
@@ -68,13 +73,16 @@ def test_r14_an_api_killed_while_approving_leaves_each_request_whole(
             workers = [threading.Thread(target=approve), threading.Thread(target=read)]
             for worker in workers:
                 worker.start()
-            time.sleep(seeded.uniform(0.0, 0.4) if attempt else 0.0)
-            server.kill()
-            server.wait()
+            if point is None:
+                time.sleep(seeded.uniform(0.0, 0.4) if attempt > 1 else 0.0)
+                server.kill()
+            server.wait(timeout=60)  # at its named point, the server kills itself
             for worker in workers:
                 worker.join()
 
         status, granted, recorded = _state(world, request_id)
+        if point is not None:
+            assert (status, granted, recorded) == filed  # as filed: nothing of the approval
         if accepted == [200]:
             assert (status, granted) == ("approved", 1)  # what the caller saw accepted survives
         assert (granted, recorded) in ((0, 0), (1, 1)), (status, granted, recorded)
