@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from pyshacl import validate
 from rdflib import RDF, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCAT, DCTERMS, SH, SKOS
 from sqlalchemy import select
 
 from catalog.dcat import dcat_catalog
@@ -22,6 +21,12 @@ from exchange.runtime import Platform
 
 SHAPES = Path(__file__).parent / "dcat-ap-3.0.1"
 BASE = "https://data.city.example"
+# Plain namespaces: pytest looks into a test module's names, and rdflib's defined namespaces
+# warn at every name they do not define.
+DCAT = Namespace("http://www.w3.org/ns/dcat#")
+DCTERMS = Namespace("http://purl.org/dc/terms/")
+SH = Namespace("http://www.w3.org/ns/shacl#")
+SKOS = Namespace("http://www.w3.org/2004/02/skos/core#")
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 
 
@@ -90,7 +95,7 @@ def test_r1_a_harvest_finds_every_published_entry_once_with_its_distributions(
 ) -> None:
     graph, _document = exported
     with platform.database.transaction() as session:
-        statuses = dict(session.execute(select(Resource.code, Resource.status)).tuples().all())
+        statuses = dict(session.execute(select(Resource.code, Resource.status)).all())
         shared = set(
             session.scalars(
                 select(Resource.code)
