@@ -1,6 +1,8 @@
 """Starting the platform as a user would, for end-to-end tests: migrate, seed the demo, serve."""
 
+import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -106,9 +108,12 @@ def server_process(
         "EXCHANGE_IMPORT_MAX_ROWS": str(settings.import_max_rows),
         **environment,
     }
+    # A session of its own: on PostgreSQL the server runs worker processes, and killing the
+    # server means killing them all, as stopping a container does.
     server = subprocess.Popen(
-        [EXCHANGE, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+        [EXCHANGE, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_answering(base, server)
@@ -117,3 +122,10 @@ def server_process(
         if server.poll() is None:
             server.terminate()
         server.wait(timeout=10)
+        kill_all(server)
+
+
+def kill_all(server: "subprocess.Popen[bytes]") -> None:
+    """SIGKILL to the server and every worker process it started."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(server.pid, signal.SIGKILL)

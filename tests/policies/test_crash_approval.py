@@ -19,7 +19,7 @@ from tests.catalog_fixtures import CatalogWorld
 from tests.scenarios.data import PURPOSE, publish_with_data, rows_url
 from tests.scenarios.people import bearer
 from tests.scenarios.requests import file
-from tests.servers import server_process
+from tests.servers import kill_all, server_process
 
 
 def _state(world: CatalogWorld, request_id: int) -> tuple[str, int, int]:
@@ -75,8 +75,10 @@ def test_r14_an_api_killed_while_approving_leaves_each_request_whole(
                 worker.start()
             if point is None:
                 time.sleep(seeded.uniform(0.0, 0.4) if attempt > 1 else 0.0)
-                server.kill()
-            server.wait(timeout=60)  # at its named point, the server kills itself
+            else:  # the process serving the approval kills itself at the point
+                workers[0].join(timeout=60)
+            kill_all(server)
+            server.wait(timeout=60)
             for worker in workers:
                 worker.join()
 
