@@ -26,7 +26,7 @@ from exchange.identity.roles import Role
 from exchange.notifications.service import notify, users_with_role
 from exchange.principal import Principal
 from exchange.runtime import Platform
-from exchange.work_owner import is_gone
+from exchange.work_owner import why_dead
 
 RECOVERY = Principal.system("recovery")
 
@@ -58,13 +58,12 @@ def abandon_dead_runs(platform: Platform) -> list[int]:
         ).all()
         for run in running:
             last_sign = run.heartbeat_at or run.started_at
-            gone = is_gone(run.owner)
-            # A process seen alive on this host keeps its run; elsewhere, silence decides.
-            if gone is False or (gone is None and last_sign > silent_since):
+            why = why_dead(run.owner, last_sign, silent_since)
+            if why is None:
                 continue
             reason = (
                 Message("its process ended")
-                if gone
+                if why == "gone"
                 else Message("no sign of life since {since}",
                              since=last_sign.isoformat(timespec="seconds"))
             )  # fmt: skip

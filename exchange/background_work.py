@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from exchange.db import Base, Database
 from exchange.runtime import Platform
-from exchange.work_owner import is_gone, this_process
+from exchange.work_owner import this_process, why_dead
 
 
 class WorkState(StrEnum):
@@ -109,9 +109,4 @@ def dead_work(session: Session, *, now: datetime, stale_minutes: int) -> list[Ba
     running = session.scalars(
         select(BackgroundWork).where(BackgroundWork.state == WorkState.RUNNING).with_for_update()
     ).all()
-    dead = []
-    for work in running:
-        gone = is_gone(work.owner)
-        if gone or (gone is None and work.heartbeat_at <= silent_since):
-            dead.append(work)
-    return dead
+    return [work for work in running if why_dead(work.owner, work.heartbeat_at, silent_since)]

@@ -7,6 +7,7 @@ tells at once whether the owner is gone; work owned on another host is judged by
 
 import os
 import socket
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 
@@ -35,6 +36,18 @@ def is_gone(owner: str | None) -> bool | None:
     except PermissionError:  # alive, another user's
         pass
     return started != _start_time(pid)
+
+
+def why_dead(owner: str | None, last_sign: datetime, silent_since: datetime) -> str | None:
+    """ "gone" when the owner's process ended on this host, "silent" when it cannot be looked up
+    and showed no sign of life since ``silent_since``; None while it may still be at work. A
+    process seen alive on this host keeps its work however long it takes."""
+    gone = is_gone(owner)
+    if gone:
+        return "gone"
+    if gone is None and last_sign <= silent_since:
+        return "silent"
+    return None
 
 
 def _start_time(pid: int) -> str:
