@@ -10,6 +10,7 @@ from exchange.db import Base, StoredMessage
 from exchange.deadlines.service import Assignment
 from exchange.i18n import Message
 from exchange.identity.roles import Role
+from exchange.worklist.service import HandOff
 
 
 class Classification(Base):
@@ -88,6 +89,42 @@ class ResourceVersion(Base):
     items: Mapped[list["DataItem"]] = relationship(
         cascade="all, delete-orphan", order_by="DataItem.position", lazy="selectin"
     )
+
+    def hand_off(self, action: str) -> HandOff | None:
+        """Who acts next (R1): the department's catalog reviewers review what was submitted; the
+        registrar who submitted it revises what came back, and hears that it was published."""
+        names = {"resource": self.name, "code": self.resource.code}
+        link = f"/catalog/{self.resource.code}"
+        registrar = self.submitted_by or self.created_by
+        if action == "submit":
+            return HandOff(
+                "catalog.review",
+                Message("Review the catalog entry {resource} ({code})", **names),
+                Message(
+                    "A registrar submitted {resource} ({code}) for review and publication.", **names
+                ),
+                link,
+                role=Role.CATALOG_REVIEWER,
+                department_id=self.resource.provider_department_id,
+            )
+        if action == "return":
+            return HandOff(
+                "catalog.returned",
+                Message("Revise the returned catalog entry {resource} ({code})", **names),
+                Message("The reviewer returned it; the reason is on the entry's page.", **names),
+                link,
+                user_id=registrar,
+            )
+        if action == "approve":
+            return HandOff(
+                "catalog.published",
+                Message("Catalog entry {resource} ({code}) is published", **names),
+                Message("Other departments now find it in the catalog.", **names),
+                link,
+                user_id=registrar,
+                acknowledge=True,
+            )
+        return None
 
 
 class DataItem(Base):

@@ -21,11 +21,17 @@ PROVIDER_PATHS = (
 )
 
 
+def may_visit(principal: Principal, path: str) -> bool:
+    """Whether the person's confinement lets them open ``path`` (the portal's home page is
+    everybody's)."""
+    return (
+        Role.CLOUD_PROVIDER not in principal.roles or path == "/" or path.startswith(PROVIDER_PATHS)
+    )
+
+
 def confine(principal: Principal, path: str) -> None:
-    """Refuse a provider's staff a path outside their work (the portal's home page included)."""
-    if Role.CLOUD_PROVIDER not in principal.roles or path == "/":
-        return
-    if not path.startswith(PROVIDER_PATHS):
+    """Refuse a provider's staff a path outside their work."""
+    if not may_visit(principal, path):
         raise PermissionDenied(
             "a cloud provider's staff work only on the work orders addressed to their company",
             detail={"path": path[:200]},

@@ -36,6 +36,7 @@ from exchange.identity.models import (
 from exchange.notifications.models import Notification, OutboxEmail
 from exchange.workdays.models import CalendarDay, CalendarYear
 from exchange.workflow.models import WorkflowEvent
+from exchange.worklist.models import Task
 from policies.models import AccessRequest, DataUsage, Dispute, Grant, Suspension, UseReport
 from projects.models import (
     AnnualPlan,
@@ -109,6 +110,7 @@ __all__ = [
     "StatutorySharing",
     "StewardExpectation",
     "Suspension",
+    "Task",
     "UsageStatement",
     "UseReport",
     "User",

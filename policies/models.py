@@ -13,6 +13,7 @@ from exchange.deadlines.service import Assignment
 from exchange.i18n import Message
 from exchange.identity.models import Department
 from exchange.identity.roles import Role
+from exchange.worklist.service import HandOff
 from policies.vocab import access_of
 
 REVIEW = "access_review"
@@ -72,8 +73,72 @@ class AccessRequest(Base):
 
     def deadline_title(self, kind: str) -> Message:
         """Names a reviewer recognises in a work list: who asks, for which resource."""
+        return Message("Decide the request of {consumer} for {resource} ({code})", **self._names())
+
+    def hand_off(self, action: str) -> HandOff | None:
+        """Who acts next (R14): the provider's reviewers decide a filed or answered request, its
+        data resource administrator reviews confidentiality, the consumer who filed it answers a
+        question and hears the decision."""
+        names = self._names()
+        link = f"/access/requests/{self.id}"
+        provider = self.provider_department_id
+        if action in ("submit", "answer"):
+            return HandOff(
+                "access_request.review",
+                self.deadline_title(REVIEW),
+                Message(
+                    "{consumer} asks for {resource} ({code}): decide within the deadline "
+                    "shown in your work list (R14).",
+                    **names,
+                ),
+                link,
+                role=Role.DATA_REVIEWER,
+                department_id=provider,
+            )
+        if action == "approve_pending_review":
+            return HandOff(
+                "access_request.confidentiality_review",
+                Message(
+                    "Confidentiality review of the request of {consumer} for {resource} ({code})",
+                    **names,
+                ),
+                Message("The reviewer approved it pending your confidentiality review.", **names),
+                link,
+                role=Role.DATA_RESOURCE_ADMIN,
+                department_id=provider,
+            )
+        if action == "ask_info":
+            return HandOff(
+                "access_request.question",
+                Message(
+                    "Answer the question of {provider} about your request for {resource} ({code})",
+                    **names,
+                ),
+                Message("The review is paused until you answer.", **names),
+                link,
+                user_id=self.requested_by,
+            )
+        decided = {
+            "approve": "{provider} approved your request for {resource} ({code})",
+            "clear": "{provider} approved your request for {resource} ({code})",
+            "reject": "{provider} rejected your request for {resource} ({code})",
+            "refuse": "{provider} rejected your request for {resource} ({code})",
+        }
+        if action in decided:
+            return HandOff(
+                "access_request.decided",
+                Message(decided[action], **names),
+                Message("Open the request to see the decision and what you may read.", **names),
+                link,
+                acknowledge=True,
+                user_id=self.requested_by,
+            )
+        return None
+
+    def _names(self) -> dict[str, str]:
+        """The resource, its code and both departments, as people name them."""
         session = object_session(self)
-        assert session is not None, "a request gets its deadline inside a transaction"
+        assert session is not None, "a request hands work on inside a transaction"
         code, name = session.execute(
             select(Resource.code, ResourceVersion.name)
             .join(ResourceVersion, ResourceVersion.resource_id == Resource.id)
@@ -81,11 +146,12 @@ class AccessRequest(Base):
             .order_by(ResourceVersion.number.desc())
             .limit(1)
         ).one()
-        consumer = session.get_one(Department, self.consumer_department_id).name
-        return Message(
-            "Decide the request of {department} for {resource} ({code})",
-            department=consumer, resource=name, code=code,
-        )  # fmt: skip
+        return {
+            "resource": name,
+            "code": code,
+            "consumer": session.get_one(Department, self.consumer_department_id).name,
+            "provider": session.get_one(Department, self.provider_department_id).name,
+        }  # fmt: skip
 
 
 class Grant(Base):

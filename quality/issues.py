@@ -21,7 +21,6 @@ from exchange.errors import Conflict, InvalidInput, not_found
 from exchange.i18n import Message
 from exchange.identity.roles import Role
 from exchange.identity.visibility import Records, sees_all
-from exchange.notifications.service import notify, users_with_role
 from exchange.principal import Principal
 from exchange.workdays import WorkingDayCalendar
 from exchange.workdays.deadline import working_days_left
@@ -81,22 +80,6 @@ def open_issue(
         detail={"resource": code, "rows": issue.row_count, "origin": issue.origin},
     )
     refresh_open_count(session, code, env.now)
-    due = issue.deadline_assignment(FEEDBACK)
-    notify(
-        session,
-        users=users_with_role(session, Role(str(due.role)), issue.department_id),
-        kind="quality.issue",
-        title=Message("Quality issue to answer: {title}", title=heading(issue)),
-        body=Message(
-            "{count} findings in {code}. Verify or correct them and answer within {days} working "
-            "days (R19).",
-            count=issue.row_count,
-            code=code,
-            days=env.settings.quality_feedback_days,
-        ),
-        link=f"/quality/issues/{issue.id}",
-        now=env.now,
-    )
     return issue
 
 

@@ -11,6 +11,7 @@ from exchange.db import Base, StoredMessage
 from exchange.deadlines.service import Assignment
 from exchange.i18n import Message
 from exchange.identity.roles import Role
+from exchange.worklist.service import HandOff
 
 FEEDBACK = "quality_feedback"
 
@@ -133,6 +134,34 @@ class QualityIssue(Base):
             id=self.id,
             title=self.title_message or self.title[:100],
         )
+
+    def hand_off(self, action: str) -> HandOff | None:
+        """Who acts next (R19): the responsible department answers an opened or returned issue;
+        the bureau's data stewards judge the answer."""
+        title = self.title_message or Message("{title}", title=self.title[:100])
+        link = f"/quality/issues/{self.id}"
+        if action in ("open", "return"):
+            return HandOff(
+                "quality.issue",
+                self.deadline_title(""),
+                Message(
+                    "{count} findings: verify or correct them and answer within the "
+                    "deadline shown in your work list (R19).",
+                    count=self.row_count,
+                ),
+                link,
+                role=Role.DATA_RESOURCE_ADMIN,
+                department_id=self.department_id,
+            )
+        if action == "answer":
+            return HandOff(
+                "quality.answered",
+                Message("Judge the answer to quality issue {id}: {title}", id=self.id, title=title),
+                Message("The responsible department answered; verify it or return it."),
+                link,
+                role=Role.DATA_STEWARD,
+            )
+        return None
 
 
 class FindingAnswer(Base):

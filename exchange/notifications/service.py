@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from exchange.errors import NotFound
@@ -79,3 +79,44 @@ def mark_read(
     if notification.read_at is None:
         notification.read_at = now
     return notification
+
+
+def unread_count(session: Session, *, user_id: int) -> int:
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Notification)
+            .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        )
+        or 0
+    )
+
+
+def inbox_size(session: Session, *, user_id: int) -> int:
+    return (
+        session.scalar(
+            select(func.count()).select_from(Notification).where(Notification.user_id == user_id)
+        )
+        or 0
+    )
+
+
+def page_of_inbox(session: Session, *, user_id: int, offset: int, limit: int) -> list[Notification]:
+    """One page of the inbox, newest first."""
+    return list(
+        session.scalars(
+            select(Notification)
+            .where(Notification.user_id == user_id)
+            .order_by(Notification.id.desc())
+            .offset(offset)
+            .limit(limit)
+        )
+    )
+
+
+def mark_all_read(session: Session, *, user_id: int, now: datetime) -> None:
+    session.execute(
+        update(Notification)
+        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        .values(read_at=now)
+    )

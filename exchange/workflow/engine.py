@@ -31,6 +31,7 @@ from exchange.principal import Principal
 from exchange.settings import Settings
 from exchange.workdays import WorkingDayCalendar
 from exchange.workflow.models import WorkflowEvent
+from exchange.worklist.service import HandsOff, end_tasks, hand_off
 
 
 class DeadlineEffect(StrEnum):
@@ -181,7 +182,29 @@ def take_action(
         detail={"from": from_state, "to": transition.target, "comment": comment, **(detail or {})},
     )
     session.flush()
+    _hand_on(session, workflow, subject, action, actor, env.now)
     return event
+
+
+def _hand_on(
+    session: Session,
+    workflow: Workflow,
+    subject: WorkflowSubject,
+    action: str,
+    actor: Principal,
+    now: datetime,
+) -> None:
+    """The step ends what was waiting on the record; the record names who acts next."""
+    end_tasks(session, subject_type=workflow.subject_type, subject_id=subject.id, by=actor, now=now)
+    handed = subject.hand_off(action) if isinstance(subject, HandsOff) else None
+    if handed is not None:
+        hand_off(
+            session,
+            subject_type=workflow.subject_type,
+            subject_id=subject.id,
+            handed=handed,
+            now=now,
+        )
 
 
 def _apply_deadline_step(

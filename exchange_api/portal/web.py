@@ -34,11 +34,13 @@ from exchange.errors import (
 )
 from exchange.i18n import LANGUAGE_NAMES, Message
 from exchange.identity.token_cache import TokenCache
+from exchange.notifications.service import unread_count
 from exchange.principal import Principal
 from exchange.runtime import Platform
 from exchange_api.confinement import confine
 from exchange_api.errors import record_refusal
 from exchange_api.portal.i18n import COOKIE, LANGUAGES, language_of, translations
+from exchange_api.portal.menu import menu_for
 from exchange_api.portal.times import shown_day, shown_time
 
 SESSION_COOKIE = "exchange_session"
@@ -153,12 +155,21 @@ def _may(principal: Principal | None, obj: str, action: str, relation: Relation 
     return principal is not None and ACTIONS.allows(principal, relation, obj, action)
 
 
+def _unread(platform: Platform, principal: Principal | None) -> int:
+    """The signed-in person's unread messages, counted for the menu on every page."""
+    if principal is None or principal.user_id is None:
+        return 0
+    with platform.database.transaction() as session:
+        return unread_count(session, user_id=principal.user_id)
+
+
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     lang = language(request)
     gettext = translations(lang).gettext
     principal: Principal | None = getattr(request.state, "principal", None)
     secret = request.cookies.get(SESSION_COOKIE)
-    zone = request.app.state.platform.settings.zone
+    platform: Platform = request.app.state.platform
+    zone = platform.settings.zone
     response = TEMPLATES.TemplateResponse(
         request,
         template,
@@ -172,6 +183,8 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
             "chart_value": shown_value,
             "language_names": LANGUAGE_NAMES,
             "user": principal,
+            "menu": menu_for(principal) if principal is not None else [],
+            "unread": _unread(platform, principal),
             # Buttons for whole-city actions ask the action table, as the services do.
             "may": functools.partial(_may, principal),
             "csrf_token": csrf_token(secret) if secret else "",

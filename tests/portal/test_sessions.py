@@ -37,7 +37,7 @@ def test_sign_in_needs_the_form_token_and_sets_a_protected_cookie(
     assert "SameSite=lax" in cookie
     home = client.get("/")
     assert home.status_code == 200
-    assert "我的待办" in home.text
+    assert "待办" in home.text
 
 
 def test_forms_without_their_token_are_refused_and_sign_out_ends_the_session(

@@ -46,6 +46,7 @@ OWN_BUSINESS = {
     ("POST", "/account/tokens"),
     ("POST", "/account/tokens/{token_id}/revoke"),
     ("POST", "/account/password"),
+    ("POST", "/notifications/read"),
     ("POST", "/logout"),
     ("POST", "/api/v1/catalog/validate"),
 }

@@ -18,6 +18,7 @@ from exchange.identity.models import Department
 from exchange.runtime import Platform
 from exchange.workdays.spans import add_months
 from exchange.workflow.engine import history
+from exchange.worklist.service import acknowledge
 from exchange_api.deps import AppPlatform, DbSession
 from exchange_api.portal.web import (
     FormLists,
@@ -149,9 +150,13 @@ def request_page(
     request_id: int,
     actor: PortalUser,
     session: DbSession,
+    platform: AppPlatform,
     error: str | None = None,
 ) -> Response:
     found = requests.get_request(session, request_id, actor)
+    if actor.user_id is not None:
+        link = f"/access/requests/{request_id}"
+        acknowledge(session, link=link, user_id=actor.user_id, now=platform.clock.now())
     resource = session.get_one(Resource, found.resource_id)
     departments = dict(session.execute(select(Department.id, Department.name)).all())
     # The buttons are what the workflow opens from this state to the actor's roles (their roles
@@ -196,7 +201,7 @@ def decide(
     )
     if refused:
         with platform.database.transaction() as session:
-            return request_page(request, request_id, actor, session, error=refused)
+            return request_page(request, request_id, actor, session, platform, error=refused)
     return redirect(f"/access/requests/{request_id}", notice=say(request, "Saved"))
 
 

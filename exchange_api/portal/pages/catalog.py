@@ -19,6 +19,7 @@ from exchange.charts import Chart
 from exchange.data_status import DataStatus
 from exchange.identity.models import Department
 from exchange.runtime import Platform
+from exchange.worklist.service import acknowledge
 from exchange_api.deps import AppPlatform, DbSession
 from exchange_api.portal.charts import chart_context, charts_answer
 from exchange_api.portal.web import PortalUser, render
@@ -55,6 +56,9 @@ def resource_page(
     platform: AppPlatform,
 ) -> Response:  # fmt: skip
     resource = entries.visible_resource(session, f"{classification}/{sequence}", actor)
+    if actor.user_id is not None:
+        link = f"/catalog/{resource.code}"
+        acknowledge(session, link=link, user_id=actor.user_id, now=platform.clock.now())
     version = entries.published_version(session, resource) or entries.working_version(
         session, resource
     )

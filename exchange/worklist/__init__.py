@@ -1,0 +1,2 @@
+"""Work handed from one person to the next: the tasks of a work list and the messages that
+announce them."""

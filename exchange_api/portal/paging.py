@@ -1,0 +1,41 @@
+"""Long lists a page at a time: which page was asked for, and the links to the others."""
+
+from dataclasses import dataclass
+
+from fastapi import Request
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class Paging:
+    number: int  # 1-based, as people count pages
+    size: int
+    total: int
+
+    @property
+    def offset(self) -> int:
+        return (self.number - 1) * self.size
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.size))
+
+    @property
+    def first_row(self) -> int:
+        return min(self.total, self.offset + 1)
+
+    @property
+    def last_row(self) -> int:
+        return min(self.total, self.offset + self.size)
+
+
+def asked_page(request: Request) -> int:
+    """The page number in the address; anything but a positive whole number is the first page."""
+    text = request.query_params.get("page", "1")
+    return int(text) if text.isdigit() and int(text) > 0 else 1
+
+
+def paging(request: Request, total: int, size: int = PAGE_SIZE) -> Paging:
+    pages = max(1, -(-total // size))
+    return Paging(min(asked_page(request), pages), size, total)
