@@ -36,9 +36,11 @@ def test_r1_the_catalog_reviewer_has_the_review_queue_and_the_registrar_the_form
 
 def test_r21_the_bureau_supervises_and_the_three_administrators_keep_to_their_pages() -> None:
     bureau = _menu(Role.BUREAU_ADMIN)
-    assert {"/supervision/suspensions", "/supervision/scorecards", "/supervision/violations"} <= set(
-        bureau["Supervision and assessment"]
-    )
+    assert {
+        "/supervision/suspensions",
+        "/supervision/scorecards",
+        "/supervision/violations",
+    } <= set(bureau["Supervision and assessment"])
     assert "/admin" not in bureau["System administration"]  # accounts are not the bureau's
     assert "/admin" in _menu(Role.SYSTEM_ADMIN)["System administration"]
     auditor = _menu(Role.AUDITOR)
