@@ -242,3 +242,13 @@ class SearchEntry(Base):
     status: Mapped[str] = mapped_column(String(12))
     published_at: Mapped[datetime | None]
     tokens: Mapped[str] = mapped_column(Text)
+
+
+class SearchSynonyms(Base):
+    """One group of words people use for the same thing (社保, 社会保险), kept by the bureau: a
+    search for any of them finds entries naming another (R12)."""
+
+    __tablename__ = "catalog_search_synonyms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    terms: Mapped[list[str]] = mapped_column(JSON)

@@ -27,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from catalog.models import DataItem, Resource, ResourceVersion, SearchEntry
+from catalog.synonyms import alternatives, groups
 from catalog.vocab import ResourceStatus
 from exchange.db import table_of
 from exchange.principal import Principal
@@ -205,9 +206,9 @@ def _conditions(
         if department is None
         else or_(audience.is_(None), audience == department)
     ]
-    tokens = query_tokens(query.text)
-    if tokens:
-        conditions.append(_text_match(session, tokens))
+    words = _words(query.text, groups(session))
+    if words:
+        conditions.append(_text_match(session, words))
     for column_name, value in (
         ("provider_department_id", query.provider_department_id),
         ("share_type", query.share_type),
@@ -227,13 +228,36 @@ def _conditions(
     return conditions
 
 
-def _text_match(session: Session, tokens: list[str]) -> ColumnElement[bool]:
+def _words(query: str, synonym_groups: list[list[str]]) -> list[list[list[str]]]:
+    """Each word of the query as the tokens of each of its alternatives (itself and what it
+    stands for through the synonyms): an entry matches when, for every word, it holds all the
+    tokens of one of its alternatives."""
+    words = []
+    for word in query.split():
+        spelled = [query_tokens(a) for a in alternatives(word, synonym_groups)]
+        if spelled := [tokens for tokens in spelled if tokens]:
+            words.append(spelled)
+    return words
+
+
+def _text_match(session: Session, words: list[list[list[str]]]) -> ColumnElement[bool]:
+    """Tokens are CJK characters, their pairs and Latin words and numbers (no operators), so
+    they go into the full-text query as they are."""
     entries = table_of(SearchEntry)
     if session.get_bind().dialect.name == "postgresql":
-        return literal_column("to_tsvector('simple', catalog_search.tokens)").op("@@")(
-            func.plainto_tsquery("simple", " ".join(tokens))
+        tsquery = " & ".join(
+            "(" + " | ".join("(" + " & ".join(tokens) + ")" for tokens in word) + ")"
+            for word in words
         )
-    fts_query = " AND ".join(f'"{token}"' for token in tokens)
+        return literal_column("to_tsvector('simple', catalog_search.tokens)").op("@@")(
+            func.to_tsquery("simple", tsquery)
+        )
+    fts_query = " AND ".join(
+        "("
+        + " OR ".join("(" + " AND ".join(f'"{t}"' for t in tokens) + ")" for tokens in word)
+        + ")"
+        for word in words
+    )
     matching = text(
         "SELECT rowid FROM catalog_search_fts WHERE catalog_search_fts MATCH :q"
     ).bindparams(q=fts_query)

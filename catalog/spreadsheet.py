@@ -7,22 +7,20 @@ language (the national template's Chinese headers, or English ones) and either i
 file with a report naming sheet, row, column and the problem, in Chinese and English.
 """
 
-import io
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
 from pydantic import ValidationError
 
 from catalog.schemas import EntryDraft, ItemDraft
 from catalog.validation import Context, Problem, validate_entry
-from catalog.vocab import LABELS_ZH, parse_term
+from catalog.vocab import label_zh, parse_term
 from exchange.errors import InvalidInput
 from exchange.i18n import Message
-from exchange.spreadsheets import append_row, csv_document, uploaded_table
+from exchange.spreadsheets import csv_document, filled_in_table
 
 SHEET = "目录"
 
@@ -157,30 +155,41 @@ class ParsedEntry:
 MAX_PROBLEMS_SHOWN = 500
 
 
+HEADER_SEARCH_ROWS = 10  # a title, a date line or a note may stand above the headers
+_REQUIRED_MARKS = re.compile(r"[*＊]|[（(]必填[）)]|\s")
+
+
+def _normalised_header(text: str) -> str:
+    """A header as the template names it: required marks (``*``, （必填）) and line breaks
+    people add are not part of it; an English template's header stands for the Chinese one."""
+    bare = _REQUIRED_MARKS.sub("", text)
+    return {c.english.replace(" ", ""): c.header for c in COLUMNS}.get(bare, bare)
+
+
 def read_rows(
     content: bytes, filename: str, *, max_rows: int
-) -> tuple[str, list[tuple[int, dict[str, str]]]]:
-    """The sheet name and its data rows (numbered as the spreadsheet numbers them) by header.
+) -> tuple[str, list[tuple[int, dict[str, str]]], list[str]]:
+    """The sheet name, its data rows (numbered as the spreadsheet numbers them) by header, and
+    the columns the template does not have (reported, their cells not read).
 
-    The header row is checked before any other row is read, and reading stops past ``max_rows``:
-    a wrong or oversized file is refused after reading what it takes to say so."""
-    name, raw = uploaded_table(content, filename, sheet=SHEET)
-    headers = next(raw, None)
-    if headers:  # an English template's headers stand for the national template's
-        chinese = {c.english: c.header for c in COLUMNS}
-        headers = [chinese.get(h, h) for h in headers]
-    if not headers:
-        raise InvalidInput("the file is empty")
-    missing = [c.header for c in COLUMNS if c.header not in headers]
-    if missing:
-        raise InvalidInput(
-            "the header row does not match the template; missing columns: {missing}",
-            detail={"missing_columns": missing},
-            missing=", ".join(missing),
-        )
+    The header row is found among the first rows and checked before any other row is read, and
+    reading stops past ``max_rows``: a wrong or oversized file is refused after reading what it
+    takes to say so."""
+    name, raw, wide_merges = filled_in_table(content, filename, sheet=SHEET)
+    header_row, headers = _header_row(raw)
+    for merge in wide_merges:
+        if merge.last_row > header_row:
+            raise InvalidInput(
+                "the cells {cells} are merged across columns: unmerge them so that each column "
+                "has its own value; nothing was imported",
+                detail={"cells": merge.cells}, error_code="merged_across_columns",
+                cells=merge.cells,
+            )  # fmt: skip
+    known = {c.header for c in COLUMNS}
+    unknown = [h for h in headers if h and h not in known]
     rows = []
-    for number, values in enumerate(raw, start=2):
-        if number - 1 > max_rows:
+    for number, values in enumerate(raw, start=header_row + 1):
+        if number - header_row > max_rows:
             raise InvalidInput(
                 "the file has more than {max_rows} rows; import it in parts",
                 detail={"max_rows": max_rows},
@@ -189,15 +198,43 @@ def read_rows(
             )
         if any(values):
             rows.append(
-                (number, {h: (values[i] if i < len(values) else "") for i, h in enumerate(headers)})
-            )
-    return name, rows
+                (number, {h: (values[i] if i < len(values) else "") for i, h in enumerate(headers)
+                          if h in known})
+            )  # fmt: skip
+    return name, rows, unknown
+
+
+def _header_row(raw: Iterator[list[str]]) -> tuple[int, list[str]]:
+    """The row number and normalised headers of the first row naming the template's columns."""
+    best: list[str] = []
+    for number, values in enumerate(raw, start=1):
+        headers = [_normalised_header(v) for v in values]
+        if "资源名称" in headers and "信息项名称" in headers:
+            missing = [c.header for c in COLUMNS if c.header not in headers]
+            if missing:
+                raise InvalidInput(
+                    "the header row does not match the template; missing columns: {missing}",
+                    detail={"missing_columns": missing, "row": number},
+                    missing=", ".join(missing),
+                )
+            return number, headers
+        if any(values) and not best:
+            best = headers
+        if number >= HEADER_SEARCH_ROWS:
+            break
+    if not best:
+        raise InvalidInput("the file is empty")
+    raise InvalidInput(
+        "no header row of the template in the first {rows} rows: the resource name and item "
+        "name columns were not found; download the template and copy its header row",
+        detail={"missing_columns": [c.header for c in COLUMNS]}, rows=HEADER_SEARCH_ROWS,
+    )  # fmt: skip
 
 
 def parse_entries(
     sheet: str, rows: list[tuple[int, dict[str, str]]], context_for: Callable[[str | None], Context]
-) -> list[ParsedEntry]:
-    """Turn rows into entry drafts, or raise with every problem found in the file."""
+) -> tuple[list[ParsedEntry], list[CellProblem]]:
+    """Rows as entry drafts, and every problem found in them, each at its row and column."""
     problems: list[CellProblem] = []
     letters = {c.header: column_letter(i) for i, c in enumerate(COLUMNS)}
 
@@ -215,16 +252,26 @@ def parse_entries(
             row, header = _locate(problem, entry)
             report(row, header, problem.message, problem.message_zh)
         parsed.append(entry)
-    if problems:
-        problems.sort(key=lambda p: (p.row, p.column))
-        raise InvalidInput(
-            "the catalog file has {problems_count} problem(s); nothing was imported",
-            # The first ones, in file order: enough to start correcting, bounded in size.
-            detail=[p.as_dict() for p in problems[:MAX_PROBLEMS_SHOWN]],
-            error_code="import_rejected",
-            problems_count=len(problems),
-        )
-    return parsed
+    return parsed, problems
+
+
+def cell_problem(sheet: str, row: int, header: str, problem: str, problem_zh: str) -> CellProblem:
+    letter = next(column_letter(i) for i, c in enumerate(COLUMNS) if c.header == header)
+    return CellProblem(sheet, row, letter, header, problem, problem_zh)
+
+
+def refuse_file(problems: list[CellProblem]) -> None:
+    """All or nothing: a file with any problem imports nothing, and its report names them all."""
+    if not problems:
+        return
+    problems.sort(key=lambda p: (p.row, p.column))
+    raise InvalidInput(
+        "the catalog file has {problems_count} problem(s); nothing was imported",
+        # The first ones, in file order: enough to start correcting, bounded in size.
+        detail=[p.as_dict() for p in problems[:MAX_PROBLEMS_SHOWN]],
+        error_code="import_rejected",
+        problems_count=len(problems),
+    )
 
 
 def _groups(
@@ -317,12 +364,12 @@ def _convert(column: Column, value: str) -> tuple[Any, tuple[str, str] | None]:
             return None, (f"{value!r} is not a whole number", f"{value} 不是整数")
     if column.field in ("related_codes", "allowed_values"):
         return [c.strip() for c in value.replace("；", ";").split(";") if c.strip()], None
-    enum_type = _enum_of(kind)
+    enum_type = enum_of(kind)
     if enum_type is not None:
         try:
             return parse_term(enum_type, value).value, None
         except ValueError:
-            allowed = "、".join(LABELS_ZH.get(m, m.value) for m in enum_type)
+            allowed = "、".join(label_zh(m) for m in enum_type)
             return None, (
                 f"{value!r} is not allowed here; use one of: {allowed}",
                 f"{value} 不在可选范围内，应为：{allowed}",
@@ -330,7 +377,7 @@ def _convert(column: Column, value: str) -> tuple[Any, tuple[str, str] | None]:
     return value, None
 
 
-def _enum_of(kind: Any) -> Any:
+def enum_of(kind: Any) -> Any:
     if isinstance(kind, type) and issubclass(kind, StrEnum):
         return kind
     for arg in getattr(kind, "__args__", ()):
@@ -387,47 +434,22 @@ def _cell_text(value: Any, column: Column, language: str) -> str:
         return ";".join(value)
     model = EntryDraft if column.level == "resource" else ItemDraft
     field = model.model_fields.get(column.field)
-    if _enum_of(getattr(field, "annotation", None)) is None:  # free text stays as written
+    kind = enum_of(getattr(field, "annotation", None))
+    if kind is None:  # free text stays as written
         return str(value)
-    return LABELS_ZH.get(str(value), str(value)) if language == "zh" else str(value)
+    return label_zh(kind(value)) if language == "zh" else str(value)
 
 
 def note_in(column: Column, language: str) -> str:
     """What to write in a column, in ``language``: its vocabulary, or its note."""
     model = EntryDraft if column.level == "resource" else ItemDraft
     annotation = getattr(model.model_fields.get(column.field), "annotation", None)
-    kind = _enum_of(annotation)
+    kind = enum_of(annotation)
     if kind is not None:
-        return "/".join(LABELS_ZH.get(m, m.value) if language == "zh" else m.value for m in kind)
+        return "/".join(label_zh(m) if language == "zh" else m.value for m in kind)
     if annotation is bool:
         return "是/否" if language == "zh" else "yes/no"
     return Message(column.note).in_language(language) if column.note else ""
-
-
-def write_xlsx(rows: Iterable[list[str]], language: str = "zh") -> bytes:
-    """The template with ``rows``, its headers and guidance in ``language``; either language's
-    template imports."""
-    words = {w: Message(w).in_language(language) for w in ("Column", "Guidance", "Level")}
-    workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    sheet.title = SHEET if language == "zh" else "catalog"
-    sheet.append([c.header_in(language) for c in COLUMNS])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="DDEBF7")
-    for row in rows:
-        append_row(sheet, row)
-    notes = workbook.create_sheet(Message("Guidance").in_language(language))
-    notes.append([words["Column"], words["Guidance"], words["Level"]])
-    for column in COLUMNS:
-        level = Message("resource") if column.level == "resource" else Message("data item")
-        notes.append([column.header_in(language), note_in(column, language),
-                      level.in_language(language)])  # fmt: skip
-    sheet.freeze_panes = "B2"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def write_csv(rows: Iterable[list[str]], language: str = "zh") -> bytes:

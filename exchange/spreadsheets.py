@@ -11,6 +11,7 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from exchange.errors import InvalidInput
@@ -70,31 +71,95 @@ def neutralised_table(table: "pa.Table") -> "pa.Table":
     return table
 
 
+@dataclass(frozen=True)
+class WideMerge:
+    """Cells merged across columns, e.g. ``A1:F1``, over rows ``first_row`` to ``last_row``."""
+
+    cells: str
+    first_row: int
+    last_row: int
+
+
 def uploaded_table(
     content: bytes, filename: str, *, sheet: str | None = None
 ) -> tuple[str, Iterator[list[str]]]:
     """An uploaded XLSX or CSV as (sheet name, rows of trimmed text), read lazily so that a
     caller may stop at a bad header or too many rows. ``sheet`` names the XLSX sheet to read when
     it is there (the first one otherwise)."""
-    if filename.lower().endswith(".xlsx"):
-        from openpyxl import load_workbook
+    name, rows, _ = _table(content, filename, sheet, merged=False)
+    return name, rows
 
-        try:
-            workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except Exception as error:  # openpyxl raises several kinds for a file that is not XLSX
-            raise InvalidInput(
-                "{filename} is not a readable XLSX file", filename=filename
-            ) from error
-        chosen = workbook[sheet] if sheet in workbook.sheetnames else workbook.worksheets[0]
-        rows = (
-            ["" if v is None else str(v).strip() for v in row]
-            for row in chosen.iter_rows(values_only=True)
-        )
-        return chosen.title, rows
-    if filename.lower().endswith(".csv"):
-        try:
-            text = content.decode("utf-8-sig")
-        except UnicodeDecodeError as error:
-            raise InvalidInput("a CSV file must be UTF-8 text") from error
-        return filename, ([cell.strip() for cell in row] for row in csv.reader(io.StringIO(text)))
+
+def filled_in_table(
+    content: bytes, filename: str, *, sheet: str | None = None
+) -> tuple[str, Iterator[list[str]], list[WideMerge]]:
+    """Like :func:`uploaded_table` for a sheet people fill in by hand: a cell merged down a
+    column gives its value to every row it covers, and the merges across columns are returned
+    for the caller to refuse where they cover data (a title above the headers is one). The
+    whole workbook is read at once, as openpyxl needs to see the merges."""
+    return _table(content, filename, sheet, merged=True)
+
+
+def _table(
+    content: bytes, filename: str, sheet: str | None, *, merged: bool
+) -> tuple[str, Iterator[list[str]], list[WideMerge]]:
+    lowered = filename.lower()
+    if lowered.endswith(".xlsx"):
+        return _xlsx_rows(content, filename, sheet, merged)
+    if lowered.endswith(".csv"):
+        text = decoded(content)
+        rows = ([cell.strip() for cell in row] for row in csv.reader(io.StringIO(text)))
+        return filename, rows, []
+    if lowered.endswith((".xls", ".et", ".wps")):
+        raise InvalidInput(
+            "{filename} is an older Excel or WPS file: open it and save it as an Excel workbook "
+            "(.xlsx), then upload that",
+            detail={"filename": filename}, filename=filename,
+        )  # fmt: skip
     raise InvalidInput("upload the file as .xlsx or .csv", detail={"filename": filename})
+
+
+def decoded(content: bytes) -> str:
+    """CSV text as Excel and WPS save it: UTF-8 (with or without a byte-order mark) or, on
+    Chinese Windows, GBK (read as GB18030, which contains it)."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return content.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise InvalidInput(
+        "the CSV file is neither UTF-8 nor GBK text: save it as CSV UTF-8 or as .xlsx"
+    )
+
+
+def _xlsx_rows(
+    content: bytes, filename: str, sheet: str | None, merged: bool
+) -> tuple[str, Iterator[list[str]], list[WideMerge]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=not merged, data_only=True)
+    except Exception as error:  # openpyxl raises several kinds for a file that is not XLSX
+        raise InvalidInput("{filename} is not a readable XLSX file", filename=filename) from error
+    chosen = workbook[sheet] if sheet in workbook.sheetnames else workbook.worksheets[0]
+    wide = _spread_merged_cells(chosen) if merged else []
+    rows = (
+        ["" if v is None else str(v).strip() for v in row]
+        for row in chosen.iter_rows(values_only=True)
+    )
+    return chosen.title, rows, wide
+
+
+def _spread_merged_cells(sheet: Any) -> list[WideMerge]:
+    """Give each row of a cell merged down one column the merged value; return the merges
+    across columns, left as they are."""
+    wide = []
+    for merge in list(sheet.merged_cells.ranges):
+        if merge.min_col != merge.max_col:
+            wide.append(WideMerge(merge.coord, merge.min_row, merge.max_row))
+            continue
+        value = sheet.cell(merge.min_row, merge.min_col).value
+        sheet.unmerge_cells(merge.coord)
+        for row in range(merge.min_row, merge.max_row + 1):
+            sheet.cell(row, merge.min_col).value = value
+    return wide

@@ -40,9 +40,14 @@ def catalog_import(platform: Platform, file: Path, username: str) -> None:
             )
     except DomainError as error:
         fail(error, platform)
-    click.echo(f"created {len(result.created)} entries, changed {len(result.changed)}")
+    click.echo(
+        f"created {len(result.created)} entries, changed {len(result.changed)}, "
+        f"left {len(result.unchanged)} unchanged"
+    )
     for code in result.created + result.changed:
         click.echo(f"  {code}")
+    for warning in result.warnings:
+        click.echo(f"  note: {warning.get('row', '')} {warning['warning']}")
 
 
 @catalog_group.command("export")

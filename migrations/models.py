@@ -8,6 +8,7 @@ from catalog.models import (
     Resource,
     ResourceVersion,
     SearchEntry,
+    SearchSynonyms,
     StatutorySharing,
 )
 from cloud.models import (
@@ -103,6 +104,7 @@ __all__ = [
     "RoleTerm",
     "Scorecard",
     "SearchEntry",
+    "SearchSynonyms",
     "SharingCheck",
     "SharingLine",
     "SignInThrottle",

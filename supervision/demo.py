@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from collection.ingest import latest_snapshots
 from exchange.clock import FrozenClock
@@ -23,9 +23,11 @@ from exchange.demo import DEMO_DEPARTMENTS, demo_code, demo_person
 from exchange.errors import DomainError
 from exchange.identity.models import Department
 from exchange.identity.roles import Role
+from exchange.notifications.models import Notification
 from exchange.principal import Principal
 from exchange.runtime import Platform
 from exchange.workdays import WorkingDayCalendar, working_day_deadline
+from exchange.worklist.models import Task
 from policies import requests
 from policies.models import DataUsage
 from policies.pdp import DataAccessPolicy, ResourceFacts
@@ -65,7 +67,24 @@ def seed_history(platform: Platform, *, days: int = HISTORY_DAYS, seed: int = 20
     filed, late = _requests(past, loaded, calendar, rng, start, now)
     reads = _reads(platform, loaded, rng, start, now)
     _scorecards(platform, start, now)
+    _caught_up(platform, now - timedelta(days=1))
     return History(filed, late, reads)
+
+
+def _caught_up(platform: Platform, before: datetime) -> None:
+    """The history's people read their messages and took note of the decisions they were told
+    of, as people do: the demo's work lists and message centres start with today's work."""
+    with platform.database.transaction() as session:
+        session.execute(
+            update(Notification)
+            .where(Notification.created_at < before, Notification.read_at.is_(None))
+            .values(read_at=Notification.created_at)
+        )
+        session.execute(
+            update(Task)
+            .where(Task.created_at < before, Task.ends_when_read.is_(True), Task.done_at.is_(None))
+            .values(done_at=Task.created_at, done_by_user_id=Task.assignee_user_id)
+        )
 
 
 def _scorecards(platform: Platform, start: datetime, now: datetime) -> None:

@@ -11,6 +11,8 @@ from exchange_api.portal.pages import (
     audit,
     auth,
     catalog,
+    catalog_batch,
+    catalog_import,
     catalog_work,
     cloud,
     dashboard,
@@ -24,6 +26,7 @@ from exchange_api.portal.pages import (
     sources,
     stewardship,
     supervision,
+    synonyms,
     verification,
 )
 from exchange_api.portal.web import error_page
@@ -38,6 +41,8 @@ def add_portal_routes(app: FastAPI) -> None:
         second_step,
         new_password,
         home,
+        catalog_batch,
+        catalog_import,
         catalog_work,
         catalog,
         disputes,
@@ -53,6 +58,7 @@ def add_portal_routes(app: FastAPI) -> None:
         cloud,
         audit,
         admin,
+        synonyms,
     ):
         app.include_router(module.router)
 

@@ -49,6 +49,7 @@ MENU: tuple[Group, ...] = (
         Entry("Catalog", "/catalog"),
         Entry("Register a resource", "/catalog/new", _any("catalog_entry.register@provider")),
         Entry("Import a catalog", "/catalog/import", _any("catalog_entry.register@provider")),
+        Entry("Drafts to submit", "/catalog/drafts", _any("catalog_entry.submit@provider")),
         Entry("Catalog review", "/catalog/review", _any("catalog_entry.approve@provider")),
         Entry("Sources", "/sources", _any("source.manage@provider", "source.manage")),
     )),
@@ -86,8 +87,9 @@ MENU: tuple[Group, ...] = (
             "cloud_work_order.open@provider", "cloud_application.review")),
     )),
     Group("system", "System administration", (
-        Entry("Administration", "/admin", _any("identity.manage", "identity.assign_roles")),
+        Entry("Users and roles", "/admin", _any("identity.manage", "identity.assign_roles")),
         Entry("Working-day calendar", "/admin/calendar", _any("platform.administer")),
+        Entry("Search synonyms", "/admin/synonyms", _any("catalog.govern")),
         Entry("Audit log", "/audit", _any("audit.search")),
         Entry("My API tokens", "/account/tokens"),
         Entry("Change password", "/account/password"),

@@ -141,6 +141,10 @@ class ValidationReport(BaseModel):
 class ImportReport(BaseModel):
     created: list[str]
     changed: list[str]
+    unchanged: list[str] = Field(description="entries the file left as they were")
+    warnings: list[dict[str, object]] = Field(
+        description="rows matched to an entry by name; columns the template does not have"
+    )
 
 
 class ClassificationCreate(BaseModel):

@@ -6,7 +6,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from catalog.classification import ensure_default_classification
-from catalog.spreadsheet import COLUMNS, entry_rows, write_xlsx
+from catalog.spreadsheet import COLUMNS, entry_rows
+from catalog.spreadsheet_template import write_xlsx
 from exchange.identity.roles import Role
 from exchange.runtime import Platform
 from tests.catalog_fixtures import enterprise_register
@@ -141,7 +142,7 @@ def test_import_with_a_bad_cell_changes_nothing(client: TestClient, people: Peop
         },
         headers=people.registrar,
     )
-    assert good.json() == {"created": ["202/000001"], "changed": []}
+    assert good.json() == {"created": ["202/000001"], "changed": [], "unchanged": [], "warnings": []}
 
 
 def test_exports(client: TestClient, people: People) -> None:

@@ -1,7 +1,13 @@
 """R12: find entries by Chinese substrings, with filters and facet counts, seeing only what one may."""
 
-from catalog import entries, lifecycle
+import orjson
+import pytest
+from sqlalchemy import select
+
+from catalog import entries, lifecycle, synonyms
 from catalog.search import SearchQuery, index_tokens, query_tokens, search
+from exchange.audit.models import AuditRecord
+from exchange.errors import InvalidInput, PermissionDenied
 from tests.catalog_fixtures import CatalogWorld, enterprise_register, insured_persons
 from tests.scenarios.catalog import publish, register
 
@@ -87,3 +93,41 @@ def test_a_new_draft_of_a_published_entry_does_not_change_what_others_find(
             draft=enterprise_register(name="企业登记信息新版"),
         )
     assert find(world, "consumer", text="企业")[1] == ["企业登记信息"]
+
+
+def test_r12_abbreviations_people_type_find_what_the_catalog_names_in_full(
+    world: CatalogWorld,
+) -> None:
+    publish(world)
+    publish(world, insured_persons())
+    for text in ("社保", "社保参保", "社会保险", "社保 信息"):
+        assert find(world, "consumer", text=text)[1] == ["社会保险参保信息"], text
+    assert find(world, "consumer", text="医保")[0] == 0
+
+
+def test_r12_the_bureau_adds_synonyms_and_only_the_bureau(world: CatalogWorld) -> None:
+    publish(world)
+    assert find(world, "consumer", text="营业执照")[0] == 0
+    now = world.platform.clock.now()
+    with pytest.raises(PermissionDenied), world.platform.database.transaction() as session:
+        synonyms.replace_groups(
+            session, actor=world.actor("registrar"), text="营业执照 企业登记", now=now
+        )
+    with world.platform.database.transaction() as session:
+        with pytest.raises(InvalidInput) as refused:
+            synonyms.replace_groups(
+                session, actor=world.actor("admin"), text="营业执照，企业登记\n年报", now=now
+            )
+        assert refused.value.detail == {"line": 2}
+    with world.platform.database.transaction() as session:
+        synonyms.replace_groups(
+            session, actor=world.actor("admin"), text="营业执照，企业登记\n\n", now=now
+        )
+    assert find(world, "consumer", text="营业执照")[1] == ["企业登记信息"]
+    with world.platform.database.transaction() as session:
+        changed = session.scalars(
+            select(AuditRecord).where(AuditRecord.action == "catalog.synonyms_changed")
+        ).one()
+        assert orjson.loads(changed.detail) == {"before": [], "after": [["营业执照", "企业登记"]]}
+        assert synonyms.groups(session)[-1] == ["营业执照", "企业登记"]
+        assert ["社保", "社会保险"] in synonyms.groups(session)  # the built-in ones stay

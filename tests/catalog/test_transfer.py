@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 from catalog.dcat import dcat_catalog
 from catalog.models import Resource
 from catalog.schemas import ItemDraft
-from catalog.spreadsheet import COLUMNS, entry_rows, write_csv, write_xlsx
+from catalog.spreadsheet import COLUMNS, entry_rows, write_csv
+from catalog.spreadsheet_template import write_xlsx
 from catalog.transfer import entries_for_export, import_catalog
 from catalog.vocab import ValueFormat
 from exchange.errors import InvalidInput
@@ -64,18 +65,18 @@ def test_the_english_template_speaks_english_and_imports_alike(world: CatalogWor
     content = write_xlsx(rows, "en")
     book = load_workbook(io.BytesIO(content))
     header = [cell.value for cell in book.worksheets[0][1]]
-    assert header[:3] == ["Resource code", "Resource name", "Classification"]
-    first = dict(zip(header, rows[0], strict=True))
+    assert header[:3] == ["Resource code", "*Resource name", "*Classification"]  # * required
+    first = dict(zip([h.lstrip("*") for h in header], rows[0], strict=True))
     assert (first["Update cycle"], first["Share type"], first["Required"]) == (
         "daily",
         "unconditional",
         "yes",
     )
     guidance = [[cell.value for cell in row] for row in book.worksheets[1].iter_rows()]
-    assert guidance[0] == ["Column", "Guidance", "Level"]
+    assert guidance[0] == ["Column", "Required", "Guidance", "Level"]
     assert not any(CJK.search(str(cell)) for row in guidance for cell in row)
     chinese = load_workbook(io.BytesIO(write_xlsx(template_rows(), "zh"))).worksheets[1]
-    assert next(chinese.iter_rows(values_only=True)) == ("列", "填写说明", "层级")
+    assert next(chinese.iter_rows(values_only=True)) == ("列", "必填", "填写说明", "层级")
     result = run_import(world, content, "catalog.xlsx")
     assert len(result.created) == 2
 
@@ -94,7 +95,7 @@ def test_csv_import_creates_every_entry(world: CatalogWorld) -> None:
 def test_one_bad_cell_rejects_the_whole_file_and_names_the_cell(world: CatalogWorld) -> None:
     rows = template_rows()
     rows[5][HEADERS.index("数据类型")] = (
-        "文本"  # row 7 of the sheet: the second entry's second item
+        "长文本"  # row 7 of the sheet: the second entry's second item
     )
     with pytest.raises(InvalidInput) as raised:
         run_import(world, write_xlsx(rows), "catalog.xlsx")
@@ -122,10 +123,12 @@ def test_rule_violations_are_reported_at_their_cells(world: CatalogWorld) -> Non
 
 def test_wrong_headers_are_refused(world: CatalogWorld) -> None:
     with pytest.raises(InvalidInput, match="missing columns: 资源代码"):
+        run_import(world, "资源名称,信息项名称\n企业登记信息,名称\n".encode(), "catalog.csv")
+    with pytest.raises(InvalidInput, match="no header row of the template in the first 10 rows"):
         run_import(world, "资源名称\n企业登记信息\n".encode(), "catalog.csv")
 
 
-def test_export_round_trips_through_import(world: CatalogWorld) -> None:
+def test_r1_an_export_imported_again_changes_nothing(world: CatalogWorld) -> None:
     publish(world)
     with world.platform.database.transaction() as session:
         exported = entries_for_export(session, actor=world.actor("consumer"))
@@ -133,11 +136,11 @@ def test_export_round_trips_through_import(world: CatalogWorld) -> None:
         row for resource, draft in exported for row in entry_rows(resource.code, draft)
     )
     sheet = load_workbook(io.BytesIO(content))["目录"]
-    assert [c.value for c in sheet[1]] == HEADERS
+    assert [c.value.lstrip("*") for c in sheet[1]] == HEADERS
     assert sheet["A2"].value == "202/000001"
     result = run_import(world, content, "export.xlsx")  # the provider re-imports its own entry
-    assert result.changed == ["202/000001"]
-    assert result.created == []
+    assert result.unchanged == ["202/000001"]
+    assert (result.created, result.changed) == ([], [])
 
 
 def test_csv_export_opens_in_spreadsheet_programs(world: CatalogWorld) -> None:

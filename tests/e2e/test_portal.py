@@ -336,7 +336,7 @@ def test_a_steward_sees_a_planted_inconsistency_and_the_department_answers_it(
 ) -> None:
     steward = Visitor(browser, server)
     steward.sign_in("dsj.data_steward")
-    steward.page.click("nav >> text=数据质量")
+    steward.page.click("nav.side >> text=质量问题")
     steward.shot("12-steward-overview")
     steward.page.click("a.report-link")
     assert "数据比对报告" in steward.page.title()

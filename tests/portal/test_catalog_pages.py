@@ -2,14 +2,18 @@
 report naming sheet, row, column and problem, and nothing is imported; a good one is imported.
 Registering an invalid entry shows every problem and saves nothing."""
 
+import io
 import re
 
 from fastapi.testclient import TestClient
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from catalog.models import Resource
-from catalog.spreadsheet import COLUMNS, entry_rows, write_xlsx
+from catalog.spreadsheet import COLUMNS, entry_rows
+from catalog.spreadsheet_template import write_xlsx
 from catalog.vocab import ShareType
+from exchange.audit.models import AuditRecord
 from tests.catalog_fixtures import CatalogWorld, enterprise_register, publish_entry
 from tests.scenarios.people import password_sign_in, username
 
@@ -44,8 +48,72 @@ def test_a_bad_spreadsheet_is_reported_by_cell_and_imports_nothing(
                         "application/octet-stream")},
     )  # fmt: skip
     assert good.status_code == 200
-    assert "已导入" in good.text
+    assert "导入完成" in good.text
     assert entries(world) == 1
+    again = client.post(
+        "/catalog/import", data={"csrf_token": token},
+        files={"file": ("目录.xlsx", write_xlsx(entry_rows(None, enterprise_register())),
+                        "application/octet-stream")},
+    )  # fmt: skip
+    assert re.search(r"未变化的目录:\s*1", again.text)
+    assert "按名称匹配到资源" in again.text
+    assert entries(world) == 1
+
+
+def test_r1_the_registrar_downloads_the_template_and_their_entries_with_the_portal_session(
+    world: CatalogWorld, client: TestClient
+) -> None:
+    publish_entry(world, enterprise_register())
+    sign_in(client, world, "registrar")
+    blank = client.get("/catalog/import/template.xlsx")
+    assert blank.status_code == 200
+    book = load_workbook(io.BytesIO(blank.content))
+    assert book["目录"].max_row == 1  # headers only: no other department's rows
+    assert "资源分类代码" in book.sheetnames
+    mine = load_workbook(io.BytesIO(client.get("/catalog/import/mine.xlsx").content))["目录"]
+    assert mine["B2"].value == "企业登记信息"
+    client.cookies.clear()
+    sign_in_page = client.get("/catalog/import/template.xlsx", follow_redirects=False)
+    assert sign_in_page.status_code == 303  # to the sign-in page, not a 401 from the API
+    password_sign_in(client, world.platform, username(world, "consumer"))
+    assert client.get("/catalog/import/template.xlsx").status_code == 403
+
+
+def test_r1_a_selection_of_drafts_is_submitted_and_approved_each_with_its_audit_record(
+    world: CatalogWorld, client: TestClient
+) -> None:
+    token = sign_in(client, world, "registrar")
+    rows = [
+        *entry_rows(None, enterprise_register()),
+        *entry_rows(None, enterprise_register(name="个体工商户登记信息")),
+        *entry_rows(None, enterprise_register(name="企业年报信息")),
+    ]
+    imported = client.post(
+        "/catalog/import", data={"csrf_token": token},
+        files={"file": ("目录.xlsx", write_xlsx(rows), "application/octet-stream")},
+    )  # fmt: skip
+    codes = re.findall(r'<a href="/catalog/(\d+/\d+)">', imported.text)
+    assert len(codes) == 3
+    page = client.get("/catalog/drafts")
+    assert all(f'value="{code}"' in page.text for code in codes)
+    submitted = client.post("/catalog/drafts/submit", data={"csrf_token": token, "code": codes[:2]})
+    assert "共2项，已办理2项" in submitted.text
+    token = sign_in(client, world, "reviewer")
+    approved = client.post(
+        "/catalog/review/approve", data={"csrf_token": token, "code": [codes[0], codes[2]]}
+    )
+    # The third was never submitted: refused, named, and the first published all the same.
+    assert "共2项，已办理1项" in approved.text
+    assert codes[2] in approved.text
+    with world.platform.database.transaction() as session:
+        actions = session.scalars(
+            select(AuditRecord.object_id).where(AuditRecord.action == "catalog.approve")
+        ).all()
+        submits = session.scalars(
+            select(AuditRecord.object_id).where(AuditRecord.action == "catalog.submit")
+        ).all()
+    assert len(submits) == 2
+    assert len(actions) == 1
 
 
 def test_an_invalid_entry_shows_every_problem_and_saves_nothing(

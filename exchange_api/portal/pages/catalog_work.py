@@ -10,17 +10,13 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
 
 from catalog import entries, lifecycle
 from catalog.diff import diff_versions
 from catalog.models import Classification, Resource, ResourceVersion
 from catalog.schemas import EntryDraft
-from catalog.transfer import ImportResult, check_may_import, import_catalog
 from catalog.vocab import LABELS_ZH, DataType, ShareType, UpdateCycle, ValueFormat, VersionState
 from exchange.errors import DomainError, InvalidInput
-from exchange.principal import Principal
-from exchange.runtime import Platform
 from exchange_api.deps import AppPlatform, DbSession
 from exchange_api.errors import record_refusal
 from exchange_api.portal.web import (
@@ -233,41 +229,3 @@ def version_history(
     return render(
         request, "entry_history.html", resource=resource, versions=versions, changes=changes
     )
-
-
-@router.get("/catalog/import")
-def import_page(request: Request, actor: PortalUser) -> Response:
-    return render(request, "catalog_import.html", problems=None)
-
-
-def _import(platform: Platform, actor: Principal, content: bytes, filename: str) -> ImportResult:
-    with platform.database.transaction() as session:
-        return import_catalog(session, actor=actor, now=platform.clock.now(), content=content,
-                              filename=filename, max_rows=platform.settings.import_max_rows)  # fmt: skip
-
-
-@router.post("/catalog/import")
-async def import_file(request: Request, actor: PortalUser, platform: AppPlatform) -> Response:
-    await checked_form(request)
-    upload = (await request.form()).get("file")
-    if not isinstance(upload, UploadFile) or not upload.filename:
-        return render(
-            request, "catalog_import.html", problems=None, error=say(request, "Choose a file")
-        )
-    try:
-        check_may_import(actor)  # before the file is read
-        content = await upload.read()
-        # Parsing takes seconds for a large file: in a worker thread, never on the event loop.
-        result = await run_in_threadpool(_import, platform, actor, content, upload.filename)
-    except DomainError as error:
-        await run_in_threadpool(record_refusal, request, error)
-        problems = error.detail if isinstance(error.detail, list) else []
-        return render(
-            request,
-            "catalog_import.html",
-            problems=problems,
-            error=error.in_language(language(request)),
-            status_code=400,
-        )
-    done = ", ".join(result.created + result.changed)
-    return redirect("/catalog/import", notice=say(request, "Imported: {entries}", entries=done))

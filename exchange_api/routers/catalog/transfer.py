@@ -17,7 +17,8 @@ router = APIRouter(prefix="/api/v1/catalog", tags=["catalog"], responses=ERROR_R
 
 @router.post(
     "/import",
-    summary="Import entries from the spreadsheet template (.xlsx or .csv), all or nothing",
+    summary="Import entries from the spreadsheet template (.xlsx or .csv), all or nothing; "
+    "importing the same file again changes nothing",
 )
 def import_file(
     file: UploadFile, actor: CurrentPrincipal, session: DbSession, platform: AppPlatform
@@ -32,7 +33,10 @@ def import_file(
         filename=file.filename or "upload.csv",
         max_rows=platform.settings.import_max_rows,
     )
-    return ImportReport(created=result.created, changed=result.changed)
+    return ImportReport(
+        created=result.created, changed=result.changed, unchanged=result.unchanged,
+        warnings=result.warnings,
+    )  # fmt: skip
 
 
 @router.get(
