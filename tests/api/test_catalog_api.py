@@ -142,7 +142,12 @@ def test_import_with_a_bad_cell_changes_nothing(client: TestClient, people: Peop
         },
         headers=people.registrar,
     )
-    assert good.json() == {"created": ["202/000001"], "changed": [], "unchanged": [], "warnings": []}
+    assert good.json() == {
+        "created": ["202/000001"],
+        "changed": [],
+        "unchanged": [],
+        "warnings": [],
+    }
 
 
 def test_exports(client: TestClient, people: People) -> None:
