@@ -19,6 +19,7 @@ class AuditFilter:
     object_id: str | None = None
     start: datetime | None = None
     end: datetime | None = None
+    without_actions: tuple[str, ...] = ()  # e.g. the sign-ins, to read the rest
 
 
 def search_records(
@@ -35,6 +36,8 @@ def search_records(
     ):
         if value is not None:
             query = query.where(column == value)
+    if criteria.without_actions:
+        query = query.where(AuditRecord.action.not_in(criteria.without_actions))
     if criteria.start is not None:
         query = query.where(AuditRecord.at >= criteria.start)
     if criteria.end is not None:

@@ -33,9 +33,63 @@ def test_auditors_search_the_log_and_verify_the_chain(
     sign_in_as(client, world, Role.AUDITOR)
     page = client.get("/audit", params={"action": "token.issue"})
     assert page.status_code == 200
-    assert page.text.count("<td>token.issue</td>") >= 2  # the two sign-ins
+    # The two sign-ins, named in Chinese with the code small beside.
+    assert page.text.count('接口令牌 · 签发 <code class="identifier">token.issue</code>') >= 2
     verified = client.get("/audit", params={"verify": "true"})
     assert "哈希链校验通过" in verified.text
+
+
+def test_r16_the_audit_log_reads_in_chinese_with_legible_details_and_without_sign_ins(
+    world: CatalogWorld, client: TestClient
+) -> None:
+    sign_in_as(client, world, Role.AUDITOR)
+    everything = client.get("/audit").text
+    assert "登录" in everything
+    assert "token.issue" in everything
+    quiet = client.get("/audit", params={"hide_sign_ins": "true"})
+    assert quiet.status_code == 200
+    for code in ("identity.sign_in", "token.issue"):
+        assert f">{code}</code>" not in quiet.text
+    assert "{&#34;" not in everything  # details as lines, not a JSON document
+    older = re.search(r'href="(/audit\?[^"]+)"', quiet.text)
+    if older:  # the next page keeps the filter
+        assert "hide_sign_ins=true" in older.group(1)
+
+
+def test_every_recorded_action_of_the_code_has_a_name_people_read() -> None:
+    import pathlib
+
+    from exchange.audit.labels import action_label
+
+    root = pathlib.Path(__file__).resolve().parents[2]
+    recorded = set()
+    for source in root.glob("*/**/*.py"):
+        if ".venv" in source.parts or "tests" in source.parts:
+            continue
+        text = source.read_text(encoding="utf-8")
+        recorded |= set(re.findall(r'action=f?"([a-z_]+(?:\.[a-z_]+)+)"', text))
+        for workflow in re.findall(r'Workflow\(\s*name="([a-z_]+)"', text):
+            steps = re.findall(r'Transition\(\s*"([a-z_]+)"', text)
+            recorded |= {f"{workflow}.{step}" for step in steps}
+    assert len(recorded) > 100
+    assert sorted(a for a in recorded if action_label(a) is None) == []
+
+
+def test_r21_accounts_are_found_by_name_or_department_a_page_at_a_time(
+    world: CatalogWorld, client: TestClient
+) -> None:
+    sign_in_as(client, world, Role.SYSTEM_ADMIN)
+    with world.platform.database.transaction() as session:
+        for _ in range(55):
+            make_user(session, world.platform, world.provider, Role.CONSUMER)
+    first = client.get("/admin")
+    assert "第1页，共2页" in first.text
+    second = client.get("/admin", params={"page": "2"})
+    assert "第2页，共2页" in second.text
+    found = client.get("/admin", params={"q": world.consumer_department.name})
+    rows = re.findall(r"<tr><td>[^<]+</td><td>([^<]+)</td>", found.text.split('id="users"')[1])
+    assert rows
+    assert set(rows) == {world.consumer_department.name}
 
 
 def test_r21_the_system_administrator_adds_accounts_and_the_security_administrator_roles(

@@ -5,7 +5,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from starlette.datastructures import UploadFile
 
 from exchange.actions import ACTIONS
@@ -17,6 +17,7 @@ from exchange.identity.sign_in import check_fresh_second_factor
 from exchange.workdays.models import CalendarYear
 from exchange.workdays.schedule import import_schedule, parse_schedule_csv
 from exchange_api.deps import AppPlatform, DbSession
+from exchange_api.portal.paging import paging
 from exchange_api.portal.web import (
     FormLists,
     PortalUser,
@@ -39,10 +40,17 @@ def admin_page(request: Request, actor: PortalUser, session: DbSession) -> Respo
     ):
         service.require_account_keeper(actor)  # refuses, naming what is missing
     departments = session.scalars(select(Department).order_by(Department.name)).all()
-    users = session.scalars(select(User).order_by(User.username)).all()
+    wanted = request.query_params.get("q", "").strip()
+    found = select(User).outerjoin(Department, Department.id == User.department_id)
+    if wanted:
+        pattern = f"%{wanted}%"
+        found = found.where(or_(User.username.ilike(pattern), User.display_name.ilike(pattern),
+                                Department.name.ilike(pattern)))  # fmt: skip
+    pages = paging(request, session.scalar(select(func.count()).select_from(found.subquery())) or 0)
+    users = session.scalars(found.order_by(User.username).offset(pages.offset).limit(pages.size))
     return render(
-        request, "admin.html", departments=departments, users=users, roles=list(Role),
-        kinds=list(DepartmentKind),
+        request, "admin.html", departments=departments, users=list(users), roles=list(Role),
+        kinds=list(DepartmentKind), q=wanted, paging=pages,
     )  # fmt: skip
 
 
