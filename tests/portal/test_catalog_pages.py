@@ -14,7 +14,7 @@ from catalog.spreadsheet import COLUMNS, entry_rows
 from catalog.spreadsheet_template import write_xlsx
 from catalog.vocab import ShareType
 from exchange.audit.models import AuditRecord
-from tests.catalog_fixtures import CatalogWorld, enterprise_register, publish_entry
+from tests.catalog_fixtures import CatalogWorld, enterprise_register, insured_persons, publish_entry
 from tests.scenarios.people import password_sign_in, username
 
 
@@ -153,3 +153,25 @@ def test_r3_a_not_shared_resource_offers_no_request_or_preview_and_shows_its_leg
     other = client.get(f"/catalog/{shared}").text  # a shared one still offers both
     assert f"/access/requests/new?resource={shared}" in other
     assert "不予共享：" not in other
+
+
+def test_r12_the_catalog_is_searched_by_abbreviation_and_filtered_by_department_and_class(
+    world: CatalogWorld, client: TestClient
+) -> None:
+    publish_entry(world, enterprise_register())
+    publish_entry(world, insured_persons())
+    publish_entry(
+        world, enterprise_register(name="婚姻登记信息"), "other_registrar", "other_reviewer"
+    )
+    sign_in(client, world, "consumer")
+
+    def names(**query: str) -> set[str]:
+        page = client.get("/catalog", params=query).text
+        return set(re.findall(r'<a href="/catalog/\d+/\d+">([^<]+)</a>', page))
+
+    assert names(q="信息") == {"企业登记信息", "社会保险参保信息", "婚姻登记信息"}
+    assert names(q="社保") == {"社会保险参保信息"}
+    assert names(q="信息", department=str(world.consumer_department.id)) == {"婚姻登记信息"}
+    assert names(q="信息", classification="201") == {"社会保险参保信息"}
+    page = client.get("/catalog", params={"q": "信息", "department": str(world.provider.id)})
+    assert f'<option value="{world.provider.id}" selected>' in page.text

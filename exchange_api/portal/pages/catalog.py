@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog import entries, governance
-from catalog.models import Resource, ResourceVersion
+from catalog.models import Classification, Resource, ResourceVersion
 from catalog.schemas import EntryDraft
 from catalog.search import SearchQuery, search
 from catalog.validation import completeness, completeness_gaps
@@ -34,19 +34,30 @@ def catalog_search(
     session: DbSession,
     q: str = "",
     share_type: str = "",
+    department: str = "",
+    classification: str = "",
     page: int = 1,
 ) -> Response:
     chosen = share_type if share_type in {s.value for s in ShareType} else None
+    departments = dict(session.execute(select(Department.id, Department.name)).all())
+    provider = int(department) if department.isdigit() and int(department) in departments else None
+    classes = session.execute(
+        select(Classification.code, Classification.name)
+        .where(Classification.level <= 2)
+        .order_by(Classification.code)
+    ).all()
+    chosen_class = classification if classification in {code for code, _ in classes} else None
     size = 20
     found = search(
         session,
-        SearchQuery(text=q[:100], share_type=chosen, limit=size, offset=(max(page, 1) - 1) * size),
+        SearchQuery(text=q[:100], share_type=chosen, provider_department_id=provider,
+                    classification=chosen_class, limit=size, offset=(max(page, 1) - 1) * size),
         actor,
-    )
-    departments = dict(session.execute(select(Department.id, Department.name)).all())
+    )  # fmt: skip
     return render(
         request, "catalog_search.html", q=q, share_type=chosen or "", result=found,
         departments=departments, labels=LABELS_ZH, page=max(page, 1), pages=-(-found.total // size),
+        department=provider, classification=chosen_class or "", classes=classes,
     )  # fmt: skip
 
 
