@@ -140,8 +140,10 @@ def test_r14_a_consumer_requests_data_and_the_providers_reviewer_decides(
     reviewer.page.click("header .inbox")
     reviewer.page.click(f"ul.messages a:has-text('{task}')")
     reviewer.page.wait_for_url(f"{server}{request_path}")
+    assert "个工作日" in reviewer.page.inner_text("#review-due")  # the deadline, days left
     reviewer.shots("04-reviewer-request")
     with reviewer.page.expect_navigation():
+        reviewer.page.check("#confirm-approve")
         reviewer.page.click("button:has-text('同意')")
     assert task not in reviewer.work()
     reviewer.page.click("text=已办")

@@ -117,6 +117,7 @@ def test_request_narrow_approve_download_and_no_peeking(server: str, browser: An
     reviewer.page.uncheck("input[name=items][value=id_number]")  # narrowed to the name only
     reviewer.shot("06-reviewer-narrows")
     with reviewer.page.expect_navigation():  # the form posts, then lands on the request again
+        reviewer.page.check("#confirm-approve")
         reviewer.page.click("button:has-text('同意')")
     assert reviewer.page.inner_text("#approved-items") == "姓名 person_name"  # name, identifier
     reviewer.shot("07-approved")
@@ -181,6 +182,7 @@ def test_r14_masked_and_verify_only_items_are_requested_previewed_and_verified(
     reviewer.page.goto(request_url)
     reviewer.shot("22-reviewer-sees-the-modes")
     with reviewer.page.expect_navigation():
+        reviewer.page.check("#confirm-approve")
         reviewer.page.click("button:has-text('同意')")
     assert "脱敏读取" in reviewer.page.inner_text("#approved-access")
     # The provider reads its own data whole: two people to verify, as the consumer holds them.

@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
+from catalog import entries as entries_module
 from catalog.models import Resource
 from catalog.spreadsheet import COLUMNS, entry_rows
 from catalog.spreadsheet_template import write_xlsx
@@ -128,10 +129,43 @@ def test_an_invalid_entry_shows_every_problem_and_saves_nothing(
     }  # fmt: skip
     page = client.post("/catalog/new", data=form)
     assert page.status_code == 200
-    problems = re.findall(r"<li>(items\[0\]\.[a-z_]+|name|abstract): ", page.text)
-    assert {"name", "items[0].name", "items[0].length", "items[0].share_condition"} <= set(problems)
+    problems = re.findall(r"<li>(信息项第1行 · [a-z_]+|name|abstract): ", page.text)
+    assert {
+        "name",
+        "信息项第1行 · name",
+        "信息项第1行 · length",
+        "信息项第1行 · share_condition",
+    } <= set(problems)  # every problem at once, 1-based
     assert 'value="Bad Name"' in page.text  # what was typed is kept
     assert entries(world) == 0
+
+
+def test_r1_the_entry_form_grows_and_suggests_identifiers_from_chinese_names(
+    world: CatalogWorld, client: TestClient
+) -> None:
+    token = sign_in(client, world, "registrar")
+    form = {
+        "csrf_token": token, "name": "养老机构备案信息", "classification_code": "202",
+        "abstract": "本市养老机构的备案信息，包括机构名称和床位数。", "update_cycle": "monthly",
+    }  # fmt: skip
+    rows = {f"item-{i}-{f}": "" for i in range(6) for f in ("name", "label", "length")}
+    rows |= {"item-0-label": "机构名称", "item-0-length": "100", "item-0-data_type": "string",
+             "item-0-share_type": "unconditional", "item-0-is_key": "on", "item-0-required": "on"}  # fmt: skip
+    grown = client.post("/catalog/new", data={**form, **rows, "add_rows": "yes"})
+    assert grown.status_code == 200
+    assert 'name="item-10-name"' in grown.text  # 6 rows and 5 more
+    assert 'value="ji_gou_ming_cheng"' in grown.text  # suggested from 机构名称, to keep or change
+    assert entries(world) == 0  # adding rows saves nothing
+    saved = client.post("/catalog/new", data={**form, **rows})
+    assert saved.status_code == 200
+    assert "请更正" not in saved.text, re.findall(r"<li>[^<]+</li>", saved.text)[:8]
+    code = re.search(r"/catalog/(\d+/\d+)", str(saved.url)).group(1)  # type: ignore[union-attr]
+    with world.platform.database.transaction() as session:
+        version = entries_module.working_version(
+            session, entries_module.get_resource(session, code)
+        )
+        assert version is not None
+        assert [item.name for item in version.items] == ["ji_gou_ming_cheng"]
 
 
 def test_r3_a_not_shared_resource_offers_no_request_or_preview_and_shows_its_legal_basis(

@@ -45,12 +45,21 @@ def test_r14_items_are_asked_for_and_approved_masked_or_verify_only_in_the_porta
     phone_select = page.text.split('name="access_phone"')[1].split("</select>")[0]
     assert "masked" in phone_select
     assert 'value="read"' not in phone_select
-    approved = client.post(f"/access/requests/{request.id}/approve", data={
+    assert "剩余3个工作日" in page.text  # the deadline, with the working days left
+    decision = {
         "csrf_token": reviewer, "items": ["id_number", "name", "phone"],
         "access_id_number": "read", "access_name": "verify", "access_phone": "masked",
-        "verify_quota": "50",
-    })  # fmt: skip
+        "verify_quota": "50", "expires_on": "2027-06-30",
+    }  # fmt: skip
+    unconfirmed = client.post(f"/access/requests/{request.id}/approve", data=decision)
+    assert "同意前请确认已核对申请用途和依据" in unconfirmed.text  # the confirmation step
+    with world.platform.database.transaction() as session:
+        assert session.scalars(select(Grant)).all() == []
+    approved = client.post(
+        f"/access/requests/{request.id}/approve", data={**decision, "confirmed": "yes"}
+    )
     assert approved.status_code == 200
+    assert "2027年6月30日" in approved.text.split('id="expires"')[1][:40]  # the expiry set
     assert "approved-access" in approved.text
     assert "仅核验" in approved.text
     with world.platform.database.transaction() as session:

@@ -13,9 +13,11 @@ from catalog import entries
 from catalog.models import Resource
 from catalog.vocab import ShareType
 from exchange.actions import ACTIONS, relation_of
+from exchange.deadlines.service import find_open_deadline
 from exchange.errors import DomainError, InvalidInput
 from exchange.identity.models import Department
 from exchange.runtime import Platform
+from exchange.workdays.deadline import working_days_left
 from exchange.workdays.spans import add_months
 from exchange.workflow.engine import history
 from exchange.worklist.service import acknowledge
@@ -32,7 +34,7 @@ from exchange_api.portal.web import (
     shown,
 )
 from policies import requests
-from policies.models import AccessRequest, Grant
+from policies.models import REVIEW, AccessRequest, Grant
 from policies.requests import RequestDraft
 from policies.vocab import (
     ACCESS_ORDER,
@@ -176,6 +178,15 @@ def request_page(
         if access_of(found.approved_access, name) != ItemAccess.VERIFY
     ]
     provider_side, consumer_side = relation == "provider", relation == "consumer"
+    review = find_open_deadline(
+        session, kind=REVIEW, subject_type="access_request", subject_id=found.id
+    )
+    days_left = (
+        working_days_left(platform.clock.now(), review.due_date, platform.calendar(session))
+        if review is not None else None
+    )  # fmt: skip
+    published = entries.published_version(session, resource)
+    conditions = {i.name: i.share_condition for i in published.items} if published else {}
     return render(
         request, "request.html", item=found, resource=resource, departments=departments,
         events=history(session, subject_type="access_request", subject_id=found.id),
@@ -187,7 +198,8 @@ def request_page(
         and ACTIONS.allows(actor, relation, "access_request", "dispute")
         and (found.state == RequestState.REJECTED or found.narrowed),
         narrowings=narrowings, readable=readable, labels=LABELS_ZH, error=error, **VOCAB,
-        item_labels=entries.item_labels(session, resource),
+        item_labels=entries.item_labels(session, resource), review=review, days_left=days_left,
+        conditions=conditions,
     )  # fmt: skip
 
 
@@ -210,6 +222,11 @@ def _take(
 ) -> None:
     common = {"actor": actor, "env": env, "request_id": request_id}
     if action == "approve":
+        if field(form, "confirmed") != "yes":
+            raise InvalidInput(
+                "confirm that you checked the purpose and the legal basis before approving",
+                detail={"field": "confirmed"},
+            )
         expires = field(form, "expires_on")
         approved = form.get("items") or []
         quota = field(form, "verify_quota")

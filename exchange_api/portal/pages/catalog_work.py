@@ -2,6 +2,7 @@
 queue with approve and return, version history with diffs, and the spreadsheet import with its
 error report. Every step goes through catalog.entries and catalog.lifecycle, as in the API."""
 
+import re
 from itertools import pairwise
 from typing import Any
 
@@ -13,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from catalog import entries, lifecycle
 from catalog.diff import diff_versions
+from catalog.item_names import suggested_identifier
 from catalog.models import Classification, Resource, ResourceVersion
 from catalog.schemas import EntryDraft
 from catalog.vocab import LABELS_ZH, DataType, ShareType, UpdateCycle, ValueFormat, VersionState
@@ -32,6 +34,8 @@ from exchange_api.portal.web import (
 
 router = APIRouter(include_in_schema=False)
 BLANK_ITEM_ROWS = 6
+ADDED_ROWS = 5  # rows the 添加信息项 button adds
+MAX_ITEM_ROWS = 1000
 ITEM_FIELDS = ("name", "label", "data_type", "length", "precision", "share_type",
                "share_condition", "legal_basis", "element", "value_format", "allowed_values")  # fmt: skip
 FLAGS = ("required", "is_key")
@@ -45,14 +49,33 @@ def _choices(session: Any) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _draft_from(form: dict[str, str]) -> EntryDraft:
-    items = []
-    for index in range(100):
-        name = form.get(f"item-{index}-name", "").strip()
+def _item_rows(form: dict[str, str]) -> list[int]:
+    """The form's item rows that hold an item, in order: the draft's items[n] is row rows[n]."""
+    rows = []
+    for index in range(MAX_ITEM_ROWS):
         if f"item-{index}-name" not in form:
             break
-        if not name:
-            continue
+        if form.get(f"item-{index}-name", "").strip():
+            rows.append(index)
+    return rows
+
+
+def _with_suggested_identifiers(form: dict[str, str]) -> dict[str, str]:
+    """A row with a name but no identifier gets one made from the name, shown on the form to be
+    kept or changed."""
+    filled = dict(form)
+    for index in range(MAX_ITEM_ROWS):
+        if f"item-{index}-name" not in form:
+            break
+        label = form.get(f"item-{index}-label", "").strip()
+        if label and not form.get(f"item-{index}-name", "").strip():
+            filled[f"item-{index}-name"] = suggested_identifier(label)
+    return filled
+
+
+def _draft_from(form: dict[str, str]) -> EntryDraft:
+    items = []
+    for index in _item_rows(form):
         item: dict[str, Any] = {
             f: form.get(f"item-{index}-{f}", "").strip() or None for f in ITEM_FIELDS
         }
@@ -72,20 +95,40 @@ def _draft_from(form: dict[str, str]) -> EntryDraft:
     })  # fmt: skip
 
 
-def _problems(request: Request, error: Exception) -> list[str]:
-    """What to correct, in the reader's language (catalog problems carry both)."""
+def _problems(request: Request, error: Exception, rows: list[int]) -> list[str]:
+    """Every problem at once, in the reader's language (catalog problems carry both), an item's
+    named by its row of the form, counted from 1 as people count."""
     if isinstance(error, ValidationError):
-        return [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()]
-    if isinstance(error, DomainError) and isinstance(error.detail, list):
+        found = [(".".join(str(p) for p in e["loc"]), e["msg"]) for e in error.errors()]
+    elif isinstance(error, DomainError) and isinstance(error.detail, list):
         key = "message_zh" if language(request) == "zh" else "message"
-        return [f"{p.get('field', '')}: {p.get(key) or p.get('message')}" for p in error.detail]
-    return [error.in_language(language(request)) if isinstance(error, DomainError) else str(error)]
+        found = [
+            (str(p.get("field", "")), str(p.get(key) or p.get("message"))) for p in error.detail
+        ]
+    else:
+        return [
+            error.in_language(language(request)) if isinstance(error, DomainError) else str(error)
+        ]
+    return [f"{_where(request, field, rows)}: {text}" for field, text in found]
 
 
-def _form_page(request: Request, session: Any, values: dict[str, str], **more: Any) -> Response:
+def _where(request: Request, field: str, rows: list[int]) -> str:
+    """``items.2.length`` or ``items[2].length`` as "Item row 3 · length"."""
+    matched = re.match(r"items[.\[](\d+)\]?\.?(.*)", field)
+    if not matched:
+        return field
+    index, rest = int(matched.group(1)), matched.group(2)
+    row = rows[index] + 1 if index < len(rows) else index + 1
+    return say(request, "Item row {row}", row=row) + (f" · {rest}" if rest else "")
+
+
+def _form_page(
+    request: Request, session: Any, values: dict[str, str], extra: int = 0, **more: Any
+) -> Response:
     used = sum(1 for key in values if key.endswith("-name") and key.startswith("item-"))
+    shown = used + (extra or BLANK_ITEM_ROWS)
     return render(
-        request, "entry_form.html", values=values, rows=range(used + BLANK_ITEM_ROWS),
+        request, "entry_form.html", values=values, rows=range(min(shown, MAX_ITEM_ROWS)),
         **_choices(session), **more,
     )  # fmt: skip
 
@@ -99,6 +142,11 @@ def new_entry(request: Request, actor: PortalUser, session: DbSession) -> Respon
 def create_entry(
     request: Request, actor: PortalUser, form: Form, platform: AppPlatform
 ) -> Response:
+    form = _with_suggested_identifiers(form)
+    if form.get("add_rows"):  # 添加信息项: the same form with more rows, nothing saved
+        with platform.database.transaction() as session:
+            return _form_page(request, session, form, extra=ADDED_ROWS, action="/catalog/new",
+                              title_key="Register an entry")  # fmt: skip
     try:
         draft = _draft_from(form)
         with platform.database.transaction() as session:
@@ -113,7 +161,7 @@ def create_entry(
         record_refusal(request, error)
         with platform.database.transaction() as session:
             return _form_page(request, session, form, action="/catalog/new", title_key="Register an entry",
-                              problems=_problems(request, error))  # fmt: skip
+                              problems=_problems(request, error, _item_rows(form)))  # fmt: skip
     return redirect(f"/catalog/{code}", notice=say(request, "Saved"))
 
 
@@ -157,6 +205,11 @@ def save_entry(
     platform: AppPlatform,
 ) -> Response:
     code = f"{classification}/{sequence}"
+    form = _with_suggested_identifiers(form)
+    if form.get("add_rows"):
+        with platform.database.transaction() as session:
+            return _form_page(request, session, form, extra=ADDED_ROWS,
+                              action=f"/catalog/{code}/edit", title_key="Edit the entry", code=code)  # fmt: skip
     try:
         draft = _draft_from(form)
         with platform.database.transaction() as session:
@@ -174,7 +227,8 @@ def save_entry(
         record_refusal(request, error)
         with platform.database.transaction() as session:
             return _form_page(request, session, form, action=f"/catalog/{code}/edit",
-                              title_key="Edit the entry", code=code, problems=_problems(request, error))  # fmt: skip
+                              title_key="Edit the entry", code=code,
+                              problems=_problems(request, error, _item_rows(form)))  # fmt: skip
     return redirect(f"/catalog/{code}", notice=say(request, "Saved"))
 
 
