@@ -197,3 +197,23 @@ def test_r20_scorecards_show_and_export_in_the_portal_in_one_language(
     assert (
         client.get("/supervision/scorecards.exe", params={"period": "2026-11"}).status_code == 404
     )
+
+
+def test_r20_the_bureau_computes_scorecards_from_the_portal_and_a_consumer_cannot(
+    world: CatalogWorld, client: TestClient
+) -> None:
+    token = sign_in_as(client, world, Role.CONSUMER)
+    client.post("/supervision/scorecards/compute", data={"csrf_token": token, "period": "2026-11"})
+    assert "尚未计算" in client.get("/supervision/scorecards", params={"period": "2026-11"}).text
+    token = sign_in_as(client, world, Role.BUREAU_ADMIN)
+    page = client.get("/supervision/scorecards", params={"period": "2026-11"})
+    assert 'id="compute"' in page.text
+    computed = client.post(
+        "/supervision/scorecards/compute", data={"csrf_token": token, "period": "2026-11"}
+    )
+    assert "已保存" in computed.text
+    assert world.provider.name in computed.text.split('id="scorecards"')[1]
+    refused = client.post(
+        "/supervision/scorecards/compute", data={"csrf_token": token, "period": "2026-13"}
+    )
+    assert "已保存" not in refused.text

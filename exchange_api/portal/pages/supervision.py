@@ -1,11 +1,14 @@
 """Supervision pages: freshness warnings and suspensions (R11), and the bureau's decision."""
 
+from typing import Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
+from exchange.actions import ACTIONS
 from exchange.errors import NotFound
 from exchange.identity.models import Department
 from exchange_api.deps import AppPlatform, DbSession
@@ -49,6 +52,21 @@ def scorecard_page(
                   labels=LABELS, figure=shown, rows=scorecards.as_rows(session, chosen),
                   cloud_units=units, cloud_providers=providers,
                   **chart_context(request, year, "/supervision/scorecards/charts"))  # fmt: skip
+
+
+@router.post("/supervision/scorecards/compute")
+def compute_scorecards(
+    request: Request, actor: PortalUser, form: FormLists, platform: AppPlatform
+) -> Response:
+    """The bureau computes a period's scorecards now, rather than waiting for the nightly run."""
+    period = (form.get("period") or [""])[0].strip()
+
+    def act(session: Any, _env: Any) -> None:
+        ACTIONS.require(actor, "other", "supervision", "compute_scorecards")
+        scorecards.compute(session, period=period, zone=platform.settings.zone,
+                           now=platform.clock.now())  # fmt: skip
+
+    return done(request, f"/supervision/scorecards?period={quote(period)}", platform, act)
 
 
 @router.get("/supervision/scorecards/charts")
