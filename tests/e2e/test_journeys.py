@@ -243,3 +243,27 @@ def test_r20_the_bureau_finds_its_overview_and_supervision_in_one_group(
     assert bureau.page.locator("nav.side a[aria-current=page]").inner_text() == "数据共享驾驶舱"
     bureau.shots("12-bureau-dashboard")
     bureau.close()
+
+
+LEAKS = re.compile(r"\{'|\{\}|\[\]|\bNone\b|snapshot|Traceback")
+# The audit log shows each record's details as recorded, snapshot numbers included: auditors
+# trace a read to the exact data it returned (R16).
+AUDIT_LEAKS = re.compile(r"\{'|\{\}|\bNone\b|Traceback")
+
+
+def test_no_page_of_the_menu_shows_program_internals_to_anyone(server: str, browser: Any) -> None:
+    """Every page of every person's menu reads as text for people: no Python dictionaries or
+    lists, no None, no internal snapshot numbers."""
+    found = []
+    for username in ("scjg.consumer", "rs.data_reviewer", "mz.catalog_registrar",
+                     "scjg.data_resource_admin", "dsj.data_steward", "dsj.bureau_admin",
+                     "dsj.auditor"):  # fmt: skip
+        person = Person(browser, server, username)
+        links = person.page.locator("nav.side a").evaluate_all("els => els.map(e => e.pathname)")
+        for path in links:
+            person.page.goto(f"{server}{path}")
+            text = person.page.inner_text("main")
+            leaks = (AUDIT_LEAKS if path == "/audit" else LEAKS).findall(text)
+            found += [f"{username} {path}: {leak}" for leak in leaks]
+        person.close()
+    assert found == [], sorted(set(found))
