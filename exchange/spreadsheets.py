@@ -163,3 +163,30 @@ def _spread_merged_cells(sheet: Any) -> list[WideMerge]:
         for row in range(merge.min_row, merge.max_row + 1):
             sheet.cell(row, merge.min_col).value = value
     return wide
+
+
+def xlsx_document(header: list[str], rows: Iterable[Iterable[Any]], sheet: str = "data") -> bytes:
+    """An XLSX workbook of ``rows``: text stays text (an identity number keeps its 18 digits and
+    its leading zeros, where a CSV opened in Excel turns it into a rounded number), nothing is a
+    formula."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    workbook = Workbook(write_only=True)
+    worksheet = workbook.create_sheet(sheet)
+
+    def cells(values: Iterable[Any]) -> list[Any]:
+        row = []
+        for value in values:
+            cell = WriteOnlyCell(worksheet, value=value)
+            if isinstance(value, str):
+                cell.data_type = "s"  # never a formula, never a number
+            row.append(cell)
+        return row
+
+    worksheet.append(cells(header))
+    for values in rows:
+        worksheet.append(cells(values))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

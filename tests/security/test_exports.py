@@ -82,6 +82,16 @@ def test_r21_data_csv_from_the_api_and_the_portal_keeps_formulas_as_text(
     page = client.get(f"/data/{code}/download.csv", params={"purpose": "核验企业登记信息"})
     assert page.status_code == 200, page.text[:300]
     assert_no_live_formula_in_csv(page.content)
+    # The Excel download: the same cells, none a formula, codes kept as text with the item names.
+    workbook = client.get(f"/data/{code}/download.xlsx", params={"purpose": "核验企业登记信息"})
+    assert workbook.status_code == 200
+    written = assert_no_formula_in_xlsx(workbook.content)
+    assert "统一社会信用代码" in written
+    assert "91440300MA50000000" in written  # text, not a number
+    sheet = load_workbook(io.BytesIO(workbook.content)).active
+    assert sheet is not None
+    assert sheet["A2"].data_type == "s"
+    assert client.get(f"/data/{code}/download.exe", params={"purpose": "核验"}).status_code == 404
 
 
 def test_r21_scorecard_exports_keep_formulas_as_text() -> None:

@@ -10,8 +10,9 @@ from sqlalchemy import select
 
 from catalog import entries
 from catalog.models import Resource
+from exchange.errors import NotFound
 from exchange.runtime import Platform
-from exchange.spreadsheets import neutralised
+from exchange.spreadsheets import XLSX_TYPE, neutralised, xlsx_document
 from exchange_api.data_formats import csv_bytes
 from exchange_api.portal.web import PortalUser, render
 from policies import data_reads
@@ -95,11 +96,13 @@ async def preview(
     )  # fmt: skip
 
 
-@router.get("/data/{classification}/{sequence}/download.csv")
+@router.get("/data/{classification}/{sequence}/download.{extension}")
 async def download(
-    request: Request, classification: str, sequence: str, actor: PortalUser, purpose: str,
-    mode: str = SharingMode.API_QUERY, columns: str = "",
+    request: Request, classification: str, sequence: str, extension: str, actor: PortalUser,
+    purpose: str, mode: str = SharingMode.API_QUERY, columns: str = "",
 ) -> Response:  # fmt: skip
+    if extension not in ("csv", "xlsx"):
+        raise NotFound("download as .csv or .xlsx")
     code = f"{classification}/{sequence}"
     read = ReadRequest(code=code, mode=_mode(mode), purpose=purpose, items=_columns(columns))
     result = await _read(request, actor, read)
@@ -107,10 +110,12 @@ async def download(
     # People open the file in a spreadsheet: the header row names the items as the catalog does.
     # The names come from the catalog: a spreadsheet must not run one as a formula either.
     header = [neutralised(item_labels.get(c, c)) for c in result.data.column_names]
+    name = f"{code.replace('/', '-')}-{result.snapshot_id}.{extension}"
+    disposition = {"Content-Disposition": f'attachment; filename="{name}"',
+                   "X-Snapshot-Id": str(result.snapshot_id)}  # fmt: skip
+    if extension == "xlsx":
+        rows = zip(*(column.to_pylist() for column in result.data.columns), strict=True)
+        content = await run_in_threadpool(xlsx_document, header, rows)
+        return Response(content, media_type=XLSX_TYPE, headers=disposition)
     named = result.data.rename_columns(header)
-    name = f"{code.replace('/', '-')}-{result.snapshot_id}.csv"
-    return Response(
-        csv_bytes(named), media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}"',
-                 "X-Snapshot-Id": str(result.snapshot_id)},
-    )  # fmt: skip
+    return Response(csv_bytes(named), media_type="text/csv; charset=utf-8", headers=disposition)
