@@ -1,8 +1,11 @@
 """Long lists a page at a time: which page was asked for, and the links to the others."""
 
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import Request
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
 
 PAGE_SIZE = 50
 
@@ -39,3 +42,12 @@ def asked_page(request: Request) -> int:
 def paging(request: Request, total: int, size: int = PAGE_SIZE) -> Paging:
     pages = max(1, -(-total // size))
     return Paging(min(asked_page(request), pages), size, total)
+
+
+def page_of(
+    session: Session, request: Request, statement: Select[*tuple[Any, ...]]
+) -> tuple[list[Any], Paging]:
+    """The rows of ``statement`` (ordered) on the page asked for, and the paging to link the rest."""
+    total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    pages = paging(request, total or 0)
+    return list(session.execute(statement.offset(pages.offset).limit(pages.size)).all()), pages

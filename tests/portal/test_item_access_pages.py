@@ -12,6 +12,7 @@ from policies.models import AccessRequest, Grant
 from tests.catalog_fixtures import CatalogWorld
 from tests.scenarios.item_access import person_rows, publish_persons
 from tests.scenarios.people import sign_in
+from tests.scenarios.requests import file, publish
 
 CLEAR = person_rows()
 
@@ -103,3 +104,19 @@ def test_r14_items_are_asked_for_and_approved_masked_or_verify_only_in_the_porta
     )
     assert bad.status_code == 400
     assert "薪水" in bad.text
+
+
+def test_r14_long_lists_of_requests_and_grants_come_a_page_at_a_time(
+    world: CatalogWorld, client: TestClient
+) -> None:
+    code = publish(world)
+    for _ in range(55):
+        file(world, code, ["legal_representative"])
+    sign_in(client, world, world.consumer_department, Role.CONSUMER)
+    first = client.get("/access/requests")
+    assert "第1页，共2页" in first.text
+    assert first.text.count('href="/access/requests/') == 50
+    second = client.get("/access/requests", params={"page": "2"})
+    assert second.text.count('href="/access/requests/') == 5
+    sign_in(client, world, world.provider, Role.DATA_REVIEWER)
+    assert "第2页，共2页" in client.get("/access/inbox", params={"page": "9"}).text

@@ -22,6 +22,7 @@ from exchange.workdays.spans import add_months
 from exchange.workflow.engine import history
 from exchange.worklist.service import acknowledge
 from exchange_api.deps import AppPlatform, DbSession
+from exchange_api.portal.paging import page_of
 from exchange_api.portal.web import (
     FormLists,
     PortalUser,
@@ -115,16 +116,17 @@ def file_request(
 
 @router.get("/access/requests")
 def my_requests(request: Request, actor: PortalUser, session: DbSession) -> Response:
-    rows = session.execute(
+    rows, pages = page_of(
+        session, request,
         select(AccessRequest, Resource.code)
         .join(Resource, Resource.id == AccessRequest.resource_id)
         .where(AccessRequest.consumer_department_id == actor.department_id)
-        .order_by(AccessRequest.id.desc())
-        .limit(200)
-    ).all()
+        .order_by(AccessRequest.id.desc()),
+    )  # fmt: skip
     return render(
-        request, "requests.html", rows=rows, title_key="My department's requests", labels=LABELS_ZH
-    )
+        request, "requests.html", rows=rows, title_key="My department's requests",
+        labels=LABELS_ZH, paging=pages,
+    )  # fmt: skip
 
 
 @router.get("/access/inbox")
@@ -134,16 +136,20 @@ def inbox(request: Request, actor: PortalUser, session: DbSession) -> Response:
         RequestState.AWAITING_INFO,
         RequestState.CONFIDENTIALITY_REVIEW,
     ]
-    rows = session.execute(
+    rows, pages = page_of(
+        session, request,
         select(AccessRequest, Resource.code)
         .join(Resource, Resource.id == AccessRequest.resource_id)
         .where(
             AccessRequest.provider_department_id == actor.department_id,
             AccessRequest.state.in_([str(s) for s in waiting]),
         )
-        .order_by(AccessRequest.id)
-    ).all()
-    return render(request, "requests.html", rows=rows, title_key="Review inbox", labels=LABELS_ZH)
+        .order_by(AccessRequest.id),
+    )  # fmt: skip
+    return render(
+        request, "requests.html", rows=rows, title_key="Review inbox", labels=LABELS_ZH,
+        paging=pages,
+    )  # fmt: skip
 
 
 @router.get("/access/requests/{request_id}")
@@ -264,15 +270,16 @@ def grants_page(
     request: Request, actor: PortalUser, session: DbSession, platform: AppPlatform
 ) -> Response:
     now = platform.clock.now()
-    rows = session.execute(
+    rows, pages = page_of(
+        session, request,
         select(Grant, Resource.code)
         .join(Resource, Resource.id == Grant.resource_id)
         .where(or_(Grant.consumer_department_id == actor.department_id,
                    Resource.provider_department_id == actor.department_id))
-        .order_by(Grant.id.desc())
-        .limit(500)
-    ).all()  # fmt: skip
+        .order_by(Grant.id.desc()),
+    )  # fmt: skip
     departments = dict(session.execute(select(Department.id, Department.name)).all())
     return render(
-        request, "grants.html", rows=rows, now=now, departments=departments, labels=LABELS_ZH
-    )
+        request, "grants.html", rows=rows, now=now, departments=departments, labels=LABELS_ZH,
+        paging=pages,
+    )  # fmt: skip
