@@ -25,3 +25,19 @@ def test_echarts_is_the_pinned_version_with_its_licence_and_served_by_the_platfo
     assert "Apache License" in (VENDOR / "echarts" / "LICENSE").read_text(encoding="utf-8")
     for name in ("echarts.min.js", "LICENSE", "NOTICE"):
         assert client.get(f"/static/vendor/echarts/{name}").status_code == 200, name
+
+
+def test_no_template_styles_an_element_inline_which_the_pages_policy_would_block() -> None:
+    """The pages' Content-Security-Policy allows styles from the style sheet only, so a style
+    attribute is silently ignored by the browser: every look belongs in portal.css."""
+    import re
+    from pathlib import Path
+
+    templates = Path(__file__).resolve().parents[2] / "exchange_api" / "portal" / "templates"
+    styled = [
+        f"{path.name}:{number}"
+        for path in sorted(templates.glob("*.html"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if re.search(r"\sstyle=", line)
+    ]
+    assert styled == []
