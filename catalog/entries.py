@@ -1,5 +1,6 @@
 """Registering and changing entries (R1, R2, R6): drafts, versions, and the checks on them."""
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -39,6 +40,21 @@ def working_version(session: Session, resource: Resource) -> ResourceVersion | N
             ResourceVersion.resource_id == resource.id, ResourceVersion.state.in_(WORKING_STATES)
         )
     )
+
+
+def department_versions(
+    session: Session, department_id: int | None, states: Sequence[str]
+) -> list[tuple[ResourceVersion, str]]:
+    """A department's versions in ``states`` with their entries' codes: drafts to submit, entries
+    waiting for review."""
+    rows = session.execute(
+        select(ResourceVersion, Resource.code)
+        .join(Resource, Resource.id == ResourceVersion.resource_id)
+        .where(Resource.provider_department_id == department_id,
+               ResourceVersion.state.in_(list(states)))
+        .order_by(ResourceVersion.submitted_at, Resource.code)
+    )  # fmt: skip
+    return [(version, code) for version, code in rows]
 
 
 def visible_versions(

@@ -6,7 +6,6 @@ person's 待办 list and a message with the unread count; times read in Beijing 
 each person what their roles can do. Screenshots go to test-artifacts/journeys/."""
 
 import re
-import shutil
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -15,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.e2e.test_portal import BROWSER_FLAGS, CHROMIUM, Visitor
+from tests.e2e.test_portal import CHROMIUM, Visitor, chromium_for
 from tests.servers import demo_server
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "journeys"
@@ -38,14 +37,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    shutil.rmtree(ARTIFACTS, ignore_errors=True)
-    ARTIFACTS.mkdir(parents=True)
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_FLAGS)
-        yield launched
-        launched.close()
+    yield from chromium_for(ARTIFACTS)
 
 
 class Person(Visitor):

@@ -8,10 +8,8 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlalchemy import select
 
-from catalog import lifecycle
-from catalog.models import Resource, ResourceVersion
+from catalog import entries, lifecycle
 from catalog.vocab import VersionState
 from exchange.errors import InvalidInput
 from exchange_api.deps import AppPlatform, DbSession
@@ -24,13 +22,9 @@ MAX_SELECTED = 500
 @router.get("/catalog/drafts")
 def drafts(request: Request, actor: PortalUser, session: DbSession) -> Response:
     """The department's drafts and returned entries, to submit for review."""
-    waiting = session.execute(
-        select(ResourceVersion, Resource.code)
-        .join(Resource, Resource.id == ResourceVersion.resource_id)
-        .where(Resource.provider_department_id == actor.department_id,
-               ResourceVersion.state.in_([VersionState.DRAFT, VersionState.RETURNED]))
-        .order_by(Resource.code)
-    ).all()  # fmt: skip
+    waiting = entries.department_versions(
+        session, actor.department_id, [VersionState.DRAFT, VersionState.RETURNED]
+    )
     return render(request, "catalog_drafts.html", waiting=waiting)
 
 

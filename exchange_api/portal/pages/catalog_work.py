@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from catalog import entries, lifecycle
 from catalog.diff import diff_versions
 from catalog.item_names import suggested_identifier
-from catalog.models import Classification, Resource, ResourceVersion
+from catalog.models import Classification, ResourceVersion
 from catalog.schemas import EntryDraft
 from catalog.vocab import LABELS_ZH, DataType, ShareType, UpdateCycle, ValueFormat, VersionState
 from exchange.errors import DomainError, InvalidInput
@@ -258,13 +258,7 @@ async def review_action(
 
 @router.get("/catalog/review")
 def review_queue(request: Request, actor: PortalUser, session: DbSession) -> Response:
-    waiting = session.execute(
-        select(ResourceVersion, Resource.code)
-        .join(Resource, Resource.id == ResourceVersion.resource_id)
-        .where(Resource.provider_department_id == actor.department_id,
-               ResourceVersion.state == VersionState.SUBMITTED)
-        .order_by(ResourceVersion.submitted_at)
-    ).all()  # fmt: skip
+    waiting = entries.department_versions(session, actor.department_id, [VersionState.SUBMITTED])
     return render(request, "review_queue.html", waiting=waiting)
 
 
