@@ -42,6 +42,7 @@ def usage(
     resource_code: str | None = None,
     since: datetime | None = None,
     limit: int = 500,
+    offset: int = 0,
 ) -> list[UsageRow]:
     """Reads of the actor's department's data (provider side) or by it (consumer side), newest
     first. The bureau and auditors see every department's."""
@@ -53,6 +54,7 @@ def usage(
         .join(provider, provider.c.id == DataUsage.provider_department_id)
         .join(consumer, consumer.c.id == DataUsage.consumer_department_id)
         .order_by(DataUsage.at.desc(), DataUsage.id.desc())
+        .offset(offset)
         .limit(limit)
     )
     if mine is not None:

@@ -51,3 +51,16 @@ def page_of(
     total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
     pages = paging(request, total or 0)
     return list(session.execute(statement.offset(pages.offset).limit(pages.size)).all()), pages
+
+
+def newer_and_older(
+    request: Request, rows: list[Any], size: int = PAGE_SIZE
+) -> tuple[list[Any], int, bool]:
+    """For a list read ``size + 1`` rows at a time from the page's offset (counting every row of
+    a long history would cost more than reading it): the page's rows, its number, and whether an
+    older page follows."""
+    return rows[:size], asked_page(request), len(rows) > size
+
+
+def offset_of(request: Request, size: int = PAGE_SIZE) -> int:
+    return (asked_page(request) - 1) * size

@@ -9,6 +9,7 @@ from catalog.models import Resource
 from exchange.identity.visibility import Records, own_only
 from exchange_api.deps import AppPlatform, DbSession
 from exchange_api.portal.charts import chart_context, charts_answer
+from exchange_api.portal.paging import PAGE_SIZE, newer_and_older, offset_of, page_of
 from exchange_api.portal.web import FormLists, PortalUser, done, render
 from policies import disputes
 from policies.models import AccessRequest, Dispute
@@ -37,14 +38,13 @@ def dispute_queue(request: Request, actor: PortalUser, session: DbSession) -> Re
         .join(AccessRequest, AccessRequest.id == Dispute.request_id)
         .join(Resource, Resource.id == AccessRequest.resource_id)
         .order_by(Dispute.id.desc())
-        .limit(200)
     )
     mine = own_only(
         actor, Records.DISPUTE,
         AccessRequest.consumer_department_id, AccessRequest.provider_department_id,
     )  # fmt: skip
-    rows = session.execute(query if mine is None else query.where(mine)).all()
-    return render(request, "disputes.html", rows=rows)
+    rows, pages = page_of(session, request, query if mine is None else query.where(mine))
+    return render(request, "disputes.html", rows=rows, paging=pages)
 
 
 @router.post("/access/disputes/{dispute_id}/rule")
@@ -67,10 +67,13 @@ def usage_page(
     side: str = "provider",
 ) -> Response:  # fmt: skip
     chosen: Side = "consumer" if side == "consumer" else "provider"
-    rows = usage(session, actor=actor, side=chosen, limit=200)
+    rows, page, older = newer_and_older(request, usage(
+        session, actor=actor, side=chosen, limit=PAGE_SIZE + 1, offset=offset_of(request)
+    ))  # fmt: skip
     per_day = reads_per_day(session, actor=actor, side=chosen, now=platform.clock.now(),
                             zone=platform.settings.zone)  # fmt: skip
-    return render(request, "usage.html", rows=rows, side=chosen, labels=LABELS_ZH,
+    return render(request, "usage.html", rows=rows, side=chosen, labels=LABELS_ZH, page=page,
+                  older=older,
                   **chart_context(request, [per_day], "/access/usage/charts"))  # fmt: skip
 
 

@@ -21,7 +21,7 @@ from exchange.principal import Principal
 from exchange.workdays.deadline import working_days_left
 from exchange.worklist.service import done_tasks, open_tasks
 from exchange_api.deps import AppPlatform, DbSession
-from exchange_api.portal.paging import paging
+from exchange_api.portal.paging import PAGE_SIZE, newer_and_older, offset_of, paging
 from exchange_api.portal.web import Form, PortalUser, redirect, render
 
 router = APIRouter(include_in_schema=False)
@@ -50,8 +50,12 @@ def home(
 ) -> Response:
     if request.query_params.get("tab") == "done":
         assert actor.user_id is not None
-        finished = done_tasks(session, actor.user_id, limit=100)
-        return render(request, "home.html", tab="done", work=[], finished=finished)
+        finished, page, older = newer_and_older(
+            request,
+            done_tasks(session, actor.user_id, offset=offset_of(request), limit=PAGE_SIZE + 1),
+        )
+        return render(request, "home.html", tab="done", work=[], finished=finished, page=page,
+                      older=older)  # fmt: skip
     work = _waiting(session, actor, platform)
     return render(request, "home.html", tab="todo", work=work, finished=[])
 
