@@ -39,6 +39,15 @@ class Column:
     def header_in(self, language: str) -> str:
         return self.header if language == "zh" else self.english
 
+    @property
+    def model_field(self) -> Any:
+        """The entry schema's field this column fills (pydantic ``FieldInfo``), if any."""
+        return (EntryDraft if self.level == "resource" else ItemDraft).model_fields.get(self.field)
+
+    @property
+    def annotation(self) -> Any:
+        return getattr(self.model_field, "annotation", None)
+
 
 COLUMNS = (
     Column(
@@ -155,6 +164,8 @@ class ParsedEntry:
 MAX_PROBLEMS_SHOWN = 500
 
 
+# English headers as they read with their spaces taken out, like every header (below).
+_CHINESE_HEADER_OF = {c.english.replace(" ", ""): c.header for c in COLUMNS}
 HEADER_SEARCH_ROWS = 10  # a title, a date line or a note may stand above the headers
 _REQUIRED_MARKS = re.compile(r"[*＊]|[（(]必填[）)]|\s")
 
@@ -163,7 +174,7 @@ def _normalised_header(text: str) -> str:
     """A header as the template names it: required marks (``*``, （必填）) and line breaks
     people add are not part of it; an English template's header stands for the Chinese one."""
     bare = _REQUIRED_MARKS.sub("", text)
-    return {c.english.replace(" ", ""): c.header for c in COLUMNS}.get(bare, bare)
+    return _CHINESE_HEADER_OF.get(bare, bare)
 
 
 def read_rows(
@@ -346,11 +357,8 @@ def _build_entry(group: list[tuple[int, dict[str, str]]], report: Any) -> Parsed
 def _convert(column: Column, value: str) -> tuple[Any, tuple[str, str] | None]:
     if value == "":
         return None, None
-    annotation = (EntryDraft if column.level == "resource" else ItemDraft).model_fields.get(
-        column.field
-    )
-    kind = getattr(annotation, "annotation", None)
-    if column.field in ("open_to_public", "sensitive", "required", "is_key"):
+    kind = column.annotation
+    if kind is bool:
         lowered = value.lower()
         if lowered in YES:
             return True, None
@@ -432,23 +440,27 @@ def _cell_text(value: Any, column: Column, language: str) -> str:
         return ("是" if value else "否") if language == "zh" else ("yes" if value else "no")
     if isinstance(value, list):
         return ";".join(value)
-    model = EntryDraft if column.level == "resource" else ItemDraft
-    field = model.model_fields.get(column.field)
-    kind = enum_of(getattr(field, "annotation", None))
+    kind = enum_of(column.annotation)
     if kind is None:  # free text stays as written
         return str(value)
     return label_zh(kind(value)) if language == "zh" else str(value)
 
 
+def choices_of(column: Column, language: str) -> list[str] | None:
+    """The words a controlled column takes, as the reader writes them; None for free text."""
+    kind = enum_of(column.annotation)
+    if kind is not None:
+        return [label_zh(m) if language == "zh" else m.value for m in kind]
+    if column.annotation is bool:
+        return ["是", "否"] if language == "zh" else ["yes", "no"]
+    return None
+
+
 def note_in(column: Column, language: str) -> str:
     """What to write in a column, in ``language``: its vocabulary, or its note."""
-    model = EntryDraft if column.level == "resource" else ItemDraft
-    annotation = getattr(model.model_fields.get(column.field), "annotation", None)
-    kind = enum_of(annotation)
-    if kind is not None:
-        return "/".join(label_zh(m) if language == "zh" else m.value for m in kind)
-    if annotation is bool:
-        return "是/否" if language == "zh" else "yes/no"
+    choices = choices_of(column, language)
+    if choices is not None:
+        return "/".join(choices)
     return Message(column.note).in_language(language) if column.note else ""
 
 

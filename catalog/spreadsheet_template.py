@@ -9,9 +9,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from catalog.schemas import EntryDraft, ItemDraft
-from catalog.spreadsheet import COLUMNS, SHEET, Column, column_letter, enum_of, note_in
-from catalog.vocab import label_zh
+from catalog.spreadsheet import COLUMNS, SHEET, Column, choices_of, column_letter, note_in
 from exchange.i18n import Message
 from exchange.spreadsheets import append_row
 
@@ -22,21 +20,7 @@ HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 
 
 def is_required(column: Column) -> bool:
-    model = EntryDraft if column.level == "resource" else ItemDraft
-    field = model.model_fields.get(column.field)
-    return field is not None and field.is_required()
-
-
-def choices_of(column: Column, language: str) -> list[str] | None:
-    """The words a controlled column takes, as the reader writes them; None for free text."""
-    model = EntryDraft if column.level == "resource" else ItemDraft
-    annotation = getattr(model.model_fields.get(column.field), "annotation", None)
-    kind = enum_of(annotation)
-    if kind is not None:
-        return [label_zh(m) if language == "zh" else m.value for m in kind]
-    if column.field in ("open_to_public", "sensitive", "required", "is_key"):
-        return ["是", "否"] if language == "zh" else ["yes", "no"]
-    return None
+    return column.model_field is not None and column.model_field.is_required()
 
 
 def write_xlsx(

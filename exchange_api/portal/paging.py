@@ -40,8 +40,8 @@ def asked_page(request: Request) -> int:
 
 
 def paging(request: Request, total: int, size: int = PAGE_SIZE) -> Paging:
-    pages = max(1, -(-total // size))
-    return Paging(min(asked_page(request), pages), size, total)
+    """The page asked for, or the last one when the address asks past the end."""
+    return Paging(min(asked_page(request), Paging(1, size, total).pages), size, total)
 
 
 def page_of(

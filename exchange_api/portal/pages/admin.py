@@ -5,7 +5,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from starlette.datastructures import UploadFile
 
 from exchange.actions import ACTIONS
@@ -17,7 +17,7 @@ from exchange.identity.sign_in import check_fresh_second_factor
 from exchange.workdays.models import CalendarYear
 from exchange.workdays.schedule import import_schedule, parse_schedule_csv
 from exchange_api.deps import AppPlatform, DbSession
-from exchange_api.portal.paging import paging
+from exchange_api.portal.paging import page_of
 from exchange_api.portal.web import (
     FormLists,
     PortalUser,
@@ -46,10 +46,10 @@ def admin_page(request: Request, actor: PortalUser, session: DbSession) -> Respo
         pattern = f"%{wanted}%"
         found = found.where(or_(User.username.ilike(pattern), User.display_name.ilike(pattern),
                                 Department.name.ilike(pattern)))  # fmt: skip
-    pages = paging(request, session.scalar(select(func.count()).select_from(found.subquery())) or 0)
-    users = session.scalars(found.order_by(User.username).offset(pages.offset).limit(pages.size))
+    rows, pages = page_of(session, request, found.order_by(User.username))
     return render(
-        request, "admin.html", departments=departments, users=list(users), roles=list(Role),
+        request, "admin.html", departments=departments, users=[user for user, in rows],
+        roles=list(Role),
         kinds=list(DepartmentKind), q=wanted, paging=pages,
     )  # fmt: skip
 

@@ -77,6 +77,7 @@ def _waiting(session: Session, actor: Principal, platform: AppPlatform) -> list[
                     Deadline.assignee_role.in_([str(r) for r in actor.roles]),
                 ),
             )
+            .order_by(Deadline.due_at)
             .limit(500)
         )
     }
