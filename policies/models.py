@@ -81,7 +81,7 @@ class AccessRequest(Base):
         question and hears the decision."""
         names = self._names()
         link = f"/access/requests/{self.id}"
-        provider = self.provider_department_id
+        review = self.deadline_assignment(REVIEW)  # the reviewers the deadline binds
         if action in ("submit", "answer"):
             return HandOff(
                 "access_request.review",
@@ -92,8 +92,8 @@ class AccessRequest(Base):
                     **names,
                 ),
                 link,
-                role=Role.DATA_REVIEWER,
-                department_id=provider,
+                role=Role(str(review.role)),
+                department_id=review.department_id,
             )
         if action == "approve_pending_review":
             return HandOff(
@@ -102,10 +102,10 @@ class AccessRequest(Base):
                     "Confidentiality review of the request of {consumer} for {resource} ({code})",
                     **names,
                 ),
-                Message("The reviewer approved it pending your confidentiality review.", **names),
+                Message("The reviewer approved it pending your confidentiality review."),
                 link,
                 role=Role.DATA_RESOURCE_ADMIN,
-                department_id=provider,
+                department_id=self.provider_department_id,
             )
         if action == "ask_info":
             return HandOff(
@@ -114,7 +114,7 @@ class AccessRequest(Base):
                     "Answer the question of {provider} about your request for {resource} ({code})",
                     **names,
                 ),
-                Message("The review is paused until you answer.", **names),
+                Message("The review is paused until you answer."),
                 link,
                 user_id=self.requested_by,
             )
@@ -128,7 +128,7 @@ class AccessRequest(Base):
             return HandOff(
                 "access_request.decided",
                 Message(decided[action], **names),
-                Message("Open the request to see the decision and what you may read.", **names),
+                Message("Open the request to see the decision and what you may read."),
                 link,
                 acknowledge=True,
                 user_id=self.requested_by,

@@ -129,18 +129,17 @@ class QualityIssue(Base):
         return Assignment(self.department_id, Role.DATA_RESOURCE_ADMIN, Role.COORDINATING_OFFICE)
 
     def deadline_title(self, kind: str) -> Message:
-        return Message(
-            "Answer quality issue {id}: {title}",
-            id=self.id,
-            title=self.title_message or self.title[:100],
-        )
+        return Message("Answer quality issue {id}: {title}", id=self.id, title=self._heading())
+
+    def _heading(self) -> Message | str:
+        return self.title_message or self.title[:100]
 
     def hand_off(self, action: str) -> HandOff | None:
         """Who acts next (R19): the responsible department answers an opened or returned issue;
         the bureau's data stewards judge the answer."""
-        title = self.title_message or Message("{title}", title=self.title[:100])
         link = f"/quality/issues/{self.id}"
         if action in ("open", "return"):
+            due = self.deadline_assignment(FEEDBACK)
             return HandOff(
                 "quality.issue",
                 self.deadline_title(""),
@@ -150,13 +149,17 @@ class QualityIssue(Base):
                     count=self.row_count,
                 ),
                 link,
-                role=Role.DATA_RESOURCE_ADMIN,
-                department_id=self.department_id,
+                role=Role(str(due.role)),
+                department_id=due.department_id,
             )
         if action == "answer":
             return HandOff(
                 "quality.answered",
-                Message("Judge the answer to quality issue {id}: {title}", id=self.id, title=title),
+                Message(
+                    "Judge the answer to quality issue {id}: {title}",
+                    id=self.id,
+                    title=self._heading(),
+                ),
                 Message("The responsible department answered; verify it or return it."),
                 link,
                 role=Role.DATA_STEWARD,
