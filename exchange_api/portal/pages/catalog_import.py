@@ -2,6 +2,8 @@
 department's own entries to download, and the import with its report (R1). Downloads use the
 portal's session, as every page does."""
 
+from urllib.parse import quote
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
@@ -45,8 +47,6 @@ def own_entries(request: Request, actor: PortalUser, session: DbSession) -> Resp
 
 
 def _workbook(content: bytes, filename: str) -> Response:
-    from urllib.parse import quote
-
     disposition = f"attachment; filename*=UTF-8''{quote(filename)}"
     return Response(content, media_type=XLSX_TYPE, headers={"Content-Disposition": disposition})
 
