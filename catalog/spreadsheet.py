@@ -20,7 +20,7 @@ from catalog.validation import Context, Problem, validate_entry
 from catalog.vocab import label_zh, parse_term
 from exchange.errors import InvalidInput
 from exchange.i18n import Message
-from exchange.spreadsheets import csv_document, filled_in_table
+from exchange.spreadsheets import csv_document, filled_in_table, too_many_rows
 
 SHEET = "目录"
 
@@ -186,7 +186,7 @@ def read_rows(
     The header row is found among the first rows and checked before any other row is read, and
     reading stops past ``max_rows``: a wrong or oversized file is refused after reading what it
     takes to say so."""
-    name, raw, wide_merges = filled_in_table(content, filename, sheet=SHEET)
+    name, raw, wide_merges = filled_in_table(content, filename, sheet=SHEET, max_rows=max_rows)
     header_row, headers = _header_row(raw)
     for merge in wide_merges:
         if merge.last_row > header_row:
@@ -201,12 +201,7 @@ def read_rows(
     rows = []
     for number, values in enumerate(raw, start=header_row + 1):
         if number - header_row > max_rows:
-            raise InvalidInput(
-                "the file has more than {max_rows} rows; import it in parts",
-                detail={"max_rows": max_rows},
-                error_code="import_too_large",
-                max_rows=max_rows,
-            )
+            raise too_many_rows(max_rows)
         if any(values):
             rows.append(
                 (number, {h: (values[i] if i < len(values) else "") for i, h in enumerate(headers)

@@ -91,13 +91,50 @@ def uploaded_table(
 
 
 def filled_in_table(
-    content: bytes, filename: str, *, sheet: str | None = None
+    content: bytes, filename: str, *, max_rows: int, sheet: str | None = None
 ) -> tuple[str, Iterator[list[str]], list[WideMerge]]:
     """Like :func:`uploaded_table` for a sheet people fill in by hand: a cell merged down a
     column gives its value to every row it covers, and the merges across columns are returned
-    for the caller to refuse where they cover data (a title above the headers is one). The
-    whole workbook is read at once, as openpyxl needs to see the merges."""
+    for the caller to refuse where they cover data (a title above the headers is one).
+
+    openpyxl sees merges only when it reads the whole workbook into memory, and a few compressed
+    megabytes can hold millions of cells: the sheet is first streamed to refuse one with more
+    than ``max_rows`` rows or rows wider than :data:`MAX_COLUMNS`, before it is read whole."""
+    if filename.lower().endswith(".xlsx"):
+        _refuse_oversized(content, filename, sheet, max_rows)
     return _table(content, filename, sheet, merged=True)
+
+
+MAX_COLUMNS = 200  # a sheet people fill in has tens of columns
+
+
+def too_many_rows(max_rows: int) -> InvalidInput:
+    return InvalidInput(
+        "the file has more than {max_rows} rows; import it in parts",
+        detail={"max_rows": max_rows}, error_code="import_too_large", max_rows=max_rows,
+    )  # fmt: skip
+
+
+def _refuse_oversized(content: bytes, filename: str, sheet: str | None, max_rows: int) -> None:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises several kinds for a file that is not XLSX
+        raise InvalidInput("{filename} is not a readable XLSX file", filename=filename) from error
+    chosen = workbook[sheet] if sheet in workbook.sheetnames else workbook.worksheets[0]
+    try:
+        # A few rows above the headers (a title, a date) come on top of the data's rows.
+        for number, row in enumerate(chosen.iter_rows(values_only=True), start=1):
+            if number > max_rows + 10:
+                raise too_many_rows(max_rows)
+            if len(row) > MAX_COLUMNS and any(v is not None for v in row[MAX_COLUMNS:]):
+                raise InvalidInput(
+                    "row {row} has values beyond column {limit}: the template has far fewer "
+                    "columns", detail={"row": number}, row=number, limit=MAX_COLUMNS,
+                )  # fmt: skip
+    finally:
+        workbook.close()
 
 
 def _table(

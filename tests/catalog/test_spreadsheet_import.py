@@ -184,3 +184,40 @@ def test_r1_the_template_offers_dropdowns_and_marks_what_is_required() -> None:
     assert [
         c.header for c in COLUMNS if c.header not in headers and "*" + c.header not in headers
     ] == []
+
+
+def test_r21_a_workbook_too_large_to_read_whole_is_refused_while_streamed(
+    world: CatalogWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Seeing merged cells takes reading the workbook whole; a workbook of too many rows, or of
+    rows far wider than the template, is refused from a streamed pass before that."""
+    import openpyxl
+
+    limit = world.platform.settings.import_max_rows
+    opened: list[bool] = []
+    real = openpyxl.load_workbook
+
+    def spied(*args: object, **kwargs: object) -> object:
+        opened.append(bool(kwargs.get("read_only")))
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(openpyxl, "load_workbook", spied)
+    for rows, width in ((limit + 20, 3), (5, 300)):
+        book = Workbook()
+        sheet = book.active
+        assert sheet is not None
+        sheet.append(HEADERS)
+        for _ in range(rows):
+            sheet.append(["x"] * width)
+        sheet.merge_cells("C2:C3")
+        buffer = io.BytesIO()
+        book.save(buffer)
+        opened.clear()
+        with pytest.raises(InvalidInput) as refused:
+            run_import(world, buffer.getvalue(), "目录.xlsx")
+        assert opened == [True]  # streamed only, never loaded whole
+        if width == 3:
+            assert refused.value.code == "import_too_large"
+        else:
+            assert refused.value.detail == {"row": 2}
+    assert _count(world) == 0
