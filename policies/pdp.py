@@ -1,8 +1,10 @@
 """The policy decision point for data: may this department read these items of that resource, in
 this sharing mode, now — and if so, under which grant and row filter.
 
-pycasbin decides over one policy line per grant, keyed on (department, resource) with
-``FastEnforcer`` so a decision looks at that pair's few lines instead of all 100k. What a line
+pycasbin decides over one policy line per grant, keyed on (department, resource, sharing mode)
+with ``FastEnforcer`` so a decision looks at that triple's few lines instead of all of them: the
+provider's and the unconditional lines are written once per mode for that reason, and a
+department holding many grants on one resource in other modes costs a decision nothing. What a line
 cannot hold — the grant's items, validity and row filter — sits beside it in ``GrantFacts``, read
 by the matcher's ``usable()`` function. Expiry needs no event: validity is checked against the
 time of each decision. Grants made or revoked elsewhere arrive through exchange.policy_changes.
@@ -29,10 +31,11 @@ from catalog.vocab import ResourceStatus, ShareType
 from exchange.i18n import Message
 from exchange.policy_changes import PolicyChange
 from policies.models import Grant, Suspension
-from policies.vocab import ItemAccess, access_of
+from policies.vocab import ItemAccess, SharingMode, access_of
 
 MODEL = Path(__file__).with_name("data_access.conf")
 OWNER, UNCONDITIONAL, EVERYONE = "owner", "unconditional", "*"
+_MODES = tuple(mode.value for mode in SharingMode)
 
 
 def subject(department_id: int) -> str:
@@ -128,7 +131,7 @@ class Wanted:
 
 class DataAccessPolicy:
     def __init__(self) -> None:
-        self._enforcer = _ReusingEnforcer(str(MODEL), cache_key_order=[0, 1])
+        self._enforcer = _ReusingEnforcer(str(MODEL), cache_key_order=[0, 1, 2])
         self._enforcer.add_function("usable", self._usable)
         self._policy = self._enforcer.get_model().model["p"]["p"].policy
         self._grants: dict[str, GrantFacts] = {}
@@ -209,15 +212,18 @@ class DataAccessPolicy:
     def _put_resource(self, facts: ResourceFacts) -> None:
         self._resources[facts.code] = facts
         self._codes[facts.resource_id] = facts.code
-        self._policy.append([subject(facts.provider_department_id), facts.code, "*", OWNER])
-        self._policy.append([EVERYONE, facts.code, "*", UNCONDITIONAL])
+        for mode in _MODES:
+            self._policy.append([subject(facts.provider_department_id), facts.code, mode, OWNER])
+            self._policy.append([EVERYONE, facts.code, mode, UNCONDITIONAL])
 
     def _drop_resource(self, resource_id: int) -> None:
         code = self._codes.pop(resource_id, None)
         facts = self._resources.pop(code, None) if code else None
         if facts is not None:
-            self._policy.remove([subject(facts.provider_department_id), facts.code, "*", OWNER])
-            self._policy.remove([EVERYONE, facts.code, "*", UNCONDITIONAL])
+            for mode in _MODES:
+                owner = [subject(facts.provider_department_id), facts.code, mode, OWNER]
+                self._policy.remove(owner)
+                self._policy.remove([EVERYONE, facts.code, mode, UNCONDITIONAL])
 
     # -- deciding --------------------------------------------------------------------------
 
@@ -253,7 +259,7 @@ class DataAccessPolicy:
             for who in (sub, EVERYONE):
                 if grant_id is not None and who == EVERYONE:
                     break  # a named grant is looked for among the department's own lines
-                with fast_policy_filter(self._policy, who, code):
+                with fast_policy_filter(self._policy, who, code, mode):
                     allowed, rule = self._enforcer.enforce_ex(
                         who,
                         code,
@@ -301,8 +307,8 @@ class DataAccessPolicy:
     def _grants_in_force(
         self, sub: str, facts: ResourceFacts, mode: str, at: datetime
     ) -> list[GrantFacts]:
-        with fast_policy_filter(self._policy, sub, facts.code):
-            tokens = [line[3] for line in self._policy if line[2] in (mode, "*")]
+        with fast_policy_filter(self._policy, sub, facts.code, mode):
+            tokens = [line[3] for line in self._policy]
         found = (self._grants.get(token) for token in tokens)
         return [g for g in found if g is not None and self._in_force(g, at) and facts.published]
 
@@ -407,8 +413,10 @@ class DataAccessPolicy:
             if not facts.published:
                 return frozenset()
             sub = subject(department_id)
-            with fast_policy_filter(self._policy, sub, code):
-                tokens = [line[3] for line in self._policy]
+            tokens = []
+            for mode in _MODES:
+                with fast_policy_filter(self._policy, sub, code, mode):
+                    tokens += [line[3] for line in self._policy]
             grants = (self._grants.get(token) for token in tokens)
             granted = [
                 g.items - g.masked - g.verify_only
