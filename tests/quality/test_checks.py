@@ -184,6 +184,38 @@ def test_comparison_normalises_tolerates_and_reports_both_sides() -> None:
     assert raw.mismatches == {"name": 3}  # without normalising, width and spaces differ too
 
 
+def test_r18_comparison_counts_every_joined_row_and_judges_what_differs_as_stored() -> None:
+    """Only rows that differ as stored are taken out and judged; the counts still cover every
+    joined row: a key twice on one side is matched twice, columns of different types are
+    compared as text, NaN differs even from NaN, and an empty side leaves only one-sided keys."""
+    nan = float("nan")
+    left = pa.table({
+        "key": [1, 2, 2, 3, 4, 6],
+        "count": [1, 2, 2, 3, None, 6],
+        "ratio": [nan, 1.0, 1.0, 2.0, 3.0, nan],
+    })  # fmt: skip
+    right = pa.table({
+        "key": [2, 3, 4, 5, 6],
+        "count": ["2", "3 ", "x", "5", "6"],
+        "ratio": [1.0, 2.0, nan, 0.0, nan],
+    })  # fmt: skip
+    spec = ComparisonSpec(
+        keys=(("key", "key"),),
+        attributes=(AttributePair("count", "count"), AttributePair("ratio", "ratio")),
+    )
+    found = compare_tables(left, right, spec)
+    assert (found.matched, found.left_only, found.right_only) == (5, 1, 1)
+    assert found.mismatches == {"count": 2, "ratio": 2}  # 3 vs "3 ", None vs "x"; 3 vs NaN, NaN
+    assert found.mismatched_rows == 3
+    mismatched = {(r["attribute"], r["key"]["key"]) for r in found.rows if r["kind"] == "mismatch"}
+    assert mismatched == {("count", 3), ("count", 4), ("ratio", 4), ("ratio", 6)}
+
+    nothing = compare_tables(left, right.slice(0, 0), spec)
+    assert (nothing.matched, nothing.left_only, nothing.right_only) == (0, 6, 0)
+    assert nothing.mismatched_rows == 0
+    assert sorted(r["key"]["key"] for r in nothing.rows) == [1, 2, 2, 3, 4, 6]
+
+
 def test_great_expectations_stays_out_of_the_api_and_dag_parsing() -> None:
     """It costs seconds to import: only a validation that runs loads it."""
     import subprocess
