@@ -114,7 +114,7 @@ def _candidate_positions(
     finally:
         connection.close()
     candidates = result["candidates"][0].values
-    if candidates is None:  # no row at all
+    if candidates is None:  # no candidate: every joined row matches, or no row at all
         candidates = pa.array([], pa.struct([("l", pa.int64()), ("r", pa.int64())]))
     pairs = pa.table({"l": candidates.field("l"), "r": candidates.field("r")})
     return pairs, int(result["joined"][0].as_py())

@@ -215,6 +215,9 @@ def test_r18_comparison_counts_every_joined_row_and_judges_what_differs_as_store
     assert nothing.mismatched_rows == 0
     assert sorted(r["key"]["key"] for r in nothing.rows) == [1, 2, 2, 3, 4, 6]
 
+    same = compare_tables(right, right, ComparisonSpec(spec.keys, spec.attributes[:1]))
+    assert (same.matched, same.total, same.rows) == (5, 0, [])
+
 
 def test_great_expectations_stays_out_of_the_api_and_dag_parsing() -> None:
     """It costs seconds to import: only a validation that runs loads it."""
