@@ -7,6 +7,7 @@ findings (R19); beyond the threshold they fail the run and nothing is written.
 """
 
 from collections.abc import Iterator
+from contextlib import closing
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -31,6 +32,7 @@ from exchange.backup.consistency import CommittedSnapshot
 from exchange.errors import DomainError
 from exchange.i18n import Message
 from exchange.principal import Principal
+from exchange.read_ahead import read_ahead
 from exchange.runtime import Platform
 from exchange.store import UnifiedStore
 from exchange.work_owner import this_process
@@ -95,9 +97,14 @@ def _run(
             source.watermark_column,
         )
     ignore = frozenset({watermark_column}) if watermark_column else frozenset()
-    chunks = extract_chunks(kind, config, secret, reach=reach, watermark=watermark)
+    # The next chunk is read while this one is conformed and staged (both mostly free the GIL);
+    # closing stops the reading when drift ends the run early.
+    chunks = read_ahead(
+        extract_chunks(kind, config, secret, reach=reach, watermark=watermark),
+        name=f"ingest-read-{run_id}",
+    )
     try:
-        with staged(chunks, items, folder=platform.settings.data_dir / "staging",
+        with closing(chunks), staged(chunks, items, folder=platform.settings.data_dir / "staging",
                     row_hash=certificate, ignore=ignore,
                     watermark_column=watermark_column) as rows:  # fmt: skip
             return _commit(platform, store, run_id, source_id, code, run_key, rows, overwrite,

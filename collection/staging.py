@@ -12,6 +12,7 @@ and a run that fails leaves nothing in the store.
 import hashlib
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,6 +83,10 @@ def staged(
         result = Staged(Path(scratch) / "rows.arrows")
         sink = _HashingFile(result.path)
         writer: pa.ipc.RecordBatchStreamWriter | None = None
+        # The staged file is written (and hashed) by a thread of its own while the next chunk
+        # is conformed: both free the GIL for most of their time. One chunk at most is in hand.
+        writing = ThreadPoolExecutor(1, thread_name_prefix="ingest-stage")
+        written: Future[None] | None = None
         try:
             for chunk in chunks:
                 conformed = conform(chunk, items, row_hash=row_hash, ignore=ignore)
@@ -91,7 +96,9 @@ def staged(
                     break
                 if writer is None:
                     writer = pa.ipc.new_stream(sink, conformed.table.schema)
-                writer.write_table(conformed.table)
+                if written is not None:
+                    written.result()
+                written = writing.submit(writer.write_table, conformed.table)
                 result.rows_written += conformed.table.num_rows
                 result.rejected.extend(conformed.rejected)
                 if watermark_column and chunk.num_rows:
@@ -100,7 +107,10 @@ def staged(
                         highest is not None and highest > result.watermark
                     ):
                         result.watermark = highest
+            if written is not None:
+                written.result()
         finally:
+            writing.shutdown()
             if writer is not None:
                 writer.close()
             sink.close()
