@@ -277,17 +277,25 @@ def _page_in_memory(
     """The page of a snapshot held in memory, where it ends, and how many rows there are."""
     positions = _key_positions(snapshots, request, snapshot_id, whole, quick_only)
     if positions is not None and len(request.filters) == 1 and not decision.row_filter:
-        # The index alone selects the rows: take just this page's.
+        # The index alone selects the rows: take just this page's, of just the decided items.
         total = len(positions)
         end = total if request.limit is None else min(total, offset + request.limit)
-        return select_rows(whole.take(positions[offset:end]), decision, ()), end, total
-    narrowed = whole if positions is None else whole.take(positions)
+        return _rows_at(select_rows(whole, decision, ()), positions[offset:end]), end, total
+    narrowed = whole if positions is None else _rows_at(whole, positions)
     if quick_only and narrowed.num_rows >= INDEXED_LOOKUP_ROWS:
         raise NotInMemory(request.code)
     data = select_rows(narrowed, decision, request.filters)
     total = len(data)
     end = total if request.limit is None else min(total, offset + request.limit)
     return data.slice(offset, end - offset), end, total
+
+
+def _rows_at(table: "pa.Table", positions: list[int]) -> "pa.Table":
+    """The rows at ``positions`` (ascending, as the index keeps them): a run of adjacent rows (a key's one row, most often) is a slice,
+    which costs a microsecond where a take costs tens, whatever the table's size."""
+    if positions and positions[-1] - positions[0] == len(positions) - 1:
+        return table.slice(positions[0], len(positions))
+    return table.take(positions)
 
 
 def _streamed_page(
@@ -387,8 +395,11 @@ def _typed(whole: "pa.Table", item: str, values: list[Any]) -> "pa.Array":
     import pyarrow as pa
 
     target = whole.schema.field(item).type
+    texts = [str(v) for v in values]
+    if pa.types.is_string(target) or pa.types.is_large_string(target):
+        return pa.array(texts, target)  # no parsing to do: a key is text, most often
     try:
-        return pa.array([str(v) for v in values]).cast(target)
+        return pa.array(texts).cast(target)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
         raise InvalidInput(
             "{item} holds {target}; cannot compare it with {values}",
