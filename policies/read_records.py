@@ -19,6 +19,7 @@ from datetime import datetime
 from sqlalchemy import Connection, insert
 
 from exchange import audit
+from exchange.bulk_insert import BulkInsert
 from exchange.db import Database, table_of
 from exchange.principal import Principal
 from policies.masking import describe
@@ -42,10 +43,19 @@ class ReadRecord:
         return "masked" if self.decision.masked else "read"
 
 
+_INSERT_USAGE = BulkInsert(
+    table_of(DataUsage), [c.name for c in DataUsage.__table__.columns if c.name != "id"]
+)
+
+
 def write_records(connection: Connection, records: list[ReadRecord]) -> None:
     """Insert the usage rows and append the audit records of ``records`` in the connection's
     transaction."""
-    connection.execute(insert(table_of(DataUsage)), [_usage_row(each) for each in records])
+    usage = [_usage_row(each) for each in records]
+    if connection.dialect.name == "postgresql":
+        _INSERT_USAGE.execute(connection, usage)
+    else:
+        connection.execute(insert(table_of(DataUsage)), usage)
     audit.append_to_chain(connection, [_audit_entry(each) for each in records])
 
 
@@ -113,6 +123,9 @@ class ReadRecorder:
         self._inbox: queue.SimpleQueue[_Waiting | None] = queue.SimpleQueue()
         self._writer: threading.Thread | None = None
         self._writer_lock = threading.Lock()
+        # The writer thread's own connection, kept between commits: a connection from the pool
+        # for each commit cost a round trip (the pool's liveness ping) and its bookkeeping.
+        self._writer_connection: Connection | None = None
 
     async def record(self, record: ReadRecord) -> None:
         loop = asyncio.get_running_loop()
@@ -167,6 +180,7 @@ class ReadRecorder:
             if batch:
                 self._commit_and_wake(batch)
             if stopping:
+                self._let_go_of_connection()
                 return
 
     def _commit_and_wake(self, batch: "list[_Waiting]") -> None:
@@ -175,6 +189,7 @@ class ReadRecorder:
             self._commit([waiting.record for waiting in batch])
         except Exception as failed:  # every read in the batch fails, none is sent
             error = failed
+            self._let_go_of_connection()  # the next batch starts on a fresh, checked one
         by_loop: dict[asyncio.AbstractEventLoop, list[asyncio.Future[None]]] = {}
         for waiting in batch:
             by_loop.setdefault(waiting.loop, []).append(waiting.done)
@@ -199,8 +214,21 @@ class ReadRecorder:
                 _settle([done for _, done in batch], None)
 
     def _commit(self, records: list[ReadRecord]) -> None:
-        with self.database.engine.begin() as connection:
-            write_records(connection, records)
+        if self._commit_on_loop:
+            with self.database.engine.begin() as connection:
+                write_records(connection, records)
+            return
+        # On the writer thread, the only one to commit on PostgreSQL.
+        if self._writer_connection is None:
+            self._writer_connection = self.database.engine.connect()
+        with self._writer_connection.begin():
+            write_records(self._writer_connection, records)
+
+    def _let_go_of_connection(self) -> None:
+        connection, self._writer_connection = self._writer_connection, None
+        if connection is not None:
+            with contextlib.suppress(Exception):  # a broken connection is discarded all the same
+                connection.close()
 
 
 def _settle(futures: "list[asyncio.Future[None]]", error: Exception | None) -> None:

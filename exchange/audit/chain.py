@@ -17,10 +17,11 @@ from enum import StrEnum
 from typing import Any, Required, TypedDict, Unpack
 
 import orjson
-from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from exchange.audit.models import AUDIT_CHAINS, AUDIT_SEQ, AuditChainHead, AuditRecord
+from exchange.bulk_insert import BulkInsert
 from exchange.db import Database, table_of
 from exchange.principal import Principal
 
@@ -194,8 +195,7 @@ def append_to_chain(session: Session | Connection, entries: list[Entry]) -> None
     for a writer that needs no ORM)."""
     bind = session.get_bind() if isinstance(session, Session) else session
     postgres = bind.dialect.name == "postgresql"
-    chain, position, last_hash, first_seq = _lock_a_chain(session, postgres)
-    seqs = [first_seq, *_more_seqs(session, postgres, first_seq, len(entries) - 1)]
+    chain, position, last_hash, seqs = _lock_a_chain(session, postgres, len(entries))
     rows = []
     for entry, seq in zip(entries, seqs, strict=True):
         position += 1
@@ -213,34 +213,31 @@ def append_to_chain(session: Session | Connection, entries: list[Entry]) -> None
         )
         last_hash = digest
     head = {"head_id": chain, "head_pos": position, "head_hash": last_hash}
-    if postgres and len(rows) == 1:
-        session.execute(_APPEND_ONE_AND_ADVANCE, {**rows[0], **head})
+    if postgres:
+        session.execute(_APPEND_AND_ADVANCE, {**_APPEND.parameters(rows, bind.dialect), **head})
     else:
         session.execute(insert(table_of(AuditRecord)), rows)
         session.execute(_ADVANCE_HEAD, head)
 
 
-def _prepared_statements() -> tuple[Any, Any]:
-    """Built once, so that SQLAlchemy compiles them once."""
-    heads = table_of(AuditChainHead)
-    records = table_of(AuditRecord)
-    advance = (
-        update(heads)
-        .where(heads.c.id == bindparam("head_id"))
-        .values(last_pos=bindparam("head_pos"), last_hash=bindparam("head_hash"))
-    )
-    append_one = insert(records).values(
-        {c.name: bindparam(c.name, type_=c.type) for c in records.columns}
-    )
-    # PostgreSQL: one round trip inserts the record and advances the head.
-    return advance, advance.add_cte(append_one.cte("appended"))
+_ADVANCE_HEAD = (
+    update(table_of(AuditChainHead))
+    .where(table_of(AuditChainHead).c.id == bindparam("head_id"))
+    .values(last_pos=bindparam("head_pos"), last_hash=bindparam("head_hash"))
+)
+# PostgreSQL: one statement, one round trip, inserts the records and advances the head.
+_APPEND = BulkInsert(table_of(AuditRecord))
+_APPEND_AND_ADVANCE = text(
+    f"WITH appended AS ({_APPEND.sql}) UPDATE audit_chain_heads "  # noqa: S608 (from metadata)
+    "SET last_pos = :head_pos, last_hash = :head_hash WHERE id = :head_id"
+)
 
 
-_ADVANCE_HEAD, _APPEND_ONE_AND_ADVANCE = _prepared_statements()
-
-
-def _lock_a_chain(session: Session | Connection, postgres: bool) -> tuple[int, int, str, int]:
-    """Lock a chain head until commit (any free one on PostgreSQL) and draw the first seq."""
+def _lock_a_chain(
+    session: Session | Connection, postgres: bool, count: int
+) -> tuple[int, int, str, list[int]]:
+    """Lock a chain head until commit (any free one on PostgreSQL) and draw ``count`` seqs, in
+    one round trip."""
     heads = table_of(AuditChainHead)
     if not postgres:
         # No row locks in SQLite: a write takes the database's write lock until the end of the
@@ -251,8 +248,14 @@ def _lock_a_chain(session: Session | Connection, postgres: bool) -> tuple[int, i
         row = session.execute(
             select(heads.c.id, heads.c.last_pos, heads.c.last_hash, next_seq).where(heads.c.id == 1)
         ).one()
-        return int(row[0]), int(row[1]), str(row[2]), int(row[3])
-    columns = select(heads.c.id, heads.c.last_pos, heads.c.last_hash, AUDIT_SEQ.next_value())
+        first = int(row[3])
+        return int(row[0]), int(row[1]), str(row[2]), list(range(first, first + count))
+    seqs = (
+        select(func.array_agg(AUDIT_SEQ.next_value()))
+        .select_from(func.generate_series(1, count))
+        .scalar_subquery()
+    )
+    columns = select(heads.c.id, heads.c.last_pos, heads.c.last_hash, seqs)
     free = session.execute(
         columns.order_by(heads.c.id).limit(1).with_for_update(skip_locked=True)
     ).first()
@@ -262,16 +265,6 @@ def _lock_a_chain(session: Session | Connection, postgres: bool) -> tuple[int, i
             columns.where(heads.c.id == random.randint(1, AUDIT_CHAINS)).with_for_update()  # noqa: S311
         ).one()
     )
-    return int(row[0]), int(row[1]), str(row[2]), int(row[3])
-
-
-def _more_seqs(
-    session: Session | Connection, postgres: bool, first_seq: int, count: int
-) -> list[int]:
-    if count <= 0:
-        return []
-    if not postgres:
-        return list(range(first_seq + 1, first_seq + 1 + count))
-    return list(
-        session.scalars(select(AUDIT_SEQ.next_value()).select_from(func.generate_series(1, count)))
-    )
+    # Drawn in one statement, the numbers are this transaction's alone; sorted, they keep the
+    # batch's order.
+    return int(row[0]), int(row[1]), str(row[2]), sorted(row[3])
