@@ -17,7 +17,7 @@ from enum import StrEnum
 from typing import Any, Required, TypedDict, Unpack
 
 import orjson
-from sqlalchemy import Connection, bindparam, func, insert, select, text, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from exchange.audit.models import AUDIT_CHAINS, AUDIT_SEQ, AuditChainHead, AuditRecord
@@ -213,24 +213,36 @@ def append_to_chain(session: Session | Connection, entries: list[Entry]) -> None
         )
         last_hash = digest
     head = {"head_id": chain, "head_pos": position, "head_hash": last_hash}
-    if postgres:
-        session.execute(_APPEND_AND_ADVANCE, {**_APPEND.parameters(rows, bind.dialect), **head})
+    if postgres and len(rows) == 1:  # most audited actions: one round trip
+        session.execute(_APPEND_ONE_AND_ADVANCE, {**rows[0], **head})
+        return
+    if postgres:  # a batch (the data API's group commit): one COPY
+        _APPEND_MANY.execute(
+            session.connection() if isinstance(session, Session) else session, rows
+        )
     else:
         session.execute(insert(table_of(AuditRecord)), rows)
-        session.execute(_ADVANCE_HEAD, head)
+    session.execute(_ADVANCE_HEAD, head)
 
 
-_ADVANCE_HEAD = (
-    update(table_of(AuditChainHead))
-    .where(table_of(AuditChainHead).c.id == bindparam("head_id"))
-    .values(last_pos=bindparam("head_pos"), last_hash=bindparam("head_hash"))
-)
-# PostgreSQL: one statement, one round trip, inserts the records and advances the head.
-_APPEND = BulkInsert(table_of(AuditRecord))
-_APPEND_AND_ADVANCE = text(
-    f"WITH appended AS ({_APPEND.sql}) UPDATE audit_chain_heads "  # noqa: S608 (from metadata)
-    "SET last_pos = :head_pos, last_hash = :head_hash WHERE id = :head_id"
-)
+def _prepared_statements() -> tuple[Any, Any]:
+    """Built once, so that SQLAlchemy compiles them once."""
+    heads = table_of(AuditChainHead)
+    records = table_of(AuditRecord)
+    advance = (
+        update(heads)
+        .where(heads.c.id == bindparam("head_id"))
+        .values(last_pos=bindparam("head_pos"), last_hash=bindparam("head_hash"))
+    )
+    append_one = insert(records).values(
+        {c.name: bindparam(c.name, type_=c.type) for c in records.columns}
+    )
+    # PostgreSQL: one round trip inserts the record and advances the head.
+    return advance, advance.add_cte(append_one.cte("appended"))
+
+
+_ADVANCE_HEAD, _APPEND_ONE_AND_ADVANCE = _prepared_statements()
+_APPEND_MANY = BulkInsert(table_of(AuditRecord))
 
 
 def _lock_a_chain(
@@ -250,21 +262,32 @@ def _lock_a_chain(
         ).one()
         first = int(row[3])
         return int(row[0]), int(row[1]), str(row[2]), list(range(first, first + count))
-    seqs = (
-        select(func.array_agg(AUDIT_SEQ.next_value()))
-        .select_from(func.generate_series(1, count))
-        .scalar_subquery()
-    )
-    columns = select(heads.c.id, heads.c.last_pos, heads.c.last_hash, seqs)
+
+    def with_seqs(locking: Any) -> Any:
+        # The seqs are drawn outside the locking query: only for the one head it locked.
+        locked = locking.subquery()
+        return select(locked.c.id, locked.c.last_pos, locked.c.last_hash, _seqs(count))
+
+    head = select(heads.c.id, heads.c.last_pos, heads.c.last_hash)
     free = session.execute(
-        columns.order_by(heads.c.id).limit(1).with_for_update(skip_locked=True)
+        with_seqs(head.order_by(heads.c.id).limit(1).with_for_update(skip_locked=True))
     ).first()
     row = (
         free
         or session.execute(  # every chain busy: queue behind one of them
-            columns.where(heads.c.id == random.randint(1, AUDIT_CHAINS)).with_for_update()  # noqa: S311
+            with_seqs(head.where(heads.c.id == random.randint(1, AUDIT_CHAINS)).with_for_update())  # noqa: S311
         ).one()
     )
-    # Drawn in one statement, the numbers are this transaction's alone; sorted, they keep the
-    # batch's order.
-    return int(row[0]), int(row[1]), str(row[2]), sorted(row[3])
+    seqs = [row[3]] if count == 1 else sorted(row[3])  # sorted, they keep the batch's order
+    return int(row[0]), int(row[1]), str(row[2]), seqs
+
+
+def _seqs(count: int) -> Any:
+    """``count`` numbers of the audit sequence, drawn by the statement that locks the chain."""
+    if count == 1:
+        return AUDIT_SEQ.next_value()
+    return (
+        select(func.array_agg(AUDIT_SEQ.next_value()))
+        .select_from(func.generate_series(1, count))
+        .scalar_subquery()
+    )

@@ -55,7 +55,13 @@ def test_concurrent_reads_share_commits_and_each_is_recorded(
     assert sum(batches) == READS
     assert len(batches) < READS, f"no read shared a commit: {batches}"
     with world.platform.database.transaction() as session:
-        assert session.scalar(select(func.count()).select_from(DataUsage)) == READS
+        usage = session.scalars(select(DataUsage)).all()
+        assert len(usage) == READS
+        # Written in batches (by COPY on PostgreSQL), each row holds what the read was.
+        assert {(tuple(u.items), u.rows, u.mode, u.purpose) for u in usage} == {
+            (("uscc", "enterprise_name"), 5, "api_query", PURPOSE["purpose"])
+        }
+        assert all(u.at.tzinfo is not None and u.snapshot_id for u in usage)
         reads = select(func.count()).where(AuditRecord.action == "data.api_query")
         assert session.scalar(reads) == READS
         assert verify_chain(session.connection()).ok
