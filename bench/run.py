@@ -6,7 +6,8 @@ the median run meets it. `python -m bench.report` writes the README's table from
 
 BENCH_ONLY=growth measures only the growth curves (BENCH_ONLY=targets only the rest) and keeps the
 other figures already in bench/results.json; BENCH_GROWTH=page,ingest picks curves by their
-measure's name and keeps every other figure.
+measure's name and BENCH_TARGETS=data_api,ingest the other figures' measures (bench_ingest,
+bench_data_api_postgresql, bench_search_sqlite, …), keeping every figure not measured again.
 """
 
 import os
@@ -33,36 +34,42 @@ from exchange.db import Database
 
 
 def _measures(server: str | None) -> list[Callable[[], list[Figure]]]:
-    def on_postgres(measure: Callable[[Database], list[Figure]]) -> Callable[[], list[Figure]]:
+    def on_postgres(
+        name: str, measure: Callable[[Database], list[Figure]]
+    ) -> Callable[[], list[Figure]]:
         def run() -> list[Figure]:
             assert server is not None
             with postgres_database(server) as database:
                 return measure(database)
 
+        run.__name__ = f"bench_{name}_postgresql"  # what BENCH_TARGETS picks by
         return run
 
-    def on_sqlite(measure: Callable[[Database], list[Figure]]) -> Callable[[], list[Figure]]:
+    def on_sqlite(
+        name: str, measure: Callable[[Database], list[Figure]]
+    ) -> Callable[[], list[Figure]]:
         def run() -> list[Figure]:
             with sqlite_database() as database:
                 return measure(database)
 
+        run.__name__ = f"bench_{name}_sqlite"
         return run
 
     measures = []
     if server:
         measures += [
-            on_postgres(lambda db: [bench_appends(db, count=2000, writers=1),
-                                    bench_appends(db, count=2000, writers=4),
-                                    bench_verify(db, records=300_000)]),
-            on_postgres(bench_search),
-            on_postgres(lambda db: bench_data_api(db.url)),
+            on_postgres("audit", lambda db: [bench_appends(db, count=2000, writers=1),
+                                             bench_appends(db, count=2000, writers=4),
+                                             bench_verify(db, records=300_000)]),
+            on_postgres("search", bench_search),
+            on_postgres("data_api", lambda db: bench_data_api(db.url)),
         ]  # fmt: skip
     else:
         print("PostgreSQL not available: the audit append figures need it and are left out",
               file=sys.stderr)  # fmt: skip
     measures += [
-        on_sqlite(lambda db: [bench_verify(db, records=300_000)]),
-        on_sqlite(bench_search),
+        on_sqlite("audit", lambda db: [bench_verify(db, records=300_000)]),
+        on_sqlite("search", bench_search),
         bench_ingest,
         bench_decisions,
         bench_suite,
@@ -79,17 +86,19 @@ def main() -> int:
     runs = int(os.environ.get("BENCH_RUNS", "3"))
     only = os.environ.get("BENCH_ONLY", "")
     measures: list[Callable[[], list[Figure]]] = []
+    targets = _picked(_measures(os.environ.get("EXCHANGE_BENCH_POSTGRES_URL")), "BENCH_TARGETS")
+    growth = _picked(GROWTH, "BENCH_GROWTH")
+    chosen = os.environ.get("BENCH_TARGETS") or os.environ.get("BENCH_GROWTH")
     if only != "growth":
-        measures += _measures(os.environ.get("EXCHANGE_BENCH_POSTGRES_URL"))
-    chosen = [name for name in os.environ.get("BENCH_GROWTH", "").split(",") if name]
+        measures += targets
     if only != "targets":
-        measures += [g for g in GROWTH if not chosen or any(c in g.__name__ for c in chosen)]
+        measures += growth
     earlier = read_results()
     kept = [f for f in earlier if only and (f.name.startswith("growth") != (only == "growth"))]
     figures: list[Figure] = []
     for measure in measures:
         figures.extend(steady(measure, runs))
-        if chosen:  # a few growth curves again: the rest stay as they were
+        if chosen:  # a few measures again: the rest stay as they were
             remeasured = {f.name for f in figures}
             kept = [f for f in earlier if f.name not in remeasured]
         write_results(kept + figures)  # what was measured is kept if a later measure fails
@@ -101,6 +110,15 @@ def main() -> int:
             f"({figure.baseline_name}); ratio {figure.ratio}; target {figure.target}"
         )
     return 0 if all(f.meets_target for f in figures) else 1
+
+
+def _picked(
+    measures: list[Callable[[], list[Figure]]], variable: str
+) -> list[Callable[[], list[Figure]]]:
+    """The measures whose name holds one of the comma-separated words of ``variable``; all of
+    them when it is not set."""
+    words = [word for word in os.environ.get(variable, "").split(",") if word]
+    return [m for m in measures if not words or any(w in m.__name__ for w in words)]
 
 
 if __name__ == "__main__":
