@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import queue
 import threading
+import time
 import weakref
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -124,8 +125,12 @@ class ReadRecorder:
         self._writer: threading.Thread | None = None
         self._writer_lock = threading.Lock()
         # The writer thread's own connection, kept between commits: a connection from the pool
-        # for each commit cost a round trip (the pool's liveness ping) and its bookkeeping.
+        # for each commit cost a round trip (the pool's liveness ping) and its bookkeeping. One
+        # left idle longer than ``recheck_after_idle`` seconds (the server may have closed it)
+        # goes back to the pool, which checks the one it hands out instead.
         self._writer_connection: Connection | None = None
+        self._writer_committed_at = 0.0
+        self.recheck_after_idle = 10.0
 
     async def record(self, record: ReadRecord) -> None:
         loop = asyncio.get_running_loop()
@@ -219,10 +224,13 @@ class ReadRecorder:
                 write_records(connection, records)
             return
         # On the writer thread, the only one to commit on PostgreSQL.
+        if time.monotonic() - self._writer_committed_at > self.recheck_after_idle:
+            self._let_go_of_connection()
         if self._writer_connection is None:
             self._writer_connection = self.database.engine.connect()
         with self._writer_connection.begin():
             write_records(self._writer_connection, records)
+        self._writer_committed_at = time.monotonic()
 
     def _let_go_of_connection(self) -> None:
         connection, self._writer_connection = self._writer_connection, None

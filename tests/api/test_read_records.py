@@ -5,7 +5,7 @@ import asyncio
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from exchange.audit.models import AuditRecord
 from exchange.audit.verify import verify_chain
@@ -82,3 +82,41 @@ def test_a_read_whose_record_cannot_be_committed_sends_no_data(
     assert all("rows" not in r.json() and "uscc" not in r.text for r in responses)
     with world.platform.database.transaction() as session:
         assert session.scalar(select(func.count()).select_from(DataUsage)) == 0
+
+
+def test_r16_a_writer_connection_closed_while_idle_fails_no_read(world: CatalogWorld) -> None:
+    """The writer keeps its connection between commits; one the server closed while it was idle
+    (a restart, an idle timeout) is not trusted again, so the next reads are recorded all the
+    same rather than failed."""
+    if world.platform.database.dialect != "postgresql":
+        pytest.skip("on SQLite each commit takes its connection anew")
+    code = publish_with_data(world)
+    params = {**PURPOSE, "columns": "uscc", "limit": "1"}
+
+    async def read_around_a_closed_connection() -> list[int]:
+        app = create_app(world.platform)
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),
+                base_url="http://exchange",
+                headers=bearer(world, "consumer"),
+            ) as client,
+        ):
+            app.state.read_recorder.recheck_after_idle = 0.2
+            first = await client.get(rows_url(code), params=params)
+            with world.platform.database.engine.connect() as connection:
+                closed = connection.scalar(
+                    text(
+                        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    )
+                )
+            assert closed, "the writer's connection was open"
+            await asyncio.sleep(0.3)
+            second = await client.get(rows_url(code), params=params)
+            return [first.status_code, second.status_code]
+
+    assert asyncio.run(read_around_a_closed_connection()) == [200, 200]
+    with world.platform.database.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(DataUsage)) == 2
