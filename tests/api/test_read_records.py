@@ -105,12 +105,10 @@ def test_r16_a_writer_connection_closed_while_idle_fails_no_read(world: CatalogW
         ):
             app.state.read_recorder.recheck_after_idle = 0.2
             first = await client.get(rows_url(code), params=params)
+            writer = app.state.read_recorder._writer_connection.connection.driver_connection
             with world.platform.database.engine.connect() as connection:
                 closed = connection.scalar(
-                    text(
-                        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-                    )
+                    text("SELECT pg_terminate_backend(:pid)"), {"pid": writer.info.backend_pid}
                 )
             assert closed, "the writer's connection was open"
             await asyncio.sleep(0.3)
