@@ -86,13 +86,12 @@ def main() -> int:
     runs = int(os.environ.get("BENCH_RUNS", "3"))
     only = os.environ.get("BENCH_ONLY", "")
     measures: list[Callable[[], list[Figure]]] = []
-    targets = _picked(_measures(os.environ.get("EXCHANGE_BENCH_POSTGRES_URL")), "BENCH_TARGETS")
-    growth = _picked(GROWTH, "BENCH_GROWTH")
-    chosen = os.environ.get("BENCH_TARGETS") or os.environ.get("BENCH_GROWTH")
     if only != "growth":
-        measures += targets
+        targets = _measures(os.environ.get("EXCHANGE_BENCH_POSTGRES_URL"))
+        measures += _picked(targets, "BENCH_TARGETS")
     if only != "targets":
-        measures += growth
+        measures += _picked(GROWTH, "BENCH_GROWTH")
+    chosen = os.environ.get("BENCH_TARGETS") or os.environ.get("BENCH_GROWTH")
     earlier = read_results()
     kept = [f for f in earlier if only and (f.name.startswith("growth") != (only == "growth"))]
     figures: list[Figure] = []

@@ -291,8 +291,8 @@ def _page_in_memory(
 
 
 def _rows_at(table: "pa.Table", positions: list[int]) -> "pa.Table":
-    """The rows at ``positions`` (ascending, as the index keeps them): a run of adjacent rows (a key's one row, most often) is a slice,
-    which costs a microsecond where a take costs tens, whatever the table's size."""
+    """The rows at ``positions`` (ascending, as the index keeps them). A run of adjacent rows (a
+    key's one row, most often) is a slice, which costs a microsecond where a take costs tens."""
     if positions and positions[-1] - positions[0] == len(positions) - 1:
         return table.slice(positions[0], len(positions))
     return table.take(positions)

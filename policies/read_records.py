@@ -17,7 +17,7 @@ import weakref
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Connection, insert
+from sqlalchemy import Connection
 
 from exchange import audit
 from exchange.bulk_insert import BulkInsert
@@ -45,18 +45,14 @@ class ReadRecord:
 
 
 _INSERT_USAGE = BulkInsert(
-    table_of(DataUsage), [c.name for c in DataUsage.__table__.columns if c.name != "id"]
+    table_of(DataUsage), [c.name for c in table_of(DataUsage).columns if c.name != "id"]
 )
 
 
 def write_records(connection: Connection, records: list[ReadRecord]) -> None:
     """Insert the usage rows and append the audit records of ``records`` in the connection's
     transaction."""
-    usage = [_usage_row(each) for each in records]
-    if connection.dialect.name == "postgresql":
-        _INSERT_USAGE.execute(connection, usage)
-    else:
-        connection.execute(insert(table_of(DataUsage)), usage)
+    _INSERT_USAGE.execute(connection, [_usage_row(each) for each in records])
     audit.append_to_chain(connection, [_audit_entry(each) for each in records])
 
 

@@ -216,12 +216,8 @@ def append_to_chain(session: Session | Connection, entries: list[Entry]) -> None
     if postgres and len(rows) == 1:  # most audited actions: one round trip
         session.execute(_APPEND_ONE_AND_ADVANCE, {**rows[0], **head})
         return
-    if postgres:  # a batch (the data API's group commit): one COPY
-        _APPEND_MANY.execute(
-            session.connection() if isinstance(session, Session) else session, rows
-        )
-    else:
-        session.execute(insert(table_of(AuditRecord)), rows)
+    # A batch (the data API's group commit), or any append on SQLite.
+    _APPEND_MANY.execute(session.connection() if isinstance(session, Session) else session, rows)
     session.execute(_ADVANCE_HEAD, head)
 
 
