@@ -11,7 +11,7 @@ from sqlalchemy import insert, text
 from bench.harness import Figure
 from catalog.classification import DEFAULT_CLASSIFICATION
 from catalog.models import DataItem, Resource, ResourceVersion, SearchEntry
-from catalog.search import SearchQuery, index_tokens, like_scan, search
+from catalog.search import SearchQuery, entry_tokens, index_tokens, like_scan, search
 from exchange.db import Database, table_of
 from exchange.identifiers import uscc_check_character
 from exchange.identity.models import Department, User
@@ -214,7 +214,17 @@ def load(database: Database, *, entries: int, items_per_entry: int, seed: int = 
                 }
                 for i, label in enumerate(labels)
             )
-            tokens = index_tokens(f"{classification}/{rid:06d}", name, abstract, *labels)
+            filters = {
+                "provider_department_id": provider,
+                "share_type": share_type,
+                "category": classification[:1],
+                "update_cycle": cycle,
+                "open_to_public": False,
+                "status": "published",
+            }
+            tokens = entry_tokens(
+                index_tokens(f"{classification}/{rid:06d}", name, abstract, *labels), filters
+            )
             rows.append(
                 {
                     "resource_id": rid,
@@ -223,15 +233,10 @@ def load(database: Database, *, entries: int, items_per_entry: int, seed: int = 
                     "code": f"{classification}/{rid:06d}",
                     "name": name,
                     "abstract": abstract,
-                    "provider_department_id": provider,
-                    "share_type": share_type,
                     "classification_code": classification,
-                    "category": classification[:1],
-                    "update_cycle": cycle,
-                    "open_to_public": False,
-                    "status": "published",
                     "published_at": now,
                     "tokens": tokens,
+                    **filters,
                 }
             )
             fts.append({"id": rid, "tokens": tokens})

@@ -4,9 +4,15 @@ Text is indexed as tokens: every Chinese character and every pair of neighbourin
 and every Latin word. A query matches an entry holding all of the query's tokens, so ``企业``
 and ``登记`` both find ``企业登记信息``. The tokens go into SQLite's FTS5 or PostgreSQL's full-text
 index; everything else is plain indexed columns.
+
+The filters are indexed as tokens too (``zzfstconditional``: share type conditional), so that a
+search with words and filters asks the full-text index for the conjunction of both: the matches
+it hands over are then few even where a word alone matches most of the catalog. The filters are
+still applied to the columns as well; the tokens only narrow what the index hands over.
 """
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from sqlalchemy import (
@@ -43,14 +49,31 @@ FACETS = (
 )
 
 
+# A filter's token is this mark, the filter's short name and its value's letters and digits
+# (one token in both FTS5 and PostgreSQL's parser). Words of text never take the prefix.
+FILTER_MARK = "zzf"
+_FILTER_TOKEN_NAMES = {
+    "provider_department_id": "pd",
+    "share_type": "st",
+    "category": "ca",
+    "update_cycle": "uc",
+    "open_to_public": "op",
+    "status": "ss",
+}
+
+
 def _is_cjk(run: str) -> bool:
     return not run.isascii()
+
+
+def _runs(text_value: str) -> list[str]:
+    return [run for run in _RUNS.findall(text_value.lower()) if not run.startswith(FILTER_MARK)]
 
 
 def index_tokens(*texts: str | None) -> str:
     tokens: list[str] = []
     for text_value in texts:
-        for run in _RUNS.findall((text_value or "").lower()):
+        for run in _runs(text_value or ""):
             if _is_cjk(run):
                 tokens.extend(run)
                 tokens.extend(run[i : i + 2] for i in range(len(run) - 1))
@@ -59,9 +82,25 @@ def index_tokens(*texts: str | None) -> str:
     return " ".join(dict.fromkeys(tokens))
 
 
+def filter_tokens(values: Mapping[str, object]) -> list[str]:
+    """The tokens of an entry's (or a query's) filter values; ``None`` means no filter."""
+    tokens = []
+    for name, value in values.items():
+        if name in _FILTER_TOKEN_NAMES and value is not None:
+            spelled = str(int(value)) if isinstance(value, bool) else str(value).lower()
+            letters = re.sub(r"[^a-z0-9]", "", spelled)
+            tokens.append(f"{FILTER_MARK}{_FILTER_TOKEN_NAMES[name]}{letters}")
+    return tokens
+
+
+def entry_tokens(texts: str, filters: Mapping[str, object]) -> str:
+    """What the full-text index holds for an entry: its text's tokens, then its filters'."""
+    return " ".join([texts, *filter_tokens(filters)]).strip()
+
+
 def query_tokens(query: str) -> list[str]:
     tokens: list[str] = []
-    for run in _RUNS.findall(query.lower()):
+    for run in _runs(query):
         if _is_cjk(run) and len(run) > 1:
             tokens.extend(run[i : i + 2] for i in range(len(run) - 1))
         else:
@@ -80,14 +119,22 @@ def reindex(session: Session, resource: Resource) -> None:
     version = _version_to_show(session, resource)
     if version is None:
         return
-    items = version.items
-    tokens = index_tokens(
+    published = resource.status in (ResourceStatus.PUBLISHED, ResourceStatus.RETIRED)
+    filters: dict[str, object] = {
+        "provider_department_id": resource.provider_department_id,
+        "share_type": version.share_type,
+        "category": version.classification_code[:1],
+        "update_cycle": version.update_cycle,
+        "open_to_public": version.open_to_public,
+        "status": resource.status,
+    }
+    texts = index_tokens(
         resource.code,
         version.name,
         version.abstract,
-        *(f"{i.label} {i.name} {i.description or ''}" for i in items),
+        *(f"{i.label} {i.name} {i.description or ''}" for i in version.items),
     )
-    published = resource.status in (ResourceStatus.PUBLISHED, ResourceStatus.RETIRED)
+    tokens = entry_tokens(texts, filters)
     session.add(
         SearchEntry(
             resource_id=resource.id,
@@ -96,15 +143,10 @@ def reindex(session: Session, resource: Resource) -> None:
             code=resource.code,
             name=version.name,
             abstract=version.abstract,
-            provider_department_id=resource.provider_department_id,
-            share_type=version.share_type,
             classification_code=version.classification_code,
-            category=version.classification_code[:1],
-            update_cycle=version.update_cycle,
-            open_to_public=version.open_to_public,
-            status=resource.status,
             published_at=version.reviewed_at if published else None,
             tokens=tokens,
+            **filters,
         )
     )
     session.flush()
@@ -206,16 +248,19 @@ def _conditions(
         if department is None
         else or_(audience.is_(None), audience == department)
     ]
+    filters: dict[str, object] = {
+        "provider_department_id": query.provider_department_id,
+        "share_type": query.share_type,
+        "update_cycle": query.update_cycle,
+        "open_to_public": query.open_to_public,
+        "status": query.status,
+    }
     words = _words(query.text, groups(session))
     if words:
-        conditions.append(_text_match(session, words))
-    for column_name, value in (
-        ("provider_department_id", query.provider_department_id),
-        ("share_type", query.share_type),
-        ("update_cycle", query.update_cycle),
-        ("open_to_public", query.open_to_public),
-        ("status", query.status),
-    ):
+        category = query.classification[:1] if query.classification else None
+        required = filter_tokens({**filters, "category": category})
+        conditions.append(_text_match(session, words, required))
+    for column_name, value in filters.items():
         if value is not None:
             conditions.append(entries.c[column_name] == value)
     if query.classification:
@@ -240,23 +285,32 @@ def _words(query: str, synonym_groups: list[list[str]]) -> list[list[list[str]]]
     return words
 
 
-def _text_match(session: Session, words: list[list[list[str]]]) -> ColumnElement[bool]:
-    """Tokens are CJK characters, their pairs and Latin words and numbers (no operators), so
-    they go into the full-text query as they are."""
+def _text_match(
+    session: Session, words: list[list[list[str]]], required: list[str]
+) -> ColumnElement[bool]:
+    """Entries holding ``words`` and the ``required`` filter tokens. Tokens are CJK characters,
+    their pairs and Latin words and numbers (no operators), so they go into the full-text query
+    as they are."""
     entries = table_of(SearchEntry)
     if session.get_bind().dialect.name == "postgresql":
         tsquery = " & ".join(
-            "(" + " | ".join("(" + " & ".join(tokens) + ")" for tokens in word) + ")"
-            for word in words
+            [
+                "(" + " | ".join("(" + " & ".join(tokens) + ")" for tokens in word) + ")"
+                for word in words
+            ]
+            + required
         )
         return literal_column("to_tsvector('simple', catalog_search.tokens)").op("@@")(
             func.to_tsquery("simple", tsquery)
         )
     fts_query = " AND ".join(
-        "("
-        + " OR ".join("(" + " AND ".join(f'"{t}"' for t in tokens) + ")" for tokens in word)
-        + ")"
-        for word in words
+        [
+            "("
+            + " OR ".join("(" + " AND ".join(f'"{t}"' for t in tokens) + ")" for tokens in word)
+            + ")"
+            for word in words
+        ]
+        + [f'"{t}"' for t in required]
     )
     matching = text(
         "SELECT rowid FROM catalog_search_fts WHERE catalog_search_fts MATCH :q"

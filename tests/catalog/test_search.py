@@ -5,9 +5,11 @@ import pytest
 from sqlalchemy import select
 
 from catalog import entries, lifecycle, synonyms
+from catalog.models import SearchEntry
 from catalog.search import SearchQuery, index_tokens, query_tokens, search
 from exchange.audit.models import AuditRecord
 from exchange.errors import InvalidInput, PermissionDenied
+from migrations import downgrade, upgrade
 from tests.catalog_fixtures import CatalogWorld, enterprise_register, insured_persons
 from tests.scenarios.catalog import publish, register
 
@@ -51,6 +53,60 @@ def test_r12_filters_and_facets(world: CatalogWorld) -> None:
     assert facets["status"] == {"published": 3}
     assert find(world, "consumer", classification="201")[1] == ["社会保险参保信息"]
     assert find(world, "consumer", classification="2", share_type="unconditional")[0] == 0
+
+
+def test_r12_words_with_filters_find_what_the_filters_alone_would(world: CatalogWorld) -> None:
+    """The filters narrow the full-text match as tokens; every combination must still find
+    exactly the entries whose columns match."""
+    publish(world)
+    publish(world, name="个体工商户登记信息", update_cycle="weekly")
+    publish(world, insured_persons(update_cycle="daily", name="社会保险登记信息"))
+    register(world, name="企业年报登记信息")
+    every = [
+        {},
+        {"update_cycle": "weekly"},
+        {"update_cycle": "daily"},
+        {"share_type": "conditional"},
+        {"share_type": "unconditional"},
+        {"status": "published"},
+        {"status": "draft"},
+        {"open_to_public": False},
+        {"classification": "2"},
+        {"classification": "201"},
+        {"classification": "1", "update_cycle": "daily"},
+        {"provider_department_id": world.provider.id},
+        {"provider_department_id": world.consumer_department.id},
+    ]
+    for who in ("consumer", "reviewer"):
+        for filters in every:
+            without_words = set(find(world, who, **filters)[1])
+            expected = {name for name in without_words if "登记" in name}
+            _total, names, facets = find(world, who, text="登记", **filters)
+            assert set(names) == expected, (who, filters)
+            assert sum(facets["status"].values()) == len(expected), (who, filters)
+
+
+def test_r12_text_spelled_like_a_filter_token_is_only_text(world: CatalogWorld) -> None:
+    publish(world, abstract="企业登记 zzfstunconditional zzfucweekly")
+    assert index_tokens("zzfstunconditional 企业").split() == ["企", "业", "企业"]
+    assert query_tokens("zzfucweekly 企业") == ["企业"]
+    assert find(world, "consumer", text="企业", share_type="unconditional")[0] == 0
+    assert find(world, "consumer", text="企业", update_cycle="weekly")[0] == 0
+    assert find(world, "consumer", text="企业", update_cycle="daily")[0] == 1
+
+
+def test_r12_search_entries_get_their_filter_tokens_when_migrated(world: CatalogWorld) -> None:
+    publish(world, update_cycle="weekly")
+    url = world.platform.database.url
+    world.platform.database.dispose()
+    downgrade(url, "0029")
+    with world.platform.database.transaction() as session:
+        before = session.scalar(select(SearchEntry.tokens))
+    assert before is not None
+    assert "zzf" not in before
+    upgrade(url)
+    assert find(world, "consumer", text="企业", update_cycle="weekly")[0] == 1
+    assert find(world, "consumer", text="企业", update_cycle="daily")[0] == 0
 
 
 def test_r12_drafts_are_found_only_by_their_department(world: CatalogWorld) -> None:
