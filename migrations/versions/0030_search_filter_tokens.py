@@ -10,21 +10,13 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from catalog.search import FILTER_MARK, entry_tokens
+from catalog.search import FACETS, FILTER_MARK, entry_tokens
 
 revision: str = "0030"
 down_revision: str | None = "0029"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-_FILTERS = (
-    "provider_department_id",
-    "share_type",
-    "category",
-    "update_cycle",
-    "open_to_public",
-    "status",
-)
 _BATCH = 5_000
 
 
@@ -39,7 +31,7 @@ def _retokenize(with_filters: bool) -> None:
     updates = []
     for row in rows:
         texts = " ".join(t for t in row["tokens"].split() if not t.startswith(FILTER_MARK))
-        filters = {name: row[name] for name in _FILTERS}
+        filters = {name: row[name] for name in FACETS}
         filters["open_to_public"] = bool(row["open_to_public"])  # SQLite hands back 0/1
         tokens = entry_tokens(texts, filters) if with_filters else texts
         updates.append({"id": row["resource_id"], "tokens": tokens})
