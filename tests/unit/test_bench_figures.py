@@ -1,8 +1,11 @@
 """The bench's steady figures: the median run decides, its baseline from the same run, and the
 spread of the runs is kept; the README's table says what results.json holds."""
 
+from dataclasses import replace
+
 from bench.harness import Figure, steady
 from bench.report import table
+from bench.run import not_measured_again
 
 
 def _figure(value: float, baseline: float) -> Figure:
@@ -28,3 +31,9 @@ def test_the_readme_table_states_median_spread_and_verdict() -> None:
     text = table({"machine": {"platform": "Linux", "cpu_count": 2, "python": "3.11"},
                   "figures": [figure.__dict__]})  # fmt: skip
     assert "| reads | postgresql | 150 reads/s | 150–150 (3 runs) | >= 100 | yes |" in text
+
+
+def test_measuring_a_figure_on_one_database_keeps_it_on_the_other() -> None:
+    on_postgres, on_sqlite = _figure(150, 100), replace(_figure(120, 100), database="sqlite")
+    again = replace(on_postgres, value=160)
+    assert not_measured_again([on_postgres, on_sqlite], [again]) == [on_sqlite]
