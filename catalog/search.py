@@ -297,10 +297,8 @@ def _text_match(
         # PostgreSQL ANDs the full-text index's bitmap with the filters' index itself; asking it
         # for the filter tokens too only skews its row estimates (71 rows expected, 1,643 found).
         tsquery = " & ".join(
-            [
-                "(" + " | ".join("(" + " & ".join(tokens) + ")" for tokens in word) + ")"
-                for word in words
-            ]
+            "(" + " | ".join("(" + " & ".join(tokens) + ")" for tokens in word) + ")"
+            for word in words
         )
         return literal_column("to_tsvector('simple', catalog_search.tokens)").op("@@")(
             func.to_tsquery("simple", tsquery)
