@@ -30,6 +30,7 @@ from catalog.models import DataItem, Resource
 from catalog.vocab import ResourceStatus, ShareType
 from exchange.i18n import Message
 from exchange.policy_changes import PolicyChange
+from policies.decision_memo import DecisionMemo, Steady, steady_span
 from policies.models import Grant, Suspension
 from policies.vocab import ItemAccess, SharingMode, access_of
 
@@ -140,6 +141,8 @@ class DataAccessPolicy:
         # R11: departments whose grants are suspended, with the reason readers are told.
         self._suspended: dict[int, Message] = {}
         self._lock = threading.RLock()
+        # Every change below forgets what was remembered, under the same lock.
+        self._memo: DecisionMemo[Decision] = DecisionMemo()
 
     # -- loading ---------------------------------------------------------------------------
 
@@ -155,9 +158,11 @@ class DataAccessPolicy:
         suspended = session.scalars(select(Suspension).where(Suspension.state == "suspended"))
         with self._lock:
             self._suspended = {s.department_id: _suspension_reason(s) for s in suspended}
+            self._memo.forget()
 
     def replace_all(self, resources: Iterable[ResourceFacts], grants: Iterable[GrantFacts]) -> None:
         with self._lock:
+            self._memo.forget()
             self._enforcer.clear_policy()
             self._policy = self._enforcer.get_model().model["p"]["p"].policy
             self._grants.clear()
@@ -187,6 +192,7 @@ class DataAccessPolicy:
                 )
             )
             with self._lock:
+                self._memo.forget()
                 self._suspended.pop(change.key, None)
                 if active is not None:
                     self._suspended[change.key] = _suspension_reason(active)
@@ -198,11 +204,13 @@ class DataAccessPolicy:
                     self._put_resource(each)
 
     def _put_grant(self, facts: GrantFacts) -> None:
+        self._memo.forget()
         token = grant_token(facts.grant_id)
         self._grants[token] = facts
         self._policy.append([subject(facts.department_id), facts.resource_code, facts.mode, token])
 
     def _drop_grant(self, token: str) -> None:
+        self._memo.forget()
         facts = self._grants.pop(token, None)
         if facts is not None:
             self._policy.remove(
@@ -210,6 +218,7 @@ class DataAccessPolicy:
             )
 
     def _put_resource(self, facts: ResourceFacts) -> None:
+        self._memo.forget()
         self._resources[facts.code] = facts
         self._codes[facts.resource_id] = facts.code
         for mode in _MODES:
@@ -217,6 +226,7 @@ class DataAccessPolicy:
             self._policy.append([EVERYONE, facts.code, mode, UNCONDITIONAL])
 
     def _drop_resource(self, resource_id: int) -> None:
+        self._memo.forget()
         code = self._codes.pop(resource_id, None)
         facts = self._resources.pop(code, None) if code else None
         if facts is not None:
@@ -243,34 +253,63 @@ class DataAccessPolicy:
     ) -> Decision:
         """Allow or deny reading ``items`` (all the caller may read when None) of ``code`` — or,
         with ``use`` VERIFY, checking claims against them."""
+        asked = None if items is None else frozenset(items)
+        question = (department_id, code, mode, asked, grant_id, use)
         with self._lock:
-            facts = self._resources.get(code)
-            if facts is None:
-                return Decision(
-                    False, "denied", reason=Message("no data resource {code}", code=code)
+            decision = self._memo.get(question, at)
+            if decision is None:
+                decision = self._decide(department_id, code, mode, at, asked, grant_id, use)
+                span = self._steady_span(department_id, code, mode, at)
+                self._memo.keep(question, Steady(decision, *span))
+            return decision
+
+    def _steady_span(
+        self, department_id: int, code: str, mode: str, at: datetime
+    ) -> tuple[datetime | None, datetime | None]:
+        """The span around ``at`` in which no grant on the lines that a decision for this
+        department, resource and mode looks at starts or ends."""
+        tokens = []
+        for who in (subject(department_id), EVERYONE):
+            with fast_policy_filter(self._policy, who, code, mode):
+                tokens += [line[3] for line in self._policy]
+        grants = [g for g in (self._grants.get(t) for t in tokens) if g is not None]
+        return steady_span((moment for g in grants for moment in (g.valid_from, g.valid_to)), at)
+
+    def _decide(
+        self,
+        department_id: int,
+        code: str,
+        mode: str,
+        at: datetime,
+        items: frozenset[str] | None,
+        grant_id: int | None,
+        use: Use,
+    ) -> Decision:
+        facts = self._resources.get(code)
+        if facts is None:
+            return Decision(False, "denied", reason=Message("no data resource {code}", code=code))
+        sub = subject(department_id)
+        wanted = Wanted(
+            items
+            if items is not None
+            else self._everything_readable(sub, facts, mode, at, grant_id),
+            use,
+        )
+        for who in (sub, EVERYONE):
+            if grant_id is not None and who == EVERYONE:
+                break  # a named grant is looked for among the department's own lines
+            with fast_policy_filter(self._policy, who, code, mode):
+                allowed, rule = self._enforcer.enforce_ex(
+                    who,
+                    code,
+                    mode,
+                    at,
+                    wanted,
+                    "" if grant_id is None else grant_token(grant_id),
                 )
-            sub = subject(department_id)
-            wanted = Wanted(
-                frozenset(items)
-                if items is not None
-                else self._everything_readable(sub, facts, mode, at, grant_id),
-                use,
-            )
-            for who in (sub, EVERYONE):
-                if grant_id is not None and who == EVERYONE:
-                    break  # a named grant is looked for among the department's own lines
-                with fast_policy_filter(self._policy, who, code, mode):
-                    allowed, rule = self._enforcer.enforce_ex(
-                        who,
-                        code,
-                        mode,
-                        at,
-                        wanted,
-                        "" if grant_id is None else grant_token(grant_id),
-                    )
-                if allowed:
-                    return self._allow(facts, rule[3], wanted)
-            return self._deny(department_id, facts, mode, at, wanted, grant_id)
+            if allowed:
+                return self._allow(facts, rule[3], wanted)
+        return self._deny(department_id, facts, mode, at, wanted, grant_id)
 
     def _usable(self, token: str, code: str, at: datetime, wanted: Wanted) -> bool:
         facts = self._resources.get(code)
