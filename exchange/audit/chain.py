@@ -259,31 +259,43 @@ def _lock_a_chain(
         first = int(row[3])
         return int(row[0]), int(row[1]), str(row[2]), list(range(first, first + count))
 
-    def with_seqs(locking: Any) -> Any:
-        # The seqs are drawn outside the locking query: only for the one head it locked.
-        locked = locking.subquery()
-        return select(locked.c.id, locked.c.last_pos, locked.c.last_hash, _seqs(count))
-
-    head = select(heads.c.id, heads.c.last_pos, heads.c.last_hash)
-    free = session.execute(
-        with_seqs(head.order_by(heads.c.id).limit(1).with_for_update(skip_locked=True))
-    ).first()
+    any_free_head, given_head = _LOCKING[count == 1]
+    sizes = {} if count == 1 else {"count": count}
     row = (
-        free
-        or session.execute(  # every chain busy: queue behind one of them
-            with_seqs(head.where(heads.c.id == random.randint(1, AUDIT_CHAINS)).with_for_update())  # noqa: S311
+        session.execute(any_free_head, sizes).first()
+        or session.execute(
+            given_head,  # every chain busy: queue behind one of them
+            {**sizes, "head_id": random.randint(1, AUDIT_CHAINS)},  # noqa: S311
         ).one()
     )
     seqs = [row[3]] if count == 1 else sorted(row[3])  # sorted, they keep the batch's order
     return int(row[0]), int(row[1]), str(row[2]), seqs
 
 
-def _seqs(count: int) -> Any:
-    """``count`` numbers of the audit sequence, drawn by the statement that locks the chain."""
-    if count == 1:
-        return AUDIT_SEQ.next_value()
-    return (
-        select(func.array_agg(AUDIT_SEQ.next_value()))
-        .select_from(func.generate_series(1, count))
-        .scalar_subquery()
-    )
+def _locking_statements(one: bool) -> tuple[Any, Any]:
+    """The statements that lock a chain head and draw the seqs, in one round trip: any free head,
+    or a given one. Built once, so that SQLAlchemy compiles each once; a batch's size is a
+    parameter."""
+    heads = table_of(AuditChainHead)
+    if one:
+        seqs: Any = AUDIT_SEQ.next_value()
+    else:
+        seqs = (
+            select(func.array_agg(AUDIT_SEQ.next_value()))
+            .select_from(func.generate_series(1, bindparam("count")))
+            .scalar_subquery()
+        )
+
+    def with_seqs(locking: Any) -> Any:
+        # The seqs are drawn outside the locking query: only for the one head it locked.
+        locked = locking.subquery()
+        return select(locked.c.id, locked.c.last_pos, locked.c.last_hash, seqs)
+
+    head = select(heads.c.id, heads.c.last_pos, heads.c.last_hash)
+    free = with_seqs(head.order_by(heads.c.id).limit(1).with_for_update(skip_locked=True))
+    given = with_seqs(head.where(heads.c.id == bindparam("head_id")).with_for_update())
+    return free, given
+
+
+# By whether one seq is drawn or several.
+_LOCKING = {one: _locking_statements(one) for one in (True, False)}
