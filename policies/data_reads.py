@@ -357,7 +357,7 @@ def _key_positions(
     equal = next((f for f in request.filters if f.op == "eq"), None)
     if equal is None or whole.num_rows < INDEXED_LOOKUP_ROWS:
         return None
-    value = _typed(whole, equal.item, list(equal.values))[0].as_py()
+    value = _key_value(whole, equal.item, equal.values[0])
     return snapshots.rows_equal(request.code, snapshot_id, equal.item, value, memory_only)
 
 
@@ -389,6 +389,16 @@ def select_rows(whole: "pa.Table", decision: Decision, filters: tuple[Filter, ..
     for mask in masks[1:]:
         keep = pc.and_(keep, mask)
     return selected.filter(keep)
+
+
+def _key_value(whole: "pa.Table", item: str, value: Any) -> Any:
+    """``value`` as the index holds values of ``item``: a text key (the most frequent) as it is."""
+    import pyarrow as pa
+
+    target = whole.schema.field(item).type
+    if pa.types.is_string(target) or pa.types.is_large_string(target):
+        return str(value)
+    return _typed(whole, item, [value])[0].as_py()
 
 
 def _typed(whole: "pa.Table", item: str, values: list[Any]) -> "pa.Array":
