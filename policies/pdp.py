@@ -141,7 +141,7 @@ class DataAccessPolicy:
         # R11: departments whose grants are suspended, with the reason readers are told.
         self._suspended: dict[int, Message] = {}
         self._lock = threading.RLock()
-        # Every change below forgets what was remembered, under the same lock.
+        # Every change (load, replace_all, apply) forgets what was remembered, under the lock.
         self._memo: DecisionMemo[Decision] = DecisionMemo()
 
     # -- loading ---------------------------------------------------------------------------
@@ -182,6 +182,7 @@ class DataAccessPolicy:
                 .where(Grant.id == change.key)
             ).first()
             with self._lock:
+                self._memo.forget()
                 self._drop_grant(grant_token(change.key))
                 if row is not None and row[0].revoked_at is None:
                     self._put_grant(GrantFacts.of(row[0], row[1]))
@@ -199,18 +200,17 @@ class DataAccessPolicy:
         elif change.topic == "resource":
             facts = _resource_facts(session, change.key)
             with self._lock:
+                self._memo.forget()
                 self._drop_resource(change.key)
                 for each in facts:
                     self._put_resource(each)
 
     def _put_grant(self, facts: GrantFacts) -> None:
-        self._memo.forget()
         token = grant_token(facts.grant_id)
         self._grants[token] = facts
         self._policy.append([subject(facts.department_id), facts.resource_code, facts.mode, token])
 
     def _drop_grant(self, token: str) -> None:
-        self._memo.forget()
         facts = self._grants.pop(token, None)
         if facts is not None:
             self._policy.remove(
@@ -218,7 +218,6 @@ class DataAccessPolicy:
             )
 
     def _put_resource(self, facts: ResourceFacts) -> None:
-        self._memo.forget()
         self._resources[facts.code] = facts
         self._codes[facts.resource_id] = facts.code
         for mode in _MODES:
@@ -226,7 +225,6 @@ class DataAccessPolicy:
             self._policy.append([EVERYONE, facts.code, mode, UNCONDITIONAL])
 
     def _drop_resource(self, resource_id: int) -> None:
-        self._memo.forget()
         code = self._codes.pop(resource_id, None)
         facts = self._resources.pop(code, None) if code else None
         if facts is not None:
@@ -268,11 +266,8 @@ class DataAccessPolicy:
     ) -> tuple[datetime | None, datetime | None]:
         """The span around ``at`` in which no grant on the lines that a decision for this
         department, resource and mode looks at starts or ends."""
-        tokens = []
-        for who in (subject(department_id), EVERYONE):
-            with fast_policy_filter(self._policy, who, code, mode):
-                tokens += [line[3] for line in self._policy]
-        grants = [g for g in (self._grants.get(t) for t in tokens) if g is not None]
+        # Grants sit on their department's lines only; the everyone lines hold none.
+        grants = self._grants_on_lines(subject(department_id), code, mode)
         return steady_span((moment for g in grants for moment in (g.valid_from, g.valid_to)), at)
 
     def _decide(
@@ -346,10 +341,14 @@ class DataAccessPolicy:
     def _grants_in_force(
         self, sub: str, facts: ResourceFacts, mode: str, at: datetime
     ) -> list[GrantFacts]:
-        with fast_policy_filter(self._policy, sub, facts.code, mode):
+        found = self._grants_on_lines(sub, facts.code, mode)
+        return [g for g in found if self._in_force(g, at) and facts.published]
+
+    def _grants_on_lines(self, sub: str, code: str, mode: str) -> list[GrantFacts]:
+        """The grants on the policy lines of this subject, resource and mode, in force or not."""
+        with fast_policy_filter(self._policy, sub, code, mode):
             tokens = [line[3] for line in self._policy]
-        found = (self._grants.get(token) for token in tokens)
-        return [g for g in found if g is not None and self._in_force(g, at) and facts.published]
+        return [g for g in (self._grants.get(token) for token in tokens) if g is not None]
 
     def _everything_readable(
         self, sub: str, facts: ResourceFacts, mode: str, at: datetime, grant_id: int | None
