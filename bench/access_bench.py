@@ -23,6 +23,7 @@ import httpx
 import pyarrow as pa
 
 from bench.harness import Figure
+from exchange_cli.serving import sockets_listening_on
 from policies.pdp import MODEL, DataAccessPolicy, GrantFacts, ResourceFacts, subject
 
 DEPARTMENTS, USERS, RESOURCES, GRANTS = 100, 1_000, 2_000, 100_000
@@ -190,7 +191,13 @@ def _serving(env: dict[str, str], workers: int) -> Iterator[subprocess.Popen[byt
     server = subprocess.Popen([exchange, "serve", "--workers", str(workers)], env=env,
                               stdout=subprocess.DEVNULL)  # fmt: skip
     try:
-        _wait_for(f"http://127.0.0.1:{env['EXCHANGE_API_PORT']}/healthz")
+        port = int(env["EXCHANGE_API_PORT"])
+        _wait_for(f"http://127.0.0.1:{port}/healthz")
+        # wrk holds its connections for the whole run: one made before every worker listens
+        # stays with the workers already up.
+        deadline = time.monotonic() + 60
+        while sockets_listening_on(port) < workers and time.monotonic() < deadline:
+            time.sleep(0.1)
         yield server
     finally:
         server.terminate()

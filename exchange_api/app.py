@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.routing import BaseRoute
 
 from exchange.identity.token_cache import TokenCache
+from exchange.logs import configure_logging
 from exchange.runtime import Platform
 from exchange.snapshots import SnapshotCache
 from exchange.store import UnifiedStore
@@ -20,7 +21,6 @@ from exchange_api.middleware import (
     HeaderSizeLimit,
     RequestLog,
     SecurityHeaders,
-    configure_logging,
 )
 from exchange_api.portal import add_portal_routes, install_portal
 from exchange_api.routers import (

@@ -445,17 +445,15 @@ def refuse_in_production(platform: Platform, what: str) -> None:
 @pass_platform
 def serve(platform: Platform, host: str | None, port: int | None, workers: int | None) -> None:
     """Serve the API and portal."""
-    import uvicorn
+    from exchange_cli.serving import serve as serve_api
 
     if platform.settings.production:
         check_deployment(platform)
-    uvicorn.run(
-        "exchange_api.app:create_app",
-        factory=True,
-        host=host or platform.settings.api_host,
-        port=port or platform.settings.api_port,
-        workers=worker_count(platform, workers or platform.settings.api_workers),
-        log_config=None,
+    serve_api(
+        host or platform.settings.api_host,
+        port or platform.settings.api_port,
+        worker_count(platform, workers or platform.settings.api_workers),
+        platform.settings.log_level,
     )
 
 
