@@ -12,6 +12,7 @@ it is read on every request, over one connection kept open in autocommit mode: o
 where a pooled checkout adds a ping, a BEGIN and a ROLLBACK around it.
 """
 
+import contextlib
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -80,6 +81,10 @@ class SnapshotCache:
         self._current: dict[str, tuple[str, int]] = {}  # code -> (metadata location, snapshot)
         self._indexes: dict[tuple[str, int, str], dict[Any, list[int]]] = {}
         self._lock = threading.Lock()
+        # One thread loads a snapshot or builds an index; readers wanting the same wait for it.
+        # A new snapshot is wanted by every reader at once, and each loading its own copy of a
+        # million rows multiplied the time and the memory by the readers.
+        self._loading: dict[tuple[Any, ...], threading.Lock] = {}
         self._lookup: Connection | None = None
         self._lookup_lock = threading.Lock()
         # code -> the row of _SERVED, kept while changes are followed; the generation moves on
@@ -205,6 +210,13 @@ class SnapshotCache:
                 return cached
         if memory_only:
             raise NotInMemory(code, snapshot_id)
+        with self._one_loader(key):
+            with self._lock:
+                cached = self._tables.get(key)
+            return cached if cached is not None else self._load(code, snapshot_id)
+
+    def _load(self, code: str, snapshot_id: int) -> "pa.Table":
+        key = (code, snapshot_id)
         try:
             data = _contiguous(self.store.scan(code, snapshot_id=snapshot_id))
         except ValueError as error:  # pyiceberg: unknown snapshot id
@@ -220,6 +232,16 @@ class SnapshotCache:
                         del self._indexes[index_key]
         return data
 
+    @contextlib.contextmanager
+    def _one_loader(self, key: tuple[Any, ...]) -> Iterator[None]:
+        """Held while loading what ``key`` names; who waited for it then finds it loaded."""
+        with self._lock:
+            loading = self._loading.setdefault(key, threading.Lock())
+        with loading:
+            yield
+            with self._lock:
+                self._loading.pop(key, None)
+
     def rows_equal(
         self, code: str, snapshot_id: int, column: str, value: Any, memory_only: bool = False
     ) -> list[int]:
@@ -230,11 +252,15 @@ class SnapshotCache:
         if index is None:
             if memory_only:
                 raise NotInMemory(code, snapshot_id, column)
-            index = {}
-            for position, each in enumerate(self.read(code, snapshot_id)[column].to_pylist()):
-                index.setdefault(each, []).append(position)
-            with self._lock:
-                self._indexes[key] = index
+            with self._one_loader(key):
+                index = self._indexes.get(key)
+                if index is None:
+                    index = {}
+                    column_values = self.read(code, snapshot_id)[column].to_pylist()
+                    for position, each in enumerate(column_values):
+                        index.setdefault(each, []).append(position)
+                    with self._lock:
+                        self._indexes[key] = index
         return index.get(value, [])
 
 
