@@ -4,10 +4,12 @@ copy: with a million rows, eight copies took eight times the memory and stalled 
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
+import pytest
 
 from exchange.snapshots import SnapshotCache
 from exchange.store import UnifiedStore
@@ -46,28 +48,38 @@ class CountingStore(UnifiedStore):
         return super().scan(*args, **kwargs)
 
 
-def test_r12_readers_of_a_snapshot_not_in_memory_share_one_load(world: CatalogWorld) -> None:
+@dataclass
+class Cold:
+    """A resource with data, and a cache that has not read it yet."""
+
+    code: str
+    snapshot_id: int
+    cache: SnapshotCache
+
+
+@pytest.fixture
+def cold(world: CatalogWorld) -> Iterator[Cold]:
     code = publish_with_data(world)
     store = CountingStore(world.platform.settings)
     snapshot_id = store.current_snapshot_id(code)
     assert snapshot_id is not None
     cache = SnapshotCache(store, world.platform.database, max_bytes=10**8)
     CountingStore.scans = 0
+    yield Cold(code, snapshot_id, cache)
+    cache.close()
 
+
+def test_r12_readers_of_a_snapshot_not_in_memory_share_one_load(cold: Cold) -> None:
+    code, snapshot_id, cache = cold.code, cold.snapshot_id, cold.cache
     tables = _together(READERS, lambda: cache.read(code, snapshot_id))
 
     assert CountingStore.scans == 1
     assert all(table is tables[0] for table in tables)
     assert tables[0].num_rows == 30
-    cache.close()
 
 
-def test_r12_readers_looking_up_by_key_share_one_index(world: CatalogWorld) -> None:
-    code = publish_with_data(world)
-    store = CountingStore(world.platform.settings)
-    snapshot_id = store.current_snapshot_id(code)
-    assert snapshot_id is not None
-    cache = SnapshotCache(store, world.platform.database, max_bytes=10**8)
+def test_r12_readers_looking_up_by_key_share_one_index(cold: Cold) -> None:
+    code, snapshot_id, cache = cold.code, cold.snapshot_id, cold.cache
     table = cache.read(code, snapshot_id)
     built = []
     read = cache.read
@@ -87,4 +99,3 @@ def test_r12_readers_looking_up_by_key_share_one_index(world: CatalogWorld) -> N
     # And the key of another row, from the same index, with no second build.
     assert cache.rows_equal(code, snapshot_id, "uscc", table["uscc"][3].as_py()) == [3]
     assert len(built) == 1
-    cache.close()
