@@ -238,9 +238,11 @@ class SnapshotCache:
         with self._lock:
             loading = self._loading.setdefault(key, threading.Lock())
         with loading:
-            yield
-            with self._lock:
-                self._loading.pop(key, None)
+            try:
+                yield
+            finally:  # loaded or failed, the next reader to miss starts afresh
+                with self._lock:
+                    self._loading.pop(key, None)
 
     def rows_equal(
         self, code: str, snapshot_id: int, column: str, value: Any, memory_only: bool = False

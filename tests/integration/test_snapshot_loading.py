@@ -11,7 +11,7 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
-from exchange.snapshots import SnapshotCache
+from exchange.snapshots import NoData, SnapshotCache
 from exchange.store import UnifiedStore
 from tests.catalog_fixtures import CatalogWorld
 from tests.scenarios.data import publish_with_data
@@ -99,3 +99,21 @@ def test_r12_readers_looking_up_by_key_share_one_index(cold: Cold) -> None:
     # And the key of another row, from the same index, with no second build.
     assert cache.rows_equal(code, snapshot_id, "uscc", table["uscc"][3].as_py()) == [3]
     assert len(built) == 1
+
+
+def test_r12_a_load_that_fails_fails_its_readers_and_the_next_read_tries_again(
+    cold: Cold,
+) -> None:
+    """A snapshot id the store does not know: each waiting reader hears so; nothing stays held."""
+    errors = _together(READERS, lambda: _error_of(lambda: cold.cache.read(cold.code, 1)))
+    assert all(isinstance(error, NoData) for error in errors)
+    assert cold.cache.read(cold.code, cold.snapshot_id).num_rows == 30
+    assert not cold.cache._loading  # no loader left behind for either key
+
+
+def _error_of(action: Callable[[], Any]) -> Exception | None:
+    try:
+        action()
+    except Exception as error:
+        return error
+    return None
