@@ -89,7 +89,9 @@ def test_check_config_fails_only_in_production(monkeypatch: pytest.MonkeyPatch) 
     assert "error: EXCHANGE_SECRET_KEY" in refused.output
 
     started: list[str] = []
-    monkeypatch.setattr("uvicorn.run", lambda *args, **kwargs: started.append("serving"))
+    monkeypatch.setattr(
+        "exchange_cli.serving.serve", lambda *args, **kwargs: started.append("serving")
+    )
     serve = runner.invoke(main, ["serve"], env={**embedded, "EXCHANGE_PRODUCTION": "true"})
     assert serve.exit_code == 2
     assert started == []
