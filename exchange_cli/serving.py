@@ -1,11 +1,12 @@
 """Serving the API in one or several worker processes.
 
-Several uvicorn workers sharing one listening socket do not share the load: whichever worker wakes
-first accepts every connection waiting, so a client holding a few keep-alive connections (a portal
-behind a proxy, a load test) lands on one worker while the others idle. Here each worker listens on
-its own socket bound with SO_REUSEPORT, and the kernel spreads new connections across them by
-their addresses. Where the kernel does not balance such sockets (outside Linux), uvicorn's own
-supervisor serves instead.
+Several uvicorn workers sharing one listening socket take connections as they happen to wake, so
+a burst of keep-alive connections (a proxy's pool, a load generator) can land on a few workers and
+stay there; and a connection made while a worker is still starting goes to the others for as long
+as it is kept alive, with nothing to tell when every worker is ready. Here each worker listens on
+its own socket bound with SO_REUSEPORT: the kernel spreads new connections across the sockets by
+their addresses, and the sockets in the kernel's listen table show which workers are ready. Where
+the kernel does not balance such sockets (outside Linux), uvicorn's own supervisor serves instead.
 """
 
 import contextlib

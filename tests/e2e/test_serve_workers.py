@@ -88,9 +88,8 @@ def _within(seconds: float, condition: Callable[[], bool]) -> bool:
 
 
 def test_r12_connections_held_open_spread_over_every_worker(served: Served) -> None:
-    """Sixteen keep-alive connections opened together, as a proxy or a load generator opens them:
-    with one socket shared by the workers, the first to wake accepted them all and served every
-    request on them while the others idled."""
+    """Sixteen keep-alive connections opened together, as a proxy or a load generator opens them,
+    once every worker listens: each worker serves some of them."""
     address = ("127.0.0.1", int(served.base.rsplit(":", 1)[1]))
     connections = [socket.create_connection(address, timeout=10) for _ in range(16)]
     try:
