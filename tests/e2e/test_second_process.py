@@ -25,7 +25,7 @@ from tests.catalog_fixtures import CatalogWorld
 from tests.scenarios.data import publish_with_data
 from tests.scenarios.people import bearer
 from tests.scenarios.requests import act, file
-from tests.servers import EXCHANGE, answers, free_port_pair
+from tests.servers import EXCHANGE, answers, free_port_pair, within
 
 PROPAGATION_SECONDS = 1.0
 
@@ -55,7 +55,7 @@ def second_process(platform: Platform, server_log: Path) -> Iterator[str]:
                                   stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        if not _within(30, lambda: answers(f"{base}/healthz")):
+        if not within(30, lambda: answers(f"{base}/healthz")):
             pytest.fail("the second API process did not start within 30 s")
         yield base
     finally:
@@ -89,7 +89,7 @@ def test_r16_grants_revocation_and_expiry_reach_every_worker_of_another_process(
     assert status() == 403
     request_id = file(world, code, ["legal_representative"])
     act(world, "data_reviewer", requests.approve, request_id=request_id)
-    assert _within(PROPAGATION_SECONDS, lambda: _every_answer(status, 200)), (
+    assert within(PROPAGATION_SECONDS, lambda: _every_answer(status, 200)), (
         "the grant did not reach every worker"
     )
 
@@ -102,7 +102,7 @@ def test_r16_grants_revocation_and_expiry_reach_every_worker_of_another_process(
             grant_id=grant_id,
             reason="核验完成",
         )
-    assert _within(PROPAGATION_SECONDS, lambda: _every_answer(status, 403)), (
+    assert within(PROPAGATION_SECONDS, lambda: _every_answer(status, 403)), (
         "the revocation did not reach every worker"
     )
 
@@ -120,11 +120,11 @@ def test_r16_grants_revocation_and_expiry_reach_every_worker_of_another_process(
             purpose="参保登记核验",
             valid_to=ends,
         )
-    assert _within(PROPAGATION_SECONDS, lambda: _every_answer(status, 200)), (
+    assert within(PROPAGATION_SECONDS, lambda: _every_answer(status, 200)), (
         "the statutory grant did not reach every worker"
     )
     time.sleep(max(0.0, (ends - datetime.now(UTC)).total_seconds()))
-    assert _within(PROPAGATION_SECONDS, lambda: _every_answer(status, 403)), (
+    assert within(PROPAGATION_SECONDS, lambda: _every_answer(status, 403)), (
         "the grant did not expire in every worker"
     )
     assert len(_serving_processes(server_log, f"/api/v1/data/{code}/rows")) == WORKERS
@@ -149,16 +149,6 @@ def test_r16_a_token_revoked_in_one_process_is_refused_by_every_worker_of_anothe
         token = session.scalars(select(ApiToken).where(ApiToken.token_hash == token_digest(secret)))
         revoke_token(session, actor=world.actor("system_admin"), now=world.platform.clock.now(),
                      token_id=token.one().id)  # fmt: skip
-    assert _within(PROPAGATION_SECONDS, lambda: _every_answer(status, 401)), (
+    assert within(PROPAGATION_SECONDS, lambda: _every_answer(status, 401)), (
         "the revocation did not reach every worker"
     )
-
-
-def _within(seconds: float, condition: Callable[[], bool]) -> bool:
-    deadline = time.monotonic() + seconds
-    while True:
-        if condition():
-            return True
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)

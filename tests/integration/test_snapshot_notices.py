@@ -6,8 +6,7 @@ Readers are served the change within a second, as grants reach them (R16, R19)."
 import os
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 
@@ -18,6 +17,7 @@ from exchange.snapshots import SnapshotCache
 from exchange.store import UnifiedStore
 from tests.catalog_fixtures import CatalogWorld
 from tests.scenarios.data import publish_with_data
+from tests.servers import within
 
 PROPAGATION_SECONDS = 1.0
 
@@ -44,15 +44,6 @@ def cache(platform: Platform) -> Iterator[SnapshotCache]:
     platform.database.change_bus.stop_following()
 
 
-def _within(seconds: float, condition: Callable[[], bool]) -> bool:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True
-
-
 def test_r16_a_snapshot_another_process_commits_is_served_within_a_second(
     world: CatalogWorld, cache: SnapshotCache
 ) -> None:
@@ -66,7 +57,7 @@ def test_r16_a_snapshot_another_process_commits_is_served_within_a_second(
                                capture_output=True, text=True)  # fmt: skip
     second = int(committed.stdout.split()[-1])
     assert second != first
-    assert _within(PROPAGATION_SECONDS, lambda: cache.served(code).snapshot_id == second)
+    assert within(PROPAGATION_SECONDS, lambda: cache.served(code).snapshot_id == second)
 
 
 def test_r19_a_quarantine_decided_elsewhere_reaches_the_readers_within_a_second(
@@ -84,7 +75,7 @@ def test_r19_a_quarantine_decided_elsewhere_reaches_the_readers_within_a_second(
             status.quarantine_reason = "blocking checks failed: uscc_valid"
     finally:
         elsewhere.dispose()
-    assert _within(
+    assert within(
         PROPAGATION_SECONDS,
         lambda: cache.served(code, provider=True).quarantine_reason is not None,
     )
