@@ -3,6 +3,7 @@
 import io
 import multiprocessing
 from datetime import UTC, datetime, timedelta
+from multiprocessing.synchronize import Barrier
 
 import orjson
 import pytest
@@ -203,8 +204,11 @@ def test_r16_export_writes_json_lines_in_the_range(database: Database) -> None:
     assert len(lines[0]["hash"]) == 64
 
 
-def _writer(url: str, worker: int, count: int) -> None:
+def _writer(url: str, worker: int, count: int, ready: Barrier) -> None:
     database = Database(url)
+    # Spawned processes take a while to import; on a busy machine the first could finish all its
+    # writes before the last starts, and the writers would never meet on a chain head.
+    ready.wait(timeout=60)
     for i in range(count):
         with database.transaction() as session:
             audit.record(
@@ -222,7 +226,8 @@ def test_r21_chain_stays_valid_under_concurrent_writer_processes(
     postgres_url: str, postgres_database: Database
 ) -> None:
     context = multiprocessing.get_context("spawn")
-    workers = [context.Process(target=_writer, args=(postgres_url, w, 40)) for w in range(4)]
+    ready = context.Barrier(4)
+    workers = [context.Process(target=_writer, args=(postgres_url, w, 40, ready)) for w in range(4)]
     for worker in workers:
         worker.start()
     for worker in workers:
