@@ -2,9 +2,14 @@
 record is committed, and a read whose record cannot be committed sends no data."""
 
 import asyncio
+import threading
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import func, select, text
 
 from exchange.audit.models import AuditRecord
@@ -20,17 +25,23 @@ from tests.scenarios.people import bearer
 READS = 40
 
 
-async def _read_together(world: CatalogWorld, code: str, reads: int) -> list[httpx.Response]:
+@asynccontextmanager
+async def _consumer_client(world: CatalogWorld) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
+    """The API running in this process, and a client signed in as the consumer."""
     app = create_app(world.platform)
-    headers = bearer(world, "consumer")
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),
             base_url="http://exchange",
-            headers=headers,
+            headers=bearer(world, "consumer"),
         ) as client,
     ):
+        yield app, client
+
+
+async def _read_together(world: CatalogWorld, code: str, reads: int) -> list[httpx.Response]:
+    async with _consumer_client(world) as (_, client):
         params = {**PURPOSE, "columns": "uscc,enterprise_name", "limit": "5"}
         return await asyncio.gather(
             *(client.get(rows_url(code), params=params) for _ in range(reads))
@@ -94,15 +105,7 @@ def test_r16_a_writer_connection_closed_while_idle_fails_no_read(world: CatalogW
     params = {**PURPOSE, "columns": "uscc", "limit": "1"}
 
     async def read_around_a_closed_connection() -> list[int]:
-        app = create_app(world.platform)
-        async with (
-            app.router.lifespan_context(app),
-            httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),
-                base_url="http://exchange",
-                headers=bearer(world, "consumer"),
-            ) as client,
-        ):
+        async with _consumer_client(world) as (app, client):
             app.state.read_recorder.recheck_after_idle = 0.2
             first = await client.get(rows_url(code), params=params)
             writer = app.state.read_recorder._writer_connection.connection.driver_connection
@@ -118,3 +121,35 @@ def test_r16_a_writer_connection_closed_while_idle_fails_no_read(world: CatalogW
     assert asyncio.run(read_around_a_closed_connection()) == [200, 200]
     with world.platform.database.transaction() as session:
         assert session.scalar(select(func.count()).select_from(DataUsage)) == 2
+
+
+def test_r21_reads_recorded_while_every_chain_is_busy_wait_for_one(world: CatalogWorld) -> None:
+    """The writer locks any free chain head; when another transaction holds every head, the
+    reads' records queue behind one of them and are appended once it commits."""
+    if world.platform.database.dialect != "postgresql":
+        pytest.skip("SQLite has one chain, taken by the database's write lock")
+    code = publish_with_data(world)
+    params = {**PURPOSE, "columns": "uscc", "limit": "1"}
+
+    async def read_while_every_head_is_held() -> tuple[list[int], float]:
+        async with _consumer_client(world) as (_, client):
+            await client.get(rows_url(code), params=params)  # whatever a first read sets up
+            with world.platform.database.engine.connect() as holder:
+                heads = holder.execute(text("SELECT id FROM audit_chain_heads FOR UPDATE"))
+                assert len(heads.all()) > 1
+                release = threading.Timer(0.5, holder.rollback)
+                release.start()
+                began = time.monotonic()
+                responses = await asyncio.gather(
+                    *(client.get(rows_url(code), params=params) for _ in range(3))
+                )
+                waited = time.monotonic() - began
+                release.join()
+        return [r.status_code for r in responses], waited
+
+    statuses, waited = asyncio.run(read_while_every_head_is_held())
+    assert statuses == [200] * 3
+    assert waited >= 0.5, "records were appended while every chain head was locked"
+    with world.platform.database.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(DataUsage)) == 4
+        assert verify_chain(session.connection()).ok
