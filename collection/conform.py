@@ -182,9 +182,10 @@ def conform(
             problems.append((pc.fill_null(invalid, False), f"{item.name}: {problem}"))
         columns.append(values)
     bad = _any(problems, data.num_rows)
-    good_mask = pc.invert(bad)
     schema = target_schema(items, row_hash=False)
-    table = pa.Table.from_arrays(columns, schema=schema).filter(good_mask)
+    table = pa.Table.from_arrays(columns, schema=schema)
+    if pc.any(bad).as_py():  # filtering copies every column: most loads have nothing to drop
+        table = table.filter(pc.invert(bad))
     names = {column: item for item, column in mapping.items()}
     rejected = _rejected_rows(data, bad, problems, names)
     if row_hash:
@@ -237,7 +238,9 @@ def _convert(column: pa.Array, item: ItemSpec) -> tuple[pa.Array, pa.Array | Non
     target = arrow_type(item)
     if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
         text = pc.utf8_trim_whitespace(column.cast(pa.string()))
-        text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+        empty = pc.equal(text, "")
+        if pc.any(empty).as_py():  # if_else copies the column: only when there is a blank
+            text = pc.if_else(empty, pa.scalar(None, pa.string()), text)
         return _from_text(text, item, target)
     if pa.types.is_null(column.type):
         return pa.nulls(len(column), target), None, None

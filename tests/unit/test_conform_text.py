@@ -69,3 +69,14 @@ def test_r19_a_plus_sign_is_still_an_integer() -> None:
     conformed = conform(pa.table(data), ITEMS)
     assert conformed.rejected == []
     assert conformed.table.column("staff").to_pylist() == [5, -3, 7]
+
+
+def test_r19_clean_text_is_loaded_as_it_came_and_empty_text_as_missing() -> None:
+    item = [Item("name", "string"), Item("staff", "integer")]
+    data = {"name": ["经营范围：软件开发。", "", "A"], "staff": ["1", "", "3"]}
+    conformed = conform(pa.table(data), item)
+    assert conformed.rejected == []
+    assert conformed.table.to_pydict() == {
+        "name": ["经营范围：软件开发。", None, "A"],
+        "staff": [1, None, 3],
+    }
