@@ -1,4 +1,4 @@
-"""The list of sources the ingestion DAG file builds its DAGs from.
+"""The list of sources the DAG file builds its ingestion and validation DAGs from.
 
 DAG files must parse fast without touching a database, so the platform writes this small JSON
 file whenever sources change (and ``exchange collection sync-dags`` rewrites it); the DAG file

@@ -24,6 +24,16 @@ def dag_bag(specs: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     return DagBag(dag_folder=str(DAGS))
 
 
+def validation_dag_id(code: str) -> str:
+    return f"validate_{asset_of(code)['asset_name']}"
+
+
+def scheduled_on(dag: Any) -> list[str]:
+    """The URIs of the Assets whose update starts ``dag``."""
+    condition = getattr(dag.timetable, "asset_condition", None)
+    return [asset.uri for asset in getattr(condition, "objects", [])]
+
+
 def register_market_table(
     world: CatalogWorld, code: str, folder: Path, rows: list[tuple[str, ...]]
 ) -> Path:
@@ -180,10 +190,10 @@ def test_validation_dag_follows_the_ingest_asset_and_validates_its_snapshot_once
     platform_env(world.platform, monkeypatch)
     bag = dag_bag(specs, monkeypatch)
     ingest_dag = bag.get_dag("ingest_source_1")
-    validate_dag = bag.get_dag(f"validate_resource_{code.replace('/', '_')}")
+    validate_dag = bag.get_dag(validation_dag_id(code))
     assert validate_dag is not None
     outlet = ingest_dag.tasks[0].outlets[0]
-    assert [a.uri for a in validate_dag.timetable.asset_condition.objects] == [outlet.uri]
+    assert scheduled_on(validate_dag) == [outlet.uri]
     assert ingest_dag.test().state == "success"
     assert validate_dag.test().state == "success"
     assert validate_dag.test().state == "success"  # a retry validates nothing twice
@@ -193,6 +203,23 @@ def test_validation_dag_follows_the_ingest_asset_and_validates_its_snapshot_once
     assert runs[0].trigger == "ingest"
     assert runs[0].blocking_failed  # the twin key quarantines the snapshot
     assert runs[0].snapshot_id == UnifiedStore(world.platform.settings).current_snapshot_id(code)
+
+
+def test_r19_every_ingest_dag_is_parsed_together_with_the_validation_it_starts(
+    world: CatalogWorld, airflow_db: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # An Asset update queues only the DAGs Airflow has registered at that moment, and Airflow
+    # registers a file's DAGs in one transaction. An ingest DAG from one file and its validation
+    # from another could run before the validation was registered, leaving that snapshot
+    # unvalidated; from the same file, neither exists without the other.
+    code = publish_enterprises(world)
+    specs = register_market_table(world, code, tmp_path, ROWS)
+    bag = dag_bag(specs, monkeypatch)
+    ingest_dag = bag.get_dag("ingest_source_1")
+    [asset] = ingest_dag.tasks[0].outlets
+    [validate_dag] = [dag for dag in bag.dags.values() if asset.uri in scheduled_on(dag)]
+    assert validate_dag.dag_id == validation_dag_id(code)
+    assert validate_dag.fileloc == ingest_dag.fileloc
 
 
 def test_comparison_dag_compares_each_pair_once_per_change_of_data(
