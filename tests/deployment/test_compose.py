@@ -61,7 +61,7 @@ def _filled_env(path: Path) -> dict[str, str]:
             elif name == "EXCHANGE_PUBLIC_BASE_URL":
                 value = "https://exchange.example.gov.cn"
             else:
-                value = secrets.token_urlsafe(48)  # as env.example says: long enough for JWT
+                value = secrets.token_hex(32)  # as env.example says: long enough for JWT
             values[name] = value
             line = f"{name}={value}"
         lines.append(line)
@@ -236,3 +236,48 @@ def test_the_deploy_check_fills_every_setting_with_values_production_accepts() -
         env[name] for name in ("EXCHANGE_HTTP_PORT", "AIRFLOW_HTTP_PORT", "MINIO_CONSOLE_PORT")
     ]
     assert len(set(ports)) == 3
+
+
+def test_the_deploy_check_never_makes_a_secret_a_command_line_reads_as_an_option() -> None:
+    """minio-init hands the root password to `mc alias set` as an argument: one that starts with
+    '-' is taken for an option there, and the stack never comes up. (The Fernet keys have their
+    own format and only ever travel in the environment.)"""
+    from tools.deploy_check.stack import throwaway_env
+
+    secrets_made = [
+        value
+        for _ in range(300)
+        for name, value in throwaway_env().items()
+        if name.endswith(("PASSWORD", "SECRET", "SECRET_KEY", "SECRET_ACCESS_KEY"))
+        and name not in {"EXCHANGE_SECRET_KEY", "AIRFLOW_FERNET_KEY"}
+    ]
+    assert [value for value in secrets_made if value.startswith("-")] == []
+
+
+def test_r21_the_deploy_check_gives_its_people_passwords_the_policy_accepts() -> None:
+    """R21: the administrator and staff the check signs in get their passwords from the same
+    maker as the infrastructure's secrets."""
+    from exchange.identity.passwords import checked_hash
+    from tools.deploy_check.stack import password
+
+    for _ in range(5):
+        assert checked_hash(password(), "deploy.admin")
+
+
+def test_the_deploy_check_reads_the_replicas_tried_from_the_proxys_log_format() -> None:
+    """The deploy check tells which replica failed a request from the proxy's access log: the
+    parser follows the log_format docker/nginx.conf declares."""
+    from tools.deploy_check.checks import upstreams
+
+    declared = re.search(r"log_format upstream (.*?);", (DOCKER / "nginx.conf").read_text(), re.S)
+    assert declared
+    layout = "".join(re.findall(r"'([^']*)'", declared.group(1)))
+    values = {
+        "$remote_addr": "172.20.0.1", "$time_local": "03/Dec/2026:18:10:52 +0000",
+        "$request": "POST /api/v1/access/requests HTTP/1.1", "$status": "502",
+        "$body_bytes_sent": "157", "$request_time": "3.004",
+        "$upstream_addr": "172.20.0.13:8000, 172.20.0.14:8000",
+    }  # fmt: skip
+    line = re.sub(r"\$\w+", lambda variable: values[variable.group(0)], layout)
+    assert "$" not in line
+    assert upstreams(f"proxy-1  | {line}") == ["172.20.0.13:8000", "172.20.0.14:8000"]
