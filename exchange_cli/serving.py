@@ -7,11 +7,17 @@ as it is kept alive, with nothing to tell when every worker is ready. Here each 
 its own socket bound with SO_REUSEPORT: the kernel spreads new connections across the sockets by
 their addresses, and the sockets in the kernel's listen table show which workers are ready. Where
 the kernel does not balance such sockets (outside Linux), uvicorn's own supervisor serves instead.
+
+The supervisor opens the sockets and keeps them, as nginx does with ``reuseport``: a worker that
+dies leaves its socket listening, so the connections the kernel queued on it (and those it goes on
+queuing there) wait for the replacement, which takes over the same socket, instead of being reset
+when the dead worker's last file closes.
 """
 
 import contextlib
 import logging
 import multiprocessing
+import multiprocessing.connection
 import signal
 import socket
 import sys
@@ -46,7 +52,8 @@ def balances_reused_ports() -> bool:
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
-    """A socket of its own for one worker; uvicorn calls listen() on it."""
+    """A socket for one worker, bound but not listening: the worker's uvicorn calls listen() on
+    it once the app is ready, so until then no connection is queued there."""
     family, kind, protocol, _, address = socket.getaddrinfo(
         host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
     )[0]
@@ -71,14 +78,10 @@ def sockets_listening_on(port: int) -> int:
     return count
 
 
-def serve_one_worker(host: str, port: int, log_level: str) -> None:
-    """One worker process: its own socket, the whole app."""
+def serve_one_worker(sock: socket.socket, log_level: str) -> None:
+    """One worker process: the socket the supervisor opened for it, the whole app."""
     configure_logging(log_level)
-    try:
-        sock = listening_socket(host, port)
-    except OSError as refused:
-        logger.error("cannot listen on %s port %s: %s", host, port, refused)
-        sys.exit(STARTUP_FAILURE)
+    host, port = sock.getsockname()[:2]
     server = uvicorn.Server(
         uvicorn.Config(APP, factory=True, host=host, port=port, log_config=None)
     )
@@ -88,9 +91,10 @@ def serve_one_worker(host: str, port: int, log_level: str) -> None:
 
 
 class Supervisor:
-    """Starts the workers, replaces one that dies, stops them all on SIGINT or SIGTERM. A worker
-    that fails before it serves (a port taken, the database unreachable) would fail the same way
-    again: the supervisor then stops and exits with the worker's code."""
+    """Opens one socket per worker, starts the workers, replaces one that dies on the socket it
+    left, stops them all on SIGINT or SIGTERM. A port it cannot listen on, or a worker that fails
+    before it serves (the database unreachable), would fail the same way again: the supervisor
+    then stops and exits with uvicorn's code for a server that could not start."""
 
     def __init__(self, host: str, port: int, workers: int, log_level: str) -> None:
         self.host, self.port, self.count, self.log_level = host, port, workers, log_level
@@ -99,27 +103,39 @@ class Supervisor:
         self.exit_code = 0
 
     def run(self) -> int:
+        try:
+            sockets = [listening_socket(self.host, self.port) for _ in range(self.count)]
+        except OSError as refused:
+            logger.error("could not start: cannot listen on %s port %s: %s",
+                         self.host, self.port, refused)  # fmt: skip
+            return STARTUP_FAILURE
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: self.stopping.set())
-        workers = [self.start_worker() for _ in range(self.count)]
+        workers = [self.start_worker(sock) for sock in sockets]
         all_listening = False
-        while not self.stopping.wait(0.5):
-            workers = [self.replaced_if_dead(worker) for worker in workers]
+        while not self.stopping.is_set():
+            # Wakes as soon as a worker ends, so its socket waits no longer than a start takes.
+            multiprocessing.connection.wait([worker.sentinel for worker in workers], timeout=0.5)
+            workers = [
+                self.replaced_if_dead(worker, sock)
+                for worker, sock in zip(workers, sockets, strict=True)
+            ]
             if not all_listening and sockets_listening_on(self.port) >= self.count:
                 all_listening = True
                 logger.info("%s workers listening on port %s", self.count, self.port)
+        # Once the workers' copies close as they stop, a new connection is refused, not queued.
+        for sock in sockets:
+            sock.close()
         stop_all(workers)
         return self.exit_code
 
-    def start_worker(self) -> BaseProcess:
-        worker = self.context.Process(
-            target=serve_one_worker, args=(self.host, self.port, self.log_level)
-        )
+    def start_worker(self, sock: socket.socket) -> BaseProcess:
+        worker = self.context.Process(target=serve_one_worker, args=(sock, self.log_level))
         worker.start()
         logger.info("worker process %s started", worker.pid)
         return worker
 
-    def replaced_if_dead(self, worker: BaseProcess) -> BaseProcess:
+    def replaced_if_dead(self, worker: BaseProcess, sock: socket.socket) -> BaseProcess:
         if worker.is_alive() or self.stopping.is_set():
             return worker
         if worker.exitcode == STARTUP_FAILURE:
@@ -130,7 +146,7 @@ class Supervisor:
         logger.warning(
             "worker process %s ended (%s); starting another", worker.pid, worker.exitcode
         )
-        return self.start_worker()
+        return self.start_worker(sock)
 
 
 def stop_all(workers: list[BaseProcess], grace: float = GRACE_SECONDS) -> None:
