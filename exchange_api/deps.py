@@ -75,7 +75,8 @@ async def get_principal(
         known = await run_in_threadpool(tokens.authenticate, secret, now)
     principal = replace(known, client_address=client_address(request))
     request.state.principal = principal
-    confine(principal, request.url.path)
+    # The path routing matched on; request.url would build a whole URL for it on every request.
+    confine(principal, request.scope["path"])
     return principal
 
 
