@@ -83,6 +83,11 @@ async def get_principal(
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 
 
+async def principal_of(request: Request) -> Principal:
+    """:func:`get_principal` solved from the request alone (see exchange_api.lean_route)."""
+    return await get_principal(request, request.app.state.platform, await _bearer(request))
+
+
 def require_action(obj: str, action: str) -> Callable[[Principal], Principal]:
     """A dependency that lets through only callers the action table lets take ``action`` on
     ``obj`` for the whole city."""
