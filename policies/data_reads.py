@@ -381,7 +381,8 @@ def select_rows(whole: "pa.Table", decision: Decision, filters: tuple[Filter, ..
                 masks.append(pc.greater_equal(column, _typed(whole, each.item, [low])[0]))
             if high:
                 masks.append(pc.less_equal(column, _typed(whole, each.item, [high])[0]))
-    columns = [name for name in decision.items if name in whole.column_names]
+    present = set(whole.schema.names)  # column_names builds a new list on every access
+    columns = [name for name in decision.items if name in present]
     selected = whole.select(columns)
     if not masks:
         return selected
