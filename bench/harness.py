@@ -37,6 +37,9 @@ class Figure:
     runs: int = 1
     # A growth figure's two points, (work, value) at 1x and at 10x.
     curve: tuple[tuple[int, float], ...] | None = None
+    # Where it was measured (machine_label): a run that measures some figures again keeps the
+    # others as they were, measured on whatever machine ran them.
+    machine: str = ""
 
 
 def steady(measure: Callable[[], list[Figure]], runs: int = 3) -> list[Figure]:
@@ -49,17 +52,26 @@ def steady(measure: Callable[[], list[Figure]], runs: int = 3) -> list[Figure]:
         same = sorted((run[position] for run in results), key=lambda figure: figure.value)
         assert all(figure.name == first.name for figure in same), "a run measured other figures"
         median = same[len(same) // 2]
-        figures.append(replace(median, low=same[0].value, high=same[-1].value, runs=runs))
+        figures.append(
+            replace(
+                median, low=same[0].value, high=same[-1].value, runs=runs, machine=machine_label()
+            )
+        )
     return figures
 
 
-def machine() -> dict[str, object]:
-    return {
-        "cpu_count": os.cpu_count(),
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "processor": platform.processor() or platform.machine(),
-    }
+def machine_label() -> str:
+    return _label(
+        {
+            "platform": platform.platform(),
+            "cpu_count": os.cpu_count(),
+            "python": platform.python_version(),
+        }
+    )
+
+
+def _label(machine: dict[str, object]) -> str:
+    return f"{machine['platform']} ({machine['cpu_count']} CPUs, Python {machine['python']})"
 
 
 def timed(action: Callable[[], object]) -> float:
@@ -99,8 +111,13 @@ def postgres_database(server_url: str) -> Iterator[Database]:
 def read_results() -> list[Figure]:
     if not RESULTS.exists():
         return []
-    figures = json.loads(RESULTS.read_text(encoding="utf-8"))["figures"]
-    return [Figure(**{**f, "curve": _curve(f.get("curve"))}) for f in figures]
+    results = json.loads(RESULTS.read_text(encoding="utf-8"))
+    # Files written before figures named their machine named one for all of them.
+    written_on = _label(results["machine"]) if "machine" in results else ""
+    return [
+        Figure(**{"machine": written_on, **f, "curve": _curve(f.get("curve"))})
+        for f in results["figures"]
+    ]
 
 
 def _curve(points: list[list[float]] | None) -> tuple[tuple[int, float], ...] | None:
@@ -110,7 +127,7 @@ def _curve(points: list[list[float]] | None) -> tuple[tuple[int, float], ...] | 
 def write_results(figures: list[Figure]) -> None:
     RESULTS.write_text(
         json.dumps(
-            {"machine": machine(), "figures": [asdict(f) for f in figures]},
+            {"figures": [asdict(f) for f in figures]},
             ensure_ascii=False,
             indent=2,
         )

@@ -2,12 +2,12 @@
 curves, written from bench/results.json between its two markers, so they say what the last
 `make bench` measured."""
 
-import json
 import sys
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from bench.harness import RESULTS
+from bench.harness import read_results
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
@@ -20,13 +20,18 @@ def _number(value: float | None) -> str:
 
 
 def table(results: dict[str, Any]) -> str:
-    machine = results["machine"]
+    # Figures are remeasured a few at a time, so the table's figures come from several machines.
+    machines = list(dict.fromkeys(figure["machine"] for figure in results["figures"]))
+    keys = {machine: f"M{number}" for number, machine in enumerate(machines, start=1)}
     lines = [
-        f"Measured on {machine['platform']} ({machine['cpu_count']} CPUs, Python "
-        f"{machine['python']}); each figure the median of its runs, with the lowest and highest.",
+        "Each figure is the median of its runs, with the lowest and highest, measured on the "
+        "machine its last column names:",
         "",
-        "| Figure | Database | Median | Runs (low–high) | Target | Met | Baseline (same run) | Ratio |",
-        "|---|---|---|---|---|---|---|---|",
+        *(f"- {keys[machine]}: {machine}" for machine in machines),
+        "",
+        "| Figure | Database | Median | Runs (low–high) | Target | Met | Baseline (same run) | Ratio "
+        "| Machine |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for figure in results["figures"]:
         spread = (
@@ -38,7 +43,8 @@ def table(results: dict[str, Any]) -> str:
             f"| {figure['name']} | {figure['database']} | {_number(figure['value'])} "
             f"{figure['unit']} | {spread} | {figure['target']} | "
             f"{'yes' if figure['meets_target'] else '**no**'} | "
-            f"{_number(figure['baseline'])} ({figure['baseline_name']}) | {figure['ratio']} |"
+            f"{_number(figure['baseline'])} ({figure['baseline_name']}) | {figure['ratio']} | "
+            f"{keys[figure['machine']]} |"
         )
     return "\n".join(lines)
 
@@ -74,7 +80,7 @@ def main() -> int:
         return 1
     head, _, rest = text.partition(START)
     _, _, tail = rest.partition(END)
-    results = json.loads(RESULTS.read_text(encoding="utf-8"))
+    results = {"figures": [asdict(figure) for figure in read_results()]}
     README.write_text(
         f"{head}{START}\n{table(results)}\n{chart(results)}\n{END}{tail}", encoding="utf-8"
     )

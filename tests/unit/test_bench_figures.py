@@ -1,9 +1,14 @@
 """The bench's steady figures: the median run decides, its baseline from the same run, and the
 spread of the runs is kept; the README's table says what results.json holds."""
 
+import json
 from dataclasses import replace
+from pathlib import Path
 
-from bench.harness import Figure, steady
+import pytest
+
+from bench import harness
+from bench.harness import Figure, machine_label, read_results, steady, write_results
 from bench.report import table
 from bench.run import not_measured_again
 
@@ -28,9 +33,40 @@ def test_a_target_missed_by_the_median_run_is_missed_whatever_the_best_run() -> 
 
 def test_the_readme_table_states_median_spread_and_verdict() -> None:
     [figure] = steady(lambda: [_figure(150.0, 300.0)], runs=3)
-    text = table({"machine": {"platform": "Linux", "cpu_count": 2, "python": "3.11"},
-                  "figures": [figure.__dict__]})  # fmt: skip
+    text = table({"figures": [figure.__dict__]})
     assert "| reads | postgresql | 150 reads/s | 150–150 (3 runs) | >= 100 | yes |" in text
+    assert f"- M1: {machine_label()}" in text
+    assert text.endswith("| M1 |")
+
+
+def test_figures_kept_from_an_earlier_run_keep_the_machine_they_were_measured_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(harness, "RESULTS", tmp_path / "results.json")
+    earlier = replace(_figure(120, 100), name="search", machine="Linux-old (2 CPUs, Python 3.11)")
+    [measured] = steady(lambda: [_figure(150, 300)], runs=1)
+    write_results([earlier, measured])
+
+    kept, again = read_results()
+    assert (kept.machine, again.machine) == ("Linux-old (2 CPUs, Python 3.11)", machine_label())
+    text = table({"figures": [kept.__dict__, again.__dict__]})
+    assert "- M1: Linux-old (2 CPUs, Python 3.11)" in text
+    assert text.splitlines()[-2].startswith("| search |")
+    assert text.splitlines()[-2].endswith("| M1 |")
+    assert text.endswith("| M2 |")
+
+
+def test_a_results_file_from_before_figures_named_their_machine_still_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(harness, "RESULTS", tmp_path / "results.json")
+    figure = _figure(150, 300).__dict__
+    del figure["machine"]
+    written = {"machine": {"platform": "Linux-x", "cpu_count": 2, "python": "3.11.7"},
+               "figures": [figure]}  # fmt: skip
+    harness.RESULTS.write_text(json.dumps(written), encoding="utf-8")
+    [read] = read_results()
+    assert read.machine == "Linux-x (2 CPUs, Python 3.11.7)"
 
 
 def test_measuring_a_figure_on_one_database_keeps_it_on_the_other() -> None:
