@@ -36,6 +36,11 @@ def asset_of(code: str) -> dict[str, str]:
     }
 
 
+def validation_dag_id(code: str) -> str:
+    """The id of the DAG that validates resource ``code`` after each ingest."""
+    return f"validate_{asset_of(code)['asset_name']}"
+
+
 def dag_specs(session: Session) -> list[dict[str, object]]:
     rows = session.execute(
         select(
@@ -55,6 +60,7 @@ def dag_specs(session: Session) -> list[dict[str, object]]:
             "dag_id": f"ingest_source_{source_id}",
             "source_id": source_id,
             "resource_code": code,
+            "validation_dag_id": validation_dag_id(code),
             "resource_name": name,
             "schedule": schedule or SCHEDULES.get(cycle),
             **asset_of(code),

@@ -80,7 +80,7 @@ def build_validation(spec: dict[str, Any]) -> Any:
     code = spec["resource_code"]
 
     @dag(
-        dag_id=f"validate_{spec['asset_name']}",
+        dag_id=spec["validation_dag_id"],
         schedule=[resource_asset(spec)],
         start_date=datetime(2026, 1, 1),
         catchup=False,
@@ -115,4 +115,4 @@ _specs = load_specs()
 for _spec in _specs:
     globals()[_spec["dag_id"]] = build_ingest(_spec)
 for _spec in {s["resource_code"]: s for s in _specs}.values():
-    globals()[f"validate_{_spec['asset_name']}"] = build_validation(_spec)
+    globals()[_spec["validation_dag_id"]] = build_validation(_spec)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from collection.dagspecs import asset_of
+from collection.dagspecs import asset_of, validation_dag_id
 from exchange.runtime import Platform
 from exchange.store import UnifiedStore
 from tests.catalog_fixtures import CatalogWorld
@@ -22,10 +22,6 @@ def dag_bag(specs: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
 
     monkeypatch.setenv("EXCHANGE_DAG_SPECS", str(specs))
     return DagBag(dag_folder=str(DAGS))
-
-
-def validation_dag_id(code: str) -> str:
-    return f"validate_{asset_of(code)['asset_name']}"
 
 
 def scheduled_on(dag: Any) -> list[str]:
@@ -150,6 +146,7 @@ def test_parsing_200_sources_is_fast_and_touches_no_source(
                     "dag_id": f"ingest_source_{i}",
                     "source_id": i,
                     "resource_code": f"202/{i:06d}",
+                    "validation_dag_id": validation_dag_id(f"202/{i:06d}"),
                     "resource_name": f"资源{i}",
                     "schedule": "@daily",
                     **asset_of(f"202/{i:06d}"),

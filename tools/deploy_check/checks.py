@@ -11,6 +11,7 @@ from pathlib import Path, PurePosixPath
 
 import httpx
 
+from collection.dagspecs import validation_dag_id
 from tools.deploy_check.stack import CheckFailed, Container, Stack, docker
 from tools.deploy_check.walk import CONSUMER, PROVIDER, ROWS, Walk, csv_text, expect
 
@@ -134,7 +135,7 @@ print("\\n".join(table.inspect.files()["file_path"].to_pylist()) if table else "
 def validation_dag_state(stack: Stack, code: str) -> str:
     """What Airflow knows of the resource's validation DAG: when it was parsed, its runs and
     their tasks' states, and the Asset updates queued for it."""
-    dag = f"validate_resource_{code.replace('/', '_')}"
+    dag = validation_dag_id(code)
     queries = {
         "parsed": f"select last_parsed_time, is_paused from dag where dag_id = '{dag}'",
         "runs": f"select run_id, state from dag_run where dag_id = '{dag}'",
