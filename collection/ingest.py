@@ -7,7 +7,7 @@ findings (R19); beyond the threshold they fail the run and nothing is written.
 """
 
 from collections.abc import Iterator
-from contextlib import closing
+from contextlib import closing, contextmanager
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,13 +21,13 @@ from collection.conform import Drift
 from collection.extract import ExtractError, extract_chunks
 from collection.freshness import freshness
 from collection.models import IngestRun, RejectedRow, Source
-from collection.recovery import heartbeat
 from collection.set_aside import report_set_aside
 from collection.sources import get_source, reach_of, secret_of
 from collection.staging import Staged, staged
 from collection.vocab import Freshness, LoadMode, RunStatus
 from exchange import audit, fault_points
 from exchange.audit import Outcome
+from exchange.background_work import beating
 from exchange.backup.consistency import CommittedSnapshot
 from exchange.errors import DomainError
 from exchange.i18n import Message
@@ -62,6 +62,22 @@ def ingest(
     fault_points.reached("ingest.started")
     with heartbeat(platform, run_id):
         return _run(platform, store, source_id, run_key, run_id, code)
+
+
+@contextmanager
+def heartbeat(platform: Platform, run_id: int) -> Iterator[None]:
+    """Renew the run's heartbeat every ``heartbeat_seconds`` while the block runs."""
+
+    def beat(session: Session) -> bool:
+        run = session.get(IngestRun, run_id)
+        if run is None or run.status != RunStatus.RUNNING:
+            return False
+        run.heartbeat_at = platform.clock.now()
+        return True
+
+    with beating(platform.database, platform.settings.heartbeat_seconds, beat,
+                 f"heartbeat-run-{run_id}"):  # fmt: skip
+        yield
 
 
 def _run(

@@ -1,26 +1,23 @@
 """Ingest runs whose process died (R9): found, marked abandoned, and retried with their key.
 
 A run records its owner (exchange.work_owner) and a heartbeat that a thread of the running
-process renews every ``heartbeat_seconds``. At the API's start-up and in every deadline sweep,
-a run still "running" whose owner is gone from this host, or, owned on another host, whose
-heartbeat is older than ``stale_work_minutes``, is marked abandoned: audited, and told to the provider's data resource
-administrators. Its files that no snapshot references are the maintenance DAG's to remove. A
+process renews every ``heartbeat_seconds`` (collection.ingest.heartbeat). At the API's start-up
+and in every deadline sweep, a run still "running" whose owner is gone from this host, or, owned
+on another host, whose heartbeat is older than ``stale_work_minutes``, is marked abandoned:
+audited, and told to the provider's data resource administrators. Its files that no snapshot references are the maintenance DAG's to remove. A
 retry with the same run key is safe: a key already committed is never written twice.
 """
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from catalog.models import Resource
+from collection.ingest import IngestFailed, ingest
 from collection.models import IngestRun, Source
 from collection.vocab import RunStatus
 from exchange import audit
 from exchange.audit import Outcome
-from exchange.background_work import beating
 from exchange.i18n import Message
 from exchange.identity.roles import Role
 from exchange.notifications.service import notify, users_with_role
@@ -29,22 +26,6 @@ from exchange.runtime import Platform
 from exchange.work_owner import why_dead
 
 RECOVERY = Principal.system("recovery")
-
-
-@contextmanager
-def heartbeat(platform: Platform, run_id: int) -> Iterator[None]:
-    """Renew the run's heartbeat every ``heartbeat_seconds`` while the block runs."""
-
-    def beat(session: Session) -> bool:
-        run = session.get(IngestRun, run_id)
-        if run is None or run.status != RunStatus.RUNNING:
-            return False
-        run.heartbeat_at = platform.clock.now()
-        return True
-
-    with beating(platform.database, platform.settings.heartbeat_seconds, beat,
-                 f"heartbeat-run-{run_id}"):  # fmt: skip
-        yield
 
 
 def abandon_dead_runs(platform: Platform) -> list[int]:
@@ -97,8 +78,6 @@ def abandon_dead_runs(platform: Platform) -> list[int]:
 def retry_abandoned(platform: Platform, run_ids: list[int]) -> list[int]:
     """Run each abandoned run again with its own key (nothing is written twice); the ids of those
     that succeeded. A retry that fails again stays failed, with its reason."""
-    from collection.ingest import IngestFailed, ingest
-
     with platform.database.transaction() as session:
         keys = [(run.source_id, run.run_key) for run in
                 session.scalars(select(IngestRun).where(IngestRun.id.in_(run_ids)))]  # fmt: skip
