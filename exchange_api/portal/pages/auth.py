@@ -3,54 +3,28 @@ kept in a short-lived cookie and repeated in the form (double submit)."""
 
 import hmac
 import secrets
-from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Request
 from fastapi.params import Form as FormField
 from fastapi.responses import Response
-from sqlalchemy.orm import Session
 
 from exchange.errors import AuthenticationFailed, PermissionDenied, TooManyAttempts
 from exchange.identity import second_factor
-from exchange.identity.service import (
-    PortalSession,
-    authenticate_token,
-    get_user,
-    issue_token,
-    principal_for,
-    revoke_token,
-)
+from exchange.identity.service import authenticate_token, get_user, revoke_token
 from exchange.identity.sign_in import check_password
-from exchange.runtime import Platform
-from exchange.settings import Settings
 from exchange_api.deps import AppPlatform, DbSession, client_address
 from exchange_api.portal.pages.second_step import second_step
-from exchange_api.portal.web import (
-    SESSION_COOKIE,
-    SESSION_DAYS,
-    Form,
-    PortalUser,
-    redirect,
-    render,
-    say,
-)
+from exchange_api.portal.signing_in import LOGIN_CSRF, safe_next, signed_in
+from exchange_api.portal.web import SESSION_COOKIE, Form, PortalUser, redirect, render, say
 
 router = APIRouter(include_in_schema=False)
-LOGIN_CSRF = "exchange_login_csrf"
-
-
-def _safe_next(target: str | None) -> str:
-    """Only a path of this site: a sign-in link must not send anyone elsewhere."""
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return "/"
 
 
 @router.get("/login")
 def login_page(request: Request, next: str = "/") -> Response:
     token = secrets.token_urlsafe(24)
-    response = render(request, "login.html", login_csrf=token, next=_safe_next(next))
+    response = render(request, "login.html", login_csrf=token, next=safe_next(next))
     response.set_cookie(LOGIN_CSRF, token, max_age=3600, httponly=True, samesite="strict")
     return response
 
@@ -85,51 +59,14 @@ def login(
         )  # fmt: skip
         refused = render(
             request, "login.html", status_code=429 if isinstance(error, TooManyAttempts) else 401,
-            login_csrf=token, next=_safe_next(next), error=message,
+            login_csrf=token, next=safe_next(next), error=message,
         )  # fmt: skip
         refused.set_cookie(LOGIN_CSRF, token, max_age=3600, httponly=True, samesite="strict")
         return refused
     user = get_user(session, user_id)
     if second_factor.enrolled(session, user_id) or second_factor.required(user, platform.settings):
-        return second_step(request, session, platform, user, _safe_next(next))
+        return second_step(request, session, platform, user, safe_next(next))
     return signed_in(request, session, platform, user_id, next)
-
-
-def signed_in(
-    request: Request,
-    session: Session,
-    platform: Platform,
-    user_id: int,
-    next: str,
-    response: Response | None = None,
-) -> Response:
-    """A portal session for ``user_id``, whose sign-in is complete, and on to ``next`` (or
-    ``response``, which then carries the session); first a new password, if one is due."""
-    from exchange_api.portal.pages.new_password import change_due_page
-
-    if response is None and (due := change_due_page(request, session, platform, user_id, next)):
-        return due
-    user = get_user(session, user_id)
-    lasting = portal_session(platform.settings)
-    issued = issue_token(
-        session, actor=principal_for(user), now=platform.clock.now(), user_id=user.id,
-        name="portal sign-in", days=SESSION_DAYS, session_of=lasting,
-    )  # fmt: skip
-    response = response or redirect(_safe_next(next))
-    secure = request.url.scheme == "https"
-    response.set_cookie(
-        SESSION_COOKIE, issued.secret, max_age=int(lasting.lifetime.total_seconds()),
-        httponly=True, samesite="lax", secure=secure,
-    )  # fmt: skip
-    response.delete_cookie(LOGIN_CSRF)
-    return response
-
-
-def portal_session(settings: Settings) -> PortalSession:
-    return PortalSession(
-        idle_minutes=settings.portal_idle_minutes,
-        lifetime=timedelta(hours=settings.portal_session_hours),
-    )
 
 
 @router.post("/logout")

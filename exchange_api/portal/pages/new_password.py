@@ -16,36 +16,15 @@ from exchange.identity import passwords
 from exchange.identity.service import get_user, principal_for
 from exchange.runtime import Platform
 from exchange_api.deps import AppPlatform, DbSession
-from exchange_api.portal.pages.second_step import challenged, sealed_challenge
+from exchange_api.portal.signing_in import (
+    RENEWAL_STEP,
+    challenged,
+    new_password_context,
+    signed_in,
+)
 from exchange_api.portal.web import FormLists, PortalUser, done, render, shown
 
 router = APIRouter(include_in_schema=False)
-PURPOSE = "new_password"
-
-
-def change_due(
-    platform: Platform, session: Session, user_id: int, next: str
-) -> dict[str, str] | None:
-    """The form's context if ``user_id`` must choose a new password before working: a sealed
-    challenge and why."""
-    user = get_user(session, user_id)
-    due = passwords.change_due(user, platform.settings, platform.clock.now())
-    return None if due is None else _context(platform, user_id, next, due)
-
-
-def change_due_page(
-    request: Request, session: Session, platform: Platform, user_id: int, next: str
-) -> Response | None:
-    """The page that asks for a new password, if ``user_id`` must choose one before working."""
-    context = change_due(platform, session, user_id, next)
-    if context is None:
-        return None
-    return render(request, "new_password.html", challenge=context["challenge"], due=context["due"])
-
-
-def _context(platform: Platform, user_id: int, next: str, due: str) -> dict[str, str]:
-    challenge = sealed_challenge(platform, PURPOSE, user=user_id, next=next, due=due)
-    return {"challenge": challenge, "due": due}
 
 
 @router.post("/login/new-password")
@@ -58,16 +37,14 @@ def new_password_at_sign_in(
     new_password: Annotated[str, FormField()],
     repeat: Annotated[str, FormField()],
 ) -> Response:
-    from exchange_api.portal.pages.auth import signed_in
-
     now = platform.clock.now()
-    sealed = challenged(platform, challenge, now, PURPOSE)
+    sealed = challenged(platform, challenge, now, RENEWAL_STEP)
     user_id, next = int(sealed["user"]), str(sealed["next"])
     try:  # in a transaction of its own: a refused password changes nothing
         with platform.database.transaction() as own:
             _change(own, platform, user_id, password, new_password, repeat)
     except (AuthenticationFailed, InvalidInput) as error:
-        context = _context(platform, user_id, next, str(sealed["due"]))
+        context = new_password_context(platform, user_id, next, str(sealed["due"]))
         return render(request, "new_password.html", status_code=400, error=shown(request, error),
                       challenge=context["challenge"], due=context["due"])  # fmt: skip
     return signed_in(request, session, platform, user_id, next)

@@ -3,8 +3,7 @@ roles require a second factor and who has none, its enrolment — a QR code, the
 and the recovery codes, shown once. Between the two steps the browser holds only a sealed
 challenge naming the user and when it lapses; no session exists until the code is right."""
 
-from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 import segno
 from fastapi import APIRouter, Request
@@ -13,14 +12,14 @@ from fastapi.responses import Response
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
-from exchange.errors import AuthenticationFailed, InvalidInput, TooManyAttempts
+from exchange.errors import AuthenticationFailed, TooManyAttempts
 from exchange.identity import second_factor
 from exchange.identity.models import User
 from exchange.identity.service import get_user, principal_for
 from exchange.identity.sign_in import check_second_factor
 from exchange.runtime import Platform
-from exchange.secrets_box import seal, unseal
 from exchange_api.deps import AppPlatform, DbSession, client_address
+from exchange_api.portal.signing_in import challenged, change_due, sealed_challenge, signed_in
 from exchange_api.portal.web import render, say
 
 router = APIRouter(include_in_schema=False)
@@ -59,9 +58,6 @@ def second_factor_answer(
     challenge: Annotated[str, FormField()],
     code: Annotated[str, FormField()],
 ) -> Response:
-    from exchange_api.portal.pages.auth import signed_in
-    from exchange_api.portal.pages.new_password import change_due
-
     now = platform.clock.now()
     sealed = challenged(platform, challenge, now, PURPOSE)
     user_id, next = int(sealed["user"]), str(sealed["next"])
@@ -97,28 +93,3 @@ def _asked_again(
     again = second_step(request, session, platform, user, next, error=message)
     again.status_code = 429 if isinstance(error, TooManyAttempts) else 401
     return again
-
-
-def sealed_challenge(platform: Platform, purpose: str, **values: object) -> str:
-    """What the browser carries between two steps of signing in: ``values`` (the ``user`` and
-    ``next``) for ``purpose``, sealed, lapsing after ``second_factor_minutes``."""
-    until = platform.clock.now() + timedelta(minutes=platform.settings.second_factor_minutes)
-    return seal(platform.settings, {**values, "until": until.isoformat(), "purpose": purpose})
-
-
-def challenged(platform: Platform, challenge: str, now: datetime, purpose: str) -> dict[str, Any]:
-    """What a challenge sealed for ``purpose`` says, if it has not lapsed: its ``user`` and
-    ``next`` (a challenge of the other step of signing in is refused)."""
-    try:
-        sealed = unseal(platform.settings, challenge)
-        int(sealed["user"]), str(sealed["next"])
-        until = datetime.fromisoformat(sealed["until"])
-        if sealed.get("purpose") != purpose:
-            raise ValueError(purpose)
-    except (InvalidInput, KeyError, ValueError, TypeError) as error:
-        raise AuthenticationFailed("sign in again", detail={"reason": "bad_challenge"}) from error
-    if until <= now:
-        raise AuthenticationFailed(
-            "the time for the second step ran out; sign in again", detail={"reason": "lapsed"}
-        )
-    return sealed
