@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from exchange import audit
 from exchange.errors import AuthenticationFailed, InvalidInput
+from exchange.identity.administration import require_account_keeper
 from exchange.identity.models import User
 from exchange.identity.secrets import MIN_PASSWORD_LENGTH, hash_password, password_matches
 from exchange.principal import Principal
@@ -104,8 +105,6 @@ def change(
 
 def reset(session: Session, *, actor: Principal, user: User, password: str, now: datetime) -> None:
     """An administrator gives ``user`` a new password, which they must change at sign-in."""
-    from exchange.identity.service import require_account_keeper
-
     require_account_keeper(actor)
     set_initial(user, password, now)
     audit.record(session, at=now, actor=actor, action="identity.password_reset",

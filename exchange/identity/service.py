@@ -9,11 +9,16 @@ from sqlalchemy.orm import Session
 
 from exchange import audit
 from exchange.actions import ACTIONS
-from exchange.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound, PermissionDenied
+from exchange.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound
 from exchange.identifiers import is_valid_uscc
 from exchange.identity import passwords
+from exchange.identity.administration import (
+    check_role_grant,
+    may_administer,
+    require_account_keeper,
+)
 from exchange.identity.models import ApiToken, Department, RoleTerm, User, UserRole
-from exchange.identity.roles import PRIVILEGED, SEPARATED_ADMINISTRATORS, DepartmentKind, Role
+from exchange.identity.roles import DepartmentKind, Role
 from exchange.identity.secrets import (
     TOKEN_PREFIX,
     new_token_secret,
@@ -32,39 +37,6 @@ def principal_for(user: User, client_address: str | None = None) -> Principal:
         roles=frozenset(Role(r) for r in user.roles),
         client_address=client_address,
     )
-
-
-def require_account_keeper(actor: Principal) -> None:
-    """Departments, users and others' tokens are the system administrator's (R21)."""
-    ACTIONS.require(actor, "other", "identity", "manage")
-
-
-def may_administer(actor: Principal) -> bool:
-    """Whether ``actor`` keeps the accounts: departments, users, others' tokens."""
-    return ACTIONS.allows(actor, "other", "identity", "manage")
-
-
-def check_role_grant(
-    actor: Principal, user_id: int | None, before: set[str], after: set[str]
-) -> None:
-    """R21 (三员分立): the privileged roles are the security administrator's to grant or take away,
-    never by anyone to themselves, and no person holds two of the separated administrators."""
-    changed = before ^ after
-    if changed & PRIVILEGED and not ACTIONS.allows(actor, "other", "identity", "assign_roles"):
-        raise PermissionDenied(
-            "only the security administrator grants or removes {roles}",
-            detail={"roles": sorted(changed & PRIVILEGED)},
-            roles=", ".join(sorted(changed & PRIVILEGED)),
-        )
-    if changed and user_id is not None and actor.user_id == user_id:
-        raise PermissionDenied("nobody changes their own roles")
-    held = sorted(after & SEPARATED_ADMINISTRATORS)
-    if len(held) > 1:
-        raise Conflict(
-            "one person may not be {roles} at once: the three administrators check each other",
-            detail={"roles": held, "rule": "separated_administrators"},
-            roles=" and ".join(held),
-        )
 
 
 def get_department(session: Session, code: str) -> Department:

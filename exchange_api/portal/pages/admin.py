@@ -10,7 +10,7 @@ from starlette.datastructures import UploadFile
 
 from exchange.actions import ACTIONS
 from exchange.errors import DomainError, InvalidInput
-from exchange.identity import passwords, second_factor, service
+from exchange.identity import administration, passwords, second_factor, service
 from exchange.identity.models import Department, User
 from exchange.identity.roles import DepartmentKind, Role
 from exchange.identity.sign_in import check_fresh_second_factor
@@ -36,9 +36,10 @@ def admin_page(request: Request, actor: PortalUser, session: DbSession) -> Respo
     """Departments and accounts (the system administrator), roles and second factors (the
     security administrator): each sees the page, each acts only on their part."""
     if not (
-        service.may_administer(actor) or ACTIONS.allows(actor, "other", "identity", "assign_roles")
+        administration.may_administer(actor)
+        or ACTIONS.allows(actor, "other", "identity", "assign_roles")
     ):
-        service.require_account_keeper(actor)  # refuses, naming what is missing
+        administration.require_account_keeper(actor)  # refuses, naming what is missing
     departments = session.scalars(select(Department).order_by(Department.name)).all()
     wanted = request.query_params.get("q", "").strip()
     found = select(User).outerjoin(Department, Department.id == User.department_id)
