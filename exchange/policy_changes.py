@@ -108,7 +108,7 @@ def announce(session: Session, topic: str, key: int) -> None:
                 for each in changes:
                     bus.publish(each)
 
-        def after_rollback(rolled_back: Session) -> None:
+        def after_rollback(rolled_back: Session, _transaction: object) -> None:
             rolled_back.info.pop(_PENDING, None)
 
         event.listen(session, "after_commit", after_commit, once=True)
