@@ -34,20 +34,13 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from catalog.models import DataItem, Resource, ResourceVersion, SearchEntry
+from catalog.search_index import FACETS, Words, changed_in, index_for
 from catalog.synonyms import alternatives, groups
 from catalog.vocab import ResourceStatus
 from exchange.db import table_of
 from exchange.principal import Principal
 
 _RUNS = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[a-z0-9]+")
-FACETS = (
-    "provider_department_id",
-    "share_type",
-    "category",
-    "update_cycle",
-    "open_to_public",
-    "status",
-)
 
 
 # A filter's token is this mark, the filter's short name and its value's letters and digits
@@ -111,6 +104,7 @@ def query_tokens(query: str) -> list[str]:
 
 def reindex(session: Session, resource: Resource) -> None:
     """Rebuild the search row of ``resource`` from its published (or else latest) version."""
+    changed_in(session, resource.id)
     session.execute(delete(SearchEntry).where(SearchEntry.resource_id == resource.id))
     postgres = session.get_bind().dialect.name == "postgresql"
     if not postgres:
@@ -189,10 +183,32 @@ class SearchResult:
 
 
 def search(session: Session, query: SearchQuery, actor: Principal | None) -> SearchResult:
-    """The page of hits, the total and every facet's counts, in one statement: the text match
-    is evaluated once, into a materialized set that the counts and the page both read."""
+    """The page of hits, the total and every facet's counts: from this process's index of the
+    catalog where the session may use it (catalog.search_index), else from the database."""
+    words = _words(query.text, groups(session))
+    index = index_for(session)
+    if index is not None:
+        total, page_ids, facets = index.search(session, query, actor, words)
+    else:
+        total, page_ids, facets = _search_database(session, query, actor, words)
+    found = {
+        e.resource_id: e
+        for e in session.scalars(select(SearchEntry).where(SearchEntry.resource_id.in_(page_ids)))
+    }
+    hits = [found[i] for i in page_ids if i in found]
+    hits.sort(
+        key=lambda e: (e.published_at is not None, e.published_at, e.resource_id), reverse=True
+    )
+    return SearchResult(total, hits, facets)
+
+
+def _search_database(
+    session: Session, query: SearchQuery, actor: Principal | None, words: Words
+) -> tuple[int, list[int], dict[str, dict[str, int]]]:
+    """The total, the page's ids and the facets in one statement: the text match is evaluated
+    once, into a materialized set that the counts and the page both read."""
     entries = table_of(SearchEntry)
-    conditions = _conditions(session, query, actor)
+    conditions = _conditions(session, query, actor, words)
     columns = [entries.c.resource_id, entries.c.published_at, *(entries.c[name] for name in FACETS)]
     matched = select(*columns).where(*conditions).cte("matched").prefix_with("MATERIALIZED")
     page = (
@@ -218,15 +234,7 @@ def search(session: Session, query: SearchQuery, actor: Principal | None) -> Sea
             page_ids.append(int(value))
         else:
             facets[name][_facet_key(name, value)] = count
-    found = {
-        e.resource_id: e
-        for e in session.scalars(select(SearchEntry).where(SearchEntry.resource_id.in_(page_ids)))
-    }
-    hits = [found[i] for i in page_ids]
-    hits.sort(
-        key=lambda e: (e.published_at is not None, e.published_at, e.resource_id), reverse=True
-    )
-    return SearchResult(sum(facets["status"].values()), hits, facets)
+    return sum(facets["status"].values()), page_ids, facets
 
 
 _PAGE = "_page"
@@ -239,7 +247,7 @@ def _facet_key(name: str, value: object) -> str:
 
 
 def _conditions(
-    session: Session, query: SearchQuery, actor: Principal | None
+    session: Session, query: SearchQuery, actor: Principal | None, words: Words
 ) -> list[ColumnElement[bool]]:
     entries = table_of(SearchEntry)
     audience = entries.c.audience_department_id
@@ -256,7 +264,6 @@ def _conditions(
         "open_to_public": query.open_to_public,
         "status": query.status,
     }
-    words = _words(query.text, groups(session))
     if words:
         category = query.classification[:1] if query.classification else None
         required = filter_tokens({**filters, "category": category})
@@ -286,9 +293,7 @@ def _words(query: str, synonym_groups: list[list[str]]) -> list[list[list[str]]]
     return words
 
 
-def _text_match(
-    session: Session, words: list[list[list[str]]], required: list[str]
-) -> ColumnElement[bool]:
+def _text_match(session: Session, words: Words, required: list[str]) -> ColumnElement[bool]:
     """Entries holding ``words`` (and, on SQLite, the ``required`` filter tokens). Tokens are
     CJK characters, their pairs and Latin words and numbers (no operators), so they go into the
     full-text query as they are."""

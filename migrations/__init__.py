@@ -38,7 +38,12 @@ def downgrade(database_url: str, revision: str) -> None:
 
 # Made by hand in the migrations, no model of ours describes them: the full-text search
 # structures, and the tables of pyiceberg's SQL catalog (the store's catalog lives in our database).
-_HAND_MADE_PREFIXES = ("catalog_search_fts", "ix_catalog_search_tokens", "iceberg_")
+_HAND_MADE_PREFIXES = (
+    "catalog_search_fts",
+    "catalog_search_changes",
+    "ix_catalog_search_tokens",
+    "iceberg_",
+)
 
 
 def include_object(

@@ -10,7 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from catalog.search import FACETS, FILTER_MARK, entry_tokens
+from catalog.search import FILTER_MARK, entry_tokens
+from catalog.search_index import FACETS
 
 revision: str = "0030"
 down_revision: str | None = "0029"
