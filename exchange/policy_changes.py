@@ -30,7 +30,8 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class PolicyChange:
     # "grant", "resource", "suspension", "user", "data" (a snapshot committed or a resource's
-    # quality status changed: which snapshot is served), or "all" (notices may have been missed)
+    # quality status changed: which snapshot is served), "search" (a resource's search entry
+    # was rewritten: catalog.search_index), or "all" (notices may have been missed)
     topic: str
     key: int
 
