@@ -109,8 +109,12 @@ class SearchIndex:
         self._follows_log = follows_log
         self._lock = threading.Lock()
         self._last_logged = 0  # SQLite: the last change of the log applied
-        self._announced: set[int] = set()  # PostgreSQL: resources announced, not yet applied
         self._reload = True
+        # PostgreSQL: what the bus told since the last search, under a lock of its own, so that
+        # the bus's thread never waits for a search or a load (grants come on the same thread).
+        self._heard_lock = threading.Lock()
+        self._heard: set[int] = set()
+        self._heard_everything = False
         self._empty()
 
     def _empty(self) -> None:
@@ -124,11 +128,11 @@ class SearchIndex:
         self._tokens: OrderedDict[str, BitMap] = OrderedDict()
 
     def on_change(self, change: PolicyChange) -> None:
-        with self._lock:
+        with self._heard_lock:
             if change.topic == "all":
-                self._reload = True
+                self._heard_everything = True
             elif change.topic == TOPIC:
-                self._announced.add(change.key)
+                self._heard.add(change.key)
 
     def search(
         self, session: Session, query: "SearchQuery", actor: Principal | None, words: Words
@@ -161,11 +165,12 @@ class SearchIndex:
                 self._apply(session, set(logged))
                 self._last_logged = last
             return
-        if self._reload:
-            self._announced.clear()
+        with self._heard_lock:
+            everything, changed = self._heard_everything, self._heard
+            self._heard_everything, self._heard = False, set()
+        if everything or self._reload:
             self._load(session)
-        elif self._announced:
-            changed, self._announced = self._announced, set()
+        elif changed:
             self._apply(session, changed)
 
     def _load(self, session: Session) -> None:
