@@ -140,11 +140,9 @@ class SearchIndex:
         """The number of matches, the ids of the page's and every facet's counts."""
         with self._lock:
             self._catch_up(session)
-            matched = self._matching(session, query, actor, words)
+            matched, fixed = self._matching(session, query, actor, words)
             ids = np.frombuffer(matched.to_array(), dtype=np.uint32).astype(np.intp)
-            codes = self._codes[ids]
-            facets = {name: self._facet_counts(j, codes[:, j]) for j, name in enumerate(FACETS)}
-            return len(ids), self._page(ids, query.offset, query.limit), facets
+            return len(ids), self._page(ids, query.offset, query.limit), self._facets(ids, fixed)
 
     # -- keeping current ------------------------------------------------------------------
 
@@ -183,6 +181,11 @@ class SearchIndex:
                 self._put_all(chunk)
         finally:
             cursor.close()
+        # A set of nearly every entry (what everyone may find, say) is then a few runs, and
+        # intersecting with it costs next to nothing.
+        for members in (self._present, *self._by_value.values(), *self._audience.values(),
+                        *self._classification.values()):  # fmt: skip
+            members.run_optimize()
         self._reload = False
 
     def _apply(self, session: Session, changed: set[int]) -> None:
@@ -255,24 +258,24 @@ class SearchIndex:
         query: "SearchQuery",
         actor: Principal | None,
         words: Words,
-    ) -> BitMap:
-        department = actor.department_id if actor else None
-        sets = [self._audience.get(None, BitMap()) | self._audience.get(department, BitMap())
-                if department is not None else self._audience.get(None, BitMap())]  # fmt: skip
-        filters = {
+    ) -> tuple[BitMap, dict[int, Any]]:
+        """The entries matching, and the facets a filter fixes to one value (by position)."""
+        everyone = self._audience.get(None, BitMap())
+        drafts = self._audience.get(actor.department_id if actor else None)
+        sets = [everyone | drafts if drafts is not None and drafts is not everyone else everyone]
+        filters: dict[str, Any] = {
             "provider_department_id": query.provider_department_id,
             "share_type": query.share_type,
             "update_cycle": query.update_cycle,
             "open_to_public": query.open_to_public,
             "status": query.status,
         }
-        if query.classification and len(query.classification) == 1:
-            filters["category"] = query.classification
-        for name, value in filters.items():
-            if value is not None:
-                j = FACETS.index(name)
-                code = self._values[j].get(value)
-                sets.append(BitMap() if code is None else self._by_value[(j, code)])
+        if query.classification:
+            filters["category"] = query.classification[:1]
+        fixed = {FACETS.index(name): value for name, value in filters.items() if value is not None}
+        for j, value in fixed.items():
+            code = self._values[j].get(value)
+            sets.append(BitMap() if code is None else self._by_value[(j, code)])
         if query.classification and len(query.classification) > 1:
             sets.append(BitMap.union(BitMap(), *(
                 members for code, members in self._classification.items()
@@ -284,7 +287,10 @@ class SearchIndex:
                 for tokens in word
             )))  # fmt: skip
         sets.sort(key=len)  # the smallest first: each intersection is then cheap
-        return BitMap.intersection(*sets, self._present)
+        matched = self._present
+        for members in sets:
+            matched = members & matched
+        return matched, fixed
 
     def _entries_with(self, session: Session, token: str) -> BitMap:
         entries = self._tokens.get(token)
@@ -293,18 +299,33 @@ class SearchIndex:
             return entries
         listed = session.scalar(_token_query(session, token)) or ""
         entries = BitMap(np.array(listed.split(), dtype=np.uint32))
+        entries.run_optimize()
         self._tokens[token] = entries
         if len(self._tokens) > _TOKENS_KEPT:
             self._tokens.popitem(last=False)
         return entries
 
-    def _facet_counts(self, j: int, codes: np.ndarray) -> dict[str, int]:
-        counts = np.bincount(codes, minlength=len(self._values[j]))
-        return {
-            _facet_key(value): int(counts[code])
-            for value, code in sorted(self._values[j].items(), key=lambda pair: pair[0])
-            if counts[code]
-        }
+    def _facets(self, ids: np.ndarray, fixed: dict[int, Any]) -> dict[str, dict[str, int]]:
+        """Every facet's counts over ``ids``. A facet a filter fixes has one value, held by all;
+        the others are counted in one pass, each one's codes shifted past the codes of those
+        before it."""
+        counted = [j for j in range(len(FACETS)) if j not in fixed]
+        sizes = [len(self._values[j]) for j in counted]
+        starts = np.cumsum([0, *sizes[:-1]], dtype=np.int32)
+        codes = np.take(self._codes, ids, axis=0)[:, counted] + starts  # take: 2x [] here
+        counts = np.bincount(codes.ravel(), minlength=sum(sizes))
+        facets: dict[str, dict[str, int]] = {}
+        for j, name in enumerate(FACETS):
+            if j in fixed:
+                facets[name] = {_facet_key(fixed[j]): len(ids)} if len(ids) else {}
+                continue
+            start = starts[counted.index(j)]
+            facets[name] = {
+                _facet_key(value): int(counts[start + code])
+                for value, code in sorted(self._values[j].items(), key=lambda pair: pair[0])
+                if counts[start + code]
+            }
+        return facets
 
     def _page(self, ids: np.ndarray, offset: int, limit: int) -> list[int]:
         """``ids`` newest published first (never published last), then by id, the highest
