@@ -174,6 +174,18 @@ class SearchQuery:
     limit: int = 20
     offset: int = 0
 
+    def column_filters(self) -> dict[str, object]:
+        """The filters set that ask for one value of a column, by column (the classification,
+        a prefix, is not one of them)."""
+        filters = {
+            "provider_department_id": self.provider_department_id,
+            "share_type": self.share_type,
+            "update_cycle": self.update_cycle,
+            "open_to_public": self.open_to_public,
+            "status": self.status,
+        }
+        return {name: value for name, value in filters.items() if value is not None}
+
 
 @dataclass
 class SearchResult:
@@ -257,20 +269,13 @@ def _conditions(
         if department is None
         else or_(audience.is_(None), audience == department)
     ]
-    filters: dict[str, object] = {
-        "provider_department_id": query.provider_department_id,
-        "share_type": query.share_type,
-        "update_cycle": query.update_cycle,
-        "open_to_public": query.open_to_public,
-        "status": query.status,
-    }
+    filters = query.column_filters()
     if words:
         category = query.classification[:1] if query.classification else None
         required = filter_tokens({**filters, "category": category})
         conditions.append(_text_match(session, words, required))
     for column_name, value in filters.items():
-        if value is not None:
-            conditions.append(entries.c[column_name] == value)
+        conditions.append(entries.c[column_name] == value)
     if query.classification:
         if len(query.classification) == 1:
             conditions.append(entries.c.category == query.classification)

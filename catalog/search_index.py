@@ -29,10 +29,10 @@ from weakref import WeakKeyDictionary
 import numpy as np
 import pyarrow as pa
 from pyroaring import BitMap
-from sqlalchemy import Engine, bindparam, column, event, func, insert, select, table, text
+from sqlalchemy import Engine, bindparam, column, func, insert, select, table, text
 from sqlalchemy.orm import Session
 
-from exchange.policy_changes import EVERYTHING, ChangeBus, PolicyChange, announce
+from exchange.policy_changes import EVERYTHING, ChangeBus, PolicyChange, announce, pending
 from exchange.principal import Principal
 
 if TYPE_CHECKING:
@@ -43,7 +43,6 @@ Words = Sequence[Sequence[Sequence[str]]]  # per word, its alternatives, each as
 TOPIC = "search"  # the change bus topic: a resource's search entry changed
 # SQLite's log of rewritten entries, made by hand in migration 0031 (no model describes it)
 _CHANGE_LOG = table("catalog_search_changes", column("seq"), column("resource_id"))
-_UNCOMMITTED = "catalog.search_changed"  # in session.info while a reindex awaits its commit
 # Tokens whose entries are kept, the most recently used first; a common one at a million entries
 # takes 125 KB, a rare one a few bytes an entry.
 _TOKENS_KEPT = 4096
@@ -61,20 +60,11 @@ _COLUMNS = ("resource_id", "audience_department_id", "classification_code", "pub
 
 def changed_in(session: Session, resource_id: int) -> None:
     """Note that ``session`` rewrote the search entry of ``resource_id``: every process's index
-    learns of it once the session commits, and until then the session itself searches the
-    database."""
-    if session.get_bind().dialect.name == "postgresql":
-        announce(session, TOPIC, resource_id)
-    else:
+    learns of it once the session commits (on PostgreSQL by the announcement, on SQLite from the
+    log), and until then the session itself searches the database."""
+    announce(session, TOPIC, resource_id)
+    if session.get_bind().dialect.name != "postgresql":
         session.execute(insert(_CHANGE_LOG).values(resource_id=resource_id))
-    if not session.info.get(_UNCOMMITTED):
-        session.info[_UNCOMMITTED] = True
-
-        def settled(ended: Session, *_: object) -> None:
-            ended.info.pop(_UNCOMMITTED, None)
-
-        event.listen(session, "after_commit", settled, once=True)
-        event.listen(session, "after_soft_rollback", settled, once=True)
 
 
 _INDEXES: "WeakKeyDictionary[Engine, SearchIndex]" = WeakKeyDictionary()
@@ -83,8 +73,8 @@ _INDEXES_LOCK = threading.Lock()
 
 def index_for(session: Session) -> "SearchIndex | None":
     """This process's index of the session's database, if the session may search it."""
-    if session.info.get(_UNCOMMITTED):
-        return None
+    if any(change.topic == TOPIC for change in pending(session)):
+        return None  # its own changes are in the database, not yet in the index
     engine = session.get_bind()
     assert isinstance(engine, Engine)
     bus: ChangeBus | None = session.info.get("change_bus")
@@ -263,16 +253,10 @@ class SearchIndex:
         everyone = self._audience.get(None, BitMap())
         drafts = self._audience.get(actor.department_id if actor else None)
         sets = [everyone | drafts if drafts is not None and drafts is not everyone else everyone]
-        filters: dict[str, Any] = {
-            "provider_department_id": query.provider_department_id,
-            "share_type": query.share_type,
-            "update_cycle": query.update_cycle,
-            "open_to_public": query.open_to_public,
-            "status": query.status,
-        }
+        filters = query.column_filters()
         if query.classification:
             filters["category"] = query.classification[:1]
-        fixed = {FACETS.index(name): value for name, value in filters.items() if value is not None}
+        fixed = {FACETS.index(name): value for name, value in filters.items()}
         for j, value in fixed.items():
             code = self._values[j].get(value)
             sets.append(BitMap() if code is None else self._by_value[(j, code)])

@@ -125,6 +125,11 @@ def announce(session: Session, topic: str, key: int) -> None:
         )
 
 
+def pending(session: Session) -> list[PolicyChange]:
+    """The changes ``session`` announced that wait for its commit."""
+    return list(session.info.get(_PENDING, []))
+
+
 class PostgresListener:
     """A thread that LISTENs on the channel and hands each notice from other processes to the bus.
 
