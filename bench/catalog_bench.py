@@ -300,6 +300,7 @@ def bench_search(database: Database, *, entries: int = 100_000, runs: int = 200)
             like_scan(session, case.text, case)
             like_ms.append((time.perf_counter() - started) * 1000)
     p95, baseline = _percentile(platform_ms, 0.95), _percentile(like_ms, 0.95)
+    slowest_word = max(first_ms[1:], default=0.0)
     return [
         Figure(
             name=f"catalog search p95, words + 2 filters, {entries} entries, {entries * 10} items, with total and facets",
@@ -336,12 +337,12 @@ def bench_search(database: Database, *, entries: int = 100_000, runs: int = 200)
         ),
         Figure(
             name=f"catalog search, the slowest first search of a word over {entries} entries",
-            value=round(max(first_ms[1:], default=0.0), 2),
+            value=round(slowest_word, 2),
             unit="ms",
             target="(informative)",
             baseline=round(baseline, 2),
             baseline_name="LIKE scan p95",
-            ratio=round(baseline / max(max(first_ms[1:], default=0.0), 0.01), 2),
+            ratio=round(baseline / max(slowest_word, 0.01), 2),
             meets_target=True,
             database=database.dialect,
         ),

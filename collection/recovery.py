@@ -4,8 +4,9 @@ A run records its owner (exchange.work_owner) and a heartbeat that a thread of t
 process renews every ``heartbeat_seconds`` (collection.ingest.heartbeat). At the API's start-up
 and in every deadline sweep, a run still "running" whose owner is gone from this host, or, owned
 on another host, whose heartbeat is older than ``stale_work_minutes``, is marked abandoned:
-audited, and told to the provider's data resource administrators. Its files that no snapshot references are the maintenance DAG's to remove. A
-retry with the same run key is safe: a key already committed is never written twice.
+audited, and told to the provider's data resource administrators. Its files that no snapshot
+references are the maintenance DAG's to remove. A retry with the same run key is safe: a key
+already committed is never written twice.
 """
 
 from datetime import timedelta
