@@ -2,10 +2,10 @@
 
 A read's data is sent only after its record is committed. The API does not give each read a
 transaction of its own: :class:`ReadRecorder` gathers the records of the reads arriving together
-and commits them in one transaction (a group commit), one audit-chain append for all of them, as
-two multi-row inserts through a Core connection (no ORM unit of work). Each read still waits for
-the commit that holds its record, so what was sent is always on record; the cost of a commit is
-shared by every read in it.
+and commits them in one transaction (a group commit), one audit-chain append for all of them,
+through a Core connection (no ORM unit of work). Each read still waits for the commit that holds
+its record, so what was sent is always on record; the cost of a commit is shared by every read in
+it.
 """
 
 import asyncio
@@ -103,11 +103,12 @@ class ReadRecorder:
     commit is running, new records wait for the next one, so under load each commit carries as
     many records as arrived during the previous one (at most ``max_batch``).
 
-    On PostgreSQL one writer thread of the recorder's own commits: a commit is several round trips,
-    during which the thread frees the event loop; each batch's reads are woken with one call per
-    event loop. On SQLite a commit is a millisecond of CPU and fsync, cheaper on the event loop
-    than any hand-off to a thread (measured: 1.7 against 2.4 ms of CPU per small read), so each
-    event loop commits its own queue (a server has one loop; test clients may start several).
+    On PostgreSQL one writer thread of the recorder's own commits, each in two round trips
+    (:func:`exchange.audit.commit_with_chain_append`), during which the thread frees the event
+    loop; each batch's reads are woken with one call per event loop. On SQLite a commit is a
+    millisecond of CPU and fsync, cheaper on the event loop than any hand-off to a thread
+    (measured: 1.7 against 2.4 ms of CPU per small read), so each event loop commits its own
+    queue (a server has one loop; test clients may start several).
     """
 
     def __init__(self, database: Database, max_batch: int = 1000) -> None:
@@ -224,8 +225,11 @@ class ReadRecorder:
             self._let_go_of_connection()
         if self._writer_connection is None:
             self._writer_connection = self.database.engine.connect()
-        with self._writer_connection.begin():
-            write_records(self._writer_connection, records)
+        audit.commit_with_chain_append(
+            self._writer_connection,
+            [_audit_entry(each) for each in records],
+            [(_INSERT_USAGE, [_usage_row(each) for each in records])],
+        )
         self._writer_committed_at = time.monotonic()
 
     def _let_go_of_connection(self) -> None:

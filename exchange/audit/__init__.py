@@ -4,9 +4,18 @@ from exchange.audit.chain import (
     Entry,
     Outcome,
     append_to_chain,
+    commit_with_chain_append,
     entry,
     record,
     record_in_own_transaction,
 )
 
-__all__ = ["Entry", "Outcome", "append_to_chain", "entry", "record", "record_in_own_transaction"]
+__all__ = [
+    "Entry",
+    "Outcome",
+    "append_to_chain",
+    "commit_with_chain_append",
+    "entry",
+    "record",
+    "record_in_own_transaction",
+]

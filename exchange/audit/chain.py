@@ -10,7 +10,7 @@ leaves no record, so refusals are recorded with ``record_in_own_transaction``.
 
 import hashlib
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -195,7 +195,54 @@ def append_to_chain(session: Session | Connection, entries: list[Entry]) -> None
     for a writer that needs no ORM)."""
     bind = session.get_bind() if isinstance(session, Session) else session
     postgres = bind.dialect.name == "postgresql"
-    chain, position, last_hash, seqs = _lock_a_chain(session, postgres, len(entries))
+    rows, head = _chained(entries, *_lock_a_chain(session, postgres, len(entries)))
+    if postgres and len(rows) == 1:  # most audited actions: one round trip
+        session.execute(_APPEND_ONE_AND_ADVANCE, {**rows[0], **head})
+        return
+    # A batch, or any append on SQLite.
+    _APPEND_MANY.execute(session.connection() if isinstance(session, Session) else session, rows)
+    session.execute(_ADVANCE_HEAD, head)
+
+
+def commit_with_chain_append(
+    connection: Connection,
+    entries: list[Entry],
+    inserts: Sequence[tuple[BulkInsert, Sequence[Mapping[str, Any]]]] = (),
+) -> None:
+    """PostgreSQL: in a new transaction on ``connection``, insert each of ``inserts``' rows, append
+    ``entries`` to a chain and commit, in two round trips to the server: the inserts with the
+    chain's lock, then the records, the head's advance and the commit.
+
+    For a writer that commits batch after batch while its callers wait (the data API's group
+    commit): each round trip is also a wait for the writer's thread to get a processor and the
+    interpreter back from busy event loops, and the same commit statement by statement (COPY
+    included) took eight. What is written is what :func:`append_to_chain` writes."""
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    dialect = connection.dialect
+    lock_any, lock_given = (_driver_statement(each, dialect) for each in _LOCKING[False])
+    with driver.pipeline() as pipeline, driver.cursor() as writes, driver.cursor() as locking:
+        for bulk, rows in inserts:
+            bulk.queue(writes, dialect, rows)
+        locking.execute(*lock_any({"count": len(entries)}))
+        pipeline.sync()
+        locked = locking.fetchone()
+        if locked is None:  # every chain busy: queue behind one of them
+            head_id = random.randint(1, AUDIT_CHAINS)  # noqa: S311
+            locking.execute(*lock_given({"count": len(entries), "head_id": head_id}))
+            locked = locking.fetchone()
+        assert locked is not None
+        chained, head = _chained(entries, locked[0], locked[1], locked[2], sorted(locked[3]))
+        _APPEND_MANY.queue(writes, dialect, chained)
+        writes.execute(*_driver_statement(_ADVANCE_HEAD, dialect)(head))
+        driver.commit()
+
+
+def _chained(
+    entries: list[Entry], chain: int, position: int, last_hash: str, seqs: list[int]
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The rows of ``entries`` placed after ``position`` in ``chain``, each hashed over the one
+    before it, and the chain head's new values."""
     rows = []
     for entry, seq in zip(entries, seqs, strict=True):
         position += 1
@@ -212,13 +259,26 @@ def append_to_chain(session: Session | Connection, entries: list[Entry]) -> None
             }
         )
         last_hash = digest
-    head = {"head_id": chain, "head_pos": position, "head_hash": last_hash}
-    if postgres and len(rows) == 1:  # most audited actions: one round trip
-        session.execute(_APPEND_ONE_AND_ADVANCE, {**rows[0], **head})
-        return
-    # A batch (the data API's group commit), or any append on SQLite.
-    _APPEND_MANY.execute(session.connection() if isinstance(session, Session) else session, rows)
-    session.execute(_ADVANCE_HEAD, head)
+    return rows, {"head_id": chain, "head_pos": position, "head_hash": last_hash}
+
+
+_DriverStatement = Callable[[Mapping[str, Any]], tuple[str, Mapping[str, Any]]]
+_driver_statements: dict[tuple[Any, Any], _DriverStatement] = {}
+
+
+def _driver_statement(statement: Any, dialect: Any) -> _DriverStatement:
+    """``statement`` compiled once for the driver: its SQL and the parameters for given values,
+    with the defaults the statement holds (a LIMIT's 1, say)."""
+    known = _driver_statements.get((statement, dialect))
+    if known is None:
+        compiled = statement.compile(dialect=dialect)
+        sql = str(compiled)
+
+        def known(values: Mapping[str, Any]) -> tuple[str, Mapping[str, Any]]:
+            return sql, compiled.construct_params(dict(values))
+
+        _driver_statements[(statement, dialect)] = known
+    return known
 
 
 def _prepared_statements() -> tuple[Any, Any]:

@@ -78,21 +78,59 @@ def test_concurrent_reads_share_commits_and_each_is_recorded(
         assert verify_chain(session.connection()).ok
 
 
-def test_a_read_whose_record_cannot_be_committed_sends_no_data(
-    world: CatalogWorld, monkeypatch: pytest.MonkeyPatch
-) -> None:
+# The database itself refuses the audit records of reads (a trigger), so the refusal comes late
+# in the commit: after the usage rows were inserted and a chain was locked in the same transaction.
+_REFUSE_READ_RECORDS = {
+    "postgresql": [
+        """CREATE FUNCTION refuse_read_record() RETURNS trigger LANGUAGE plpgsql
+           AS $$ BEGIN RAISE EXCEPTION 'the database refused the write'; END $$""",
+        """CREATE TRIGGER refuse_read_record BEFORE INSERT ON audit_records FOR EACH ROW
+           WHEN (NEW.action LIKE 'data.%') EXECUTE FUNCTION refuse_read_record()""",
+    ],
+    "sqlite": [
+        """CREATE TRIGGER refuse_read_record BEFORE INSERT ON audit_records
+           WHEN NEW.action LIKE 'data.%'
+           BEGIN SELECT RAISE(ABORT, 'the database refused the write'); END""",
+    ],
+}
+_ALLOW_READ_RECORDS = {
+    "postgresql": "DROP TRIGGER refuse_read_record ON audit_records",
+    "sqlite": "DROP TRIGGER refuse_read_record",
+}
+
+
+def test_r16_a_read_whose_record_the_database_refuses_sends_no_data(world: CatalogWorld) -> None:
+    """No data leaves without its record: reads whose records the database refuses are answered
+    500 with no rows, and leave neither a usage row nor an audit record; once the database takes
+    records again, the same writer records the next reads."""
     code = publish_with_data(world)
+    database = world.platform.database
+    params = {**PURPOSE, "columns": "uscc,enterprise_name", "limit": "5"}
 
-    def failing_write(*_: object) -> None:
-        raise RuntimeError("the database refused the write")
+    def run(statements: list[str]) -> None:
+        with database.engine.begin() as connection:
+            for statement in statements:
+                connection.execute(text(statement))
 
-    monkeypatch.setattr(read_records, "write_records", failing_write)
-    responses = asyncio.run(_read_together(world, code, 3))
+    async def read_refused_then_allowed() -> tuple[list[httpx.Response], int]:
+        async with _consumer_client(world) as (_, client):
+            run(_REFUSE_READ_RECORDS[database.dialect])
+            refused = await asyncio.gather(
+                *(client.get(rows_url(code), params=params) for _ in range(3))
+            )
+            run([_ALLOW_READ_RECORDS[database.dialect]])
+            allowed = await client.get(rows_url(code), params=params)
+            return refused, allowed.status_code
 
-    assert [r.status_code for r in responses] == [500] * 3
-    assert all("rows" not in r.json() and "uscc" not in r.text for r in responses)
-    with world.platform.database.transaction() as session:
-        assert session.scalar(select(func.count()).select_from(DataUsage)) == 0
+    refused, allowed = asyncio.run(read_refused_then_allowed())
+    assert [r.status_code for r in refused] == [500] * 3
+    assert all("rows" not in r.json() and "uscc" not in r.text for r in refused)
+    assert allowed == 200
+    with database.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(DataUsage)) == 1
+        reads = select(func.count()).where(AuditRecord.action == "data.api_query")
+        assert session.scalar(reads) == 1
+        assert verify_chain(session.connection()).ok
 
 
 def test_r16_a_writer_connection_closed_while_idle_fails_no_read(world: CatalogWorld) -> None:
