@@ -191,3 +191,36 @@ def test_r21_reads_recorded_while_every_chain_is_busy_wait_for_one(world: Catalo
     with world.platform.database.transaction() as session:
         assert session.scalar(select(func.count()).select_from(DataUsage)) == 4
         assert verify_chain(session.connection()).ok
+
+
+def test_r16_under_load_a_commit_gathers_the_reads_being_answered(world: CatalogWorld) -> None:
+    """A read after a quiet spell is committed at once; a commit right after another first waits
+    a moment for the reads being answered, so that they share it (shown here with the moment made
+    long enough to tell apart)."""
+    if world.platform.database.dialect != "postgresql":
+        pytest.skip("on SQLite each event loop commits its own queue, with no writer thread")
+    code = publish_with_data(world)
+    params = {**PURPOSE, "columns": "uscc", "limit": "1"}
+
+    async def timed_reads() -> tuple[float, float, list[int]]:
+        async with _consumer_client(world) as (app, client):
+            await client.get(rows_url(code), params=params)  # whatever a first read sets up
+            recorder: ReadRecorder = app.state.read_recorder
+            recorder.busy_within, recorder.gather_for = 0.3, 0.6
+            await asyncio.sleep(0.4)
+            began = time.monotonic()
+            alone = await client.get(rows_url(code), params=params)
+            quiet = time.monotonic() - began
+            began = time.monotonic()
+            together = await asyncio.gather(
+                *(client.get(rows_url(code), params=params) for _ in range(3))
+            )
+            busy = time.monotonic() - began
+            return quiet, busy, [alone.status_code, *(r.status_code for r in together)]
+
+    quiet, busy, statuses = asyncio.run(timed_reads())
+    assert statuses == [200] * 4
+    assert quiet < 0.3, "a read after a quiet spell waited to gather others"
+    assert busy >= 0.6, "a commit right after another did not wait for the reads being answered"
+    with world.platform.database.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(DataUsage)) == 5
