@@ -99,7 +99,9 @@ def main() -> int:
         figures.extend(steady(measure, runs))
         if chosen:  # a few measures again: the rest stay as they were
             kept = not_measured_again(earlier, figures)
-        write_results(kept + figures)  # what was measured is kept if a later measure fails
+        # What was measured is kept if a later measure fails; each figure keeps its place, so
+        # the README's table reads in the same order from one run to the next.
+        write_results(in_earlier_order(kept + figures, earlier))
     for figure in figures:
         mark = "ok " if figure.meets_target else "MISS"
         print(
@@ -124,6 +126,12 @@ def _picked(
     them when it is not set."""
     words = [word for word in os.environ.get(variable, "").split(",") if word]
     return [m for m in measures if not words or any(w in m.__name__ for w in words)]
+
+
+def in_earlier_order(figures: list[Figure], earlier: list[Figure]) -> list[Figure]:
+    """``figures`` in the order their namesakes had in ``earlier``; new ones last, as measured."""
+    place = {(f.name, f.database): index for index, f in enumerate(earlier)}
+    return sorted(figures, key=lambda f: place.get((f.name, f.database), len(place)))
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ import pytest
 from bench import harness
 from bench.harness import Figure, machine_label, read_results, steady, write_results
 from bench.report import table
-from bench.run import not_measured_again
+from bench.run import in_earlier_order, not_measured_again
 
 
 def _figure(value: float, baseline: float) -> Figure:
@@ -73,3 +73,11 @@ def test_measuring_a_figure_on_one_database_keeps_it_on_the_other() -> None:
     on_postgres, on_sqlite = _figure(150, 100), replace(_figure(120, 100), database="sqlite")
     again = replace(on_postgres, value=160)
     assert not_measured_again([on_postgres, on_sqlite], [again]) == [on_sqlite]
+
+
+def test_figures_measured_again_keep_their_place_and_new_ones_come_last() -> None:
+    first, second, third = (replace(_figure(150, 100), name=n) for n in ("a", "b", "c"))
+    again, new = replace(first, value=160), replace(_figure(150, 100), name="d")
+    kept = not_measured_again([first, second, third], [again, new])
+    ordered = in_earlier_order([*kept, again, new], [first, second, third])
+    assert [(f.name, f.value) for f in ordered] == [("a", 160), ("b", 150), ("c", 150), ("d", 150)]
