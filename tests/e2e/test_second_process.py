@@ -19,6 +19,7 @@ from exchange.identity.models import ApiToken
 from exchange.identity.secrets import token_digest
 from exchange.identity.service import revoke_token
 from exchange.runtime import Platform
+from exchange_cli.serving import sockets_listening_on
 from policies import grants, requests
 from policies.models import Grant
 from tests.catalog_fixtures import CatalogWorld
@@ -57,10 +58,15 @@ def second_process(platform: Platform, server_log: Path) -> Iterator[str]:
     try:
         if not within(30, lambda: answers(f"{base}/healthz")):
             pytest.fail("the second API process did not start within 30 s")
+        # Each worker starts on its own; the tests speak of every worker, so all must be serving.
+        if not within(30, lambda: sockets_listening_on(port) == WORKERS):
+            pytest.fail(f"{WORKERS} workers were not all listening within 30 s")
         yield base
     finally:
         server.terminate()
         server.wait(timeout=10)
+        # Shown with a failing test's output: what the other process said about its requests.
+        print(server_log.read_text(errors="replace")[-20_000:])
 
 
 def _serving_processes(log: Path, path: str) -> set[int]:
@@ -143,7 +149,11 @@ def test_r16_a_token_revoked_in_one_process_is_refused_by_every_worker_of_anothe
             url, params={"purpose": "核验企业"}, headers=consumer, timeout=5
         ).status_code
 
-    assert _every_answer(status, 200)  # the token is now remembered there
+    # The entry just published reaches the other process within a second, as any change does;
+    # then the token is remembered there.
+    assert within(PROPAGATION_SECONDS, lambda: _every_answer(status, 200)), (
+        "the published entry did not reach every worker"
+    )
     secret = consumer["Authorization"].removeprefix("Bearer ")
     with world.platform.database.transaction() as session:
         token = session.scalars(select(ApiToken).where(ApiToken.token_hash == token_digest(secret)))
